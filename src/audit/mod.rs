@@ -1,0 +1,2 @@
+//! The audit log (SPEC §9). (stub)
+pub mod cmd;
