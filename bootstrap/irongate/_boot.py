@@ -1,0 +1,43 @@
+# Run once by the supervised interpreter after initialisation, before the
+# agent's code, in a private namespace. Keep it cheap: it is on every start.
+#
+# Nothing here is trusted: the agent can undo all of it. It only makes the
+# embedded `irongate`/`agentshield` packages importable, points
+# sys.executable at the launcher (so Python children re-enter IronGate) and
+# arms the enrichment import hooks. Decisions are made by the supervisor.
+import sys
+import _irongate
+
+
+class _EmbeddedFinder:
+    """Serves the bootstrap package from the irongate binary."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        found = _irongate.source(name)
+        if found is None:
+            return None
+        from importlib.machinery import ModuleSpec
+        spec = ModuleSpec(name, cls, origin="irongate:" + name, is_package=found[1])
+        if found[1]:
+            spec.submodule_search_locations = []
+        return spec
+
+    @staticmethod
+    def create_module(spec):
+        return None
+
+    @staticmethod
+    def exec_module(module):
+        src, _ = _irongate.source(module.__name__)
+        exec(compile(src, "<irongate:%s>" % module.__name__, "exec"), module.__dict__)
+
+
+sys.meta_path.insert(0, _EmbeddedFinder)
+
+_launcher = _irongate.launcher()
+if _launcher:
+    sys.executable = _launcher
+
+import irongate._enrich  # noqa: E402  (arms lazy patches; imports nothing heavy)
+irongate._enrich.install()

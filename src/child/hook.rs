@@ -1,0 +1,358 @@
+//! The native audit hook, installed with `PySys_AddAuditHook` before the
+//! interpreter initialises (so it sees `site`, `.pth` files and every import,
+//! and no Python code can remove it through `sys`).
+//!
+//! The hook keeps no decision state: it converts the event's arguments from
+//! exact `str`/`bytes`/`int` values (R-21: a `str` subclass's overridden
+//! methods are never called), sends them to the supervisor and waits, with the
+//! GIL released, for the verdict. A block, or any IPC failure, raises
+//! `PermissionError` (R-5: fail closed).
+
+use std::cell::Cell;
+use std::ffi::{CStr, c_char, c_int, c_void};
+
+use pyo3::ffi;
+use serde_json::Value;
+
+use super::client;
+use crate::ipc::{Reply, Request};
+
+unsafe extern "C" {
+    // Not exported by pyo3-ffi. CPython-only, callable before Py_Initialize.
+    fn PySys_AddAuditHook(
+        hook: Option<unsafe extern "C" fn(*const c_char, *mut ffi::PyObject, *mut c_void) -> c_int>,
+        user_data: *mut c_void,
+    ) -> c_int;
+}
+
+/// Installs the hook. Must run before `Py_InitializeFromConfig`.
+pub fn install() -> bool {
+    // SAFETY: the hook is a plain function with the C signature CPython
+    // expects, valid for the life of the process; before initialisation
+    // CPython only appends it to its runtime list.
+    unsafe { PySys_AddAuditHook(Some(audit_hook), std::ptr::null_mut()) == 0 }
+}
+
+/// What the hook does with an event.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Handling {
+    /// Ask the supervisor and enforce its verdict.
+    Decide,
+    /// Tamper tripwire: reported once per process, decided like any action.
+    Tripwire,
+}
+
+fn classify(name: &[u8]) -> Option<Handling> {
+    match name {
+        b"open" | b"os.remove" | b"os.rename" | b"os.mkdir" | b"os.rmdir" | b"os.link"
+        | b"os.symlink" | b"os.chmod" | b"os.chown" | b"os.truncate" | b"os.listdir"
+        | b"os.scandir" | b"shutil.copyfile" | b"shutil.copytree" | b"shutil.rmtree"
+        | b"shutil.move" | b"shutil.chown" | b"shutil.make_archive"
+        | b"shutil.unpack_archive" | b"socket.getaddrinfo" | b"socket.gethostbyname"
+        | b"socket.gethostbyname_ex" | b"socket.connect" | b"socket.bind"
+        | b"socket.sendto" | b"socket.sendmsg" | b"urllib.Request"
+        | b"http.client.connect" | b"subprocess.Popen" | b"os.system" | b"os.exec"
+        | b"os.posix_spawn" | b"os.spawn" | b"os.fork" | b"os.forkpty" | b"pty.spawn"
+        | b"os.kill" | b"os.killpg" | b"signal.pthread_kill" => Some(Handling::Decide),
+        b"sys.addaudithook" | b"sys.settrace" | b"sys.setprofile"
+        | b"sys.monitoring.register_callback" | b"ctypes.dlopen" | b"ctypes.dlsym"
+        | b"ctypes.cdata" | b"ctypes.string_at" | b"ctypes.wstring_at"
+        | b"ctypes.PyObj_FromPtr" | b"cpython.PyInterpreterState_New"
+        | b"cpython._PySys_ClearAuditHooks" | b"gc.get_referrers" | b"gc.get_referents"
+        | b"gc.get_objects" => Some(Handling::Tripwire),
+        _ => None,
+    }
+}
+
+thread_local! {
+    /// Set while this thread is inside the hook: converting a path-like
+    /// object runs Python code, which can raise events of its own.
+    static IN_HOOK: Cell<bool> = const { Cell::new(false) };
+    /// `dir_fd` noted by the bootstrap for this thread's next `open` event.
+    static DIR_FD: Cell<Option<i64>> = const { Cell::new(None) };
+}
+
+/// Notes the `dir_fd` of the `os.open` about to run in this thread.
+pub fn note_dir_fd(fd: Option<i64>) {
+    DIR_FD.with(|c| c.set(fd));
+}
+
+/// Tripwires already reported by this process (one report per event name).
+static REPORTED: std::sync::Mutex<Vec<(i32, &'static [u8])>> = std::sync::Mutex::new(Vec::new());
+
+fn first_report(name: &[u8]) -> bool {
+    let pid = std::process::id() as i32;
+    let mut seen = REPORTED.lock().unwrap_or_else(|e| e.into_inner());
+    if seen.iter().any(|(p, n)| *p == pid && *n == name) {
+        return false;
+    }
+    // Event names are static strings inside CPython; leaking a copy keeps
+    // this list free of lifetimes.
+    seen.push((pid, Box::leak(name.to_vec().into_boxed_slice())));
+    true
+}
+
+unsafe extern "C" fn audit_hook(
+    event: *const c_char,
+    args: *mut ffi::PyObject,
+    _user_data: *mut c_void,
+) -> c_int {
+    // SAFETY: CPython passes a NUL-terminated event name that outlives the call.
+    let name = unsafe { CStr::from_ptr(event) }.to_bytes();
+    let Some(handling) = classify(name) else {
+        return 0;
+    };
+    if IN_HOOK.with(|c| c.replace(true)) {
+        return 0;
+    }
+    if handling == Handling::Tripwire && !first_report(name) {
+        IN_HOOK.with(|c| c.set(false));
+        return 0;
+    }
+    // SAFETY: called by CPython with the GIL held and `args` a tuple.
+    let rc = unsafe { decide(name, args) };
+    IN_HOOK.with(|c| c.set(false));
+    rc
+}
+
+/// Converts, asks, and enforces. Runs with the GIL held.
+unsafe fn decide(name: &[u8], args: *mut ffi::PyObject) -> c_int {
+    // SAFETY: GIL held; `args` is the event's argument tuple.
+    let converted = unsafe { convert_args(args) };
+    let dir_fd = if name == b"open" {
+        DIR_FD.with(|c| c.take())
+    } else {
+        None
+    };
+    let req = Request::Event {
+        tid: gettid(),
+        event: String::from_utf8_lossy(name).into_owned(),
+        args: converted,
+        // SAFETY: GIL held.
+        frame: unsafe { current_frame() },
+        dir_fd,
+    };
+    // SAFETY: GIL held by this thread; released only around the IPC.
+    let reply = unsafe { without_gil(|| client::request(&req)) };
+    let message = match reply {
+        Ok(Reply::Verdict {
+            decision, message, ..
+        }) => {
+            if decision == "allow" {
+                return 0;
+            }
+            message
+        }
+        Ok(other) => format!("irongate: unexpected reply from the supervisor ({other:?}); operation denied"),
+        Err(e) => format!("irongate: cannot reach the supervisor ({e}); operation denied"),
+    };
+    // SAFETY: GIL held.
+    unsafe { raise_permission_error(&message) };
+    -1
+}
+
+/// Runs `f` with the GIL released when the interpreter is fully running.
+/// During initialisation and finalisation execution is single-threaded and
+/// the thread state must not be detached.
+///
+/// # Safety
+/// The calling thread must hold the GIL.
+pub unsafe fn without_gil<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: per the contract, this thread holds the GIL.
+    unsafe {
+        if ffi::Py_IsInitialized() == 0 {
+            return f();
+        }
+        let state = ffi::PyEval_SaveThread();
+        let out = f();
+        ffi::PyEval_RestoreThread(state);
+        out
+    }
+}
+
+/// Sets `PermissionError(message)` as the current exception.
+///
+/// # Safety
+/// The calling thread must hold the GIL.
+pub unsafe fn raise_permission_error(message: &str) {
+    let text = std::ffi::CString::new(message.replace('\0', "\\0")).unwrap_or_default();
+    // SAFETY: GIL held; both pointers are valid for the call.
+    unsafe { ffi::PyErr_SetString(ffi::PyExc_PermissionError, text.as_ptr()) };
+}
+
+/// The caller's thread id.
+pub fn gettid() -> i64 {
+    // SAFETY: gettid has no preconditions.
+    i64::from(unsafe { libc::gettid() })
+}
+
+const MAX_ITEMS: isize = 4096;
+
+unsafe fn convert_args(args: *mut ffi::PyObject) -> Vec<Value> {
+    // SAFETY: GIL held; `args` is a tuple (CPython builds it from a format).
+    unsafe {
+        if args.is_null() || ffi::PyTuple_Check(args) == 0 {
+            return Vec::new();
+        }
+        let n = ffi::PyTuple_Size(args).min(16);
+        (0..n)
+            .map(|i| convert(ffi::PyTuple_GetItem(args, i), 2))
+            .collect()
+    }
+}
+
+/// Converts one argument. Strings are read from the object's own buffer
+/// (`PyUnicode_AsUTF8AndSize` does not dispatch to Python methods); only a
+/// non-string path-like object is asked for its `__fspath__`.
+unsafe fn convert(obj: *mut ffi::PyObject, depth: u8) -> Value {
+    // SAFETY: GIL held; `obj` is a borrowed reference from a live container.
+    unsafe {
+        if obj.is_null() || obj == ffi::Py_None() {
+            return Value::Null;
+        }
+        if ffi::PyBool_Check(obj) != 0 {
+            return Value::Bool(obj == ffi::Py_True());
+        }
+        if ffi::PyLong_Check(obj) != 0 {
+            let v = ffi::PyLong_AsLongLong(obj);
+            if v == -1 && !ffi::PyErr_Occurred().is_null() {
+                ffi::PyErr_Clear();
+                return Value::String("<int out of range>".into());
+            }
+            return Value::from(v);
+        }
+        if ffi::PyUnicode_Check(obj) != 0 {
+            return unicode_value(obj);
+        }
+        if ffi::PyBytes_Check(obj) != 0 {
+            let ptr = ffi::PyBytes_AsString(obj);
+            let len = ffi::PyBytes_Size(obj);
+            return bytes_value(std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize));
+        }
+        if ffi::PyByteArray_Check(obj) != 0 {
+            let ptr = ffi::PyByteArray_AsString(obj);
+            let len = ffi::PyByteArray_Size(obj);
+            return bytes_value(std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize));
+        }
+        if depth > 0 && (ffi::PyList_Check(obj) != 0 || ffi::PyTuple_Check(obj) != 0) {
+            let is_list = ffi::PyList_Check(obj) != 0;
+            let n = if is_list {
+                ffi::PyList_Size(obj)
+            } else {
+                ffi::PyTuple_Size(obj)
+            };
+            return Value::Array(
+                (0..n.min(MAX_ITEMS))
+                    .map(|i| {
+                        let item = if is_list {
+                            ffi::PyList_GetItem(obj, i)
+                        } else {
+                            ffi::PyTuple_GetItem(obj, i)
+                        };
+                        convert(item, depth - 1)
+                    })
+                    .collect(),
+            );
+        }
+        if depth > 0 && ffi::PyDict_Check(obj) != 0 {
+            // Environments: only the names travel (values may be secrets).
+            let mut keys = Vec::new();
+            let mut pos: ffi::Py_ssize_t = 0;
+            let mut key = std::ptr::null_mut();
+            let mut value = std::ptr::null_mut();
+            while ffi::PyDict_Next(obj, &mut pos, &mut key, &mut value) != 0 {
+                if keys.len() >= MAX_ITEMS as usize {
+                    break;
+                }
+                keys.push(convert(key, 0));
+            }
+            return serde_json::json!({ "$keys": keys });
+        }
+        // A path-like object: ask it once, judge what it returned.
+        if depth > 0 {
+            let fspath = ffi::PyOS_FSPath(obj);
+            if !fspath.is_null() {
+                let v = convert(fspath, 0);
+                ffi::Py_DecRef(fspath);
+                return v;
+            }
+            ffi::PyErr_Clear();
+        }
+        let ty = ffi::Py_TYPE(obj);
+        let name = CStr::from_ptr((*ty).tp_name).to_string_lossy();
+        Value::String(format!("<{name}>"))
+    }
+}
+
+unsafe fn unicode_value(obj: *mut ffi::PyObject) -> Value {
+    // SAFETY: GIL held; `obj` is a str (or subclass) instance.
+    unsafe {
+        let mut len: ffi::Py_ssize_t = 0;
+        let ptr = ffi::PyUnicode_AsUTF8AndSize(obj, &mut len);
+        if !ptr.is_null() {
+            let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize);
+            return Value::String(String::from_utf8_lossy(bytes).into_owned());
+        }
+        // Surrogate-escaped file names: encode as the OS would see them.
+        ffi::PyErr_Clear();
+        let encoded = ffi::PyUnicode_EncodeFSDefault(obj);
+        if encoded.is_null() {
+            ffi::PyErr_Clear();
+            return Value::String("<unencodable str>".into());
+        }
+        let ptr = ffi::PyBytes_AsString(encoded);
+        let len = ffi::PyBytes_Size(encoded);
+        let v = bytes_value(std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize));
+        ffi::Py_DecRef(encoded);
+        v
+    }
+}
+
+/// Bytes as text: valid UTF-8 unchanged, other bytes as `\xNN`.
+pub fn bytes_value(bytes: &[u8]) -> Value {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    Value::String(out)
+}
+
+/// `file:line` of the innermost Python frame.
+///
+/// # Safety
+/// The calling thread must hold the GIL.
+pub unsafe fn current_frame() -> Option<String> {
+    // SAFETY: GIL held; PyEval_GetFrame returns a borrowed frame or null,
+    // PyFrame_GetCode a new reference we release.
+    unsafe {
+        let frame = ffi::PyEval_GetFrame();
+        if frame.is_null() {
+            return None;
+        }
+        let line = ffi::PyFrame_GetLineNumber(frame);
+        let code = ffi::PyFrame_GetCode(frame);
+        if code.is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        let filename = ffi::PyObject_GetAttrString(code.cast(), c"co_filename".as_ptr());
+        ffi::Py_DecRef(code.cast());
+        if filename.is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        let name = if ffi::PyUnicode_Check(filename) != 0 {
+            match unicode_value(filename) {
+                Value::String(s) => s,
+                _ => String::new(),
+            }
+        } else {
+            String::new()
+        };
+        ffi::Py_DecRef(filename);
+        Some(format!("{name}:{line}"))
+    }
+}

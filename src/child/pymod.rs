@@ -1,0 +1,119 @@
+//! `_irongate`: the native module the bootstrap package is built on.
+//!
+//! It only carries requests to the supervisor and answers back; it holds no
+//! policy, no profile and no decision. Everything it returns could be forged
+//! by the agent without changing what the supervisor enforces.
+
+use pyo3::exceptions::PyPermissionError;
+use pyo3::prelude::*;
+
+use super::{bootstrap, client, hook};
+use crate::ipc::{Reply, Request};
+
+fn ask(py: Python<'_>, req: Request) -> PyResult<Reply> {
+    py.detach(|| client::request(&req)).map_err(|e| {
+        PyPermissionError::new_err(format!(
+            "irongate: cannot reach the supervisor ({e}); operation denied"
+        ))
+    })
+}
+
+/// The frame of the Python code that called into this module.
+fn caller_frame(_py: Python<'_>) -> Option<String> {
+    // SAFETY: a #[pyfunction] runs with the GIL held.
+    unsafe { hook::current_frame() }
+}
+
+/// Asks the supervisor to decide an action given as a JSON object text.
+/// `layer` is `api` (irongate.check / irongate.tool) or `hook` (enrichment).
+/// Returns `(decision, reason, rule_json, message)`; never raises for a
+/// block (the caller decides whether to), raises `PermissionError` when the
+/// supervisor cannot be reached.
+#[pyfunction]
+fn decide(
+    py: Python<'_>,
+    layer: &str,
+    action_json: &str,
+) -> PyResult<(String, String, String, String)> {
+    let action: serde_json::Value = serde_json::from_str(action_json)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("action is not JSON: {e}")))?;
+    let req = Request::Action {
+        tid: hook::gettid(),
+        layer: layer.to_owned(),
+        action,
+        frame: caller_frame(py),
+    };
+    match ask(py, req)? {
+        Reply::Verdict {
+            decision,
+            reason,
+            rule,
+            message,
+        } => Ok((decision, reason, rule.to_string(), message)),
+        Reply::Error { message } => Err(PyPermissionError::new_err(message)),
+        other => Err(PyPermissionError::new_err(format!(
+            "irongate: unexpected reply {other:?}"
+        ))),
+    }
+}
+
+/// Narrows this thread's profile (`shield.protect(profile=…)`).
+#[pyfunction]
+fn narrow(py: Python<'_>, profile: &str) -> PyResult<()> {
+    let req = Request::Narrow {
+        tid: hook::gettid(),
+        profile: profile.to_owned(),
+    };
+    match ask(py, req)? {
+        Reply::Ok => Ok(()),
+        Reply::Error { message } => Err(pyo3::exceptions::PyValueError::new_err(message)),
+        other => Err(PyPermissionError::new_err(format!(
+            "irongate: unexpected reply {other:?}"
+        ))),
+    }
+}
+
+/// Leaves this thread's innermost narrowing.
+#[pyfunction]
+fn release(py: Python<'_>) -> PyResult<()> {
+    match ask(py, Request::Release { tid: hook::gettid() })? {
+        Reply::Ok => Ok(()),
+        Reply::Error { message } => Err(pyo3::exceptions::PyValueError::new_err(message)),
+        other => Err(PyPermissionError::new_err(format!(
+            "irongate: unexpected reply {other:?}"
+        ))),
+    }
+}
+
+/// Notes the `dir_fd` of the `os.open` about to run in this thread (the
+/// `open` audit event does not carry it).
+#[pyfunction]
+#[pyo3(signature = (fd=None))]
+fn note_dir_fd(fd: Option<i64>) {
+    hook::note_dir_fd(fd);
+}
+
+/// Source of an embedded bootstrap module, and whether it is a package.
+#[pyfunction]
+fn source(name: &str) -> Option<(&'static str, bool)> {
+    bootstrap::source(name)
+}
+
+/// The path to set as `sys.executable` so Python children re-enter IronGate.
+#[pyfunction]
+fn launcher() -> Option<String> {
+    client::welcome().map(|w| w.launcher.clone())
+}
+
+/// The supervisor's pid.
+#[pyfunction]
+fn supervisor_pid() -> Option<i32> {
+    client::welcome().map(|w| w.supervisor_pid)
+}
+
+/// The native module.
+#[pymodule]
+pub mod _irongate {
+    #[pymodule_export]
+    use super::{decide, launcher, narrow, note_dir_fd, release, source, supervisor_pid};
+}

@@ -1,0 +1,606 @@
+//! The supervisor's decision path for the hook and API layers: IronGate's
+//! own boundaries first (its state directory), then runtime reads, then
+//! operations already explained by an earlier decision, then the policy
+//! (capabilities, rules), reviews, and the log. Every value that came from
+//! the child is data to judge, never an instruction.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, ToSocketAddrs};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::events::{self, Caller, Mapped};
+use super::log::{EventLog, Layer};
+use super::paths;
+use super::review::Reviews;
+use crate::action::{Action, Field};
+use crate::ipc::{JoinKind, Reply};
+use crate::policy::{Decision, Policy, Profile, RuleRef, Verdict};
+
+/// How long an allowed operation explains its follow-up calls (the DNS
+/// lookup and connect of an allowed HTTP request, the exec of an allowed
+/// spawn).
+const GRANT_TTL: Duration = Duration::from_secs(10);
+
+/// Directories whose reads are runtime reads for every interpreter: system
+/// libraries, locale and time zone data, CA certificates.
+const SYSTEM_RUNTIME_DIRS: &[&str] = &[
+    "/usr/lib",
+    "/usr/lib64",
+    "/lib",
+    "/lib64",
+    "/usr/share/locale",
+    "/usr/share/zoneinfo",
+    "/usr/share/ca-certificates",
+    "/etc/ssl/certs",
+    "/etc/localtime",
+    "/etc/ld.so.cache",
+    "/dev/null",
+    "/dev/urandom",
+];
+
+/// Everything fixed for one run.
+#[derive(Debug)]
+pub struct RunSettings {
+    /// The policy.
+    pub policy: Policy,
+    /// The run's capability profile.
+    pub profile: Profile,
+    /// IronGate's state directory (real path): never reachable.
+    pub home: String,
+    /// The run directory (socket, launcher): never writable.
+    pub run_dir: String,
+    /// Venv and base-interpreter directories (real paths).
+    pub runtime_dirs: Vec<String>,
+    /// The agent's script (real path), read by the interpreter itself.
+    pub script: Option<String>,
+    /// The interpreter path sent to Python children.
+    pub program_name: String,
+    /// The launcher path (`sys.executable` for the agent).
+    pub launcher: String,
+    /// This process.
+    pub supervisor_pid: i32,
+    /// Print each decision to stderr.
+    pub verbose: bool,
+}
+
+#[derive(Debug)]
+enum GrantKind {
+    /// DNS and connects to this host and port.
+    Net {
+        host: String,
+        port: Option<i64>,
+        ips: Vec<IpAddr>,
+    },
+    /// A Python child of this process may join through the launcher.
+    PythonChild,
+    /// A forked child of this process may join.
+    Fork,
+}
+
+#[derive(Debug)]
+struct Grant {
+    pid: i32,
+    kind: GrantKind,
+    expires: Instant,
+}
+
+/// Counters kept per run instead of one log row each.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Reads under the interpreter, venv and system runtime directories.
+    pub runtime_reads: AtomicU64,
+    /// Calls explained by an earlier decision.
+    pub explained: AtomicU64,
+}
+
+/// The decision state of one run.
+pub struct Decider {
+    settings: RunSettings,
+    log: EventLog,
+    reviews: Reviews,
+    grants: Mutex<Vec<Grant>>,
+    narrowed: Mutex<HashMap<(i32, i64), Vec<Profile>>>,
+    main_pid: Mutex<Option<i32>>,
+    /// Counters for the run record.
+    pub counters: Counters,
+}
+
+/// A final decision with its log row written.
+#[derive(Debug)]
+struct Outcome {
+    allow: bool,
+    verdict: Verdict,
+    /// The `PermissionError` text when blocked: action, rule and reason.
+    message: String,
+}
+
+impl Decider {
+    /// Creates the decision state for a run.
+    pub fn new(settings: RunSettings, log: EventLog, reviews: Reviews) -> Decider {
+        Decider {
+            settings,
+            log,
+            reviews,
+            grants: Mutex::new(Vec::new()),
+            narrowed: Mutex::new(HashMap::new()),
+            main_pid: Mutex::new(None),
+            counters: Counters::default(),
+        }
+    }
+
+    /// Records the pid of the agent process the supervisor forked.
+    pub fn set_main_pid(&self, pid: i32) {
+        *lock(&self.main_pid) = Some(pid);
+    }
+
+    /// The run's settings.
+    pub fn settings(&self) -> &RunSettings {
+        &self.settings
+    }
+
+    /// The event log.
+    pub fn log(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// A new connection says hello. Only processes of the agent's tree are
+    /// accepted; a Python child or fork that no earlier decision explains is
+    /// decided now as a spawn.
+    pub fn on_hello(&self, pid: i32, kind: JoinKind, argv: &[String]) -> Reply {
+        let main = *lock(&self.main_pid);
+        let welcome = Reply::Welcome {
+            launcher: self.settings.launcher.clone(),
+            program_name: self.settings.program_name.clone(),
+            supervisor_pid: self.settings.supervisor_pid,
+        };
+        if kind == JoinKind::Main {
+            return if main == Some(pid) {
+                welcome
+            } else {
+                Reply::Error {
+                    message: "only the agent process may join as main".into(),
+                }
+            };
+        }
+        let Some(main) = main else {
+            return Reply::Error {
+                message: "the agent has not started".into(),
+            };
+        };
+        if !self.is_in_tree(pid, main) {
+            return Reply::Error {
+                message: format!("process {pid} is not part of this run"),
+            };
+        }
+        let wanted = if kind == JoinKind::Fork {
+            GrantKind::Fork
+        } else {
+            GrantKind::PythonChild
+        };
+        if self.take_process_grant(pid, &wanted) {
+            self.counters.explained.fetch_add(1, Ordering::Relaxed);
+            return welcome;
+        }
+        // Nothing explains it (multiprocessing spawn goes through
+        // _posixsubprocess without an audit event; a fork from native code):
+        // decide it now.
+        let mut full = vec![self.settings.launcher.clone()];
+        full.extend(argv.iter().cloned());
+        let action = if kind == JoinKind::Fork {
+            Action::new("process", "spawn")
+                .with(Field::Cmd, "fork")
+                .with(Field::Argv, Vec::<String>::new())
+                .with(Field::ProcessClass, "python_child")
+        } else {
+            Action::new("process", "spawn")
+                .with(Field::Cmd, events::shell_join(&full))
+                .with(Field::Argv, full)
+                .with(Field::Executable, self.settings.launcher.clone())
+                .with(Field::ProcessClass, "python_child")
+        };
+        let caller = Caller {
+            pid,
+            tid: i64::from(pid),
+        };
+        let out = self.decide(caller, Layer::Hook, action, None, false);
+        if out.allow {
+            welcome
+        } else {
+            Reply::Error { message: out.message }
+        }
+    }
+
+    /// True when `pid` descends from `main` (or is an orphan of it that was
+    /// reparented to the supervisor as subreaper).
+    fn is_in_tree(&self, pid: i32, main: i32) -> bool {
+        let mut cur = pid;
+        for _ in 0..64 {
+            if cur == main {
+                return true;
+            }
+            match parent_of(cur) {
+                // The supervisor forks only the agent, so any other direct
+                // child is an orphan of the agent's tree reparented to us as
+                // subreaper.
+                Some(p) if p == self.settings.supervisor_pid => return true,
+                Some(p) if p > 1 => cur = p,
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    fn take_process_grant(&self, pid: i32, wanted: &GrantKind) -> bool {
+        let parent = parent_of(pid).unwrap_or(0);
+        let now = Instant::now();
+        let mut grants = lock(&self.grants);
+        grants.retain(|g| g.expires > now);
+        let found = grants.iter().position(|g| {
+            g.pid == parent
+                && matches!(
+                    (&g.kind, wanted),
+                    (GrantKind::PythonChild, GrantKind::PythonChild) | (GrantKind::Fork, GrantKind::Fork)
+                )
+        });
+        match found {
+            Some(i) => {
+                grants.swap_remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// An audit event from the hook.
+    pub fn on_event(&self, caller: Caller, event: &str, args: &[Value], frame: Option<String>, dir_fd: Option<i64>) -> Reply {
+        match events::map(caller, event, args, dir_fd, self.settings.supervisor_pid) {
+            Mapped::Nothing => allow_reply(),
+            Mapped::SignalToSupervisor => {
+                let action = Action::new("tamper", "signal_supervisor")
+                    .with(Field::Name, event)
+                    .with(Field::Target, self.settings.supervisor_pid.to_string());
+                let verdict = Verdict {
+                    decision: Decision::Block,
+                    reason: "irongate_supervisor: the agent may not signal its supervisor".into(),
+                    rule: None,
+                };
+                let out = self.finish(caller, Layer::Hook, &action, verdict, frame.as_deref(), false);
+                verdict_reply(&out)
+            }
+            Mapped::Decide(action) => {
+                let out = self.decide(caller, Layer::Hook, *action, frame.as_deref(), false);
+                verdict_reply(&out)
+            }
+        }
+    }
+
+    /// An action from the Python API (`layer` api) or from enrichment
+    /// (`layer` hook).
+    pub fn on_action(&self, caller: Caller, layer: &str, action: &Value, frame: Option<String>) -> Reply {
+        let layer = if layer == "api" { Layer::Api } else { Layer::Hook };
+        let mut action = match Action::from_json(action) {
+            Ok(a) => a,
+            Err(e) => {
+                return Reply::Error {
+                    message: format!("irongate: invalid action: {e}"),
+                };
+            }
+        };
+        action.normalize();
+        // Fields the supervisor derives itself are recomputed from the data,
+        // never taken from the agent.
+        if action.kind() == "network" && action.subtype() == "http" {
+            if let Some(url) = action.text(Field::Url).or(action.text(Field::Target)).map(str::to_owned) {
+                let method = action.text(Field::Method).map(str::to_owned);
+                let framework = action.text(Field::Framework).map(str::to_owned);
+                action = events::http_action(&url, method.as_deref(), framework.as_deref());
+            }
+        }
+        if action.kind() == "file" {
+            if let Some(raw) = action.text(Field::Path).map(str::to_owned) {
+                let r = paths::resolve(caller.pid, caller.tid, paths::Base::Cwd, &raw, true);
+                if r.path != raw {
+                    action.set(Field::Requested, raw);
+                }
+                action.set(Field::Path, r.path);
+            }
+        }
+        let log_args_candidate = prepare_tool(&mut action);
+        let out = self.decide(caller, layer, action, frame.as_deref(), log_args_candidate);
+        verdict_reply(&out)
+    }
+
+    /// `shield.protect(profile)`: narrows the thread's profile.
+    pub fn narrow(&self, caller: Caller, profile: &str) -> Reply {
+        match Profile::from_name(profile) {
+            Ok(p) => {
+                lock(&self.narrowed).entry((caller.pid, caller.tid)).or_default().push(p);
+                Reply::Ok
+            }
+            Err(e) => Reply::Error { message: e.to_string() },
+        }
+    }
+
+    /// Leaves the innermost narrowing.
+    pub fn release(&self, caller: Caller) -> Reply {
+        let mut map = lock(&self.narrowed);
+        match map.get_mut(&(caller.pid, caller.tid)) {
+            Some(stack) if !stack.is_empty() => {
+                stack.pop();
+                if stack.is_empty() {
+                    map.remove(&(caller.pid, caller.tid));
+                }
+                Reply::Ok
+            }
+            _ => Reply::Error {
+                message: "no shield.protect() to leave in this thread".into(),
+            },
+        }
+    }
+
+    fn profile_for(&self, caller: Caller) -> Profile {
+        let map = lock(&self.narrowed);
+        let mut p = self.settings.profile.clone();
+        if let Some(stack) = map.get(&(caller.pid, caller.tid)) {
+            for n in stack {
+                p = p.intersect(n);
+            }
+        }
+        p
+    }
+
+    /// The whole decision path for one action.
+    fn decide(&self, caller: Caller, layer: Layer, action: Action, frame: Option<&str>, tool_args: bool) -> Outcome {
+        // 1. IronGate's own state is out of reach whatever the policy says.
+        if let Some(verdict) = self.own_state(&action) {
+            return self.finish(caller, layer, &action, verdict, frame, false);
+        }
+        // 2. Runtime reads: allowed, counted, not logged one by one.
+        if self.is_runtime_read(&action) {
+            self.counters.runtime_reads.fetch_add(1, Ordering::Relaxed);
+            return allowed();
+        }
+        // 3. Follow-ups of an operation already decided.
+        if self.explained(caller.pid, &action) {
+            self.counters.explained.fetch_add(1, Ordering::Relaxed);
+            return allowed();
+        }
+        // 4. The policy.
+        let profile = self.profile_for(caller);
+        let verdict = self.settings.policy.evaluate(&action, &profile);
+        let mut action = action;
+        if tool_args {
+            let keep = verdict
+                .rule
+                .as_ref()
+                .is_some_and(|r| self.settings.policy.rule_log_args(r.index));
+            if !keep {
+                action.remove(Field::Args);
+            }
+        }
+        let out = self.finish(caller, layer, &action, verdict, frame, false);
+        if out.allow {
+            self.grant_after(caller.pid, &action);
+        }
+        out
+    }
+
+    /// Logs, runs a review to its end, and returns the final answer. A
+    /// failed log write blocks the operation.
+    fn finish(&self, caller: Caller, layer: Layer, action: &Action, verdict: Verdict, frame: Option<&str>, unexplained: bool) -> Outcome {
+        let logged = self.log.record(layer, action, &verdict, unexplained, caller.pid, caller.tid, frame);
+        if self.settings.verbose {
+            eprintln!("irongate: {} {}", verdict.decision.as_str(), describe(action));
+        }
+        let event_id = match logged {
+            Ok(id) => id,
+            Err(e) => {
+                let verdict = Verdict {
+                    decision: Decision::Block,
+                    reason: format!("audit_log_unavailable: {e}"),
+                    rule: verdict.rule,
+                };
+                return outcome(action, verdict);
+            }
+        };
+        match verdict.decision {
+            Decision::Allow | Decision::Block => outcome(action, verdict),
+            Decision::Review => {
+                let timeout = self.settings.policy.approval_timeout();
+                let final_verdict = self.reviews.wait(&self.log, event_id, action, &verdict, timeout);
+                outcome(action, final_verdict)
+            }
+        }
+    }
+
+    fn own_state(&self, action: &Action) -> Option<Verdict> {
+        if action.kind() != "file" && !(action.kind() == "network" && action.get(Field::Path).is_some()) {
+            return None;
+        }
+        let hits_home = |p: &str| paths::is_under(p, &self.settings.home);
+        let path = action.text(Field::Path).unwrap_or("");
+        let target = action.text(Field::Target).unwrap_or("");
+        let home_hit = hits_home(path) || (action.kind() == "file" && action.subtype() != "symlink" && hits_home(target));
+        let run_dir_write = !events::is_read(action.subtype())
+            && action.kind() == "file"
+            && (paths::is_under(path, &self.settings.run_dir) || paths::is_under(target, &self.settings.run_dir));
+        if home_hit || run_dir_write {
+            return Some(Verdict {
+                decision: Decision::Block,
+                reason: "irongate_state: IronGate's own state is out of the agent's reach".into(),
+                rule: None,
+            });
+        }
+        None
+    }
+
+    fn is_runtime_read(&self, action: &Action) -> bool {
+        if action.kind() != "file" || !events::is_read(action.subtype()) {
+            return false;
+        }
+        let Some(path) = action.text(Field::Path) else { return false };
+        if self.settings.script.as_deref() == Some(path) {
+            return true;
+        }
+        self.settings.runtime_dirs.iter().any(|d| paths::is_under(path, d))
+            || SYSTEM_RUNTIME_DIRS.iter().any(|d| paths::is_under(path, d))
+    }
+
+    fn explained(&self, pid: i32, action: &Action) -> bool {
+        if action.kind() != "network" {
+            return false;
+        }
+        let sub = action.subtype();
+        // Enriched requests from the libraries are user operations and are
+        // always decided; only the layers underneath are explained.
+        let framework = action.text(Field::Framework);
+        if sub == "http" && !matches!(framework, Some("http.client")) {
+            return false;
+        }
+        if !matches!(sub, "dns" | "connect" | "http") {
+            return false;
+        }
+        let host = action.text(Field::Host).unwrap_or("");
+        let port = action.get(Field::Port).and_then(Value::as_i64);
+        let ip = host.parse::<IpAddr>().ok();
+        let now = Instant::now();
+        let mut grants = lock(&self.grants);
+        grants.retain(|g| g.expires > now);
+        grants.iter().any(|g| {
+            if g.pid != pid {
+                return false;
+            }
+            let GrantKind::Net { host: gh, port: gp, ips } = &g.kind else {
+                return false;
+            };
+            let port_ok = port.is_none() || gp.is_none() || port == *gp;
+            let host_ok = gh.eq_ignore_ascii_case(host) || ip.is_some_and(|ip| ips.contains(&ip));
+            host_ok && (sub == "dns" || port_ok)
+        })
+    }
+
+    fn grant_after(&self, pid: i32, action: &Action) {
+        let kind = match (action.kind(), action.subtype()) {
+            ("network", "http") => {
+                let Some(host) = action.text(Field::Host).map(str::to_owned) else { return };
+                let port = action.get(Field::Port).and_then(Value::as_i64);
+                // The supervisor resolves the name itself, so a connect is
+                // explained only for addresses this host really has.
+                let ips = (host.as_str(), port.unwrap_or(0) as u16)
+                    .to_socket_addrs()
+                    .map(|it| it.map(|a| a.ip()).collect())
+                    .unwrap_or_default();
+                GrantKind::Net { host, port, ips }
+            }
+            ("process", _) if action.text(Field::ProcessClass) == Some("python_child") => {
+                if action.text(Field::Cmd).is_some_and(|c| c.starts_with("os.fork")) {
+                    GrantKind::Fork
+                } else {
+                    GrantKind::PythonChild
+                }
+            }
+            _ => return,
+        };
+        lock(&self.grants).push(Grant {
+            pid,
+            kind,
+            expires: Instant::now() + GRANT_TTL,
+        });
+    }
+}
+
+/// Tool actions: names and a digest of the arguments; the values stay only
+/// if the matching rule says `log_args` (checked after evaluation).
+fn prepare_tool(action: &mut Action) -> bool {
+    if action.kind() != "tool" {
+        return false;
+    }
+    if let Some(args) = action.get(Field::Args).cloned() {
+        let canonical = serde_json::to_string(&args).unwrap_or_default();
+        action.set(Field::ArgsDigest, hex::encode(Sha256::digest(canonical.as_bytes())));
+        if action.get(Field::ArgNames).is_none() {
+            if let Value::Object(map) = &args {
+                action.set(Field::ArgNames, map.keys().cloned().collect::<Vec<_>>());
+            }
+        }
+        return true;
+    }
+    false
+}
+
+fn parent_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may contain spaces and parentheses: split after the
+    // last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn allowed() -> Outcome {
+    Outcome {
+        allow: true,
+        verdict: Verdict {
+            decision: Decision::Allow,
+            reason: "runtime".into(),
+            rule: None,
+        },
+        message: String::new(),
+    }
+}
+
+fn outcome(action: &Action, verdict: Verdict) -> Outcome {
+    let allow = verdict.decision == Decision::Allow;
+    let message = if allow { String::new() } else { message(action, &verdict) };
+    Outcome { allow, verdict, message }
+}
+
+fn allow_reply() -> Reply {
+    Reply::Verdict {
+        decision: "allow".into(),
+        reason: String::new(),
+        rule: Value::Null,
+        message: String::new(),
+    }
+}
+
+fn verdict_reply(out: &Outcome) -> Reply {
+    Reply::Verdict {
+        decision: if out.allow { "allow" } else { "block" }.into(),
+        reason: out.verdict.reason.clone(),
+        rule: rule_json(out.verdict.rule.as_ref()),
+        message: out.message.clone(),
+    }
+}
+
+fn rule_json(rule: Option<&RuleRef>) -> Value {
+    serde_json::to_value(rule).unwrap_or(Value::Null)
+}
+
+fn message(action: &Action, v: &Verdict) -> String {
+    let rule = match &v.rule {
+        Some(r) => match &r.name {
+            Some(n) => format!(" (rule #{} '{n}')", r.index),
+            None => format!(" (rule #{})", r.index),
+        },
+        None => String::new(),
+    };
+    format!("irongate blocked {}: {}{rule}", describe(action), v.reason)
+}
+
+/// One line describing an action, for messages and `--verbose`.
+pub fn describe(action: &Action) -> String {
+    let what = [Field::Path, Field::Url, Field::Cmd, Field::Target, Field::ToolName, Field::Name, Field::Host]
+        .iter()
+        .find_map(|f| action.text(*f))
+        .unwrap_or("");
+    format!("{}/{} {what}", action.kind(), action.subtype())
+}

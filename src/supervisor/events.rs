@@ -1,0 +1,468 @@
+//! Turning a CPython audit event reported by the hook into the action the
+//! policy judges (SPEC §4, R-40). Pure apart from path resolution: the
+//! arguments are untrusted data, every missing or mistyped one yields a
+//! conservative action rather than an error, and nothing here decides.
+
+use serde_json::Value;
+
+use super::paths::{self, Base};
+use crate::action::{Action, Field};
+
+/// What an event asks for.
+#[derive(Debug)]
+pub enum Mapped {
+    /// Nothing to judge (an fd-based call, an empty path, an unrelated signal).
+    Nothing,
+    /// An action to decide.
+    Decide(Box<Action>),
+    /// A signal aimed at the supervisor: always refused.
+    SignalToSupervisor,
+}
+
+/// The caller, as the supervisor knows it.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    /// Process id from `SO_PEERCRED`.
+    pub pid: i32,
+    /// Thread id as reported (attribution only).
+    pub tid: i64,
+}
+
+/// Linux open flags that make an open a write.
+const WRITE_FLAGS: i64 =
+    (libc::O_WRONLY | libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND) as i64;
+
+fn text(v: Option<&Value>) -> Option<&str> {
+    v.and_then(Value::as_str)
+}
+
+fn int(v: Option<&Value>) -> Option<i64> {
+    v.and_then(Value::as_i64)
+}
+
+/// Resolves a path argument (str/bytes already converted, or an fd).
+fn path_arg(c: Caller, v: Option<&Value>, dir_fd: Option<i64>, follow: bool) -> Option<(String, String)> {
+    match v? {
+        Value::String(s) => {
+            let base = dir_fd.map_or(Base::Cwd, Base::DirFd);
+            let r = paths::resolve(c.pid, c.tid, base, s, follow);
+            Some((r.path, s.clone()))
+        }
+        Value::Number(n) => {
+            let fd = n.as_i64()?;
+            let r = paths::resolve(c.pid, c.tid, Base::Cwd, &format!("/proc/self/fd/{fd}"), true);
+            Some((r.path, format!("fd:{fd}")))
+        }
+        _ => None,
+    }
+}
+
+fn file_action(subtype: &str, resolved: (String, String)) -> Action {
+    let (path, requested) = resolved;
+    let mut a = Action::new("file", subtype).with(Field::Path, path.clone());
+    if requested != path {
+        a.set(Field::Requested, requested);
+    }
+    a
+}
+
+/// Maps one audit event.
+pub fn map(c: Caller, event: &str, args: &[Value], dir_fd: Option<i64>, supervisor_pid: i32) -> Mapped {
+    let a = |i: usize| args.get(i);
+    let decide = |action: Action| Mapped::Decide(Box::new(action));
+    match event {
+        "open" => {
+            // (path, mode, flags); an int path is an fd being wrapped.
+            if matches!(a(0), Some(Value::Number(_)) | None | Some(Value::Null)) {
+                return Mapped::Nothing;
+            }
+            let flags = int(a(2)).unwrap_or(0);
+            let mode = text(a(1));
+            let write = if a(2).is_some_and(|v| !v.is_null()) {
+                flags & WRITE_FLAGS != 0
+            } else {
+                mode.is_some_and(|m| m.contains(['w', 'a', 'x', '+']))
+            };
+            let Some(resolved) = path_arg(c, a(0), dir_fd, flags & i64::from(libc::O_NOFOLLOW) == 0) else {
+                return Mapped::Nothing;
+            };
+            let mut act = file_action(if write { "write" } else { "read" }, resolved);
+            act.set(Field::Flags, flags);
+            if let Some(m) = mode {
+                act.set(Field::Mode, m);
+            }
+            decide(act)
+        }
+        "os.listdir" | "os.scandir" => {
+            let target = match a(0) {
+                None | Some(Value::Null) => Some(Value::String(".".into())),
+                Some(v) => Some(v.clone()),
+            };
+            match path_arg(c, target.as_ref(), None, true) {
+                Some(r) => decide(file_action("list", r)),
+                None => Mapped::Nothing,
+            }
+        }
+        "os.remove" | "os.rmdir" => match path_arg(c, a(0), int(a(1)), false) {
+            Some(r) => decide(file_action("delete", r)),
+            None => Mapped::Nothing,
+        },
+        "os.mkdir" => match path_arg(c, a(0), int(a(2)), false) {
+            Some(r) => decide(file_action("mkdir", r)),
+            None => Mapped::Nothing,
+        },
+        "os.rename" | "shutil.move" => two_paths(c, "rename", a(0), a(1), int(a(2)), int(a(3)), false),
+        // A hard link gives the source file a new name: judged on the file
+        // it reaches.
+        "os.link" => two_paths(c, "link", a(0), a(1), int(a(2)), int(a(3)), true),
+        "os.symlink" => {
+            // symlink(src, dst): creates dst; src is only text until followed.
+            match path_arg(c, a(1), int(a(2)), false) {
+                Some(r) => {
+                    let mut act = file_action("symlink", r);
+                    if let Some(src) = text(a(0)) {
+                        act.set(Field::Target, src);
+                    }
+                    decide(act)
+                }
+                None => Mapped::Nothing,
+            }
+        }
+        "os.chmod" => match path_arg(c, a(0), int(a(2)), true) {
+            Some(r) => {
+                let mut act = file_action("chmod", r);
+                if let Some(m) = int(a(1)) {
+                    act.set(Field::Mode, format!("{m:o}"));
+                }
+                decide(act)
+            }
+            None => Mapped::Nothing,
+        },
+        "os.chown" | "shutil.chown" => match path_arg(c, a(0), int(a(3)), true) {
+            Some(r) => decide(file_action("chown", r)),
+            None => Mapped::Nothing,
+        },
+        "os.truncate" => match path_arg(c, a(0), None, true) {
+            Some(r) => decide(file_action("truncate", r)),
+            None => Mapped::Nothing,
+        },
+        "shutil.rmtree" => match path_arg(c, a(0), None, false) {
+            Some(r) => decide(file_action("delete", r)),
+            None => Mapped::Nothing,
+        },
+        "shutil.copytree" => match path_arg(c, a(1), None, false) {
+            Some(r) => decide(file_action("write", r)),
+            None => Mapped::Nothing,
+        },
+        // The opens inside these raise their own events, which decide.
+        "shutil.copyfile" | "shutil.make_archive" | "shutil.unpack_archive" => Mapped::Nothing,
+        "socket.getaddrinfo" | "socket.gethostbyname" | "socket.gethostbyname_ex" => match text(a(0)) {
+            Some(host) if !host.is_empty() => {
+                let mut act = Action::new("network", "dns")
+                    .with(Field::Host, host)
+                    .with(Field::Target, host);
+                if let Some(p) = port_of(a(1)) {
+                    act.set(Field::Port, p);
+                }
+                decide(act)
+            }
+            _ => Mapped::Nothing,
+        },
+        "socket.connect" | "socket.bind" | "socket.sendto" | "socket.sendmsg" => {
+            let subtype = match event {
+                "socket.connect" => "connect",
+                "socket.bind" => "bind",
+                _ => "send",
+            };
+            match a(1) {
+                Some(addr) => decide(address_action(c, subtype, addr)),
+                None => Mapped::Nothing,
+            }
+        }
+        "urllib.Request" => {
+            let Some(url) = text(a(0)) else { return Mapped::Nothing };
+            let method = text(a(3)).map(str::to_owned).unwrap_or_else(|| {
+                if a(1).is_some_and(|d| !d.is_null()) { "POST".into() } else { "GET".into() }
+            });
+            decide(http_action(url, Some(&method), Some("urllib")))
+        }
+        "http.client.connect" => {
+            let Some(host) = text(a(1)) else { return Mapped::Nothing };
+            let https = text(a(0)).is_some_and(|t| t.contains("HTTPS"));
+            let port = int(a(2)).unwrap_or(if https { 443 } else { 80 });
+            let scheme = if https { "https" } else { "http" };
+            let url = format!("{scheme}://{}:{port}/", bracket_v6(host));
+            decide(http_action(&url, None, Some("http.client")))
+        }
+        "subprocess.Popen" => {
+            // (executable, args, cwd, env)
+            let argv = argv_of(a(1));
+            let exe = text(a(0)).map(str::to_owned).or_else(|| argv.first().cloned());
+            decide(process_action(c, "spawn", argv, exe, a(3)))
+        }
+        "os.system" => {
+            let cmd = text(a(0)).unwrap_or("").to_owned();
+            let argv = vec!["/bin/sh".to_owned(), "-c".to_owned(), cmd];
+            decide(process_action(c, "system", argv, Some("/bin/sh".into()), None))
+        }
+        "os.exec" => decide(process_action(c, "exec", argv_of(a(1)), text(a(0)).map(str::to_owned), a(2))),
+        "os.posix_spawn" => decide(process_action(c, "spawn", argv_of(a(1)), text(a(0)).map(str::to_owned), a(2))),
+        "os.spawn" => decide(process_action(c, "spawn", argv_of(a(2)), text(a(1)).map(str::to_owned), a(3))),
+        "pty.spawn" => {
+            let argv = argv_of(a(0));
+            let exe = argv.first().cloned();
+            decide(process_action(c, "spawn", argv, exe, None))
+        }
+        "os.fork" | "os.forkpty" => decide(
+            Action::new("process", "spawn")
+                .with(Field::Cmd, event)
+                .with(Field::Argv, Vec::<String>::new())
+                .with(Field::ProcessClass, "python_child"),
+        ),
+        "os.kill" | "os.killpg" | "signal.pthread_kill" => {
+            let target = int(a(0)).unwrap_or(0);
+            if event != "signal.pthread_kill" && (target == i64::from(supervisor_pid)) {
+                Mapped::SignalToSupervisor
+            } else {
+                Mapped::Nothing
+            }
+        }
+        _ => {
+            // Tamper tripwires: recorded and decided like any action.
+            let mut act = Action::new("tamper", event).with(Field::Name, event);
+            if let Some(v) = a(0).and_then(Value::as_str) {
+                act.set(Field::Target, v);
+            }
+            decide(act)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn two_paths(
+    c: Caller,
+    subtype: &str,
+    src: Option<&Value>,
+    dst: Option<&Value>,
+    src_fd: Option<i64>,
+    dst_fd: Option<i64>,
+    follow_src: bool,
+) -> Mapped {
+    let Some(r) = path_arg(c, src, src_fd, follow_src) else {
+        return Mapped::Nothing;
+    };
+    let mut act = file_action(subtype, r);
+    if let Some((dst, _)) = path_arg(c, dst, dst_fd, false) {
+        act.set(Field::Target, dst);
+    }
+    Mapped::Decide(Box::new(act))
+}
+
+fn port_of(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn bracket_v6(host: &str) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    }
+}
+
+/// A socket address: `(host, port[, …])` for inet, a path for Unix sockets.
+fn address_action(c: Caller, subtype: &str, addr: &Value) -> Action {
+    match addr {
+        Value::Array(parts) => {
+            let host = text(parts.first()).unwrap_or("").to_owned();
+            let port = port_of(parts.get(1));
+            let mut act = Action::new("network", subtype).with(Field::Host, host.clone());
+            if host.parse::<std::net::IpAddr>().is_ok() {
+                act.set(Field::Ip, host.clone());
+            }
+            if let Some(p) = port {
+                act.set(Field::Port, p);
+                act.set(Field::Target, format!("{}:{p}", bracket_v6(&host)));
+            } else {
+                act.set(Field::Target, host);
+            }
+            act
+        }
+        Value::String(path) if path.starts_with('\0') || path.is_empty() => Action::new("network", subtype)
+            .with(Field::Target, format!("unix:@{}", path.trim_start_matches('\0'))),
+        Value::String(path) => {
+            let r = paths::resolve(c.pid, c.tid, Base::Cwd, path, true);
+            Action::new("network", subtype)
+                .with(Field::Path, r.path.clone())
+                .with(Field::Target, format!("unix:{}", r.path))
+        }
+        other => Action::new("network", subtype).with(Field::Target, other.to_string()),
+    }
+}
+
+/// An HTTP request, its URL parsed here, not by the agent.
+pub fn http_action(url: &str, method: Option<&str>, framework: Option<&str>) -> Action {
+    let mut act = Action::new("network", "http").with(Field::Url, url).with(Field::Target, url);
+    if let Some(m) = method {
+        act.set(Field::Method, m.to_ascii_uppercase());
+    }
+    if let Some(f) = framework {
+        act.set(Field::Framework, f);
+    }
+    if let Ok(parsed) = url::Url::parse(url) {
+        act.set(Field::Scheme, parsed.scheme());
+        if let Some(host) = parsed.host_str() {
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            act.set(Field::Host, host);
+            if host.parse::<std::net::IpAddr>().is_ok() {
+                act.set(Field::Ip, host);
+            }
+        }
+        if let Some(port) = parsed.port_or_known_default() {
+            act.set(Field::Port, i64::from(port));
+        }
+    }
+    act
+}
+
+fn argv_of(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// Shell-style join for display and `cmd` predicates.
+pub fn shell_join(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            if !a.is_empty() && a.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b)) {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn process_action(c: Caller, subtype: &str, argv: Vec<String>, exe: Option<String>, env: Option<&Value>) -> Action {
+    // `os.system(cmd)` keeps the command text as `cmd` (what policies written
+    // for the original match on); argv forms are joined shell-style.
+    let cmd = if subtype == "system" {
+        argv.get(2).cloned().unwrap_or_default()
+    } else {
+        shell_join(&argv)
+    };
+    let executable = exe.map(|e| resolve_executable(c, &e));
+    let class = match &executable {
+        Some(e) if is_python(e) => "python_child",
+        _ => "binary",
+    };
+    let mut act = Action::new("process", subtype)
+        .with(Field::Cmd, cmd)
+        .with(Field::Argv, argv)
+        .with(Field::ProcessClass, class);
+    if let Some(e) = executable {
+        act.set(Field::Executable, e);
+    }
+    if let Some(Value::Object(o)) = env {
+        if let Some(Value::Array(keys)) = o.get("$keys") {
+            let names: Vec<String> = keys.iter().filter_map(|k| k.as_str().map(str::to_owned)).collect();
+            act.set(Field::EnvChanges, names);
+        }
+    }
+    act
+}
+
+fn is_python(exe: &str) -> bool {
+    let name = exe.rsplit('/').next().unwrap_or(exe);
+    name.starts_with("python") && name[6..].bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        || exe.ends_with("/bin/python") && exe.contains("/irongate-")
+}
+
+/// `PATH` lookup as `execvp` would do it for the caller.
+fn resolve_executable(c: Caller, exe: &str) -> String {
+    if exe.contains('/') {
+        return paths::resolve(c.pid, c.tid, Base::Cwd, exe, false).path;
+    }
+    let path_var = std::fs::read(format!("/proc/{}/environ", c.pid))
+        .ok()
+        .and_then(|env| {
+            env.split(|b| *b == 0)
+                .find_map(|kv| kv.strip_prefix(b"PATH=").map(|v| String::from_utf8_lossy(v).into_owned()))
+        })
+        .unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    for dir in path_var.split(':').filter(|d| !d.is_empty()) {
+        let candidate = format!("{dir}/{exe}");
+        let r = paths::resolve(c.pid, c.tid, Base::Cwd, &candidate, false);
+        if r.exists {
+            return r.path;
+        }
+    }
+    exe.to_owned()
+}
+
+/// True for file subtypes that only read.
+pub fn is_read(subtype: &str) -> bool {
+    matches!(subtype, "read" | "list")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn me() -> Caller {
+        let pid = std::process::id() as i32;
+        Caller { pid, tid: i64::from(pid) }
+    }
+
+    fn mapped(event: &str, args: Vec<Value>) -> Action {
+        match map(me(), event, &args, None, 1) {
+            Mapped::Decide(a) => *a,
+            other => panic!("{event}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn write_intent_from_flags_and_mode() {
+        let tmp = std::env::temp_dir().join("irongate-x").to_string_lossy().into_owned();
+        let a = mapped("open", vec![tmp.clone().into(), "rb".into(), 0.into()]);
+        assert_eq!(a.subtype(), "read");
+        let a = mapped("open", vec![tmp.clone().into(), Value::Null, i64::from(libc::O_WRONLY | libc::O_CREAT).into()]);
+        assert_eq!(a.subtype(), "write");
+        let a = mapped("open", vec![tmp.into(), "w".into(), i64::from(libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC).into()]);
+        assert_eq!(a.subtype(), "write");
+    }
+
+    #[test]
+    fn http_url_is_parsed_here() {
+        let a = http_action("https://api.example.com/v1?q=1", Some("get"), None);
+        assert_eq!(a.text(Field::Host), Some("api.example.com"));
+        assert_eq!(a.get(Field::Port), Some(&Value::from(443)));
+        assert_eq!(a.text(Field::Method), Some("GET"));
+        let a = http_action("http://[::1]:8080/", None, None);
+        assert_eq!(a.text(Field::Ip), Some("::1"));
+    }
+
+    #[test]
+    fn process_forms() {
+        let a = mapped("os.system", vec!["echo hi".into()]);
+        assert_eq!(a.text(Field::Cmd), Some("echo hi"));
+        let a = mapped("subprocess.Popen", vec!["ls".into(), serde_json::json!(["ls", "-l", "a b"]), Value::Null, Value::Null]);
+        assert_eq!(a.text(Field::Cmd), Some("ls -l 'a b'"));
+        assert_eq!(a.text(Field::ProcessClass), Some("binary"));
+        assert!(matches!(map(me(), "os.kill", &[1.into(), 9.into()], None, 1), Mapped::SignalToSupervisor));
+    }
+}

@@ -1,0 +1,226 @@
+//! Everything `irongate run` checks and prepares before the fork: the
+//! interpreter environment, the script, the run directory. Every failure here
+//! is reported with the flag or file at fault and an exit status.
+
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::cli::Failure;
+
+/// The Python minor version this binary embeds.
+pub const BUILD_PYVERSION: &str = env!("IRONGATE_BUILD_PYVERSION");
+
+/// The interpreter environment the agent runs in.
+#[derive(Debug, Clone)]
+pub struct PythonEnv {
+    /// The interpreter path given to CPython as `program_name` (inside the
+    /// venv's `bin/` for a venv: that is how CPython finds the venv).
+    pub program: PathBuf,
+    /// Directories whose reads are runtime reads: the venv and the
+    /// base installation, as real paths.
+    pub runtime_dirs: Vec<String>,
+}
+
+/// Finds the interpreter: `--python`, else `$VIRTUAL_ENV`, else the build
+/// interpreter; refuses a Python version other than the embedded one.
+pub fn python_env(flag: Option<&Path>) -> Result<PythonEnv, Failure> {
+    let (given, origin) = if let Some(p) = flag {
+        (p.to_path_buf(), "--python")
+    } else if let Some(v) = std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()) {
+        (PathBuf::from(v), "$VIRTUAL_ENV")
+    } else {
+        (PathBuf::from(env!("IRONGATE_BUILD_PYTHON")), "the build interpreter")
+    };
+    let program = if given.is_dir() {
+        given.join("bin/python")
+    } else {
+        given.clone()
+    };
+    if !program.exists() {
+        return Err(Failure::setup(format!(
+            "{origin} {}: no Python interpreter there\nhint: pass --python with a venv directory or a python{BUILD_PYVERSION} executable",
+            given.display()
+        )));
+    }
+    let program = std::path::absolute(&program).unwrap_or(program);
+    let bin_dir = program.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let env_root = bin_dir.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let mut runtime_dirs = Vec::new();
+    let cfg = env_root.join("pyvenv.cfg");
+    let version = if cfg.exists() {
+        let text = std::fs::read_to_string(&cfg).map_err(|e| {
+            Failure::setup(format!("cannot read {}: {e}", cfg.display()))
+        })?;
+        let mut version = None;
+        for line in text.lines() {
+            let Some((k, v)) = line.split_once('=') else { continue };
+            match k.trim() {
+                "version" | "version_info" => version = Some(v.trim().to_owned()),
+                "home" => {
+                    let home = PathBuf::from(v.trim());
+                    if let Some(base) = home.parent() {
+                        runtime_dirs.push(real(base));
+                    }
+                }
+                _ => {}
+            }
+        }
+        runtime_dirs.push(real(&env_root));
+        version
+    } else {
+        runtime_dirs.push(real(&env_root));
+        std::fs::read_dir(env_root.join("lib")).ok().and_then(|dir| {
+            dir.flatten()
+                .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+                .filter(|n| n.starts_with("python3.") && env_root.join("lib").join(n).join("os.py").exists())
+                .map(|n| n.trim_start_matches("python").to_owned())
+                .next()
+        })
+    };
+    let Some(version) = version else {
+        return Err(Failure::setup(format!(
+            "{origin} {}: cannot tell its Python version (no pyvenv.cfg, no lib/python3.X/os.py)\nhint: pass --python with a venv or a python{BUILD_PYVERSION} installation",
+            given.display()
+        )));
+    };
+    let minor: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
+    if minor != BUILD_PYVERSION {
+        return Err(Failure::setup(format!(
+            "{origin} {} is Python {version}, but this irongate embeds Python {BUILD_PYVERSION}\nhint: use a Python {BUILD_PYVERSION} venv, or rebuild irongate with PYO3_PYTHON pointing at Python {minor}",
+            given.display()
+        )));
+    }
+    Ok(PythonEnv {
+        program,
+        runtime_dirs,
+    })
+}
+
+fn real(p: &Path) -> String {
+    std::fs::canonicalize(p)
+        .unwrap_or_else(|_| p.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Checks the script: 127 when it does not exist, 126 when it cannot be run.
+pub fn script(path: &Path) -> Result<PathBuf, Failure> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Failure::new(127, format!("{}: no such file\nhint: check the path of the agent script", path.display()))
+        } else {
+            Failure::new(126, format!("{}: cannot be read: {e}", path.display()))
+        }
+    })?;
+    if meta.is_dir() {
+        let main = path.join("__main__.py");
+        if !main.exists() {
+            return Err(Failure::new(126, format!("{}: is a directory without __main__.py", path.display())));
+        }
+    }
+    if std::fs::File::open(path).is_err() && !meta.is_dir() {
+        return Err(Failure::new(126, format!("{}: permission denied\nhint: make the script readable", path.display())));
+    }
+    Ok(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// The per-run directory: the IPC socket and the launcher link
+/// (`bin/python` → this binary, set as the agent's `sys.executable`).
+#[derive(Debug)]
+pub struct RunDir {
+    /// The directory.
+    pub dir: PathBuf,
+}
+
+impl RunDir {
+    /// Creates a fresh private directory.
+    pub fn create() -> Result<RunDir, Failure> {
+        let base = std::env::var_os("XDG_RUNTIME_DIR")
+            .map(PathBuf::from)
+            .filter(|p| p.is_dir())
+            .unwrap_or_else(std::env::temp_dir);
+        let mut last_err = None;
+        for _ in 0..16 {
+            let name = format!("irongate-{}-{:08x}", std::process::id(), rand::random::<u32>());
+            let dir = base.join(name);
+            match std::fs::create_dir(&dir) {
+                Ok(()) => {
+                    let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+                    let bin = dir.join("bin");
+                    let exe = std::env::current_exe()
+                        .map_err(|e| Failure::setup(format!("cannot find the irongate binary: {e}")))?;
+                    std::fs::create_dir(&bin)
+                        .and_then(|()| std::os::unix::fs::symlink(&exe, bin.join("python")))
+                        .map_err(|e| Failure::setup(format!("cannot prepare {}: {e}", dir.display())))?;
+                    return Ok(RunDir { dir });
+                }
+                Err(e) => last_err = Some(e),
+            }
+        }
+        Err(Failure::setup(format!(
+            "cannot create a run directory in {}: {}",
+            base.display(),
+            last_err.map(|e| e.to_string()).unwrap_or_default()
+        )))
+    }
+
+    /// The IPC socket path.
+    pub fn socket(&self) -> PathBuf {
+        self.dir.join("sock")
+    }
+
+    /// The launcher path.
+    pub fn launcher(&self) -> PathBuf {
+        self.dir.join("bin/python")
+    }
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A C string from a path; paths with NUL bytes cannot exist.
+pub fn path_cstring(p: &Path) -> CString {
+    CString::new(p.as_os_str().as_bytes()).unwrap_or_default()
+}
+
+/// The environment for `--isolate`: the original's rules (`PYTHON*`,
+/// `LD_*`, `DYLD_*`) plus credential-looking names; `keep` names survive.
+pub fn isolated_env(keep: &[String]) -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(k, _)| keep.iter().any(|n| n == k) || !is_sensitive_env(k))
+        .collect()
+}
+
+/// Variables `--isolate` removes.
+pub fn is_sensitive_env(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper.starts_with("PYTHON")
+        || upper.starts_with("LD_")
+        || upper.starts_with("DYLD_")
+        || upper.starts_with("AWS_")
+        || upper.starts_with("IRONGATE_")
+        || ["_API_KEY", "_TOKEN", "_SECRET", "_PASSWORD", "_PASSWD", "_CREDENTIALS", "_ACCESS_KEY", "_PRIVATE_KEY"]
+            .iter()
+            .any(|s| upper.ends_with(s))
+        || matches!(upper.as_str(), "API_KEY" | "TOKEN" | "SECRET" | "PASSWORD" | "GITHUB_TOKEN" | "SSH_AUTH_SOCK")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sensitive_env_names() {
+        for n in ["PYTHONPATH", "LD_PRELOAD", "DYLD_INSERT_LIBRARIES", "OPENAI_API_KEY", "GH_TOKEN", "AWS_REGION", "DB_PASSWORD"] {
+            assert!(is_sensitive_env(n), "{n}");
+        }
+        for n in ["HOME", "PATH", "LANG", "TERM"] {
+            assert!(!is_sensitive_env(n), "{n}");
+        }
+    }
+}

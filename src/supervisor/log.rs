@@ -1,0 +1,178 @@
+//! The run's side of the audit log: turning decisions into events.
+//!
+//! Every decision is appended by the log writer thread. A write
+//! that fails is returned to the caller, which then blocks the operation
+//! . Held (`review`) decisions and `--durable` runs wait for the commit.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::json;
+
+pub use crate::audit::Layer;
+use crate::action::Action;
+use crate::audit::{self, AuditError, EventWriter, NewEvent, RunStatus, Store};
+use crate::policy::{Decision, Verdict};
+
+use super::signals::AgentStatus;
+
+/// The batch interval of the writer (R-72: at most this much is lost if the
+/// supervisor itself is killed).
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
+
+/// What the run record needs at start.
+#[derive(Debug, Clone)]
+pub struct RunStart {
+    /// `--agent-name` or the script's stem.
+    pub agent_name: String,
+    /// The script or module.
+    pub script: Option<String>,
+    /// The agent's arguments.
+    pub argv: Vec<String>,
+    /// The profile name.
+    pub profile: String,
+    /// Where the policy came from.
+    pub policy_origin: String,
+    /// The policy's digest.
+    pub policy_digest: String,
+}
+
+/// What the run record needs at the end.
+#[derive(Debug, Clone, Copy)]
+pub struct RunEnd {
+    /// How the agent ended.
+    pub status: AgentStatus,
+    /// Runtime reads counted instead of logged.
+    pub runtime_reads: u64,
+    /// Calls explained by an earlier decision.
+    pub explained: u64,
+}
+
+/// Records the start of a run.
+pub fn begin_run(store: &Store, start: &RunStart) -> Result<i64, AuditError> {
+    store.begin_run(&audit::RunInfo {
+        started_at: audit::now(),
+        agent_name: start.agent_name.clone(),
+        script: start.script.clone(),
+        argv: start.argv.clone(),
+        profile: start.profile.clone(),
+        policy_origin: start.policy_origin.clone(),
+        policy_digest: start.policy_digest.clone(),
+        pid: std::process::id(),
+    })
+}
+
+/// The event log of one run.
+pub struct EventLog {
+    writer: EventWriter,
+    run_id: i64,
+    durable: bool,
+}
+
+impl EventLog {
+    /// Starts the writer thread.
+    pub fn start(store: &Store, run_id: i64, _home: &Path, durable: bool) -> Result<EventLog, AuditError> {
+        let writer = store.writer(FLUSH_INTERVAL)?;
+        Ok(EventLog {
+            writer,
+            run_id,
+            durable,
+        })
+    }
+
+    /// The run id.
+    pub fn run_id(&self) -> i64 {
+        self.run_id
+    }
+
+    /// Appends one decision. Returns the event id when the append waited for
+    /// its commit (reviews, `--durable`), else 0.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &self,
+        layer: Layer,
+        action: &Action,
+        verdict: &Verdict,
+        unexplained: bool,
+        pid: i32,
+        tid: i64,
+        frame: Option<&str>,
+    ) -> Result<i64, AuditError> {
+        let mut ev = NewEvent::new(
+            self.run_id,
+            layer,
+            action.to_json(),
+            audit_decision(verdict.decision),
+            verdict.reason.clone(),
+        );
+        ev.rule = verdict.rule.as_ref().map(|r| audit::RuleRef {
+            index: u32::try_from(r.index).unwrap_or(u32::MAX),
+            name: r.name.clone(),
+        });
+        ev.unexplained = unexplained;
+        ev.pid = u32::try_from(pid).unwrap_or(0);
+        ev.tid = u32::try_from(tid).unwrap_or(0);
+        ev.frame = frame.map(str::to_owned);
+        if self.durable || verdict.decision == Decision::Review {
+            self.writer.append_durable(ev)
+        } else {
+            self.writer.append(ev).map(|()| 0)
+        }
+    }
+
+    /// Appends a review verdict event and waits for its commit.
+    pub fn record_verdict(&self, held: i64, action: &Action, verdict: &audit::Verdict) -> Result<i64, AuditError> {
+        let mut ev = NewEvent::new(
+            self.run_id,
+            Layer::Review,
+            action.to_json(),
+            verdict.decision,
+            verdict.reason.clone().unwrap_or_default(),
+        );
+        ev.review_of = Some(held);
+        ev.verdict = Some(verdict.clone());
+        self.writer.append_durable(ev)
+    }
+
+    /// A supervisor-side note (IPC errors and the like).
+    pub fn system(&self, pid: i32, what: &str) {
+        let mut ev = NewEvent::new(
+            self.run_id,
+            Layer::System,
+            json!({"type": "system", "subtype": "note", "name": what}),
+            audit::Decision::Block,
+            what.to_owned(),
+        );
+        ev.pid = u32::try_from(pid).unwrap_or(0);
+        let _ = self.writer.append(ev);
+    }
+
+    /// Flushes everything and records how the run ended.
+    pub fn finish(&self, store: &Store, end: &RunEnd) {
+        let _ = self.writer.flush();
+        let (status, exit_code, signal) = match end.status {
+            AgentStatus::Exited(c) => (RunStatus::Exited, Some(c), None),
+            AgentStatus::Signaled(s) => (RunStatus::Killed, None, Some(s)),
+        };
+        let _ = store.add_run_counter(self.run_id, "runtime_reads", end.runtime_reads as i64);
+        let _ = store.add_run_counter(self.run_id, "explained", end.explained as i64);
+        let _ = store.end_run(
+            self.run_id,
+            &audit::RunEnd {
+                ended_at: audit::now(),
+                status,
+                exit_code,
+                signal,
+            },
+        );
+    }
+}
+
+/// The policy's decision in the log's vocabulary.
+pub fn audit_decision(d: Decision) -> audit::Decision {
+    match d {
+        Decision::Allow => audit::Decision::Allow,
+        Decision::Review => audit::Decision::Review,
+        Decision::Block => audit::Decision::Block,
+    }
+}

@@ -1,0 +1,171 @@
+//! Resolving a path the way the kernel will for the agent.
+//!
+//! The agent's spelling is only a hint: relative paths are taken against the
+//! caller's real cwd or `dir_fd` (read through `/proc/<pid>`, not from
+//! anything the child says), `/proc/self` means the caller, and symlinks and
+//! `..` are resolved by the kernel itself: we open the path with `O_PATH`
+//! and read back what was opened. For a file that does not exist yet, the
+//! deepest existing ancestor is resolved and the rest appended lexically.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
+
+use nix::fcntl::{OFlag, open};
+use nix::sys::stat::Mode;
+
+/// A resolved path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The real path the operation would reach.
+    pub path: String,
+    /// Whether the path exists now.
+    pub exists: bool,
+}
+
+/// Where a relative path starts.
+#[derive(Debug, Clone, Copy)]
+pub enum Base {
+    /// The caller's current directory.
+    Cwd,
+    /// A directory file descriptor of the caller.
+    DirFd(i64),
+}
+
+/// Resolves `raw` for process `pid` (thread `tid`). `follow` says whether
+/// the last component is followed if it is a symlink (open follows; unlink,
+/// rename and symlink creation act on the link itself).
+pub fn resolve(pid: i32, tid: i64, base: Base, raw: &str, follow: bool) -> Resolved {
+    let full = proc_path(pid, tid, base, raw);
+    match kernel_resolve(&full, follow) {
+        Some(path) => Resolved { path, exists: true },
+        None => Resolved {
+            path: resolve_missing(&full),
+            exists: false,
+        },
+    }
+}
+
+/// The path as the supervisor can open it: relative paths hang off
+/// `/proc/<pid>/cwd` or `/proc/<pid>/fd/<n>`, and `/proc/self` becomes the
+/// caller's pid.
+fn proc_path(pid: i32, tid: i64, base: Base, raw: &str) -> PathBuf {
+    let raw = raw.strip_prefix("\0").unwrap_or(raw);
+    if let Some(rest) = raw.strip_prefix("/proc/self") {
+        if rest.is_empty() || rest.starts_with('/') {
+            return PathBuf::from(format!("/proc/{pid}{rest}"));
+        }
+    }
+    if let Some(rest) = raw.strip_prefix("/proc/thread-self") {
+        if rest.is_empty() || rest.starts_with('/') {
+            return PathBuf::from(format!("/proc/{pid}/task/{tid}{rest}"));
+        }
+    }
+    if raw.starts_with('/') {
+        return PathBuf::from(raw);
+    }
+    let base = match base {
+        Base::Cwd => format!("/proc/{pid}/cwd"),
+        Base::DirFd(fd) if fd == i64::from(libc::AT_FDCWD) => format!("/proc/{pid}/cwd"),
+        Base::DirFd(fd) => format!("/proc/{pid}/fd/{fd}"),
+    };
+    if raw.is_empty() {
+        return PathBuf::from(base);
+    }
+    Path::new(&base).join(raw)
+}
+
+/// Opens with `O_PATH` (no read, no side effects, never blocks on FIFOs)
+/// and asks the kernel which file it reached.
+fn kernel_resolve(path: &Path, follow: bool) -> Option<String> {
+    let mut flags = OFlag::O_PATH | OFlag::O_CLOEXEC;
+    if !follow {
+        flags |= OFlag::O_NOFOLLOW;
+    }
+    let fd = open(path, flags, Mode::empty()).ok()?;
+    let link = std::fs::read_link(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd))).ok()?;
+    let text = link.to_string_lossy().into_owned();
+    // A deleted file still open reads back as "… (deleted)"; that is still
+    // the file the operation would reach.
+    Some(text)
+}
+
+fn resolve_missing(full: &Path) -> String {
+    let mut rest: Vec<&OsStr> = Vec::new();
+    let mut cur = full;
+    loop {
+        match (cur.parent(), cur.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name);
+                if let Some(real) = kernel_resolve(parent, true) {
+                    let mut out = PathBuf::from(real);
+                    for part in rest.iter().rev() {
+                        out.push(part);
+                    }
+                    return lexical(&out);
+                }
+                cur = parent;
+            }
+            _ => return lexical(full),
+        }
+    }
+}
+
+/// Lexical normalisation: `.` dropped, `..` pops (used only below the
+/// deepest existing directory, where no symlink can interfere).
+pub fn lexical(p: &Path) -> String {
+    let mut out = PathBuf::from("/");
+    for c in p.components() {
+        match c {
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(n) => out.push(n),
+        }
+    }
+    String::from_utf8_lossy(out.as_os_str().as_bytes()).into_owned()
+}
+
+/// True when `path` is `dir` or below it.
+pub fn is_under(path: &str, dir: &str) -> bool {
+    let dir = dir.trim_end_matches('/');
+    if dir.is_empty() {
+        return true;
+    }
+    path == dir || (path.starts_with(dir) && path.as_bytes().get(dir.len()) == Some(&b'/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_symlinks_and_dotdot_through_the_kernel() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = std::fs::canonicalize(dir.path()).expect("canon");
+        std::fs::create_dir(real.join("a")).expect("mkdir");
+        std::fs::write(real.join("secret"), b"x").expect("write");
+        std::os::unix::fs::symlink(real.join("secret"), real.join("a/link")).expect("symlink");
+        let me = std::process::id() as i32;
+        let r = resolve(me, i64::from(me), Base::Cwd, &format!("{}/a/link", real.display()), true);
+        assert_eq!(r.path, format!("{}/secret", real.display()));
+        let r = resolve(me, i64::from(me), Base::Cwd, &format!("{}/a/link", real.display()), false);
+        assert_eq!(r.path, format!("{}/a/link", real.display()));
+        let r = resolve(me, i64::from(me), Base::Cwd, &format!("{}/a/../secret", real.display()), true);
+        assert_eq!(r.path, format!("{}/secret", real.display()));
+        let r = resolve(me, i64::from(me), Base::Cwd, &format!("{}/a/new/../x", real.display()), true);
+        assert!(!r.exists);
+        assert_eq!(r.path, format!("{}/a/x", real.display()));
+    }
+
+    #[test]
+    fn proc_self_means_the_caller() {
+        assert_eq!(proc_path(42, 43, Base::Cwd, "/proc/self/root/etc"), PathBuf::from("/proc/42/root/etc"));
+        assert_eq!(proc_path(42, 43, Base::Cwd, "/proc/thread-self/x"), PathBuf::from("/proc/42/task/43/x"));
+        assert_eq!(proc_path(42, 43, Base::DirFd(5), "f"), PathBuf::from("/proc/42/fd/5/f"));
+        assert!(!is_under("/homeless", "/home"));
+        assert!(is_under("/home/x", "/home"));
+        assert!(is_under("/home", "/home/"));
+    }
+}

@@ -1,0 +1,313 @@
+//! Runs every agent under `integration/agents/` with the real `irongate`
+//! binary and checks its exit status, output and logged decisions.
+//!
+//! Each script carries its expectations in comment lines:
+//!
+//! ```text
+//! # irongate: {"args": ["--profile", "trusted"], "exit": 0, "stdout": ["text"], "stderr": ["text"]}
+//! # event: {"decision": "block", "layer": "hook", "action": {"type": "file", "path": "re:/\\.ssh/id_rsa$"}}
+//! # event: {"count": 2, "decision": "allow", "action": {"type": "network", "subtype": "http"}}
+//! # no-event: {"action": {"type": "network", "subtype": "connect"}}
+//! ```
+//!
+//! `files` in the `irongate` line creates files (path relative to the scratch
+//! directory → content) before the run.
+//!
+//! `event` needs at least one matching event (exactly `count` when given),
+//! `no-event` none. A string value starting with `re:` is a regex search;
+//! `{WORK}` in a string or argument is replaced by the script's scratch
+//! directory, `{HTTP}` by the test HTTP server's `host:port`, `{VENV}` by the
+//! test venv. Agents see `IRONGATE_TEST_WORK` and `IRONGATE_TEST_HTTP`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn venv() -> PathBuf {
+    std::env::var_os("IRONGATE_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/test-venv"))
+}
+
+/// A small HTTP server agents talk to: answers every request with 200 and
+/// the request line, and counts requests per path.
+struct HttpServer {
+    addr: String,
+    hits: Arc<Mutex<Vec<String>>>,
+}
+
+fn start_http() -> HttpServer {
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("http server");
+    let addr = server.server_addr().to_ip().expect("ip addr").to_string();
+    let hits = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&hits);
+    std::thread::spawn(move || {
+        for req in server.incoming_requests() {
+            let line = format!("{} {}", req.method(), req.url());
+            seen.lock().expect("lock").push(line.clone());
+            let _ = req.respond(tiny_http::Response::from_string(format!("ok {line}")));
+        }
+    });
+    HttpServer { addr, hits }
+}
+
+#[derive(Debug)]
+struct Expect {
+    args: Vec<String>,
+    exit: i64,
+    stdout: Vec<String>,
+    stderr: Vec<String>,
+    events: Vec<(Value, bool)>,
+    timeout: u64,
+    files: Vec<(String, String)>,
+}
+
+fn parse_expectations(script: &Path, subst: &dyn Fn(&str) -> String) -> Expect {
+    let text = std::fs::read_to_string(script).expect("read script");
+    let mut e = Expect {
+        args: Vec::new(),
+        exit: 0,
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+        events: Vec::new(),
+        timeout: 60,
+        files: Vec::new(),
+    };
+    for line in text.lines() {
+        let parse = |body: &str| -> Value {
+            serde_json::from_str(&subst(body.trim()))
+                .unwrap_or_else(|err| panic!("{}: bad expectation {body}: {err}", script.display()))
+        };
+        if let Some(body) = line.strip_prefix("# irongate:") {
+            let v = parse(body);
+            let strings = |k: &str| -> Vec<String> {
+                v.get(k)
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default()
+            };
+            e.args = strings("args");
+            e.stdout = strings("stdout");
+            e.stderr = strings("stderr");
+            e.exit = v.get("exit").and_then(Value::as_i64).unwrap_or(0);
+            e.timeout = v.get("timeout").and_then(Value::as_u64).unwrap_or(60);
+            if let Some(Value::Object(files)) = v.get("files") {
+                e.files = files
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                    .collect();
+            }
+        } else if let Some(body) = line.strip_prefix("# event:") {
+            e.events.push((parse(body), true));
+        } else if let Some(body) = line.strip_prefix("# no-event:") {
+            e.events.push((parse(body), false));
+        }
+    }
+    e
+}
+
+/// True when `actual` matches the pattern: objects field by field, strings
+/// exactly or by `re:` regex, other values exactly.
+fn matches(pattern: &Value, actual: &Value) -> bool {
+    match pattern {
+        Value::Object(fields) => fields.iter().all(|(k, p)| {
+            if k == "count" {
+                return true;
+            }
+            actual.get(k).is_some_and(|a| matches(p, a))
+        }),
+        Value::String(p) => match p.strip_prefix("re:") {
+            Some(re) => {
+                let re = regex::Regex::new(re).expect("valid regex in expectation");
+                match actual {
+                    Value::String(s) => re.is_match(s),
+                    other => re.is_match(&other.to_string()),
+                }
+            }
+            None => actual.as_str() == Some(p.as_str()),
+        },
+        other => other == actual,
+    }
+}
+
+fn run_with_timeout(mut cmd: Command, timeout: Duration) -> (i32, String, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("spawn irongate");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let t_out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            break child.wait().expect("wait after kill");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    use std::os::unix::process::ExitStatusExt;
+    let code = status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
+    (code, t_out.join().unwrap_or_default(), t_err.join().unwrap_or_default())
+}
+
+fn check_script(script: &Path, http: &HttpServer) -> Result<(), String> {
+    let name = script.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_owned();
+    let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let work = std::fs::canonicalize(scratch.path()).map_err(|e| e.to_string())?.join("work");
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let home = scratch.path().join("home");
+    let work_s = work.to_string_lossy().into_owned();
+    let venv_s = venv().to_string_lossy().into_owned();
+    let subst = |s: &str| {
+        s.replace("{WORK}", &work_s)
+            .replace("{HTTP}", &http.addr)
+            .replace("{VENV}", &venv_s)
+    };
+    let e = parse_expectations(script, &subst);
+    for (rel, content) in &e.files {
+        let path = work.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(&path, content).map_err(|e| e.to_string())?;
+    }
+    let bin = env!("CARGO_BIN_EXE_irongate");
+    let mut cmd = Command::new(bin);
+    cmd.arg("run").arg("--home").arg(&home).arg("--python").arg(venv());
+    cmd.args(&e.args);
+    cmd.arg(script);
+    cmd.current_dir(&work)
+        .env("IRONGATE_TEST_WORK", &work)
+        .env("IRONGATE_TEST_HTTP", &http.addr)
+        .env("IRONGATE_TEST_ROOT", root())
+        .env_remove("IRONGATE_HOME")
+        .env_remove("VIRTUAL_ENV");
+    let (code, stdout, stderr) = run_with_timeout(cmd, Duration::from_secs(e.timeout));
+    let mut problems = Vec::new();
+    if i64::from(code) != e.exit {
+        problems.push(format!("exit status {code}, expected {}", e.exit));
+    }
+    for s in &e.stdout {
+        if !stdout.contains(s.as_str()) {
+            problems.push(format!("stdout lacks {s:?}"));
+        }
+    }
+    for s in &e.stderr {
+        if !stderr.contains(s.as_str()) {
+            problems.push(format!("stderr lacks {s:?}"));
+        }
+    }
+    let events_out = Command::new(bin)
+        .args(["events", "--run", "last", "--json", "--home"])
+        .arg(&home)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let events: Vec<Value> = String::from_utf8_lossy(&events_out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    for (pattern, wanted) in &e.events {
+        let n = events.iter().filter(|ev| matches(pattern, ev)).count();
+        let ok = match (wanted, pattern.get("count").and_then(Value::as_u64)) {
+            (true, Some(c)) => n as u64 == c,
+            (true, None) => n > 0,
+            (false, _) => n == 0,
+        };
+        if !ok {
+            problems.push(format!(
+                "{} {pattern} matched {n} events",
+                if *wanted { "event" } else { "no-event" }
+            ));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let _ = &http.hits;
+    let listing: Vec<String> = events
+        .iter()
+        .map(|ev| {
+            format!(
+                "  {} {} {} {}",
+                ev["layer"].as_str().unwrap_or(""),
+                ev["decision"].as_str().unwrap_or(""),
+                ev["action"],
+                ev["reason"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    Err(format!(
+        "{name}:\n - {}\n stdout:\n{stdout}\n stderr:\n{stderr}\n events:\n{}",
+        problems.join("\n - "),
+        listing.join("\n")
+    ))
+}
+
+#[test]
+fn agents() {
+    let dir = root().join("integration/agents");
+    let mut scripts: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("integration/agents")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "py"))
+        .collect();
+    scripts.sort();
+    if let Ok(only) = std::env::var("IRONGATE_AGENT") {
+        scripts.retain(|p| p.to_string_lossy().contains(&only));
+    }
+    assert!(!scripts.is_empty(), "no agent scripts found");
+    let http = Arc::new(start_http());
+    let queue = Arc::new(Mutex::new(scripts.clone()));
+    let failures = Arc::new(Mutex::new(Vec::new()));
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let queue = Arc::clone(&queue);
+            let failures = Arc::clone(&failures);
+            let http = Arc::clone(&http);
+            std::thread::spawn(move || {
+                loop {
+                    let Some(script) = queue.lock().expect("lock").pop() else { return };
+                    if let Err(msg) = check_script(&script, &http) {
+                        failures.lock().expect("lock").push(msg);
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("worker");
+    }
+    let failures = failures.lock().expect("lock");
+    assert!(
+        failures.is_empty(),
+        "{} of {} agents failed:\n\n{}",
+        failures.len(),
+        scripts.len(),
+        failures.join("\n\n")
+    );
+}
