@@ -1,2 +1,565 @@
-//! Policy loading, validation and evaluation (SPEC §5). (stub)
+//! Policy loading, validation and evaluation (SPEC §5).
+//!
+//! A policy file is compiled once ([`Policy::load_file`]): every predicate
+//! key is resolved to a [`Field`], regexes and globs are compiled, and rules
+//! are indexed by their exact `type` and `subtype` so that an action only
+//! scans the rules that can apply to it, in file order. Anything that could
+//! make the policy mean something other than it says is rejected at load
+//! with the rule, the key and a fix (R-31); see `compile.rs`.
+//!
+//! [`Policy::evaluate`] runs the capability gate first (R-32, see
+//! `capability.rs`), then the rules: the first match wins.
+
+mod capability;
 pub mod cmd;
+mod compile;
+mod error;
+mod predicate;
+mod profile;
+mod shadow;
+mod suggest;
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::action::{Action, Field};
+pub use capability::{DANGEROUS_TOOLS, SYSTEM_DIRS, is_dangerous_process, is_system_path};
+pub use error::{PolicyError, RuleFault};
+use predicate::Pred;
+pub use profile::{CATALOGUE, PROFILE_NAMES, Profile};
+pub use shadow::{Warning, WarningKind};
+
+/// The built-in policy (R-33), `policies/default.json`.
+pub const BUILTIN_JSON: &str = include_str!("../../policies/default.json");
+
+/// What happens to an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// It proceeds.
+    Allow,
+    /// It waits for a human (R-50).
+    Review,
+    /// It fails with a permission error.
+    Block,
+}
+
+impl Decision {
+    /// `allow`, `review` or `block`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Review => "review",
+            Decision::Block => "block",
+        }
+    }
+
+    /// Parses `allow`, `review` or `block`.
+    pub fn from_name(s: &str) -> Option<Decision> {
+        match s {
+            "allow" => Some(Decision::Allow),
+            "review" => Some(Decision::Review),
+            "block" => Some(Decision::Block),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which rule decided: its 0-based index in `rules` and its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleRef {
+    /// 0-based index in the policy's `rules`.
+    pub index: usize,
+    /// The rule's `name`, if it has one.
+    pub name: Option<String>,
+}
+
+/// The outcome of evaluating one action. Serialises as
+/// `{"decision": "...", "reason": "...", "rule": {"index": i, "name": n} | null}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// What happens.
+    pub decision: Decision,
+    /// Why: the rule's `reason` (default `matched_rule`), or
+    /// `missing_capability:NAME` from the capability gate.
+    pub reason: String,
+    /// The rule that decided; `null` when the capability gate did.
+    pub rule: Option<RuleRef>,
+}
+
+/// One compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    name: Option<String>,
+    decision: Decision,
+    reason: String,
+    log_args: bool,
+    capabilities: Vec<String>,
+    /// Exact string `type` predicate, served by the index.
+    kind: Option<String>,
+    /// Exact string `subtype` predicate, served by the index: any of these
+    /// (one, or several for a legacy alias such as `open`); empty = any.
+    subtypes: Vec<String>,
+    /// The other predicates, cheapest first.
+    preds: Vec<Pred>,
+    /// Example actions: (declared to match, action).
+    examples: Vec<(bool, Action)>,
+    /// The rule as written.
+    source: Value,
+}
+
+impl Rule {
+    /// The rule's `name`.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The rule's `decision`.
+    pub fn decision(&self) -> Decision {
+        self.decision
+    }
+
+    /// The rule's `reason` (`matched_rule` when it has none).
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// Whether tool argument values are logged when this rule decides.
+    pub fn log_args(&self) -> bool {
+        self.log_args
+    }
+
+    /// Capabilities the profile must grant for the rule's decision to stand.
+    pub fn capabilities(&self) -> &[String] {
+        &self.capabilities
+    }
+
+    /// The rule's JSON as written in the file.
+    pub fn source(&self) -> &Value {
+        &self.source
+    }
+
+    /// Whether the rule has no predicate (matches every action).
+    pub fn is_unconditional(&self) -> bool {
+        self.kind.is_none() && self.subtypes.is_empty() && self.preds.is_empty()
+    }
+
+    /// Whether the rule's predicates all hold for `action`, the index's
+    /// `type`/`subtype` included.
+    pub fn matches(&self, action: &Action) -> bool {
+        self.kind_ok(action) && self.subtype_ok(action) && self.matches_preds(action)
+    }
+
+    fn kind_ok(&self, action: &Action) -> bool {
+        match &self.kind {
+            Some(k) => action.get(Field::Type).and_then(Value::as_str) == Some(k.as_str()),
+            None => true,
+        }
+    }
+
+    fn subtype_ok(&self, action: &Action) -> bool {
+        if self.subtypes.is_empty() {
+            return true;
+        }
+        let s = action.get(Field::Subtype).and_then(Value::as_str);
+        s.is_some_and(|s| self.subtypes.iter().any(|w| w == s))
+    }
+
+    /// The predicates other than the indexed `type`/`subtype`.
+    #[inline]
+    fn matches_preds(&self, action: &Action) -> bool {
+        self.preds.iter().all(|p| p.matches(action))
+    }
+
+    /// The key of the first predicate that fails for `action`, for messages.
+    fn first_failing_key(&self, action: &Action) -> Option<&str> {
+        if !self.kind_ok(action) {
+            return Some("type");
+        }
+        if !self.subtype_ok(action) {
+            return Some("subtype");
+        }
+        self.preds
+            .iter()
+            .find(|p| !p.matches(action))
+            .map(|p| p.key.as_str())
+    }
+}
+
+/// Rule lists precomputed per (type, subtype): each list holds, in file
+/// order, the rules whose `type`/`subtype` predicates (if any) accept it.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    /// Types named by some rule.
+    types: Vec<(String, Bucket)>,
+    /// Any other type (or none, or not a string).
+    other: Bucket,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Bucket {
+    /// Subtypes named by some rule.
+    subtypes: Vec<(String, Vec<u32>)>,
+    /// Any other subtype.
+    other: Vec<u32>,
+}
+
+impl Index {
+    fn build(rules: &[Rule]) -> Index {
+        let mut types: Vec<&str> = rules.iter().filter_map(|r| r.kind.as_deref()).collect();
+        types.sort_unstable();
+        types.dedup();
+        let mut subs: Vec<&str> = rules
+            .iter()
+            .flat_map(|r| r.subtypes.iter().map(String::as_str))
+            .collect();
+        subs.sort_unstable();
+        subs.dedup();
+        let list = |t: Option<&str>, s: Option<&str>| -> Vec<u32> {
+            rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.kind.is_none() || r.kind.as_deref() == t)
+                .filter(|(_, r)| {
+                    r.subtypes.is_empty() || s.is_some_and(|s| r.subtypes.iter().any(|w| w == s))
+                })
+                .map(|(i, _)| i as u32)
+                .collect()
+        };
+        let bucket = |t: Option<&str>| Bucket {
+            subtypes: subs
+                .iter()
+                .map(|s| ((*s).to_owned(), list(t, Some(s))))
+                .collect(),
+            other: list(t, None),
+        };
+        Index {
+            types: types
+                .iter()
+                .map(|t| ((*t).to_owned(), bucket(Some(t))))
+                .collect(),
+            other: bucket(None),
+        }
+    }
+
+    #[inline]
+    fn candidates(&self, action: &Action) -> &[u32] {
+        let t = action.get(Field::Type).and_then(Value::as_str);
+        let bucket = t
+            .and_then(|t| self.types.iter().find(|(k, _)| k == t))
+            .map_or(&self.other, |(_, b)| b);
+        let s = action.get(Field::Subtype).and_then(Value::as_str);
+        s.and_then(|s| bucket.subtypes.iter().find(|(k, _)| k == s))
+            .map_or(&bucket.other, |(_, l)| l)
+    }
+}
+
+/// A compiled, validated policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    origin: String,
+    source: String,
+    digest: String,
+    approval_timeout: Duration,
+    rules: Vec<Rule>,
+    index: Index,
+    notes: Vec<Warning>,
+}
+
+/// The agent's home for `~` in globs: `$HOME`.
+fn default_home() -> Option<String> {
+    std::env::var("HOME").ok().filter(|h| !h.is_empty())
+}
+
+impl Policy {
+    /// Loads and compiles a policy file; `~` in globs is `$HOME`.
+    pub fn load_file(path: &Path) -> Result<Policy, PolicyError> {
+        Policy::load_file_with_home(path, default_home().as_deref())
+    }
+
+    /// Loads and compiles a policy file; `~` in globs is `home`.
+    pub fn load_file_with_home(path: &Path, home: Option<&str>) -> Result<Policy, PolicyError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Io {
+            hint: match source.kind() {
+                std::io::ErrorKind::NotFound => {
+                    "check the path, or omit --policy to use the built-in policy".to_owned()
+                }
+                std::io::ErrorKind::InvalidData => "save the file as UTF-8 JSON".to_owned(),
+                _ => "check the file's permissions".to_owned(),
+            },
+            origin: origin.clone(),
+            source,
+        })?;
+        Policy::from_json_str_with_home(&text, &origin, home)
+    }
+
+    /// Compiles a policy from JSON text; `origin` names it in messages.
+    pub fn from_json_str(text: &str, origin: &str) -> Result<Policy, PolicyError> {
+        Policy::from_json_str_with_home(text, origin, default_home().as_deref())
+    }
+
+    /// Compiles a policy from JSON text with `home` for `~` in globs.
+    pub fn from_json_str_with_home(
+        text: &str,
+        origin: &str,
+        home: Option<&str>,
+    ) -> Result<Policy, PolicyError> {
+        let c = compile::compile(text, origin, home)?;
+        let index = Index::build(&c.rules);
+        Ok(Policy {
+            origin: origin.to_owned(),
+            source: text.to_owned(),
+            digest: hex::encode(Sha256::digest(text.as_bytes())),
+            approval_timeout: c.approval_timeout,
+            rules: c.rules,
+            index,
+            notes: c.notes,
+        })
+    }
+
+    /// The built-in policy (R-33).
+    pub fn builtin() -> Policy {
+        // The embedded file is validated by this module's tests and by
+        // `tests/policy_decisions.rs`; failing here is a build defect.
+        Policy::from_json_str(BUILTIN_JSON, "builtin")
+            .expect("the built-in policy (policies/default.json) must compile")
+    }
+
+    /// Where the policy came from (a path, or `builtin`).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The policy text as loaded.
+    pub fn source_text(&self) -> &str {
+        &self.source
+    }
+
+    /// Hex SHA-256 of the policy's bytes, recorded with each run.
+    pub fn source_digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// `approval_timeout_seconds` (default 300 s).
+    pub fn approval_timeout(&self) -> Duration {
+        self.approval_timeout
+    }
+
+    /// Number of rules.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Rule `i` (0-based).
+    pub fn rule(&self, i: usize) -> Option<&Rule> {
+        self.rules.get(i)
+    }
+
+    /// Whether rule `i` says `log_args: true`.
+    pub fn rule_log_args(&self, i: usize) -> bool {
+        self.rules.get(i).is_some_and(|r| r.log_args)
+    }
+
+    /// Warnings for `irongate policy check`: shadowed rules, examples decided
+    /// by an earlier rule, rules that cannot match, ignored legacy keys.
+    pub fn check_report(&self) -> Vec<Warning> {
+        let mut w = self.notes.clone();
+        w.extend(shadow::analyse(&self.rules));
+        w
+    }
+
+    /// Decides `action` under `profile`: the capability gate, then the first
+    /// matching rule. The action should be [normalized](Action::normalize);
+    /// if it is not, a normalized copy is judged.
+    pub fn evaluate(&self, action: &Action, profile: &Profile) -> Verdict {
+        if !action.is_normalized() {
+            let mut copy = action.clone();
+            copy.normalize();
+            return self.evaluate(&copy, profile);
+        }
+        let cap = capability::required(action);
+        if !profile.has(&cap) {
+            return Verdict {
+                decision: Decision::Block,
+                reason: format!("missing_capability:{cap}"),
+                rule: None,
+            };
+        }
+        for &i in self.index.candidates(action) {
+            let i = i as usize;
+            let r = &self.rules[i];
+            if !r.matches_preds(action) {
+                continue;
+            }
+            let rule = Some(RuleRef {
+                index: i,
+                name: r.name.clone(),
+            });
+            if let Some(missing) = r.capabilities.iter().find(|c| !profile.has(c)) {
+                return Verdict {
+                    decision: Decision::Block,
+                    reason: format!("missing_capability:{missing}"),
+                    rule,
+                };
+            }
+            return Verdict {
+                decision: r.decision,
+                reason: r.reason.clone(),
+                rule,
+            };
+        }
+        // Unreachable: compile() requires a terminal unconditional block.
+        Verdict {
+            decision: Decision::Block,
+            reason: "default_deny".to_owned(),
+            rule: None,
+        }
+    }
+
+    /// The first rule whose predicates match `action`, ignoring capabilities.
+    pub fn first_match(&self, action: &Action) -> Option<usize> {
+        self.index
+            .candidates(action)
+            .iter()
+            .map(|&i| i as usize)
+            .find(|&i| self.rules[i].matches_preds(action))
+    }
+}
+
+/// The capability `action` requires (R-32); see the mapping in `capability.rs`.
+pub fn required_capability(action: &Action) -> Cow<'static, str> {
+    capability::required(action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn eval(p: &Policy, profile: &str, v: Value) -> Verdict {
+        let a = Action::from_json(&v).unwrap();
+        p.evaluate(&a, &Profile::from_name(profile).unwrap())
+    }
+
+    #[test]
+    fn builtin_compiles_and_has_terminal_block() {
+        let p = Policy::builtin();
+        assert!(p.rule_count() > 10);
+        let last = p.rule(p.rule_count() - 1).unwrap();
+        assert!(last.is_unconditional() && last.decision() == Decision::Block);
+        assert_eq!(p.approval_timeout(), Duration::from_secs(300));
+        assert_eq!(p.source_digest().len(), 64);
+        let shadowed: Vec<_> = p
+            .check_report()
+            .into_iter()
+            .filter(|w| w.kind != WarningKind::LegacyKey)
+            .collect();
+        assert!(shadowed.is_empty(), "{shadowed:?}");
+    }
+
+    #[test]
+    fn verdict_json_shape() {
+        let p = Policy::builtin();
+        let v = eval(&p, "sandboxed", json!({"type": "gpu_job"}));
+        assert_eq!(
+            serde_json::to_value(&v).unwrap(),
+            json!({"decision": "block", "reason": "missing_capability:unknown.gpu_job", "rule": null})
+        );
+        let v = eval(
+            &p,
+            "sandboxed",
+            json!({"type": "file", "subtype": "read", "path": "/tmp/a"}),
+        );
+        let j = serde_json::to_value(&v).unwrap();
+        assert_eq!(j["decision"], "allow");
+        assert!(j["rule"]["index"].is_u64() && j["rule"]["name"].is_string());
+    }
+
+    #[test]
+    fn first_match_wins_and_index_keeps_order() {
+        let p = Policy::from_json_str(
+            r#"{"rules": [
+                {"subtype": "read", "decision": "review", "reason": "any read"},
+                {"type": "file", "subtype": "read", "decision": "allow"},
+                {"type": "file", "decision": "block", "reason": "files"},
+                {"decision": "block", "reason": "default_deny"}]}"#,
+            "t",
+        )
+        .unwrap();
+        let v = eval(
+            &p,
+            "trusted",
+            json!({"type": "file", "subtype": "read", "path": "/x"}),
+        );
+        assert_eq!((v.decision, v.rule.unwrap().index), (Decision::Review, 0));
+        let v = eval(
+            &p,
+            "trusted",
+            json!({"type": "file", "subtype": "write", "path": "/x"}),
+        );
+        assert_eq!((v.decision, v.reason.as_str()), (Decision::Block, "files"));
+        let v = eval(&p, "trusted", json!({"type": "tool", "tool_name": "x"}));
+        assert_eq!(v.rule.unwrap().index, 3);
+    }
+
+    #[test]
+    fn rule_capabilities_block_with_the_rule() {
+        let p = Policy::from_json_str(
+            r#"{"rules": [
+                {"type": "file", "capabilities": ["file.read.sensitive"], "decision": "allow"},
+                {"decision": "block"}]}"#,
+            "t",
+        )
+        .unwrap();
+        let v = eval(
+            &p,
+            "sandboxed",
+            json!({"type": "file", "subtype": "read", "path": "/x"}),
+        );
+        assert_eq!(v.reason, "missing_capability:file.read.sensitive");
+        assert_eq!(v.rule.unwrap().index, 0);
+        let v = eval(
+            &p,
+            "trusted",
+            json!({"type": "file", "subtype": "read", "path": "/x"}),
+        );
+        assert_eq!(
+            (v.decision, v.reason.as_str()),
+            (Decision::Allow, "matched_rule")
+        );
+    }
+
+    #[test]
+    fn unnormalized_open_is_classified() {
+        let p = Policy::from_json_str(
+            r#"{"rules": [{"type": "file", "subtype": "read", "decision": "allow"},
+                          {"decision": "block"}]}"#,
+            "t",
+        )
+        .unwrap();
+        let rb = eval(
+            &p,
+            "sandboxed",
+            json!({"type":"file","subtype":"open","path":"/x","mode":"rb"}),
+        );
+        assert_eq!(rb.decision, Decision::Allow);
+        let w = eval(
+            &p,
+            "sandboxed",
+            json!({"type":"file","subtype":"open","path":"/x","flags":65}),
+        );
+        assert_eq!(w.reason, "missing_capability:file.write");
+    }
+}
