@@ -9,14 +9,15 @@
 fn main() {
     println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
     let config = pyo3_build_config::get();
-    if let Some(lib_dir) = &config.lib_dir {
+    if let Some(lib_dir) = config.lib_dir() {
         println!("cargo:rustc-link-arg=-Wl,--disable-new-dtags");
         println!("cargo:rustc-link-arg=-Wl,-rpath,{lib_dir}");
         println!("cargo:rustc-env=IRONGATE_BUILD_LIBDIR={lib_dir}");
     }
-    if let Some(exe) = &config.executable {
+    if let Some(exe) = config.executable() {
         println!("cargo:rustc-env=IRONGATE_BUILD_PYTHON={exe}");
     }
-    let version = format!("{}.{}", config.version.major, config.version.minor);
+    let v = config.version();
+    let version = format!("{}.{}", v.major, v.minor);
     println!("cargo:rustc-env=IRONGATE_BUILD_PYVERSION={version}");
 }

@@ -3,12 +3,15 @@
 //! The supervisor (this crate's binary) holds every piece of trusted state:
 //! the policy engine, the audit log and the review queue. The agent runs in a
 //! forked child with an embedded CPython whose native audit hook reports
-//! intents over IPC, under a seccomp user-notification filter that sends its
-//! sensitive syscalls to the supervisor.
+//! intents over IPC (`ipc`), decided by the supervisor (`supervisor`), under
+//! a seccomp filter whose notifications the supervisor answers (`backstop`).
 
 pub mod action;
 pub mod audit;
+pub mod backstop;
+pub mod child;
 pub mod cli;
 pub mod home;
+pub mod ipc;
 pub mod policy;
 pub mod supervisor;

@@ -91,7 +91,11 @@ fn parse_expectations(script: &Path, subst: &dyn Fn(&str) -> String) -> Expect {
             let strings = |k: &str| -> Vec<String> {
                 v.get(k)
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(str::to_owned))
+                            .collect()
+                    })
                     .unwrap_or_default()
             };
             e.args = strings("args");
@@ -169,14 +173,26 @@ fn run_with_timeout(mut cmd: Command, timeout: Duration) -> (i32, String, String
         std::thread::sleep(Duration::from_millis(10));
     };
     use std::os::unix::process::ExitStatusExt;
-    let code = status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
-    (code, t_out.join().unwrap_or_default(), t_err.join().unwrap_or_default())
+    let code = status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
+    (
+        code,
+        t_out.join().unwrap_or_default(),
+        t_err.join().unwrap_or_default(),
+    )
 }
 
 fn check_script(script: &Path, http: &HttpServer) -> Result<(), String> {
-    let name = script.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_owned();
+    let name = script
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("?")
+        .to_owned();
     let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let work = std::fs::canonicalize(scratch.path()).map_err(|e| e.to_string())?.join("work");
+    let work = std::fs::canonicalize(scratch.path())
+        .map_err(|e| e.to_string())?
+        .join("work");
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let home = scratch.path().join("home");
     let work_s = work.to_string_lossy().into_owned();
@@ -196,7 +212,11 @@ fn check_script(script: &Path, http: &HttpServer) -> Result<(), String> {
     }
     let bin = env!("CARGO_BIN_EXE_irongate");
     let mut cmd = Command::new(bin);
-    cmd.arg("run").arg("--home").arg(&home).arg("--python").arg(venv());
+    cmd.arg("run")
+        .arg("--home")
+        .arg(&home)
+        .arg("--python")
+        .arg(venv());
     cmd.args(&e.args);
     cmd.arg(script);
     cmd.current_dir(&work)
@@ -291,7 +311,9 @@ fn agents() {
             let http = Arc::clone(&http);
             std::thread::spawn(move || {
                 loop {
-                    let Some(script) = queue.lock().expect("lock").pop() else { return };
+                    let Some(script) = queue.lock().expect("lock").pop() else {
+                        return;
+                    };
                     if let Err(msg) = check_script(&script, &http) {
                         failures.lock().expect("lock").push(msg);
                     }

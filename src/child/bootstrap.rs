@@ -3,9 +3,21 @@
 
 /// (module name, source, is package)
 const MODULES: &[(&str, &str, bool)] = &[
-    ("irongate", include_str!("../../bootstrap/irongate/__init__.py"), true),
-    ("irongate._enrich", include_str!("../../bootstrap/irongate/_enrich.py"), false),
-    ("agentshield", include_str!("../../bootstrap/agentshield/__init__.py"), true),
+    (
+        "irongate",
+        include_str!("../../bootstrap/irongate/__init__.py"),
+        true,
+    ),
+    (
+        "irongate._enrich",
+        include_str!("../../bootstrap/irongate/_enrich.py"),
+        false,
+    ),
+    (
+        "agentshield",
+        include_str!("../../bootstrap/agentshield/__init__.py"),
+        true,
+    ),
 ];
 
 /// Code run once after the interpreter initialises, before the agent's code.

@@ -44,21 +44,58 @@ enum Handling {
 
 fn classify(name: &[u8]) -> Option<Handling> {
     match name {
-        b"open" | b"os.remove" | b"os.rename" | b"os.mkdir" | b"os.rmdir" | b"os.link"
-        | b"os.symlink" | b"os.chmod" | b"os.chown" | b"os.truncate" | b"os.listdir"
-        | b"os.scandir" | b"shutil.copyfile" | b"shutil.copytree" | b"shutil.rmtree"
-        | b"shutil.move" | b"shutil.chown" | b"shutil.make_archive"
-        | b"shutil.unpack_archive" | b"socket.getaddrinfo" | b"socket.gethostbyname"
-        | b"socket.gethostbyname_ex" | b"socket.connect" | b"socket.bind"
-        | b"socket.sendto" | b"socket.sendmsg" | b"urllib.Request"
-        | b"http.client.connect" | b"subprocess.Popen" | b"os.system" | b"os.exec"
-        | b"os.posix_spawn" | b"os.spawn" | b"os.fork" | b"os.forkpty" | b"pty.spawn"
-        | b"os.kill" | b"os.killpg" | b"signal.pthread_kill" => Some(Handling::Decide),
-        b"sys.addaudithook" | b"sys.settrace" | b"sys.setprofile"
-        | b"sys.monitoring.register_callback" | b"ctypes.dlopen" | b"ctypes.dlsym"
-        | b"ctypes.cdata" | b"ctypes.string_at" | b"ctypes.wstring_at"
-        | b"ctypes.PyObj_FromPtr" | b"cpython.PyInterpreterState_New"
-        | b"cpython._PySys_ClearAuditHooks" | b"gc.get_referrers" | b"gc.get_referents"
+        b"open"
+        | b"os.remove"
+        | b"os.rename"
+        | b"os.mkdir"
+        | b"os.rmdir"
+        | b"os.link"
+        | b"os.symlink"
+        | b"os.chmod"
+        | b"os.chown"
+        | b"os.truncate"
+        | b"os.listdir"
+        | b"os.scandir"
+        | b"shutil.copyfile"
+        | b"shutil.copytree"
+        | b"shutil.rmtree"
+        | b"shutil.move"
+        | b"shutil.chown"
+        | b"shutil.make_archive"
+        | b"shutil.unpack_archive"
+        | b"socket.getaddrinfo"
+        | b"socket.gethostbyname"
+        | b"socket.gethostbyname_ex"
+        | b"socket.connect"
+        | b"socket.bind"
+        | b"socket.sendto"
+        | b"socket.sendmsg"
+        | b"urllib.Request"
+        | b"http.client.connect"
+        | b"subprocess.Popen"
+        | b"os.system"
+        | b"os.exec"
+        | b"os.posix_spawn"
+        | b"os.spawn"
+        | b"os.fork"
+        | b"os.forkpty"
+        | b"pty.spawn"
+        | b"os.kill"
+        | b"os.killpg"
+        | b"signal.pthread_kill" => Some(Handling::Decide),
+        b"sys.addaudithook"
+        | b"sys.settrace"
+        | b"sys.setprofile"
+        | b"sys.monitoring.register_callback"
+        | b"ctypes.dlopen"
+        | b"ctypes.dlsym"
+        | b"ctypes.cdata"
+        | b"ctypes.string_at"
+        | b"ctypes.wstring_at"
+        | b"ctypes.PyObj_FromPtr"
+        | b"cpython.PyInterpreterState_New"
+        | b"gc.get_referrers"
+        | b"gc.get_referents"
         | b"gc.get_objects" => Some(Handling::Tripwire),
         _ => None,
     }
@@ -143,7 +180,9 @@ unsafe fn decide(name: &[u8], args: *mut ffi::PyObject) -> c_int {
             }
             message
         }
-        Ok(other) => format!("irongate: unexpected reply from the supervisor ({other:?}); operation denied"),
+        Ok(other) => {
+            format!("irongate: unexpected reply from the supervisor ({other:?}); operation denied")
+        }
         Err(e) => format!("irongate: cannot reach the supervisor ({e}); operation denied"),
     };
     // SAFETY: GIL held.

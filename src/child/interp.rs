@@ -85,8 +85,9 @@ unsafe fn set_strings(config: &mut ffi::PyConfig, cfg: &InterpConfig) -> ffi::Py
         if ffi::PyStatus_Exception(status) != 0 {
             return status;
         }
-        let mut argv: Vec<*mut c_char> = cfg.argv.iter().map(|a| a.as_ptr().cast_mut()).collect();
-        let status = ffi::PyConfig_SetBytesArgv(config, argv.len() as ffi::Py_ssize_t, argv.as_mut_ptr());
+        let mut argv: Vec<*const c_char> = cfg.argv.iter().map(|a| a.as_ptr()).collect();
+        let status =
+            ffi::PyConfig_SetBytesArgv(config, argv.len() as ffi::Py_ssize_t, argv.as_mut_ptr());
         if ffi::PyStatus_Exception(status) != 0 {
             return status;
         }

@@ -4,11 +4,13 @@
 
 pub mod bootstrap;
 pub mod client;
+pub mod filter;
 pub mod hook;
 pub mod interp;
 pub mod pymod;
 
 use std::ffi::CString;
+use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
 use crate::ipc::JoinKind;
@@ -25,6 +27,8 @@ pub struct ChildSpec {
     pub interp: interp::InterpConfig,
     /// `--isolate`: the sanitised environment to use; `None` keeps ours.
     pub isolated_env: Option<Vec<(String, String)>>,
+    /// The child's end of the hand-off socket for the seccomp listener.
+    pub handoff: RawFd,
 }
 
 /// Exit status for a failure in the child before the agent's code runs.
@@ -57,7 +61,7 @@ pub fn run(spec: &ChildSpec) -> ! {
     // 2b. The supervisor's own descriptors (database, IPC listener) are
     //     close-on-exec, but the child does not exec: close them now. Other
     //     inherited descriptors stay, as they would for `python`.
-    close_supervisor_fds();
+    close_supervisor_fds(spec.handoff);
 
     // 3. --isolate: new session, sanitised environment, no inherited fds,
     //    no capabilities, no core dumps.
@@ -65,12 +69,42 @@ pub fn run(spec: &ChildSpec) -> ! {
         isolate(env);
     }
 
-    // 4. (The kernel backstop's seccomp filter is installed here, before the
-    //    interpreter exists.)
+    // 4. The kernel backstop (IRREVERSIBLE): load the filter, tell the
+    //    supervisor the listener's number (a plain send, which is not
+    //    trapped; sendmsg is), wait until it holds its own copy
+    //    (pidfd_getfd) and serves notifications, then close ours: a listener
+    //    left in the agent would let it answer its own notifications.
+    let listener = match filter::install(spec.supervisor_pid) {
+        Ok(fd) => fd,
+        Err(e) => fail!("{e}"),
+    };
+    let number = listener.as_raw_fd().to_ne_bytes();
+    // SAFETY: send/recv on the hand-off socket with local buffers.
+    let handed = unsafe {
+        libc::send(
+            spec.handoff,
+            number.as_ptr().cast(),
+            number.len(),
+            libc::MSG_NOSIGNAL,
+        ) == number.len() as isize
+            && {
+                let mut ack = [0u8; 1];
+                libc::recv(spec.handoff, ack.as_mut_ptr().cast(), 1, 0) == 1 && ack[0] == b'G'
+            }
+    };
+    if !handed {
+        fail!("the supervisor did not take the seccomp listener");
+    }
+    drop(listener);
+    // SAFETY: closing our end of the hand-off socket; nothing else uses it.
+    unsafe { libc::close(spec.handoff) };
 
     // 5. Join the supervisor.
     if let Err(e) = client::connect(spec.socket.clone(), JoinKind::Main, Vec::new()) {
-        fail!("cannot reach the supervisor at {}: {e}", spec.socket.display());
+        fail!(
+            "cannot reach the supervisor at {}: {e}",
+            spec.socket.display()
+        );
     }
 
     // 6. The audit hook, before the interpreter initialises.
@@ -83,14 +117,14 @@ pub fn run(spec: &ChildSpec) -> ! {
     std::process::exit(code)
 }
 
-fn close_supervisor_fds() {
+fn close_supervisor_fds(keep: RawFd) {
     let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
         fail!("cannot list /proc/self/fd to close the supervisor's descriptors");
     };
     let fds: Vec<i32> = dir
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse().ok())
-        .filter(|fd| *fd > 2)
+        .filter(|fd| *fd > 2 && *fd != keep)
         .collect();
     for fd in fds {
         // SAFETY: fcntl/close on descriptor numbers; the ones we close are
@@ -107,11 +141,8 @@ fn close_supervisor_fds() {
 fn unblock_all_signals() {
     let mut set = nix::sys::signal::SigSet::empty();
     set.clear();
-    let _ = nix::sys::signal::sigprocmask(
-        nix::sys::signal::SigmaskHow::SIG_SETMASK,
-        Some(&set),
-        None,
-    );
+    let _ =
+        nix::sys::signal::sigprocmask(nix::sys::signal::SigmaskHow::SIG_SETMASK, Some(&set), None);
 }
 
 fn isolate(env: &[(String, String)]) {
@@ -169,7 +200,10 @@ pub fn is_launcher(argv0: &Path) -> bool {
 /// and the hook installed, then behaves like `python` with its arguments.
 pub fn launcher_main(argv0: &Path, args: Vec<String>) -> ! {
     let Some(run_dir) = argv0.parent().and_then(Path::parent) else {
-        fail!("launcher started from an unexpected path {}", argv0.display());
+        fail!(
+            "launcher started from an unexpected path {}",
+            argv0.display()
+        );
     };
     let socket = run_dir.join("sock");
     let welcome = match client::connect(socket.clone(), JoinKind::Exec, args.clone()) {

@@ -76,7 +76,12 @@ fn narrow(py: Python<'_>, profile: &str) -> PyResult<()> {
 /// Leaves this thread's innermost narrowing.
 #[pyfunction]
 fn release(py: Python<'_>) -> PyResult<()> {
-    match ask(py, Request::Release { tid: hook::gettid() })? {
+    match ask(
+        py,
+        Request::Release {
+            tid: hook::gettid(),
+        },
+    )? {
         Reply::Ok => Ok(()),
         Reply::Error { message } => Err(pyo3::exceptions::PyValueError::new_err(message)),
         other => Err(PyPermissionError::new_err(format!(

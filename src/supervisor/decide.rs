@@ -14,6 +14,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::events::{self, Caller, Mapped};
+use super::intents::{Intents, Op};
 use super::log::{EventLog, Layer};
 use super::paths;
 use super::review::Reviews;
@@ -66,6 +67,12 @@ pub struct RunSettings {
     pub supervisor_pid: i32,
     /// Print each decision to stderr.
     pub verbose: bool,
+    /// The IPC socket's real path (the child's own connect is not judged).
+    pub socket: String,
+    /// How long a review waits (`--review-timeout`, else the policy's).
+    pub review_timeout: Duration,
+    /// What an unexplained blocked syscall does.
+    pub backstop: crate::backstop::Mode,
 }
 
 #[derive(Debug)]
@@ -76,6 +83,8 @@ enum GrantKind {
         port: Option<i64>,
         ips: Vec<IpAddr>,
     },
+    /// The resolver traffic (port 53) of an allowed DNS lookup.
+    Dns,
     /// A Python child of this process may join through the launcher.
     PythonChild,
     /// A forked child of this process may join.
@@ -100,21 +109,23 @@ pub struct Counters {
 
 /// The decision state of one run.
 pub struct Decider {
-    settings: RunSettings,
+    pub(crate) settings: RunSettings,
     log: EventLog,
     reviews: Reviews,
     grants: Mutex<Vec<Grant>>,
     narrowed: Mutex<HashMap<(i32, i64), Vec<Profile>>>,
-    main_pid: Mutex<Option<i32>>,
+    pub(crate) main_pid: Mutex<Option<i32>>,
+    /// Hook-layer decisions the kernel layer matches syscalls against.
+    pub(crate) intents: Intents,
     /// Counters for the run record.
     pub counters: Counters,
 }
 
 /// A final decision with its log row written.
 #[derive(Debug)]
-struct Outcome {
-    allow: bool,
-    verdict: Verdict,
+pub(crate) struct Outcome {
+    pub(crate) allow: bool,
+    pub(crate) verdict: Verdict,
     /// The `PermissionError` text when blocked: action, rule and reason.
     message: String,
 }
@@ -129,6 +140,7 @@ impl Decider {
             grants: Mutex::new(Vec::new()),
             narrowed: Mutex::new(HashMap::new()),
             main_pid: Mutex::new(None),
+            intents: Intents::default(),
             counters: Counters::default(),
         }
     }
@@ -211,7 +223,9 @@ impl Decider {
         if out.allow {
             welcome
         } else {
-            Reply::Error { message: out.message }
+            Reply::Error {
+                message: out.message,
+            }
         }
     }
 
@@ -244,7 +258,8 @@ impl Decider {
             g.pid == parent
                 && matches!(
                     (&g.kind, wanted),
-                    (GrantKind::PythonChild, GrantKind::PythonChild) | (GrantKind::Fork, GrantKind::Fork)
+                    (GrantKind::PythonChild, GrantKind::PythonChild)
+                        | (GrantKind::Fork, GrantKind::Fork)
                 )
         });
         match found {
@@ -257,7 +272,14 @@ impl Decider {
     }
 
     /// An audit event from the hook.
-    pub fn on_event(&self, caller: Caller, event: &str, args: &[Value], frame: Option<String>, dir_fd: Option<i64>) -> Reply {
+    pub fn on_event(
+        &self,
+        caller: Caller,
+        event: &str,
+        args: &[Value],
+        frame: Option<String>,
+        dir_fd: Option<i64>,
+    ) -> Reply {
         match events::map(caller, event, args, dir_fd, self.settings.supervisor_pid) {
             Mapped::Nothing => allow_reply(),
             Mapped::SignalToSupervisor => {
@@ -269,7 +291,14 @@ impl Decider {
                     reason: "irongate_supervisor: the agent may not signal its supervisor".into(),
                     rule: None,
                 };
-                let out = self.finish(caller, Layer::Hook, &action, verdict, frame.as_deref(), false);
+                let out = self.finish(
+                    caller,
+                    Layer::Hook,
+                    &action,
+                    verdict,
+                    frame.as_deref(),
+                    false,
+                );
                 verdict_reply(&out)
             }
             Mapped::Decide(action) => {
@@ -281,8 +310,18 @@ impl Decider {
 
     /// An action from the Python API (`layer` api) or from enrichment
     /// (`layer` hook).
-    pub fn on_action(&self, caller: Caller, layer: &str, action: &Value, frame: Option<String>) -> Reply {
-        let layer = if layer == "api" { Layer::Api } else { Layer::Hook };
+    pub fn on_action(
+        &self,
+        caller: Caller,
+        layer: &str,
+        action: &Value,
+        frame: Option<String>,
+    ) -> Reply {
+        let layer = if layer == "api" {
+            Layer::Api
+        } else {
+            Layer::Hook
+        };
         let mut action = match Action::from_json(action) {
             Ok(a) => a,
             Err(e) => {
@@ -295,7 +334,11 @@ impl Decider {
         // Fields the supervisor derives itself are recomputed from the data,
         // never taken from the agent.
         if action.kind() == "network" && action.subtype() == "http" {
-            if let Some(url) = action.text(Field::Url).or(action.text(Field::Target)).map(str::to_owned) {
+            if let Some(url) = action
+                .text(Field::Url)
+                .or(action.text(Field::Target))
+                .map(str::to_owned)
+            {
                 let method = action.text(Field::Method).map(str::to_owned);
                 let framework = action.text(Field::Framework).map(str::to_owned);
                 action = events::http_action(&url, method.as_deref(), framework.as_deref());
@@ -319,10 +362,15 @@ impl Decider {
     pub fn narrow(&self, caller: Caller, profile: &str) -> Reply {
         match Profile::from_name(profile) {
             Ok(p) => {
-                lock(&self.narrowed).entry((caller.pid, caller.tid)).or_default().push(p);
+                lock(&self.narrowed)
+                    .entry((caller.pid, caller.tid))
+                    .or_default()
+                    .push(p);
                 Reply::Ok
             }
-            Err(e) => Reply::Error { message: e.to_string() },
+            Err(e) => Reply::Error {
+                message: e.to_string(),
+            },
         }
     }
 
@@ -343,7 +391,7 @@ impl Decider {
         }
     }
 
-    fn profile_for(&self, caller: Caller) -> Profile {
+    pub(crate) fn profile_for(&self, caller: Caller) -> Profile {
         let map = lock(&self.narrowed);
         let mut p = self.settings.profile.clone();
         if let Some(stack) = map.get(&(caller.pid, caller.tid)) {
@@ -355,7 +403,14 @@ impl Decider {
     }
 
     /// The whole decision path for one action.
-    fn decide(&self, caller: Caller, layer: Layer, action: Action, frame: Option<&str>, tool_args: bool) -> Outcome {
+    fn decide(
+        &self,
+        caller: Caller,
+        layer: Layer,
+        action: Action,
+        frame: Option<&str>,
+        tool_args: bool,
+    ) -> Outcome {
         // 1. IronGate's own state is out of reach whatever the policy says.
         if let Some(verdict) = self.own_state(&action) {
             return self.finish(caller, layer, &action, verdict, frame, false);
@@ -386,16 +441,37 @@ impl Decider {
         let out = self.finish(caller, layer, &action, verdict, frame, false);
         if out.allow {
             self.grant_after(caller.pid, &action);
+            self.record_intent(caller, &action);
         }
         out
     }
 
     /// Logs, runs a review to its end, and returns the final answer. A
     /// failed log write blocks the operation.
-    fn finish(&self, caller: Caller, layer: Layer, action: &Action, verdict: Verdict, frame: Option<&str>, unexplained: bool) -> Outcome {
-        let logged = self.log.record(layer, action, &verdict, unexplained, caller.pid, caller.tid, frame);
+    pub(crate) fn finish(
+        &self,
+        caller: Caller,
+        layer: Layer,
+        action: &Action,
+        verdict: Verdict,
+        frame: Option<&str>,
+        unexplained: bool,
+    ) -> Outcome {
+        let logged = self.log.record(
+            layer,
+            action,
+            &verdict,
+            unexplained,
+            caller.pid,
+            caller.tid,
+            frame,
+        );
         if self.settings.verbose {
-            eprintln!("irongate: {} {}", verdict.decision.as_str(), describe(action));
+            eprintln!(
+                "irongate: {} {}",
+                verdict.decision.as_str(),
+                describe(action)
+            );
         }
         let event_id = match logged {
             Ok(id) => id,
@@ -411,24 +487,28 @@ impl Decider {
         match verdict.decision {
             Decision::Allow | Decision::Block => outcome(action, verdict),
             Decision::Review => {
-                let timeout = self.settings.policy.approval_timeout();
-                let final_verdict = self.reviews.wait(&self.log, event_id, action, &verdict, timeout);
+                let timeout = self.settings.review_timeout;
+                let final_verdict = self.reviews.wait(event_id, action, &verdict, timeout);
                 outcome(action, final_verdict)
             }
         }
     }
 
-    fn own_state(&self, action: &Action) -> Option<Verdict> {
-        if action.kind() != "file" && !(action.kind() == "network" && action.get(Field::Path).is_some()) {
+    pub(crate) fn own_state(&self, action: &Action) -> Option<Verdict> {
+        if action.kind() != "file"
+            && !(action.kind() == "network" && action.get(Field::Path).is_some())
+        {
             return None;
         }
         let hits_home = |p: &str| paths::is_under(p, &self.settings.home);
         let path = action.text(Field::Path).unwrap_or("");
         let target = action.text(Field::Target).unwrap_or("");
-        let home_hit = hits_home(path) || (action.kind() == "file" && action.subtype() != "symlink" && hits_home(target));
+        let home_hit = hits_home(path)
+            || (action.kind() == "file" && action.subtype() != "symlink" && hits_home(target));
         let run_dir_write = !events::is_read(action.subtype())
             && action.kind() == "file"
-            && (paths::is_under(path, &self.settings.run_dir) || paths::is_under(target, &self.settings.run_dir));
+            && (paths::is_under(path, &self.settings.run_dir)
+                || paths::is_under(target, &self.settings.run_dir));
         if home_hit || run_dir_write {
             return Some(Verdict {
                 decision: Decision::Block,
@@ -439,19 +519,24 @@ impl Decider {
         None
     }
 
-    fn is_runtime_read(&self, action: &Action) -> bool {
+    pub(crate) fn is_runtime_read(&self, action: &Action) -> bool {
         if action.kind() != "file" || !events::is_read(action.subtype()) {
             return false;
         }
-        let Some(path) = action.text(Field::Path) else { return false };
+        let Some(path) = action.text(Field::Path) else {
+            return false;
+        };
         if self.settings.script.as_deref() == Some(path) {
             return true;
         }
-        self.settings.runtime_dirs.iter().any(|d| paths::is_under(path, d))
+        self.settings
+            .runtime_dirs
+            .iter()
+            .any(|d| paths::is_under(path, d))
             || SYSTEM_RUNTIME_DIRS.iter().any(|d| paths::is_under(path, d))
     }
 
-    fn explained(&self, pid: i32, action: &Action) -> bool {
+    pub(crate) fn explained(&self, pid: i32, action: &Action) -> bool {
         if action.kind() != "network" {
             return false;
         }
@@ -462,7 +547,7 @@ impl Decider {
         if sub == "http" && !matches!(framework, Some("http.client")) {
             return false;
         }
-        if !matches!(sub, "dns" | "connect" | "http") {
+        if !matches!(sub, "dns" | "connect" | "http" | "send") {
             return false;
         }
         let host = action.text(Field::Host).unwrap_or("");
@@ -475,7 +560,15 @@ impl Decider {
             if g.pid != pid {
                 return false;
             }
-            let GrantKind::Net { host: gh, port: gp, ips } = &g.kind else {
+            if matches!(g.kind, GrantKind::Dns) {
+                return matches!(sub, "connect" | "send") && port == Some(53);
+            }
+            let GrantKind::Net {
+                host: gh,
+                port: gp,
+                ips,
+            } = &g.kind
+            else {
                 return false;
             };
             let port_ok = port.is_none() || gp.is_none() || port == *gp;
@@ -484,10 +577,42 @@ impl Decider {
         })
     }
 
+    /// Remembers what an allowed hook-layer operation will do in the kernel,
+    /// so its syscall is matched instead of decided again.
+    fn record_intent(&self, caller: Caller, action: &Action) {
+        let path = action.text(Field::Path).map(str::to_owned);
+        let op = match (action.kind(), action.subtype(), path) {
+            ("file", "read" | "write" | "list" | "create", Some(p)) => Op::Open(p),
+            (
+                "file",
+                sub @ ("delete" | "rename" | "mkdir" | "link" | "symlink" | "chmod" | "chown"
+                | "truncate"),
+                Some(p),
+            ) => Op::Path(file_op(sub), p),
+            ("network", sub @ ("connect" | "bind" | "send"), _) => {
+                match action.get(Field::Port).and_then(Value::as_i64) {
+                    Some(port) => Op::Path(net_op(sub), port.to_string()),
+                    None => match action.text(Field::Path) {
+                        Some(p) => Op::Path(net_op(sub), p.to_owned()),
+                        None => return,
+                    },
+                }
+            }
+            ("process", _, _) => match action.text(Field::Executable) {
+                Some(e) => Op::Exec(e.to_owned()),
+                None => return,
+            },
+            _ => return,
+        };
+        self.intents.record(caller.pid, caller.tid, op);
+    }
+
     fn grant_after(&self, pid: i32, action: &Action) {
         let kind = match (action.kind(), action.subtype()) {
             ("network", "http") => {
-                let Some(host) = action.text(Field::Host).map(str::to_owned) else { return };
+                let Some(host) = action.text(Field::Host).map(str::to_owned) else {
+                    return;
+                };
                 let port = action.get(Field::Port).and_then(Value::as_i64);
                 // The supervisor resolves the name itself, so a connect is
                 // explained only for addresses this host really has.
@@ -497,8 +622,12 @@ impl Decider {
                     .unwrap_or_default();
                 GrantKind::Net { host, port, ips }
             }
+            ("network", "dns") => GrantKind::Dns,
             ("process", _) if action.text(Field::ProcessClass) == Some("python_child") => {
-                if action.text(Field::Cmd).is_some_and(|c| c.starts_with("os.fork")) {
+                if action
+                    .text(Field::Cmd)
+                    .is_some_and(|c| c.starts_with("os.fork"))
+                {
                     GrantKind::Fork
                 } else {
                     GrantKind::PythonChild
@@ -514,6 +643,29 @@ impl Decider {
     }
 }
 
+/// The static name of a file subtype (intents hold `&'static str`).
+pub(crate) fn file_op(sub: &str) -> &'static str {
+    match sub {
+        "delete" => "delete",
+        "rename" => "rename",
+        "mkdir" => "mkdir",
+        "link" => "link",
+        "symlink" => "symlink",
+        "chmod" => "chmod",
+        "chown" => "chown",
+        _ => "truncate",
+    }
+}
+
+/// The static name of a network subtype.
+pub(crate) fn net_op(sub: &str) -> &'static str {
+    match sub {
+        "connect" => "connect",
+        "bind" => "bind",
+        _ => "send",
+    }
+}
+
 /// Tool actions: names and a digest of the arguments; the values stay only
 /// if the matching rule says `log_args` (checked after evaluation).
 fn prepare_tool(action: &mut Action) -> bool {
@@ -522,7 +674,10 @@ fn prepare_tool(action: &mut Action) -> bool {
     }
     if let Some(args) = action.get(Field::Args).cloned() {
         let canonical = serde_json::to_string(&args).unwrap_or_default();
-        action.set(Field::ArgsDigest, hex::encode(Sha256::digest(canonical.as_bytes())));
+        action.set(
+            Field::ArgsDigest,
+            hex::encode(Sha256::digest(canonical.as_bytes())),
+        );
         if action.get(Field::ArgNames).is_none() {
             if let Value::Object(map) = &args {
                 action.set(Field::ArgNames, map.keys().cloned().collect::<Vec<_>>());
@@ -533,7 +688,7 @@ fn prepare_tool(action: &mut Action) -> bool {
     false
 }
 
-fn parent_of(pid: i32) -> Option<i32> {
+pub(crate) fn parent_of(pid: i32) -> Option<i32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name may contain spaces and parentheses: split after the
     // last ')'.
@@ -541,11 +696,11 @@ fn parent_of(pid: i32) -> Option<i32> {
     rest.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn allowed() -> Outcome {
+pub(crate) fn allowed() -> Outcome {
     Outcome {
         allow: true,
         verdict: Verdict {
@@ -559,8 +714,16 @@ fn allowed() -> Outcome {
 
 fn outcome(action: &Action, verdict: Verdict) -> Outcome {
     let allow = verdict.decision == Decision::Allow;
-    let message = if allow { String::new() } else { message(action, &verdict) };
-    Outcome { allow, verdict, message }
+    let message = if allow {
+        String::new()
+    } else {
+        message(action, &verdict)
+    };
+    Outcome {
+        allow,
+        verdict,
+        message,
+    }
 }
 
 fn allow_reply() -> Reply {
@@ -598,9 +761,17 @@ fn message(action: &Action, v: &Verdict) -> String {
 
 /// One line describing an action, for messages and `--verbose`.
 pub fn describe(action: &Action) -> String {
-    let what = [Field::Path, Field::Url, Field::Cmd, Field::Target, Field::ToolName, Field::Name, Field::Host]
-        .iter()
-        .find_map(|f| action.text(*f))
-        .unwrap_or("");
+    let what = [
+        Field::Path,
+        Field::Url,
+        Field::Cmd,
+        Field::Target,
+        Field::ToolName,
+        Field::Name,
+        Field::Host,
+    ]
+    .iter()
+    .find_map(|f| action.text(*f))
+    .unwrap_or("");
     format!("{}/{} {what}", action.kind(), action.subtype())
 }

@@ -41,7 +41,12 @@ fn int(v: Option<&Value>) -> Option<i64> {
 }
 
 /// Resolves a path argument (str/bytes already converted, or an fd).
-fn path_arg(c: Caller, v: Option<&Value>, dir_fd: Option<i64>, follow: bool) -> Option<(String, String)> {
+fn path_arg(
+    c: Caller,
+    v: Option<&Value>,
+    dir_fd: Option<i64>,
+    follow: bool,
+) -> Option<(String, String)> {
     match v? {
         Value::String(s) => {
             let base = dir_fd.map_or(Base::Cwd, Base::DirFd);
@@ -50,7 +55,13 @@ fn path_arg(c: Caller, v: Option<&Value>, dir_fd: Option<i64>, follow: bool) -> 
         }
         Value::Number(n) => {
             let fd = n.as_i64()?;
-            let r = paths::resolve(c.pid, c.tid, Base::Cwd, &format!("/proc/self/fd/{fd}"), true);
+            let r = paths::resolve(
+                c.pid,
+                c.tid,
+                Base::Cwd,
+                &format!("/proc/self/fd/{fd}"),
+                true,
+            );
             Some((r.path, format!("fd:{fd}")))
         }
         _ => None,
@@ -67,7 +78,13 @@ fn file_action(subtype: &str, resolved: (String, String)) -> Action {
 }
 
 /// Maps one audit event.
-pub fn map(c: Caller, event: &str, args: &[Value], dir_fd: Option<i64>, supervisor_pid: i32) -> Mapped {
+pub fn map(
+    c: Caller,
+    event: &str,
+    args: &[Value],
+    dir_fd: Option<i64>,
+    supervisor_pid: i32,
+) -> Mapped {
     let a = |i: usize| args.get(i);
     let decide = |action: Action| Mapped::Decide(Box::new(action));
     match event {
@@ -83,7 +100,9 @@ pub fn map(c: Caller, event: &str, args: &[Value], dir_fd: Option<i64>, supervis
             } else {
                 mode.is_some_and(|m| m.contains(['w', 'a', 'x', '+']))
             };
-            let Some(resolved) = path_arg(c, a(0), dir_fd, flags & i64::from(libc::O_NOFOLLOW) == 0) else {
+            let Some(resolved) =
+                path_arg(c, a(0), dir_fd, flags & i64::from(libc::O_NOFOLLOW) == 0)
+            else {
                 return Mapped::Nothing;
             };
             let mut act = file_action(if write { "write" } else { "read" }, resolved);
@@ -111,7 +130,9 @@ pub fn map(c: Caller, event: &str, args: &[Value], dir_fd: Option<i64>, supervis
             Some(r) => decide(file_action("mkdir", r)),
             None => Mapped::Nothing,
         },
-        "os.rename" | "shutil.move" => two_paths(c, "rename", a(0), a(1), int(a(2)), int(a(3)), false),
+        "os.rename" | "shutil.move" => {
+            two_paths(c, "rename", a(0), a(1), int(a(2)), int(a(3)), false)
+        }
         // A hard link gives the source file a new name: judged on the file
         // it reaches.
         "os.link" => two_paths(c, "link", a(0), a(1), int(a(2)), int(a(3)), true),
@@ -156,18 +177,20 @@ pub fn map(c: Caller, event: &str, args: &[Value], dir_fd: Option<i64>, supervis
         },
         // The opens inside these raise their own events, which decide.
         "shutil.copyfile" | "shutil.make_archive" | "shutil.unpack_archive" => Mapped::Nothing,
-        "socket.getaddrinfo" | "socket.gethostbyname" | "socket.gethostbyname_ex" => match text(a(0)) {
-            Some(host) if !host.is_empty() => {
-                let mut act = Action::new("network", "dns")
-                    .with(Field::Host, host)
-                    .with(Field::Target, host);
-                if let Some(p) = port_of(a(1)) {
-                    act.set(Field::Port, p);
+        "socket.getaddrinfo" | "socket.gethostbyname" | "socket.gethostbyname_ex" => {
+            match text(a(0)) {
+                Some(host) if !host.is_empty() => {
+                    let mut act = Action::new("network", "dns")
+                        .with(Field::Host, host)
+                        .with(Field::Target, host);
+                    if let Some(p) = port_of(a(1)) {
+                        act.set(Field::Port, p);
+                    }
+                    decide(act)
                 }
-                decide(act)
+                _ => Mapped::Nothing,
             }
-            _ => Mapped::Nothing,
-        },
+        }
         "socket.connect" | "socket.bind" | "socket.sendto" | "socket.sendmsg" => {
             let subtype = match event {
                 "socket.connect" => "connect",
@@ -180,14 +203,22 @@ pub fn map(c: Caller, event: &str, args: &[Value], dir_fd: Option<i64>, supervis
             }
         }
         "urllib.Request" => {
-            let Some(url) = text(a(0)) else { return Mapped::Nothing };
+            let Some(url) = text(a(0)) else {
+                return Mapped::Nothing;
+            };
             let method = text(a(3)).map(str::to_owned).unwrap_or_else(|| {
-                if a(1).is_some_and(|d| !d.is_null()) { "POST".into() } else { "GET".into() }
+                if a(1).is_some_and(|d| !d.is_null()) {
+                    "POST".into()
+                } else {
+                    "GET".into()
+                }
             });
             decide(http_action(url, Some(&method), Some("urllib")))
         }
         "http.client.connect" => {
-            let Some(host) = text(a(1)) else { return Mapped::Nothing };
+            let Some(host) = text(a(1)) else {
+                return Mapped::Nothing;
+            };
             let https = text(a(0)).is_some_and(|t| t.contains("HTTPS"));
             let port = int(a(2)).unwrap_or(if https { 443 } else { 80 });
             let scheme = if https { "https" } else { "http" };
@@ -197,17 +228,43 @@ pub fn map(c: Caller, event: &str, args: &[Value], dir_fd: Option<i64>, supervis
         "subprocess.Popen" => {
             // (executable, args, cwd, env)
             let argv = argv_of(a(1));
-            let exe = text(a(0)).map(str::to_owned).or_else(|| argv.first().cloned());
+            let exe = text(a(0))
+                .map(str::to_owned)
+                .or_else(|| argv.first().cloned());
             decide(process_action(c, "spawn", argv, exe, a(3)))
         }
         "os.system" => {
             let cmd = text(a(0)).unwrap_or("").to_owned();
             let argv = vec!["/bin/sh".to_owned(), "-c".to_owned(), cmd];
-            decide(process_action(c, "system", argv, Some("/bin/sh".into()), None))
+            decide(process_action(
+                c,
+                "system",
+                argv,
+                Some("/bin/sh".into()),
+                None,
+            ))
         }
-        "os.exec" => decide(process_action(c, "exec", argv_of(a(1)), text(a(0)).map(str::to_owned), a(2))),
-        "os.posix_spawn" => decide(process_action(c, "spawn", argv_of(a(1)), text(a(0)).map(str::to_owned), a(2))),
-        "os.spawn" => decide(process_action(c, "spawn", argv_of(a(2)), text(a(1)).map(str::to_owned), a(3))),
+        "os.exec" => decide(process_action(
+            c,
+            "exec",
+            argv_of(a(1)),
+            text(a(0)).map(str::to_owned),
+            a(2),
+        )),
+        "os.posix_spawn" => decide(process_action(
+            c,
+            "spawn",
+            argv_of(a(1)),
+            text(a(0)).map(str::to_owned),
+            a(2),
+        )),
+        "os.spawn" => decide(process_action(
+            c,
+            "spawn",
+            argv_of(a(2)),
+            text(a(1)).map(str::to_owned),
+            a(3),
+        )),
         "pty.spawn" => {
             let argv = argv_of(a(0));
             let exe = argv.first().cloned();
@@ -292,8 +349,12 @@ fn address_action(c: Caller, subtype: &str, addr: &Value) -> Action {
             }
             act
         }
-        Value::String(path) if path.starts_with('\0') || path.is_empty() => Action::new("network", subtype)
-            .with(Field::Target, format!("unix:@{}", path.trim_start_matches('\0'))),
+        Value::String(path) if path.starts_with('\0') || path.is_empty() => {
+            Action::new("network", subtype).with(
+                Field::Target,
+                format!("unix:@{}", path.trim_start_matches('\0')),
+            )
+        }
         Value::String(path) => {
             let r = paths::resolve(c.pid, c.tid, Base::Cwd, path, true);
             Action::new("network", subtype)
@@ -306,7 +367,9 @@ fn address_action(c: Caller, subtype: &str, addr: &Value) -> Action {
 
 /// An HTTP request, its URL parsed here, not by the agent.
 pub fn http_action(url: &str, method: Option<&str>, framework: Option<&str>) -> Action {
-    let mut act = Action::new("network", "http").with(Field::Url, url).with(Field::Target, url);
+    let mut act = Action::new("network", "http")
+        .with(Field::Url, url)
+        .with(Field::Target, url);
     if let Some(m) = method {
         act.set(Field::Method, m.to_ascii_uppercase());
     }
@@ -347,7 +410,10 @@ fn argv_of(v: Option<&Value>) -> Vec<String> {
 pub fn shell_join(argv: &[String]) -> String {
     argv.iter()
         .map(|a| {
-            if !a.is_empty() && a.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b)) {
+            if !a.is_empty()
+                && a.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b))
+            {
                 a.clone()
             } else {
                 format!("'{}'", a.replace('\'', "'\\''"))
@@ -357,7 +423,13 @@ pub fn shell_join(argv: &[String]) -> String {
         .join(" ")
 }
 
-fn process_action(c: Caller, subtype: &str, argv: Vec<String>, exe: Option<String>, env: Option<&Value>) -> Action {
+fn process_action(
+    c: Caller,
+    subtype: &str,
+    argv: Vec<String>,
+    exe: Option<String>,
+    env: Option<&Value>,
+) -> Action {
     // `os.system(cmd)` keeps the command text as `cmd` (what policies written
     // for the original match on); argv forms are joined shell-style.
     let cmd = if subtype == "system" {
@@ -379,7 +451,10 @@ fn process_action(c: Caller, subtype: &str, argv: Vec<String>, exe: Option<Strin
     }
     if let Some(Value::Object(o)) = env {
         if let Some(Value::Array(keys)) = o.get("$keys") {
-            let names: Vec<String> = keys.iter().filter_map(|k| k.as_str().map(str::to_owned)).collect();
+            let names: Vec<String> = keys
+                .iter()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect();
             act.set(Field::EnvChanges, names);
         }
     }
@@ -400,8 +475,10 @@ fn resolve_executable(c: Caller, exe: &str) -> String {
     let path_var = std::fs::read(format!("/proc/{}/environ", c.pid))
         .ok()
         .and_then(|env| {
-            env.split(|b| *b == 0)
-                .find_map(|kv| kv.strip_prefix(b"PATH=").map(|v| String::from_utf8_lossy(v).into_owned()))
+            env.split(|b| *b == 0).find_map(|kv| {
+                kv.strip_prefix(b"PATH=")
+                    .map(|v| String::from_utf8_lossy(v).into_owned())
+            })
         })
         .unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
     for dir in path_var.split(':').filter(|d| !d.is_empty()) {
@@ -425,7 +502,10 @@ mod tests {
 
     fn me() -> Caller {
         let pid = std::process::id() as i32;
-        Caller { pid, tid: i64::from(pid) }
+        Caller {
+            pid,
+            tid: i64::from(pid),
+        }
     }
 
     fn mapped(event: &str, args: Vec<Value>) -> Action {
@@ -437,12 +517,29 @@ mod tests {
 
     #[test]
     fn write_intent_from_flags_and_mode() {
-        let tmp = std::env::temp_dir().join("irongate-x").to_string_lossy().into_owned();
+        let tmp = std::env::temp_dir()
+            .join("irongate-x")
+            .to_string_lossy()
+            .into_owned();
         let a = mapped("open", vec![tmp.clone().into(), "rb".into(), 0.into()]);
         assert_eq!(a.subtype(), "read");
-        let a = mapped("open", vec![tmp.clone().into(), Value::Null, i64::from(libc::O_WRONLY | libc::O_CREAT).into()]);
+        let a = mapped(
+            "open",
+            vec![
+                tmp.clone().into(),
+                Value::Null,
+                i64::from(libc::O_WRONLY | libc::O_CREAT).into(),
+            ],
+        );
         assert_eq!(a.subtype(), "write");
-        let a = mapped("open", vec![tmp.into(), "w".into(), i64::from(libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC).into()]);
+        let a = mapped(
+            "open",
+            vec![
+                tmp.into(),
+                "w".into(),
+                i64::from(libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC).into(),
+            ],
+        );
         assert_eq!(a.subtype(), "write");
     }
 
@@ -460,9 +557,20 @@ mod tests {
     fn process_forms() {
         let a = mapped("os.system", vec!["echo hi".into()]);
         assert_eq!(a.text(Field::Cmd), Some("echo hi"));
-        let a = mapped("subprocess.Popen", vec!["ls".into(), serde_json::json!(["ls", "-l", "a b"]), Value::Null, Value::Null]);
+        let a = mapped(
+            "subprocess.Popen",
+            vec![
+                "ls".into(),
+                serde_json::json!(["ls", "-l", "a b"]),
+                Value::Null,
+                Value::Null,
+            ],
+        );
         assert_eq!(a.text(Field::Cmd), Some("ls -l 'a b'"));
         assert_eq!(a.text(Field::ProcessClass), Some("binary"));
-        assert!(matches!(map(me(), "os.kill", &[1.into(), 9.into()], None, 1), Mapped::SignalToSupervisor));
+        assert!(matches!(
+            map(me(), "os.kill", &[1.into(), 9.into()], None, 1),
+            Mapped::SignalToSupervisor
+        ));
     }
 }

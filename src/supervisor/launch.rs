@@ -31,7 +31,10 @@ pub fn python_env(flag: Option<&Path>) -> Result<PythonEnv, Failure> {
     } else if let Some(v) = std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()) {
         (PathBuf::from(v), "$VIRTUAL_ENV")
     } else {
-        (PathBuf::from(env!("IRONGATE_BUILD_PYTHON")), "the build interpreter")
+        (
+            PathBuf::from(env!("IRONGATE_BUILD_PYTHON")),
+            "the build interpreter",
+        )
     };
     let program = if given.is_dir() {
         given.join("bin/python")
@@ -50,12 +53,13 @@ pub fn python_env(flag: Option<&Path>) -> Result<PythonEnv, Failure> {
     let mut runtime_dirs = Vec::new();
     let cfg = env_root.join("pyvenv.cfg");
     let version = if cfg.exists() {
-        let text = std::fs::read_to_string(&cfg).map_err(|e| {
-            Failure::setup(format!("cannot read {}: {e}", cfg.display()))
-        })?;
+        let text = std::fs::read_to_string(&cfg)
+            .map_err(|e| Failure::setup(format!("cannot read {}: {e}", cfg.display())))?;
         let mut version = None;
         for line in text.lines() {
-            let Some((k, v)) = line.split_once('=') else { continue };
+            let Some((k, v)) = line.split_once('=') else {
+                continue;
+            };
             match k.trim() {
                 "version" | "version_info" => version = Some(v.trim().to_owned()),
                 "home" => {
@@ -71,13 +75,18 @@ pub fn python_env(flag: Option<&Path>) -> Result<PythonEnv, Failure> {
         version
     } else {
         runtime_dirs.push(real(&env_root));
-        std::fs::read_dir(env_root.join("lib")).ok().and_then(|dir| {
-            dir.flatten()
-                .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-                .filter(|n| n.starts_with("python3.") && env_root.join("lib").join(n).join("os.py").exists())
-                .map(|n| n.trim_start_matches("python").to_owned())
-                .next()
-        })
+        std::fs::read_dir(env_root.join("lib"))
+            .ok()
+            .and_then(|dir| {
+                dir.flatten()
+                    .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+                    .filter(|n| {
+                        n.starts_with("python3.")
+                            && env_root.join("lib").join(n).join("os.py").exists()
+                    })
+                    .map(|n| n.trim_start_matches("python").to_owned())
+                    .next()
+            })
     };
     let Some(version) = version else {
         return Err(Failure::setup(format!(
@@ -109,7 +118,13 @@ fn real(p: &Path) -> String {
 pub fn script(path: &Path) -> Result<PathBuf, Failure> {
     let meta = std::fs::metadata(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            Failure::new(127, format!("{}: no such file\nhint: check the path of the agent script", path.display()))
+            Failure::new(
+                127,
+                format!(
+                    "{}: no such file\nhint: check the path of the agent script",
+                    path.display()
+                ),
+            )
         } else {
             Failure::new(126, format!("{}: cannot be read: {e}", path.display()))
         }
@@ -117,11 +132,20 @@ pub fn script(path: &Path) -> Result<PathBuf, Failure> {
     if meta.is_dir() {
         let main = path.join("__main__.py");
         if !main.exists() {
-            return Err(Failure::new(126, format!("{}: is a directory without __main__.py", path.display())));
+            return Err(Failure::new(
+                126,
+                format!("{}: is a directory without __main__.py", path.display()),
+            ));
         }
     }
     if std::fs::File::open(path).is_err() && !meta.is_dir() {
-        return Err(Failure::new(126, format!("{}: permission denied\nhint: make the script readable", path.display())));
+        return Err(Failure::new(
+            126,
+            format!(
+                "{}: permission denied\nhint: make the script readable",
+                path.display()
+            ),
+        ));
     }
     Ok(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
@@ -143,17 +167,24 @@ impl RunDir {
             .unwrap_or_else(std::env::temp_dir);
         let mut last_err = None;
         for _ in 0..16 {
-            let name = format!("irongate-{}-{:08x}", std::process::id(), rand::random::<u32>());
+            let name = format!(
+                "irongate-{}-{:08x}",
+                std::process::id(),
+                rand::random::<u32>()
+            );
             let dir = base.join(name);
             match std::fs::create_dir(&dir) {
                 Ok(()) => {
                     let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
                     let bin = dir.join("bin");
-                    let exe = std::env::current_exe()
-                        .map_err(|e| Failure::setup(format!("cannot find the irongate binary: {e}")))?;
+                    let exe = std::env::current_exe().map_err(|e| {
+                        Failure::setup(format!("cannot find the irongate binary: {e}"))
+                    })?;
                     std::fs::create_dir(&bin)
                         .and_then(|()| std::os::unix::fs::symlink(&exe, bin.join("python")))
-                        .map_err(|e| Failure::setup(format!("cannot prepare {}: {e}", dir.display())))?;
+                        .map_err(|e| {
+                            Failure::setup(format!("cannot prepare {}: {e}", dir.display()))
+                        })?;
                     return Ok(RunDir { dir });
                 }
                 Err(e) => last_err = Some(e),
@@ -204,10 +235,22 @@ pub fn is_sensitive_env(name: &str) -> bool {
         || upper.starts_with("DYLD_")
         || upper.starts_with("AWS_")
         || upper.starts_with("IRONGATE_")
-        || ["_API_KEY", "_TOKEN", "_SECRET", "_PASSWORD", "_PASSWD", "_CREDENTIALS", "_ACCESS_KEY", "_PRIVATE_KEY"]
-            .iter()
-            .any(|s| upper.ends_with(s))
-        || matches!(upper.as_str(), "API_KEY" | "TOKEN" | "SECRET" | "PASSWORD" | "GITHUB_TOKEN" | "SSH_AUTH_SOCK")
+        || [
+            "_API_KEY",
+            "_TOKEN",
+            "_SECRET",
+            "_PASSWORD",
+            "_PASSWD",
+            "_CREDENTIALS",
+            "_ACCESS_KEY",
+            "_PRIVATE_KEY",
+        ]
+        .iter()
+        .any(|s| upper.ends_with(s))
+        || matches!(
+            upper.as_str(),
+            "API_KEY" | "TOKEN" | "SECRET" | "PASSWORD" | "GITHUB_TOKEN" | "SSH_AUTH_SOCK"
+        )
 }
 
 #[cfg(test)]
@@ -216,7 +259,15 @@ mod tests {
 
     #[test]
     fn sensitive_env_names() {
-        for n in ["PYTHONPATH", "LD_PRELOAD", "DYLD_INSERT_LIBRARIES", "OPENAI_API_KEY", "GH_TOKEN", "AWS_REGION", "DB_PASSWORD"] {
+        for n in [
+            "PYTHONPATH",
+            "LD_PRELOAD",
+            "DYLD_INSERT_LIBRARIES",
+            "OPENAI_API_KEY",
+            "GH_TOKEN",
+            "AWS_REGION",
+            "DB_PASSWORD",
+        ] {
             assert!(is_sensitive_env(n), "{n}");
         }
         for n in ["HOME", "PATH", "LANG", "TERM"] {

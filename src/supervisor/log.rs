@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
-pub use crate::audit::Layer;
 use crate::action::Action;
+pub use crate::audit::Layer;
 use crate::audit::{self, AuditError, EventWriter, NewEvent, RunStatus, Store};
 use crate::policy::{Decision, Verdict};
 
@@ -71,7 +71,12 @@ pub struct EventLog {
 
 impl EventLog {
     /// Starts the writer thread.
-    pub fn start(store: &Store, run_id: i64, _home: &Path, durable: bool) -> Result<EventLog, AuditError> {
+    pub fn start(
+        store: &Store,
+        run_id: i64,
+        _home: &Path,
+        durable: bool,
+    ) -> Result<EventLog, AuditError> {
         let writer = store.writer(FLUSH_INTERVAL)?;
         Ok(EventLog {
             writer,
@@ -118,20 +123,6 @@ impl EventLog {
         } else {
             self.writer.append(ev).map(|()| 0)
         }
-    }
-
-    /// Appends a review verdict event and waits for its commit.
-    pub fn record_verdict(&self, held: i64, action: &Action, verdict: &audit::Verdict) -> Result<i64, AuditError> {
-        let mut ev = NewEvent::new(
-            self.run_id,
-            Layer::Review,
-            action.to_json(),
-            verdict.decision,
-            verdict.reason.clone().unwrap_or_default(),
-        );
-        ev.review_of = Some(held);
-        ev.verdict = Some(verdict.clone());
-        self.writer.append_durable(ev)
     }
 
     /// A supervisor-side note (IPC errors and the like).

@@ -1,12 +1,247 @@
-//! The supervisor: launch, signals, reaping, exit code. (stub)
-use crate::cli::{HomeArg, RunArgs};
+//! The supervisor: `irongate run` from flags to exit status.
+//!
+//! Order matters. Everything that can fail with a clear message (policy,
+//! profile, interpreter, script, database) is checked first. Then, still
+//! single-threaded, the supervisor blocks the signals it forwards, becomes a
+//! child subreaper and forks the agent. Only after the fork does it start
+//! threads (IPC server, log writer), so the child never inherits a lock.
+
+pub mod backstop_listener;
+pub mod decide;
+pub mod events;
+pub mod intents;
+pub mod launch;
+pub mod log;
+pub mod paths;
+pub mod review;
+pub mod server;
+pub mod signals;
+pub mod syscall;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use anyhow::{Context, Result};
+
+use crate::audit::Store;
+use crate::child::{self, ChildSpec, interp};
+use crate::cli::{Failure, HomeArg, RunArgs};
+use crate::policy::{Policy, Profile};
 
 /// `irongate run`.
-pub fn cmd_run(_args: RunArgs) -> anyhow::Result<i32> {
-    anyhow::bail!("not implemented")
+pub fn cmd_run(args: RunArgs) -> Result<i32> {
+    let home = crate::home::resolve(args.home.home.as_deref())?;
+    crate::home::ensure(&home)?;
+    let (policy, policy_origin) = load_policy(args.policy.as_deref(), &home)?;
+    let profile = Profile::from_name(&args.profile)
+        .map_err(|e| Failure::setup(format!("--profile {}: {e}", args.profile)))?;
+    let Some(backstop) = crate::backstop::Mode::from_flag(&args.backstop) else {
+        return Err(Failure::setup(format!(
+            "--backstop {}: unknown mode\nhint: use enforce, kill or audit",
+            args.backstop
+        ))
+        .into());
+    };
+    let review_timeout = match args.review_timeout {
+        Some(t) if !(t.is_finite() && t >= 0.0) => {
+            return Err(Failure::setup(format!(
+                "--review-timeout {t}: must be a number of seconds ≥ 0"
+            ))
+            .into());
+        }
+        Some(t) => std::time::Duration::from_secs_f64(t),
+        None => policy.approval_timeout(),
+    };
+    let python = launch::python_env(args.python.as_deref())?;
+    let (target, script_real, agent_default, argv0) = match (&args.module, &args.script) {
+        (Some(m), _) => (
+            interp::Target::Module(child::cstring(m)),
+            None,
+            m.clone(),
+            "-m".to_owned(),
+        ),
+        (None, Some(s)) => {
+            let script = launch::script(s)?;
+            let stem = script
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let real = std::fs::canonicalize(&script)
+                .ok()
+                .map(|p| p.to_string_lossy().into_owned());
+            (
+                interp::Target::Script(launch::path_cstring(&script)),
+                real,
+                stem,
+                script.to_string_lossy().into_owned(),
+            )
+        }
+        (None, None) => {
+            return Err(Failure::setup("no script given\nhint: irongate run agent.py").into());
+        }
+    };
+    let agent_name = args.agent_name.clone().unwrap_or(agent_default);
+
+    let store = Store::open(&home).map_err(|e| Failure::setup(format!("{e}")))?;
+    let run_dir = launch::RunDir::create()?;
+    let listener = crate::ipc::listen(&run_dir.socket()).map_err(|e| {
+        Failure::setup(format!(
+            "cannot listen on {}: {e}",
+            run_dir.socket().display()
+        ))
+    })?;
+
+    // The seccomp listener comes back over this pair (see child::run, step 4).
+    let (handoff_parent, handoff_child) = nix::sys::socket::socketpair(
+        nix::sys::socket::AddressFamily::Unix,
+        nix::sys::socket::SockType::SeqPacket,
+        None,
+        nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+    )
+    .context("socketpair failed")?;
+
+    let mut argv = vec![child::cstring(&argv0)];
+    argv.extend(args.args.iter().map(|a| child::cstring(a)));
+    let spec = ChildSpec {
+        socket: run_dir.socket(),
+        supervisor_pid: std::process::id() as i32,
+        interp: interp::InterpConfig {
+            program_name: launch::path_cstring(&python.program),
+            argv,
+            target,
+        },
+        isolated_env: args.isolate.then(|| launch::isolated_env(&args.pass_env)),
+        handoff: std::os::fd::AsRawFd::as_raw_fd(&handoff_child),
+    };
+    let run_info = log::RunStart {
+        agent_name: agent_name.clone(),
+        script: args
+            .script
+            .as_ref()
+            .map(|s| s.to_string_lossy().into_owned())
+            .or(args.module.clone()),
+        argv: args.args.clone(),
+        profile: args.profile.clone(),
+        policy_origin,
+        policy_digest: policy.source_digest().to_owned(),
+    };
+    let run_id = log::begin_run(&store, &run_info).map_err(|e| Failure::setup(e.to_string()))?;
+
+    let real = |p: &Path| {
+        std::fs::canonicalize(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .to_string_lossy()
+            .into_owned()
+    };
+    let settings = decide::RunSettings {
+        policy,
+        profile,
+        home: real(&home),
+        run_dir: real(&run_dir.dir),
+        runtime_dirs: python.runtime_dirs.clone(),
+        script: script_real,
+        program_name: python.program.to_string_lossy().into_owned(),
+        launcher: run_dir.launcher().to_string_lossy().into_owned(),
+        supervisor_pid: std::process::id() as i32,
+        verbose: args.verbose,
+        socket: format!("{}/sock", real(&run_dir.dir)),
+        review_timeout,
+        backstop,
+    };
+
+    // Single-threaded from here to the fork.
+    let forwarded = signals::block_forwarded()?;
+    signals::become_subreaper();
+    // SAFETY: no thread has been started in this process (the store opens a
+    // SQLite connection but starts no thread), so the child may run
+    // arbitrary code, including the Python interpreter.
+    let pid = match unsafe { nix::unistd::fork() }.context("fork failed")? {
+        nix::unistd::ForkResult::Child => child::run(&spec),
+        nix::unistd::ForkResult::Parent { child } => child.as_raw(),
+    };
+    drop(handoff_child);
+    let kill_child = || {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    };
+    let listener_fd = match backstop_listener::take(&handoff_parent, pid) {
+        Ok(fd) => fd,
+        Err(e) => {
+            kill_child();
+            let _ = signals::supervise(pid, &forwarded, args.isolate);
+            return Err(Failure::setup(format!("the kernel backstop cannot start: {e}")).into());
+        }
+    };
+
+    // Threads may start now.
+    let log = log::EventLog::start(&store, run_id, &home, args.durable).map_err(|e| {
+        kill_child();
+        Failure::setup(e.to_string())
+    })?;
+    let reviews = review::Reviews::new(&home, run_id);
+    let decider = Arc::new(decide::Decider::new(settings, log, reviews));
+    decider.set_main_pid(pid);
+    let server = server::spawn(listener.try_clone()?, Arc::clone(&decider))?;
+    let notify = crate::backstop::spawn(listener_fd, Arc::clone(&decider))?;
+    backstop_listener::go(&handoff_parent)?;
+
+    let status = signals::supervise(pid, &forwarded, args.isolate);
+    signals::terminate_descendants();
+
+    // Stop accepting; connection threads end when their processes are gone.
+    let _ = nix::sys::socket::shutdown(
+        std::os::fd::AsRawFd::as_raw_fd(&listener),
+        nix::sys::socket::Shutdown::Both,
+    );
+    let _ = server.join();
+    let _ = notify.join();
+    let counters = &decider.counters;
+    let end = log::RunEnd {
+        status,
+        runtime_reads: counters.runtime_reads.load(Ordering::Relaxed),
+        explained: counters.explained.load(Ordering::Relaxed),
+    };
+    decider.log().finish(&store, &end);
+    drop(run_dir);
+    Ok(status.exit_code())
+}
+
+/// Loads `--policy`, else `$IRONGATE_HOME/policies.json`, else the built-in
+/// policy. A policy that does not load stops the run.
+fn load_policy(flag: Option<&Path>, home: &Path) -> Result<(Policy, String)> {
+    let path: Option<PathBuf> = match flag {
+        Some(p) => Some(p.to_path_buf()),
+        None => Some(home.join("policies.json")).filter(|p| p.exists()),
+    };
+    match path {
+        Some(p) => {
+            let policy = Policy::load_file(&p).map_err(|e| Failure::setup(format!("{e}")))?;
+            Ok((policy, p.to_string_lossy().into_owned()))
+        }
+        None => Ok((Policy::builtin(), "builtin".into())),
+    }
 }
 
 /// `irongate doctor`.
-pub fn cmd_doctor(_home: &HomeArg) -> anyhow::Result<i32> {
-    anyhow::bail!("not implemented")
+pub fn cmd_doctor(home: &HomeArg) -> Result<i32> {
+    let home = crate::home::resolve(home.home.as_deref())?;
+    println!("irongate {}", env!("CARGO_PKG_VERSION"));
+    println!(
+        "embedded python: {} (built against {})",
+        launch::BUILD_PYVERSION,
+        env!("IRONGATE_BUILD_PYTHON")
+    );
+    match launch::python_env(None) {
+        Ok(env) => println!("agent interpreter: {}", env.program.display()),
+        Err(e) => println!("agent interpreter: {e}"),
+    }
+    println!("home: {}", home.display());
+    let kernel = nix::sys::utsname::uname()
+        .map(|u| u.release().to_string_lossy().into_owned())
+        .unwrap_or_default();
+    println!("kernel: {kernel}");
+    Ok(0)
 }

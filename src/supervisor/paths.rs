@@ -83,7 +83,11 @@ fn kernel_resolve(path: &Path, follow: bool) -> Option<String> {
         flags |= OFlag::O_NOFOLLOW;
     }
     let fd = open(path, flags, Mode::empty()).ok()?;
-    let link = std::fs::read_link(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd))).ok()?;
+    let link = std::fs::read_link(format!(
+        "/proc/self/fd/{}",
+        std::os::fd::AsRawFd::as_raw_fd(&fd)
+    ))
+    .ok()?;
     let text = link.to_string_lossy().into_owned();
     // A deleted file still open reads back as "… (deleted)"; that is still
     // the file the operation would reach.
@@ -148,22 +152,55 @@ mod tests {
         std::fs::write(real.join("secret"), b"x").expect("write");
         std::os::unix::fs::symlink(real.join("secret"), real.join("a/link")).expect("symlink");
         let me = std::process::id() as i32;
-        let r = resolve(me, i64::from(me), Base::Cwd, &format!("{}/a/link", real.display()), true);
+        let r = resolve(
+            me,
+            i64::from(me),
+            Base::Cwd,
+            &format!("{}/a/link", real.display()),
+            true,
+        );
         assert_eq!(r.path, format!("{}/secret", real.display()));
-        let r = resolve(me, i64::from(me), Base::Cwd, &format!("{}/a/link", real.display()), false);
+        let r = resolve(
+            me,
+            i64::from(me),
+            Base::Cwd,
+            &format!("{}/a/link", real.display()),
+            false,
+        );
         assert_eq!(r.path, format!("{}/a/link", real.display()));
-        let r = resolve(me, i64::from(me), Base::Cwd, &format!("{}/a/../secret", real.display()), true);
+        let r = resolve(
+            me,
+            i64::from(me),
+            Base::Cwd,
+            &format!("{}/a/../secret", real.display()),
+            true,
+        );
         assert_eq!(r.path, format!("{}/secret", real.display()));
-        let r = resolve(me, i64::from(me), Base::Cwd, &format!("{}/a/new/../x", real.display()), true);
+        let r = resolve(
+            me,
+            i64::from(me),
+            Base::Cwd,
+            &format!("{}/a/new/../x", real.display()),
+            true,
+        );
         assert!(!r.exists);
         assert_eq!(r.path, format!("{}/a/x", real.display()));
     }
 
     #[test]
     fn proc_self_means_the_caller() {
-        assert_eq!(proc_path(42, 43, Base::Cwd, "/proc/self/root/etc"), PathBuf::from("/proc/42/root/etc"));
-        assert_eq!(proc_path(42, 43, Base::Cwd, "/proc/thread-self/x"), PathBuf::from("/proc/42/task/43/x"));
-        assert_eq!(proc_path(42, 43, Base::DirFd(5), "f"), PathBuf::from("/proc/42/fd/5/f"));
+        assert_eq!(
+            proc_path(42, 43, Base::Cwd, "/proc/self/root/etc"),
+            PathBuf::from("/proc/42/root/etc")
+        );
+        assert_eq!(
+            proc_path(42, 43, Base::Cwd, "/proc/thread-self/x"),
+            PathBuf::from("/proc/42/task/43/x")
+        );
+        assert_eq!(
+            proc_path(42, 43, Base::DirFd(5), "f"),
+            PathBuf::from("/proc/42/fd/5/f")
+        );
         assert!(!is_under("/homeless", "/home"));
         assert!(is_under("/home/x", "/home"));
         assert!(is_under("/home", "/home/"));

@@ -1,6 +1,8 @@
 //! Held operations: a `review` decision waits, with the agent's
-//! thread blocked, until a human approves or denies it through the approvals
-//! table, or until the timeout blocks it. Other threads keep running.
+//! thread (or syscall) held, until a human approves or denies it through the
+//! approvals table (dashboard or `irongate approvals`), or until the timeout
+//! blocks it. Other threads keep running. The approver appends the review
+//! event; a timeout is appended here.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -9,10 +11,8 @@ use crate::action::Action;
 use crate::audit::{self, ApprovalStatus, NewApproval, ReviewVia, Store};
 use crate::policy::{Decision, Verdict};
 
-use super::log::EventLog;
-
 /// How often a held operation looks at its approval.
-const POLL: Duration = Duration::from_millis(25);
+const POLL: Duration = Duration::from_millis(20);
 
 /// The review queue of a run.
 pub struct Reviews {
@@ -30,8 +30,14 @@ impl Reviews {
     }
 
     /// Holds the operation until it is decided or times out; returns the
-    /// final verdict (allow or block), after logging it.
-    pub fn wait(&self, log: &EventLog, held: i64, action: &Action, verdict: &Verdict, timeout: Duration) -> Verdict {
+    /// final verdict (allow or block).
+    pub fn wait(
+        &self,
+        held: i64,
+        action: &Action,
+        verdict: &Verdict,
+        timeout: Duration,
+    ) -> Verdict {
         let blocked = |reason: String| Verdict {
             decision: Decision::Block,
             reason,
@@ -41,67 +47,66 @@ impl Reviews {
             Ok(s) => s,
             Err(e) => return blocked(format!("review_unavailable: {e}")),
         };
+        let digest = audit::chain::action_digest(&action.to_json());
         let now = audit::now();
         let approval = NewApproval {
             event_id: held,
             run_id: self.run_id,
-            action_digest: audit::chain::action_digest(&action.to_json()),
+            action_digest: digest.clone(),
             created_at: now,
             expires_at: now + timeout.as_secs_f64(),
         };
-        let id = match store.create_approval(&approval) {
-            Ok(id) => id,
-            Err(e) => return blocked(format!("review_unavailable: {e}")),
-        };
+        if let Err(e) = store.create_approval(&approval) {
+            return blocked(format!("review_unavailable: {e}"));
+        }
         let deadline = Instant::now() + timeout;
         loop {
-            match store.approval(id) {
-                Ok(a) if a.status == ApprovalStatus::Approved || a.status == ApprovalStatus::Denied => {
-                    let allow = a.status == ApprovalStatus::Approved;
-                    if allow {
-                        let _ = store.mark_approval_used(id);
-                    }
-                    let v = audit::Verdict {
-                        at: a.decided_at.unwrap_or_else(audit::now),
-                        by: a.decided_by.clone().unwrap_or_default(),
-                        reason: a.reason.clone(),
-                        timeout: false,
-                        decision: if allow { audit::Decision::Allow } else { audit::Decision::Block },
-                        via: a.decided_via.unwrap_or(ReviewVia::Cli),
-                    };
-                    if let Err(e) = log.record_verdict(held, action, &v) {
-                        return blocked(format!("audit_log_unavailable: {e}"));
-                    }
-                    let who = a.decided_by.unwrap_or_default();
-                    return if allow {
-                        Verdict {
+            let current = match store.approval_for_event(held) {
+                Ok(Some(a)) => a,
+                Ok(None) => return blocked("review_unavailable: the approval vanished".into()),
+                Err(e) => return blocked(format!("review_unavailable: {e}")),
+            };
+            let who = current.decided_by.clone().unwrap_or_default();
+            match current.status {
+                ApprovalStatus::Approved => {
+                    // Single use, bound to this exact action.
+                    return match store.consume_approval(held, &digest, audit::now()) {
+                        Ok(true) => Verdict {
                             decision: Decision::Allow,
                             reason: format!("approved by {who}"),
                             rule: verdict.rule.clone(),
-                        }
-                    } else {
-                        blocked(format!("{}: denied by {who}", verdict.reason))
+                        },
+                        Ok(false) => blocked(format!(
+                            "{}: the approval expired before use",
+                            verdict.reason
+                        )),
+                        Err(e) => blocked(format!("review_unavailable: {e}")),
                     };
                 }
-                Ok(_) => {}
-                Err(e) => return blocked(format!("review_unavailable: {e}")),
+                ApprovalStatus::Denied => {
+                    return blocked(format!("{}: denied by {who}", verdict.reason));
+                }
+                ApprovalStatus::Pending => {}
+                other => return blocked(format!("{}: approval {other}", verdict.reason)),
             }
             if Instant::now() >= deadline {
-                let _ = store.time_out_approval(id);
                 let v = audit::Verdict {
                     at: audit::now(),
                     by: "irongate".into(),
-                    reason: Some("approval timed out".into()),
+                    reason: Some("review timed out".into()),
                     timeout: true,
                     decision: audit::Decision::Block,
                     via: ReviewVia::Supervisor,
                 };
-                let _ = log.record_verdict(held, action, &v);
-                return blocked(format!(
-                    "{} (review timed out after {}s)",
-                    verdict.reason,
-                    timeout.as_secs_f64()
-                ));
+                // A human may have decided in the same instant: then the
+                // approval is no longer pending and the loop reads it again.
+                if store.record_review_verdict(held, &v).is_ok() {
+                    return blocked(format!(
+                        "{} (review timed out after {}s)",
+                        verdict.reason,
+                        timeout.as_secs_f64()
+                    ));
+                }
             }
             std::thread::sleep(POLL);
         }

@@ -96,5 +96,7 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider) {
 }
 
 fn note_bad_frame(decider: &Decider, pid: i32, what: &str) {
-    decider.log().system(pid, &format!("ipc_error: {what}; connection closed"));
+    decider
+        .log()
+        .system(pid, &format!("ipc_error: {what}; connection closed"));
 }

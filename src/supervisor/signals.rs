@@ -79,7 +79,9 @@ pub fn supervise(agent: i32, set: &SigSet, isolated: bool) -> AgentStatus {
         }
         // SAFETY: sigtimedwait returned a signal, so it filled `info`.
         let info = unsafe { info.assume_init() };
-        let Ok(signal) = Signal::try_from(sig) else { continue };
+        let Ok(signal) = Signal::try_from(sig) else {
+            continue;
+        };
         // A terminal's Ctrl-C (or SIGWINCH…) already reached the agent, which
         // shares our process group unless isolated; forwarding it again
         // would deliver it twice.
@@ -97,7 +99,9 @@ fn reap(agent: Pid) -> Option<AgentStatus> {
     let mut result = None;
     loop {
         match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
-            Ok(WaitStatus::Exited(pid, code)) if pid == agent => result = Some(AgentStatus::Exited(code)),
+            Ok(WaitStatus::Exited(pid, code)) if pid == agent => {
+                result = Some(AgentStatus::Exited(code))
+            }
             Ok(WaitStatus::Signaled(pid, sig, _)) if pid == agent => {
                 result = Some(AgentStatus::Signaled(sig as i32));
             }
@@ -137,7 +141,9 @@ pub fn terminate_descendants() {
 
 /// Every process whose parent chain reaches `root`.
 fn descendants(root: i32) -> Vec<i32> {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
     let parents: Vec<(i32, i32)> = dir
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
@@ -169,5 +175,14 @@ fn ppid(pid: i32) -> Option<i32> {
 }
 
 fn is_zombie(pid: i32) -> bool {
-    stat_fields(pid).and_then(|f| f.first().cloned()).is_some_and(|s| s == "Z")
+    stat_fields(pid)
+        .and_then(|f| f.first().cloned())
+        .is_some_and(|s| s == "Z")
+}
+
+/// SIGKILLs every descendant at once (`--backstop kill`).
+pub fn kill_descendants() {
+    for p in descendants(std::process::id() as i32) {
+        let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
+    }
 }

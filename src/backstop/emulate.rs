@@ -1,0 +1,156 @@
+//! Opens performed by the supervisor on the target's behalf.
+//!
+//! The supervisor opens its own copy of the path, relative to the target's
+//! cwd or directory fd, with the target's flags, and the caller injects the
+//! descriptor. `RESOLVE_NO_MAGICLINKS` keeps `/proc/self/…`-style links from
+//! resolving in the supervisor's context (they would name the supervisor's
+//! own descriptors); such paths are refused here and decided by the caller
+//! from the target's own view instead.
+
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+use super::decode::{AT_FDCWD, Call};
+
+/// A descriptor opened for the target.
+#[derive(Debug)]
+pub struct Opened {
+    /// The descriptor to inject.
+    pub fd: OwnedFd,
+    /// What was really opened.
+    pub real_path: String,
+    /// The target asked for `O_CLOEXEC`.
+    pub cloexec: bool,
+}
+
+#[repr(C)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+
+const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+
+/// The target's umask, from `/proc/<tid>/status`.
+fn umask(tid: i32) -> u32 {
+    std::fs::read_to_string(format!("/proc/{tid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("Umask:")
+                    .map(|v| u32::from_str_radix(v.trim(), 8).unwrap_or(0o022))
+            })
+        })
+        .unwrap_or(0o022)
+}
+
+/// Opens the file an `open`-family call names. Returns an errno on failure
+/// (the kernel's own answer to the same open, or EACCES).
+pub fn open(tid: i32, call: &Call) -> Result<Opened, i32> {
+    let Call::Open {
+        dirfd,
+        path,
+        flags,
+        mode,
+        resolve,
+    } = call
+    else {
+        return Err(libc::EINVAL);
+    };
+    let base = base_dir(tid, *dirfd, path)?;
+    let cpath = CString::new(path.clone()).map_err(|_| libc::EINVAL)?;
+    let cloexec = flags & i64::from(libc::O_CLOEXEC) != 0;
+    let creating = flags & i64::from(libc::O_CREAT) != 0
+        || flags & i64::from(libc::O_TMPFILE) == i64::from(libc::O_TMPFILE);
+    let how = OpenHow {
+        flags: (*flags & !i64::from(libc::O_CLOEXEC)) as u64 | libc::O_CLOEXEC as u64,
+        mode: if creating {
+            u64::from(*mode & 0o7777)
+        } else {
+            0
+        },
+        resolve: resolve | RESOLVE_NO_MAGICLINKS,
+    };
+    let base_fd = base.as_ref().map_or(libc::AT_FDCWD, AsRawFd::as_raw_fd);
+    // Whether the open will create the file, so its mode gets the target's
+    // umask rather than ours.
+    let existed = creating && exists_at(base_fd, &cpath);
+    // SAFETY: openat2 with a valid dirfd (or AT_FDCWD), a NUL-terminated
+    // path and an open_how of the size we pass.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            base_fd,
+            cpath.as_ptr(),
+            &how as *const OpenHow,
+            std::mem::size_of::<OpenHow>(),
+        )
+    };
+    if fd < 0 {
+        let errno = std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EACCES);
+        // A magic link: not opened here (see the module comment).
+        return Err(
+            if errno == libc::ELOOP && how.resolve & RESOLVE_NO_MAGICLINKS != 0 {
+                libc::EACCES
+            } else {
+                errno
+            },
+        );
+    }
+    // SAFETY: openat2 returned a new descriptor we own.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    if creating && !existed {
+        // SAFETY: fchmod on a descriptor we own.
+        unsafe {
+            libc::fchmod(
+                fd.as_raw_fd(),
+                (*mode & 0o7777 & !umask(tid)) as libc::mode_t,
+            )
+        };
+    }
+    let real_path = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+        .map(|p| p.to_string_lossy().into_owned())
+        .map_err(|_| libc::EACCES)?;
+    Ok(Opened {
+        fd,
+        real_path,
+        cloexec,
+    })
+}
+
+fn exists_at(dirfd: i32, path: &CString) -> bool {
+    // SAFETY: faccessat with a valid dirfd and a NUL-terminated path.
+    unsafe { libc::faccessat(dirfd, path.as_ptr(), libc::F_OK, libc::AT_SYMLINK_NOFOLLOW) == 0 }
+}
+
+/// The directory a relative path starts from, opened `O_PATH` through the
+/// target's `/proc` entry (its cwd or its directory fd).
+fn base_dir(tid: i32, dirfd: i64, path: &[u8]) -> Result<Option<OwnedFd>, i32> {
+    if path.first() == Some(&b'/') {
+        return Ok(None);
+    }
+    let dir = if dirfd == AT_FDCWD {
+        format!("/proc/{tid}/cwd")
+    } else {
+        format!("/proc/{tid}/fd/{dirfd}")
+    };
+    let c = CString::new(dir).map_err(|_| libc::EINVAL)?;
+    // SAFETY: open with a NUL-terminated path; following the magic link is
+    // the point (it names the target's directory).
+    let fd = unsafe {
+        libc::open(
+            c.as_ptr(),
+            libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EBADF));
+    }
+    // SAFETY: open returned a new descriptor we own.
+    Ok(Some(unsafe { OwnedFd::from_raw_fd(fd) }))
+}

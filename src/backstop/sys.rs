@@ -1,0 +1,116 @@
+//! Raw seccomp user-notification ioctls (`seccomp_unotify(2)`).
+//!
+//! libseccomp's crate allocates per call and has no ADDFD wrapper, so the
+//! notify loop talks to the listener directly. This is the only place that
+//! issues these ioctls; everything above it uses the safe functions here.
+
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+
+pub use libc::{seccomp_data, seccomp_notif};
+
+/// Receives one notification. `ENOENT` means the target died or was
+/// interrupted between poll and receive: skip it.
+pub fn recv(listener: BorrowedFd<'_>) -> io::Result<seccomp_notif> {
+    // SAFETY: the kernel requires a zeroed struct (EINVAL since 5.5 otherwise);
+    // seccomp_notif is plain data.
+    let mut notif: seccomp_notif = unsafe { std::mem::zeroed() };
+    // SAFETY: valid fd, the request matches the struct we pass.
+    let rc = unsafe {
+        libc::ioctl(
+            listener.as_raw_fd(),
+            libc::SECCOMP_IOCTL_NOTIF_RECV,
+            &mut notif,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(notif)
+}
+
+/// True while the notification is still pending: the target has not died or
+/// been interrupted, so what we read from its memory belongs to this call.
+pub fn id_valid(listener: BorrowedFd<'_>, id: u64) -> bool {
+    let mut id = id;
+    // SAFETY: valid fd, the request takes a pointer to a u64.
+    unsafe {
+        libc::ioctl(
+            listener.as_raw_fd(),
+            libc::SECCOMP_IOCTL_NOTIF_ID_VALID,
+            &mut id,
+        ) == 0
+    }
+}
+
+fn send(listener: BorrowedFd<'_>, id: u64, val: i64, error: i32, flags: u32) -> io::Result<()> {
+    let mut resp = libc::seccomp_notif_resp {
+        id,
+        val,
+        error,
+        flags,
+    };
+    // SAFETY: valid fd, the request matches the struct we pass.
+    let rc = unsafe {
+        libc::ioctl(
+            listener.as_raw_fd(),
+            libc::SECCOMP_IOCTL_NOTIF_SEND,
+            &mut resp,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Lets the syscall run as the target issued it (racy for pointer
+/// arguments: SECURITY_MODEL.md lists where this is used).
+pub fn respond_continue(listener: BorrowedFd<'_>, id: u64) -> io::Result<()> {
+    send(
+        listener,
+        id,
+        0,
+        0,
+        libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32,
+    )
+}
+
+/// Fails the syscall with `errno`.
+pub fn respond_errno(listener: BorrowedFd<'_>, id: u64, errno: i32) -> io::Result<()> {
+    send(listener, id, 0, -errno, 0)
+}
+
+/// Completes the syscall with a return value (emulated calls).
+pub fn respond_value(listener: BorrowedFd<'_>, id: u64, val: i64) -> io::Result<()> {
+    send(listener, id, val, 0, 0)
+}
+
+/// Installs `fd` in the target and completes its syscall with the new
+/// descriptor number in one step (`SECCOMP_ADDFD_FLAG_SEND`, 5.14+).
+pub fn respond_addfd(
+    listener: BorrowedFd<'_>,
+    id: u64,
+    fd: RawFd,
+    cloexec: bool,
+) -> io::Result<i64> {
+    let mut addfd = libc::seccomp_notif_addfd {
+        id,
+        flags: libc::SECCOMP_ADDFD_FLAG_SEND as u32,
+        srcfd: fd as u32,
+        newfd: 0,
+        newfd_flags: if cloexec { libc::O_CLOEXEC as u32 } else { 0 },
+    };
+    // SAFETY: valid fd, the request matches the struct we pass.
+    let rc = unsafe {
+        libc::ioctl(
+            listener.as_raw_fd(),
+            libc::SECCOMP_IOCTL_NOTIF_ADDFD,
+            &mut addfd,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(i64::from(rc))
+}

@@ -1,0 +1,87 @@
+//! Hook-layer decisions remembered for the kernel layer.
+//!
+//! When the supervisor allows an operation at the hook layer it records what
+//! the operation will do at the syscall level, keyed by thread. A trapped
+//! syscall that matches is "explained": it is the same operation, already
+//! decided and logged. Matching is only classification: the supervisor made
+//! the decision that the intent records, so a forged intent buys nothing it
+//! could not get by asking honestly.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long an intent waits for its syscall.
+const TTL: Duration = Duration::from_secs(5);
+
+/// Bound on remembered intents (a hostile agent can create many).
+const MAX_INTENTS: usize = 4096;
+
+/// What the syscall will look like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// An open (read, write or directory listing) of this real path.
+    Open(String),
+    /// A path operation (`delete`, `rename`, `mkdir`, `link`, `symlink`,
+    /// `chmod`, `chown`, `truncate`) on this real path.
+    Path(&'static str, String),
+    /// An exec of this program by the thread or a child it forks.
+    Exec(String),
+}
+
+#[derive(Debug)]
+struct Intent {
+    pid: i32,
+    tid: i64,
+    op: Op,
+    expires: Instant,
+}
+
+/// The remembered intents of a run.
+#[derive(Debug, Default)]
+pub struct Intents {
+    list: Mutex<Vec<Intent>>,
+}
+
+impl Intents {
+    /// Records an allowed hook-layer operation.
+    pub fn record(&self, pid: i32, tid: i64, op: Op) {
+        let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        list.retain(|i| i.expires > now);
+        if list.len() >= MAX_INTENTS {
+            list.remove(0);
+        }
+        list.push(Intent {
+            pid,
+            tid,
+            op,
+            expires: now + TTL,
+        });
+    }
+
+    /// Consumes the intent that explains a syscall of thread `tid` (process
+    /// `pid`, whose parent is `ppid`), if any. An exec may come from a child
+    /// the thread forked (subprocess's vfork child).
+    pub fn take(&self, pid: i32, tid: i64, ppid: i32, op: &Op) -> bool {
+        let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let found = list.iter().position(|i| {
+            i.expires > now
+                && match (op, &i.op) {
+                    (Op::Exec(p), Op::Exec(q)) => p == q && (i.pid == pid || i.pid == ppid),
+                    _ => i.tid == tid && i.op == *op,
+                }
+        });
+        match found {
+            Some(idx) => {
+                // An exec intent stays for the PATH walk's retries and the
+                // shell's own exec; a path intent is used once.
+                if !matches!(op, Op::Exec(_)) {
+                    list.remove(idx);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+}
