@@ -185,7 +185,7 @@ pub(super) fn compile(
             }
         }
     }
-    let terminal_hint = r#"end the rules with {"name": "default-deny", "decision": "block", "reason": "default_deny"}"#;
+    let terminal_hint = r#"end the rules with a default deny: {"name": "default-deny", "decision": "block", "reason": "default_deny"}"#;
     let rules_v = match top.get("rules") {
         Some(Value::Array(r)) if r.is_empty() => {
             return Err(top_err(
@@ -233,7 +233,7 @@ pub(super) fn compile(
             }
             keys.extend(r.preds.iter().map(|p| p.key.as_str()));
             format!(
-                "the last rule has predicates ({}), so an action it does not match would have no decision",
+                "the last rule must match every action and block (deny by default), but it has predicates ({}), so an action it does not match would have no decision",
                 keys.join(", ")
             )
         } else {
@@ -440,7 +440,7 @@ fn compile_rule(
     }
     let Some(decision) = decision else {
         return Err(ctx.err(
-            None,
+            Some("decision"),
             RuleFault::MissingDecision,
             "missing \"decision\"".to_owned(),
             "add \"decision\": \"allow\", \"review\" or \"block\"".to_owned(),
@@ -694,7 +694,7 @@ fn compile_regex(ctx: &RuleCtx<'_>, key: &str, src: &str) -> Result<regex::Regex
                     Some(key),
                     RuleFault::Regex,
                     format!("invalid regex \"{src}\": {}", last.trim().trim_start_matches("error: ")),
-                    "fix the regex (escape literal ( ) [ ] { } . * + ? | with \\\\)".to_owned(),
+                    "fix the regex: escape a literal ( ) [ ] { } . * + ? | with a backslash (written \\\\ inside a JSON string)".to_owned(),
                 )
             }
         })
