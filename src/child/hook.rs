@@ -359,29 +359,61 @@ pub fn bytes_value(bytes: &[u8]) -> Value {
     Value::String(out)
 }
 
-/// `file:line` of the innermost Python frame.
+/// `file:line` of the innermost Python frame of the agent's code: frames of
+/// the embedded bootstrap (`<irongate:…>`) are skipped, so a request made
+/// through `irongate.tool` or an enriched library names its caller.
 ///
 /// # Safety
 /// The calling thread must hold the GIL.
 pub unsafe fn current_frame() -> Option<String> {
-    // SAFETY: GIL held; PyEval_GetFrame returns a borrowed frame or null,
-    // PyFrame_GetCode a new reference we release.
+    // SAFETY: GIL held; PyEval_GetFrame returns a borrowed frame or null;
+    // PyFrame_GetBack and PyFrame_GetCode return new references we release.
     unsafe {
-        let frame = ffi::PyEval_GetFrame();
+        let mut frame = ffi::PyEval_GetFrame();
         if frame.is_null() {
             return None;
         }
+        ffi::Py_IncRef(frame.cast());
+        let mut fallback = None;
+        for _ in 0..64 {
+            let (name, line) = frame_location(frame);
+            let ours = name.starts_with("<irongate:");
+            if fallback.is_none() {
+                fallback = Some(format!("{name}:{line}"));
+            }
+            if !ours {
+                ffi::Py_DecRef(frame.cast());
+                return Some(format!("{name}:{line}"));
+            }
+            let back = ffi::PyFrame_GetBack(frame);
+            ffi::Py_DecRef(frame.cast());
+            if back.is_null() {
+                break;
+            }
+            frame = back;
+        }
+        fallback
+    }
+}
+
+/// File name and line of one frame.
+///
+/// # Safety
+/// GIL held; `frame` is a live frame.
+unsafe fn frame_location(frame: *mut ffi::PyFrameObject) -> (String, i32) {
+    // SAFETY: per the contract; every new reference is released.
+    unsafe {
         let line = ffi::PyFrame_GetLineNumber(frame);
         let code = ffi::PyFrame_GetCode(frame);
         if code.is_null() {
             ffi::PyErr_Clear();
-            return None;
+            return (String::new(), line);
         }
         let filename = ffi::PyObject_GetAttrString(code.cast(), c"co_filename".as_ptr());
         ffi::Py_DecRef(code.cast());
         if filename.is_null() {
             ffi::PyErr_Clear();
-            return None;
+            return (String::new(), line);
         }
         let name = if ffi::PyUnicode_Check(filename) != 0 {
             match unicode_value(filename) {
@@ -392,6 +424,6 @@ pub unsafe fn current_frame() -> Option<String> {
             String::new()
         };
         ffi::Py_DecRef(filename);
-        Some(format!("{name}:{line}"))
+        (name, line)
     }
 }

@@ -82,6 +82,9 @@ enum GrantKind {
         host: String,
         port: Option<i64>,
         ips: Vec<IpAddr>,
+        /// `http.client` requests this grant still explains (the one made
+        /// underneath the decided request, e.g. by urllib).
+        http_uses: u32,
     },
     /// The resolver traffic (port 53) of an allowed DNS lookup.
     Dns,
@@ -427,7 +430,11 @@ impl Decider {
         }
         // 4. The policy.
         let profile = self.profile_for(caller);
-        let verdict = self.settings.policy.evaluate(&action, &profile);
+        let verdict = if action.kind() == "tamper" {
+            self.tamper_verdict(&action)
+        } else {
+            self.settings.policy.evaluate(&action, &profile)
+        };
         let mut action = action;
         if tool_args {
             let keep = verdict
@@ -556,7 +563,7 @@ impl Decider {
         let now = Instant::now();
         let mut grants = lock(&self.grants);
         grants.retain(|g| g.expires > now);
-        grants.iter().any(|g| {
+        grants.iter_mut().any(|g| {
             if g.pid != pid {
                 return false;
             }
@@ -567,14 +574,53 @@ impl Decider {
                 host: gh,
                 port: gp,
                 ips,
-            } = &g.kind
+                http_uses,
+            } = &mut g.kind
             else {
                 return false;
             };
             let port_ok = port.is_none() || gp.is_none() || port == *gp;
             let host_ok = gh.eq_ignore_ascii_case(host) || ip.is_some_and(|ip| ips.contains(&ip));
-            host_ok && (sub == "dns" || port_ok)
+            if !(host_ok && (sub == "dns" || port_ok)) {
+                return false;
+            }
+            // One decided request explains one http.client request beneath
+            // it; a later direct request is decided on its own.
+            if sub == "http" {
+                if *http_uses == 0 {
+                    return false;
+                }
+                *http_uses -= 1;
+            }
+            true
         })
+    }
+
+    /// Tamper tripwires are recorded; a rule of type `tamper` may
+    /// block them. No capability covers them: they are observations of the
+    /// agent's own interpreter, not operations on the system.
+    fn tamper_verdict(&self, action: &Action) -> Verdict {
+        let policy = &self.settings.policy;
+        let typed = policy.first_match(action).filter(|&i| {
+            policy
+                .rule(i)
+                .is_some_and(|r| r.source().get("type").and_then(Value::as_str) == Some("tamper"))
+        });
+        match typed.and_then(|i| policy.rule(i).map(|r| (i, r))) {
+            Some((i, r)) => Verdict {
+                decision: r.decision(),
+                reason: r.reason().to_owned(),
+                rule: Some(RuleRef {
+                    index: i,
+                    name: r.name().map(str::to_owned),
+                }),
+            },
+            None => Verdict {
+                decision: Decision::Allow,
+                reason: format!("tamper_tripwire: {} recorded", action.subtype()),
+                rule: None,
+            },
+        }
     }
 
     /// Remembers what an allowed hook-layer operation will do in the kernel,
@@ -620,7 +666,12 @@ impl Decider {
                     .to_socket_addrs()
                     .map(|it| it.map(|a| a.ip()).collect())
                     .unwrap_or_default();
-                GrantKind::Net { host, port, ips }
+                GrantKind::Net {
+                    host,
+                    port,
+                    ips,
+                    http_uses: 1,
+                }
             }
             ("network", "dns") => GrantKind::Dns,
             ("process", _) if action.text(Field::ProcessClass) == Some("python_child") => {

@@ -50,6 +50,8 @@ const LIBC_RUNTIME_FILES: &[&str] = &[
     "/etc/group",
     "/etc/mime.types",
     "/etc/locale.alias",
+    "/etc/ssl/openssl.cnf",
+    "/usr/lib/ssl/openssl.cnf",
     "/run/nscd/socket",
     "/var/run/nscd/socket",
     "/proc/self",
