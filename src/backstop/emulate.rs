@@ -59,7 +59,7 @@ pub fn open(tid: i32, call: &Call) -> Result<Opened, i32> {
         return Err(libc::EINVAL);
     };
     let base = base_dir(tid, *dirfd, path)?;
-    let cpath = CString::new(path.clone()).map_err(|_| libc::EINVAL)?;
+    let cpath = CString::new(as_target(tid, path)).map_err(|_| libc::EINVAL)?;
     let cloexec = flags & i64::from(libc::O_CLOEXEC) != 0;
     let creating = flags & i64::from(libc::O_CREAT) != 0
         || flags & i64::from(libc::O_TMPFILE) == i64::from(libc::O_TMPFILE);
@@ -119,6 +119,27 @@ pub fn open(tid: i32, call: &Call) -> Result<Opened, i32> {
         real_path,
         cloexec,
     })
+}
+
+/// `/proc/self` and `/proc/thread-self` mean the caller, not the
+/// supervisor that performs the open.
+fn as_target(tid: i32, path: &[u8]) -> Vec<u8> {
+    let swap = |prefix: &[u8], with: String| -> Option<Vec<u8>> {
+        let rest = path.strip_prefix(prefix)?;
+        (rest.is_empty() || rest.first() == Some(&b'/')).then(|| [with.as_bytes(), rest].concat())
+    };
+    let pid = std::fs::read_to_string(format!("/proc/{tid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("Tgid:")
+                    .and_then(|v| v.trim().parse::<i32>().ok())
+            })
+        })
+        .unwrap_or(tid);
+    swap(b"/proc/self", format!("/proc/{pid}"))
+        .or_else(|| swap(b"/proc/thread-self", format!("/proc/{pid}/task/{tid}")))
+        .unwrap_or_else(|| path.to_vec())
 }
 
 fn exists_at(dirfd: i32, path: &CString) -> bool {
