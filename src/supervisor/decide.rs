@@ -336,25 +336,25 @@ impl Decider {
         action.normalize();
         // Fields the supervisor derives itself are recomputed from the data,
         // never taken from the agent.
-        if action.kind() == "network" && action.subtype() == "http" {
-            if let Some(url) = action
+        if action.kind() == "network"
+            && action.subtype() == "http"
+            && let Some(url) = action
                 .text(Field::Url)
                 .or(action.text(Field::Target))
                 .map(str::to_owned)
-            {
-                let method = action.text(Field::Method).map(str::to_owned);
-                let framework = action.text(Field::Framework).map(str::to_owned);
-                action = events::http_action(&url, method.as_deref(), framework.as_deref());
-            }
+        {
+            let method = action.text(Field::Method).map(str::to_owned);
+            let framework = action.text(Field::Framework).map(str::to_owned);
+            action = events::http_action(&url, method.as_deref(), framework.as_deref());
         }
-        if action.kind() == "file" {
-            if let Some(raw) = action.text(Field::Path).map(str::to_owned) {
-                let r = paths::resolve(caller.pid, caller.tid, paths::Base::Cwd, &raw, true);
-                if r.path != raw {
-                    action.set(Field::Requested, raw);
-                }
-                action.set(Field::Path, r.path);
+        if action.kind() == "file"
+            && let Some(raw) = action.text(Field::Path).map(str::to_owned)
+        {
+            let r = paths::resolve(caller.pid, caller.tid, paths::Base::Cwd, &raw, true);
+            if r.path != raw {
+                action.set(Field::Requested, raw);
             }
+            action.set(Field::Path, r.path);
         }
         let log_args_candidate = prepare_tool(&mut action);
         let out = self.decide(caller, layer, action, frame.as_deref(), log_args_candidate);
@@ -729,10 +729,10 @@ fn prepare_tool(action: &mut Action) -> bool {
             Field::ArgsDigest,
             hex::encode(Sha256::digest(canonical.as_bytes())),
         );
-        if action.get(Field::ArgNames).is_none() {
-            if let Value::Object(map) = &args {
-                action.set(Field::ArgNames, map.keys().cloned().collect::<Vec<_>>());
-            }
+        if action.get(Field::ArgNames).is_none()
+            && let Value::Object(map) = &args
+        {
+            action.set(Field::ArgNames, map.keys().cloned().collect::<Vec<_>>());
         }
         return true;
     }

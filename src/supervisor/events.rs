@@ -449,14 +449,14 @@ fn process_action(
     if let Some(e) = executable {
         act.set(Field::Executable, e);
     }
-    if let Some(Value::Object(o)) = env {
-        if let Some(Value::Array(keys)) = o.get("$keys") {
-            let names: Vec<String> = keys
-                .iter()
-                .filter_map(|k| k.as_str().map(str::to_owned))
-                .collect();
-            act.set(Field::EnvChanges, names);
-        }
+    if let Some(Value::Object(o)) = env
+        && let Some(Value::Array(keys)) = o.get("$keys")
+    {
+        let names: Vec<String> = keys
+            .iter()
+            .filter_map(|k| k.as_str().map(str::to_owned))
+            .collect();
+        act.set(Field::EnvChanges, names);
     }
     act
 }

@@ -51,15 +51,15 @@ pub fn resolve(pid: i32, tid: i64, base: Base, raw: &str, follow: bool) -> Resol
 /// caller's pid.
 fn proc_path(pid: i32, tid: i64, base: Base, raw: &str) -> PathBuf {
     let raw = raw.strip_prefix("\0").unwrap_or(raw);
-    if let Some(rest) = raw.strip_prefix("/proc/self") {
-        if rest.is_empty() || rest.starts_with('/') {
-            return PathBuf::from(format!("/proc/{pid}{rest}"));
-        }
+    if let Some(rest) = raw.strip_prefix("/proc/self")
+        && (rest.is_empty() || rest.starts_with('/'))
+    {
+        return PathBuf::from(format!("/proc/{pid}{rest}"));
     }
-    if let Some(rest) = raw.strip_prefix("/proc/thread-self") {
-        if rest.is_empty() || rest.starts_with('/') {
-            return PathBuf::from(format!("/proc/{pid}/task/{tid}{rest}"));
-        }
+    if let Some(rest) = raw.strip_prefix("/proc/thread-self")
+        && (rest.is_empty() || rest.starts_with('/'))
+    {
+        return PathBuf::from(format!("/proc/{pid}/task/{tid}{rest}"));
     }
     if raw.starts_with('/') {
         return PathBuf::from(raw);
