@@ -124,6 +124,9 @@ pub fn open(tid: i32, call: &Call) -> Result<Opened, i32> {
 /// `/proc/self` and `/proc/thread-self` mean the caller, not the
 /// supervisor that performs the open.
 fn as_target(tid: i32, path: &[u8]) -> Vec<u8> {
+    if !path.starts_with(b"/proc/") {
+        return path.to_vec();
+    }
     let swap = |prefix: &[u8], with: String| -> Option<Vec<u8>> {
         let rest = path.strip_prefix(prefix)?;
         (rest.is_empty() || rest.first() == Some(&b'/')).then(|| [with.as_bytes(), rest].concat())

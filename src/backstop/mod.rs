@@ -110,8 +110,9 @@ fn respond(
     let result = match answer {
         SyscallAnswer::Continue => sys::respond_continue(fd, id),
         SyscallAnswer::Deny(errno) => sys::respond_errno(fd, id, errno),
-        SyscallAnswer::Emulate => match emulate::open(notif.pid as i32, call) {
-            Ok(opened) => match decider.check_opened(notif.pid as i32, call, &opened.real_path) {
+        SyscallAnswer::Emulate(decided) => match emulate::open(notif.pid as i32, call) {
+            Ok(opened) => match decider.check_opened(notif.pid as i32, &decided, &opened.real_path)
+            {
                 true => sys::respond_addfd(
                     fd,
                     id,

@@ -18,12 +18,13 @@ use crate::backstop::decode::{AT_FDCWD, Call, SockAddr};
 use crate::policy::Decision;
 
 /// What the notify loop answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyscallAnswer {
     /// Let it run (`CONTINUE`).
     Continue,
-    /// Perform the open here and inject the descriptor.
-    Emulate,
+    /// Perform the open here and inject the descriptor, if what gets opened
+    /// is this (judged) real path.
+    Emulate(String),
     /// Fail it with this errno.
     Deny(i32),
     /// Fail it and kill the agent (`--backstop kill`).
@@ -274,17 +275,17 @@ impl Decider {
             pid,
             tid: i64::from(tid),
         };
-        let allowed = if matches!(call, Call::Open { .. }) {
-            SyscallAnswer::Emulate
-        } else {
-            SyscallAnswer::Continue
-        };
         let Some((action, op)) = self.syscall_action(c, call) else {
             return match call {
                 // A program that does not exist: the kernel would say so.
                 Call::Exec { .. } => SyscallAnswer::Deny(libc::ENOENT),
                 _ => SyscallAnswer::Continue,
             };
+        };
+        let allowed = if matches!(call, Call::Open { .. }) {
+            SyscallAnswer::Emulate(action.text(Field::Path).unwrap_or_default().to_owned())
+        } else {
+            SyscallAnswer::Continue
         };
         // The child's own channel to us.
         if action.kind() == "network" && action.text(Field::Path) == Some(self.socket_path()) {
@@ -312,7 +313,11 @@ impl Decider {
             return allowed;
         }
         if let Some(op) = &op {
-            let ppid = parent_of(pid).unwrap_or(0);
+            let ppid = if matches!(op, Op::Exec(_)) {
+                parent_of(pid).unwrap_or(0)
+            } else {
+                0
+            };
             if self.intents.take(pid, c.tid, ppid, op) {
                 self.counters.explained.fetch_add(1, Ordering::Relaxed);
                 return allowed;
@@ -357,7 +362,9 @@ impl Decider {
         let verdict = self.settings.policy.evaluate(&action, &self.profile_for(c));
         let out = self.finish(c, Layer::Syscall, &action, verdict, None, true);
         match (out.allow, call) {
-            (true, Call::Open { .. }) => SyscallAnswer::Emulate,
+            (true, Call::Open { .. }) => {
+                SyscallAnswer::Emulate(action.text(Field::Path).unwrap_or_default().to_owned())
+            }
             (true, _) => SyscallAnswer::Continue,
             (false, _) => SyscallAnswer::Deny(libc::EACCES),
         }
@@ -365,21 +372,23 @@ impl Decider {
 
     /// After an emulated open: the file actually opened must be the one
     /// that was judged (a symlink swapped in between is caught here).
-    pub fn check_opened(&self, tid: i32, call: &Call, real: &str) -> bool {
-        let pid = tgid(tid);
-        let c = Caller {
-            pid,
-            tid: i64::from(tid),
-        };
-        let Some((action, _)) = self.syscall_action(c, call) else {
+    pub fn check_opened(&self, tid: i32, decided: &str, real: &str) -> bool {
+        // Never hand the agent a descriptor into the supervisor itself.
+        if paths::is_under(real, &format!("/proc/{}", self.settings.supervisor_pid)) {
             return false;
-        };
-        if action.text(Field::Path) == Some(real) {
+        }
+        if decided == real {
             return true;
         }
-        // The path changed under us: judge what was really opened.
-        let mut again = action.clone();
-        again.set(Field::Path, real);
+        // The path changed under us (a symlink swapped in after the check):
+        // judge what was really opened.
+        let c = Caller {
+            pid: tgid(tid),
+            tid: i64::from(tid),
+        };
+        let again = Action::new("file", "read")
+            .with(Field::Path, real)
+            .with(Field::Requested, decided);
         if self.own_state(&again).is_some() {
             return false;
         }
