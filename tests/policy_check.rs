@@ -13,7 +13,10 @@ fn check(args: &[&str]) -> (Option<i32>, String) {
         .args(args)
         .output()
         .expect("run irongate");
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 fn write_policy(dir: &Path, name: &str, text: &str) -> String {
@@ -77,7 +80,12 @@ fn example_decided_by_an_earlier_rule_is_reported() {
     );
     let (code, out) = check(&[&p]);
     assert_eq!(code, Some(0));
-    assert!(out.contains("rule #1 (\"reads\"): its example match #0 is decided by rule #0 (\"secrets\") first"), "{out}");
+    assert!(
+        out.contains(
+            "rule #1 (\"reads\"): its example match #0 is decided by rule #0 (\"secrets\") first"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
@@ -86,24 +94,40 @@ fn shipped_policies_load_without_warnings() {
     for p in [
         "builtin".to_owned(),
         root.join("policies/default.json").display().to_string(),
-        root.join("policies/examples/web-research.json").display().to_string(),
-        root.join("policies/examples/coding-agent.json").display().to_string(),
+        root.join("policies/examples/web-research.json")
+            .display()
+            .to_string(),
+        root.join("policies/examples/coding-agent.json")
+            .display()
+            .to_string(),
     ] {
         let (code, out) = check(&[&p]);
         assert_eq!(code, Some(0), "{p}: {out}");
-        assert!(out.starts_with("ok: ") && out.lines().count() == 1, "{p}:\n{out}");
+        assert!(
+            out.starts_with("ok: ") && out.lines().count() == 1,
+            "{p}:\n{out}"
+        );
     }
 }
 
 #[test]
 fn the_originals_policy_loads_with_notes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let p = root.join("policies/examples/original-default.json").display().to_string();
+    let p = root
+        .join("policies/examples/original-default.json")
+        .display()
+        .to_string();
     let (code, out) = check(&[&p]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.starts_with("ok: 12 rules\n"), "{out}");
-    assert!(out.contains("note: top-level key \"legacy_settings\" (from the original) has no effect"), "{out}");
-    assert!(out.contains("note: top-level key \"audit_retention_days\""), "{out}");
+    assert!(
+        out.contains("note: top-level key \"legacy_settings\" (from the original) has no effect"),
+        "{out}"
+    );
+    assert!(
+        out.contains("note: top-level key \"audit_retention_days\""),
+        "{out}"
+    );
     assert!(out.contains("note: rule #7: subtype \"socket\""), "{out}");
     assert!(!out.contains("warning:"), "{out}");
 }

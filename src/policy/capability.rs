@@ -172,23 +172,12 @@ pub fn is_dangerous_process(action: &Action) -> bool {
         .text(Field::Cmd)
         .or_else(|| action.text(Field::Argv))
         .unwrap_or("");
-    if has_fork_bomb(raw) {
+    if raw.contains("()") && has_fork_bomb(raw) {
         return true;
     }
     let exe = action.text(Field::Executable).map(basename);
-    let argv: Option<Vec<String>> = match action.get(Field::Argv) {
-        Some(Value::Array(items)) => Some(
-            items
-                .iter()
-                .map(|v| match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect(),
-        ),
-        _ => None,
-    };
-    if let Some(argv) = argv {
+    if let Some(Value::Array(items)) = action.get(Field::Argv) {
+        let mut argv: Vec<&str> = items.iter().map(|v| v.as_str().unwrap_or("")).collect();
         if is_dangerous_argv(&argv, 0) {
             return true;
         }
@@ -197,19 +186,57 @@ pub fn is_dangerous_process(action: &Action) -> bool {
         if let Some(exe) = exe
             && argv.first().map(|a| basename(a)) != Some(exe)
         {
-            let mut swapped = argv.clone();
-            match swapped.first_mut() {
-                Some(first) => *first = exe.to_owned(),
-                None => swapped.push(exe.to_owned()),
+            match argv.first_mut() {
+                Some(first) => *first = exe,
+                None => argv.push(exe),
             }
-            return is_dangerous_argv(&swapped, 0);
+            return is_dangerous_argv(&argv, 0);
         }
         return false;
     }
     if let Some(Value::String(cmd)) = action.get(Field::Cmd) {
         return is_dangerous_shell(cmd, 0);
     }
-    exe.is_some_and(|e| is_dangerous_argv(&[e.to_owned()], 0))
+    exe.is_some_and(|e| is_dangerous_argv(&[e], 0))
+}
+
+/// Words that can start a dangerous command, and shell syntax that can hide
+/// one (quotes, escapes, expansions). Text with none of them needs no parse.
+const SHELL_TRIGGERS: &[&str] = &[
+    "rm",
+    "dd",
+    "shutdown",
+    "reboot",
+    "halt",
+    "poweroff",
+    "mkfs",
+    "mkswap",
+    "wipefs",
+    "mke2fs",
+    "format",
+    "init",
+    "systemctl",
+    "kill",
+    "chmod",
+    "chown",
+    "chgrp",
+    "'",
+    "\"",
+    "\\",
+    "$",
+    "`",
+];
+
+fn may_hide_danger(cmd: &str) -> bool {
+    static TRIGGERS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(SHELL_TRIGGERS)
+                .ok()
+        });
+    // Without the automaton (it always builds), parse everything.
+    TRIGGERS.as_ref().is_none_or(|ac| ac.is_match(cmd))
 }
 
 /// The fork bomb `:(){ :|:& };:` and its renamings (`f(){ f|f& };f`),
@@ -239,9 +266,13 @@ fn has_fork_bomb(raw: &str) -> bool {
 /// (quotes, backslashes, `;`, `&`, `|`, `&&`, `||`, newlines, `$(…)`,
 /// backquotes) and checks each.
 fn is_dangerous_shell(cmd: &str, depth: usize) -> bool {
-    split_commands(cmd)
-        .iter()
-        .any(|words| is_dangerous_argv(words, depth))
+    if !may_hide_danger(cmd) {
+        return false;
+    }
+    split_commands(cmd).iter().any(|words| {
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        is_dangerous_argv(&words, depth)
+    })
 }
 
 fn split_commands(cmd: &str) -> Vec<Vec<String>> {
@@ -344,6 +375,22 @@ fn is_wrapper(prog: &str) -> bool {
     )
 }
 
+/// Options of wrappers that consume the next word (`sudo -u root rm …`).
+fn wrapper_option_takes_value(prog: &str, opt: &str) -> bool {
+    let opts: &[&str] = match prog {
+        "sudo" => &["-u", "-g", "-C", "-h", "-p", "-U", "-r", "-t", "-D"],
+        "doas" => &["-u", "-C"],
+        "nice" => &["-n"],
+        "ionice" => &["-c", "-n", "-p"],
+        "timeout" => &["-s", "-k", "--signal", "--kill-after"],
+        "chrt" | "taskset" => &["-p"],
+        "env" => &["-u", "-C", "-S", "--unset", "--chdir"],
+        "xargs" => &["-I", "-n", "-P", "-d", "-L", "-s", "-E", "-a"],
+        _ => &[],
+    };
+    opts.contains(&opt)
+}
+
 fn is_shell(prog: &str) -> bool {
     matches!(
         prog,
@@ -352,7 +399,7 @@ fn is_shell(prog: &str) -> bool {
 }
 
 /// Checks one simple command given as words.
-fn is_dangerous_argv(words: &[String], depth: usize) -> bool {
+fn is_dangerous_argv(words: &[&str], depth: usize) -> bool {
     if depth > 4 {
         // Nested deeper than any honest command: treat as dangerous.
         return true;
@@ -375,18 +422,9 @@ fn is_dangerous_argv(words: &[String], depth: usize) -> bool {
         }
         let mut j = 0;
         while let Some(a) = args.get(j) {
-            if a.starts_with('-')
-                || is_assignment(a)
-                || (prog == "timeout" && a.chars().next().is_some_and(|c| c.is_ascii_digit()))
-            {
-                // Options of sudo/doas that take a value.
-                if matches!(
-                    a.as_str(),
-                    "-u" | "-g" | "-C" | "-h" | "-p" | "-n" | "-s" | "-k" | "-c"
-                ) && matches!(
-                    prog.as_str(),
-                    "sudo" | "doas" | "nice" | "timeout" | "ionice" | "chrt" | "taskset"
-                ) {
+            let numeric = a.starts_with(|c: char| c.is_ascii_digit());
+            if a.starts_with('-') || is_assignment(a) || (numeric && prog == "timeout") {
+                if wrapper_option_takes_value(&prog, a) {
                     j += 1;
                 }
                 j += 1;
@@ -416,10 +454,10 @@ fn is_dangerous_argv(words: &[String], depth: usize) -> bool {
             true
         }
         p if p.starts_with("mkfs") => true,
-        "init" | "telinit" => args.iter().any(|a| a == "0" || a == "6"),
+        "init" | "telinit" => args.iter().any(|a| *a == "0" || *a == "6"),
         "systemctl" => args.iter().any(|a| {
             matches!(
-                a.as_str(),
+                *a,
                 "poweroff" | "reboot" | "halt" | "kexec" | "emergency" | "rescue"
             )
         }),
@@ -427,16 +465,13 @@ fn is_dangerous_argv(words: &[String], depth: usize) -> bool {
         "dd" => args.iter().any(|a| {
             a.starts_with("if=/dev/")
                 || (a.starts_with("of=/dev/")
-                    && !matches!(
-                        a.as_str(),
-                        "of=/dev/null" | "of=/dev/stdout" | "of=/dev/stderr"
-                    ))
+                    && !matches!(*a, "of=/dev/null" | "of=/dev/stdout" | "of=/dev/stderr"))
         }),
         "kill" => kill_is_dangerous(args),
         "chmod" | "chown" | "chgrp" => {
             let recursive = args
                 .iter()
-                .any(|a| a == "--recursive" || (is_short_opts(a) && a.contains('R')));
+                .any(|a| *a == "--recursive" || (is_short_opts(a) && a.contains('R')));
             recursive && args.iter().any(|a| is_critical_operand(a))
         }
         _ => false,
@@ -462,15 +497,15 @@ fn is_short_opts(a: &str) -> bool {
 /// `rm -rf`, in any spelling: `-fr`, `-r -f`, `--recursive --force`), when
 /// it passes `--no-preserve-root`, or when a recursive or forced removal
 /// names `/`, the home directory or a system directory.
-fn rm_is_dangerous(args: &[String]) -> bool {
+fn rm_is_dangerous(args: &[&str]) -> bool {
     let (mut recursive, mut force, mut no_preserve) = (false, false, false);
     let mut operands = Vec::new();
     let mut opts_done = false;
-    for a in args {
+    for &a in args {
         if !opts_done && a == "--" {
             opts_done = true;
         } else if !opts_done && a.starts_with("--") {
-            match a.as_str() {
+            match a {
                 "--recursive" => recursive = true,
                 "--force" => force = true,
                 "--no-preserve-root" => no_preserve = true,
@@ -480,7 +515,7 @@ fn rm_is_dangerous(args: &[String]) -> bool {
             recursive |= a.contains(['r', 'R']);
             force |= a.contains('f');
         } else {
-            operands.push(a.as_str());
+            operands.push(a);
         }
     }
     no_preserve
@@ -499,16 +534,12 @@ fn is_critical_operand(o: &str) -> bool {
 
 /// `kill` with SIGKILL (the original's `kill -9`, in any spelling), or any
 /// signal to init (`1`) or to every process (`-1`).
-fn kill_is_dangerous(args: &[String]) -> bool {
+fn kill_is_dangerous(args: &[&str]) -> bool {
     let sigkill = |s: &str| matches!(s, "9" | "KILL" | "SIGKILL");
-    let mut it = args.iter().peekable();
+    let mut it = args.iter().copied().peekable();
     while let Some(a) = it.next() {
-        match a.as_str() {
-            "-s" | "--signal" | "-n" => {
-                if it.peek().is_some_and(|s| sigkill(s)) {
-                    return true;
-                }
-            }
+        match a {
+            "-s" | "--signal" | "-n" if it.peek().is_some_and(|s| sigkill(s)) => return true,
             "-1" | "1" => return true,
             "--" => return it.any(|t| t == "1" || t == "-1"),
             s if s.starts_with('-') && sigkill(&s[1..]) => return true,

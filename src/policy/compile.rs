@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::error::{PolicyError, RuleFault};
+use super::error::{PolicyError, RuleError, RuleFault};
 use super::predicate::{Contains, Pred, Test, compile_globs};
 use super::profile::CATALOGUE;
 use super::shadow::{Warning, WarningKind};
@@ -242,7 +242,7 @@ pub(super) fn compile(
                 r.decision
             )
         };
-        return Err(PolicyError::Rule {
+        return Err(PolicyError::Rule(Box::new(RuleError {
             origin: origin.to_owned(),
             index: last,
             name: r.name.clone(),
@@ -250,7 +250,7 @@ pub(super) fn compile(
             fault: RuleFault::NotTerminal,
             cause,
             hint: terminal_hint.to_owned(),
-        });
+        })));
     }
     Ok(Compiled {
         rules,
@@ -268,7 +268,7 @@ struct RuleCtx<'a> {
 
 impl RuleCtx<'_> {
     fn err(&self, key: Option<&str>, fault: RuleFault, cause: String, hint: String) -> PolicyError {
-        PolicyError::Rule {
+        PolicyError::Rule(Box::new(RuleError {
             origin: self.origin.to_owned(),
             index: self.index,
             name: self.name.clone(),
@@ -276,7 +276,7 @@ impl RuleCtx<'_> {
             fault,
             cause,
             hint,
-        }
+        }))
     }
 
     fn bad(&self, key: &str, cause: String, hint: String) -> PolicyError {
@@ -666,6 +666,7 @@ fn compile_pred(
         field,
         test,
         key: key.to_owned(),
+        slot: None,
     })
 }
 

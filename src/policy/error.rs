@@ -97,24 +97,10 @@ pub enum PolicyError {
         /// How to fix it.
         hint: String,
     },
-    /// Something wrong in one rule.
-    #[error("invalid policy {origin}: {}: {cause}\nhint: {hint}", describe_rule(*index, name.as_deref(), key.as_deref()))]
-    Rule {
-        /// The file.
-        origin: String,
-        /// 0-based index in `rules`.
-        index: usize,
-        /// The rule's `name`, if it has one.
-        name: Option<String>,
-        /// The key at fault, if one is.
-        key: Option<String>,
-        /// What kind of fault.
-        fault: RuleFault,
-        /// What is wrong.
-        cause: String,
-        /// How to fix it.
-        hint: String,
-    },
+    /// Something wrong in one rule (boxed: the details are large and
+    /// loading is a cold path).
+    #[error(transparent)]
+    Rule(Box<RuleError>),
     /// A profile name that is not one of the built-in profiles.
     #[error("unknown profile \"{name}\"\nhint: {hint}")]
     UnknownProfile {
@@ -123,6 +109,26 @@ pub enum PolicyError {
         /// How to fix it.
         hint: String,
     },
+}
+
+/// A fault in one rule, with where it is and how to fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid policy {origin}: {}: {cause}\nhint: {hint}", describe_rule(*index, name.as_deref(), key.as_deref()))]
+pub struct RuleError {
+    /// The file.
+    pub origin: String,
+    /// 0-based index in `rules`.
+    pub index: usize,
+    /// The rule's `name`, if it has one.
+    pub name: Option<String>,
+    /// The key at fault, if one is.
+    pub key: Option<String>,
+    /// What kind of fault.
+    pub fault: RuleFault,
+    /// What is wrong.
+    pub cause: String,
+    /// How to fix it.
+    pub hint: String,
 }
 
 /// `rule #3 ("secrets"), key "path_contians"`.
@@ -144,8 +150,8 @@ impl PolicyError {
             PolicyError::Io { hint, .. }
             | PolicyError::Json { hint, .. }
             | PolicyError::TopLevel { hint, .. }
-            | PolicyError::Rule { hint, .. }
             | PolicyError::UnknownProfile { hint, .. } => hint,
+            PolicyError::Rule(r) => &r.hint,
         }
     }
 
@@ -176,19 +182,12 @@ impl PolicyError {
                 v["file"] = json!(origin);
                 v["key"] = json!(key);
             }
-            PolicyError::Rule {
-                origin,
-                index,
-                name,
-                key,
-                fault,
-                ..
-            } => {
-                v["kind"] = json!(fault.name());
-                v["file"] = json!(origin);
-                v["rule"] = json!(index);
-                v["rule_name"] = json!(name);
-                v["key"] = json!(key);
+            PolicyError::Rule(r) => {
+                v["kind"] = json!(r.fault.name());
+                v["file"] = json!(r.origin);
+                v["rule"] = json!(r.index);
+                v["rule_name"] = json!(r.name);
+                v["key"] = json!(r.key);
             }
             PolicyError::UnknownProfile { name, .. } => {
                 v["kind"] = json!("unknown_profile");

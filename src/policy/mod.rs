@@ -27,9 +27,9 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::action::{Action, Field};
+use crate::action::{Action, FIELD_COUNT, Field};
 pub use capability::{DANGEROUS_TOOLS, SYSTEM_DIRS, is_dangerous_process, is_system_path};
-pub use error::{PolicyError, RuleFault};
+pub use error::{PolicyError, RuleError, RuleFault};
 use predicate::Pred;
 pub use profile::{CATALOGUE, PROFILE_NAMES, Profile};
 pub use shadow::{Warning, WarningKind};
@@ -274,7 +274,50 @@ pub struct Policy {
     approval_timeout: Duration,
     rules: Vec<Rule>,
     index: Index,
+    /// Per field (by index): every string predicate on that field, batched
+    /// into one set so an action's text is scanned once per field.
+    sets: Vec<Option<regex::bytes::RegexSet>>,
     notes: Vec<Warning>,
+}
+
+/// Per-evaluation memo of which set members matched, by field index.
+type SetMemo = [Option<regex::bytes::SetMatches>; FIELD_COUNT];
+
+/// Batches the string predicates of every rule by field (see
+/// [`Policy::evaluate`]) and records each predicate's slot.
+fn build_sets(rules: &mut [Rule]) -> Vec<Option<regex::bytes::RegexSet>> {
+    let mut patterns: Vec<Vec<String>> = vec![Vec::new(); FIELD_COUNT];
+    for r in rules.iter_mut() {
+        for p in &mut r.preds {
+            if let Some(src) = p.set_pattern() {
+                let list = &mut patterns[p.field.index()];
+                p.slot = Some(list.len());
+                list.push(src);
+            }
+        }
+    }
+    let sets: Vec<Option<regex::bytes::RegexSet>> = patterns
+        .iter()
+        .map(|list| {
+            if list.is_empty() {
+                return None;
+            }
+            regex::bytes::RegexSetBuilder::new(list)
+                .size_limit(1 << 26)
+                .dfa_size_limit(1 << 24)
+                .build()
+                .ok()
+        })
+        .collect();
+    // A field whose set did not build (size limits) keeps per-predicate matching.
+    for r in rules.iter_mut() {
+        for p in &mut r.preds {
+            if sets[p.field.index()].is_none() {
+                p.slot = None;
+            }
+        }
+    }
+    sets
 }
 
 /// The agent's home for `~` in globs: `$HOME`.
@@ -316,8 +359,9 @@ impl Policy {
         origin: &str,
         home: Option<&str>,
     ) -> Result<Policy, PolicyError> {
-        let c = compile::compile(text, origin, home)?;
+        let mut c = compile::compile(text, origin, home)?;
         let index = Index::build(&c.rules);
+        let sets = build_sets(&mut c.rules);
         Ok(Policy {
             origin: origin.to_owned(),
             source: text.to_owned(),
@@ -325,6 +369,7 @@ impl Policy {
             approval_timeout: c.approval_timeout,
             rules: c.rules,
             index,
+            sets,
             notes: c.notes,
         })
     }
@@ -397,10 +442,11 @@ impl Policy {
                 rule: None,
             };
         }
+        let mut memo = SetMemo::default();
         for &i in self.index.candidates(action) {
             let i = i as usize;
             let r = &self.rules[i];
-            if !r.matches_preds(action) {
+            if !self.rule_matches_fast(r, action, &mut memo) {
                 continue;
             }
             let rule = Some(RuleRef {
@@ -430,11 +476,32 @@ impl Policy {
 
     /// The first rule whose predicates match `action`, ignoring capabilities.
     pub fn first_match(&self, action: &Action) -> Option<usize> {
+        let mut memo = SetMemo::default();
         self.index
             .candidates(action)
             .iter()
             .map(|&i| i as usize)
-            .find(|&i| self.rules[i].matches_preds(action))
+            .find(|&i| self.rule_matches_fast(&self.rules[i], action, &mut memo))
+    }
+
+    /// [`Rule::matches_preds`] with string predicates answered from their
+    /// field's set: the first string predicate on a field scans the field's
+    /// text once for every rule's predicates on it, later ones are a lookup.
+    /// A few set scans replace one regex or substring search per predicate,
+    /// which is what keeps a 100-rule policy under R-91's microsecond.
+    #[inline]
+    fn rule_matches_fast(&self, r: &Rule, action: &Action, memo: &mut SetMemo) -> bool {
+        r.preds.iter().all(|p| {
+            let fi = p.field.index();
+            match (p.slot, &self.sets[fi]) {
+                (Some(slot), Some(set)) => memo[fi]
+                    .get_or_insert_with(|| {
+                        set.matches(action.text(p.field).unwrap_or("").as_bytes())
+                    })
+                    .matched(slot),
+                _ => p.matches(action),
+            }
+        })
     }
 }
 
@@ -539,6 +606,40 @@ mod tests {
             (v.decision, v.reason.as_str()),
             (Decision::Allow, "matched_rule")
         );
+    }
+
+    #[test]
+    fn batched_sets_agree_with_single_predicates() {
+        let mut policies = vec![Policy::builtin()];
+        for text in [
+            include_str!("../../policies/examples/coding-agent.json"),
+            include_str!("../../policies/examples/web-research.json"),
+            include_str!("../../policies/examples/original-default.json"),
+        ] {
+            policies.push(Policy::from_json_str_with_home(text, "t", Some("/home/u")).unwrap());
+        }
+        let mut actions: Vec<Action> = Vec::new();
+        for p in &policies {
+            for r in &p.rules {
+                actions.extend(r.examples.iter().map(|(_, a)| a.clone()));
+            }
+        }
+        assert!(actions.len() > 100);
+        for p in &policies {
+            assert!(p.sets.iter().any(Option::is_some));
+            for a in &actions {
+                let mut memo = SetMemo::default();
+                for r in &p.rules {
+                    assert_eq!(
+                        p.rule_matches_fast(r, a, &mut memo),
+                        r.matches_preds(a),
+                        "{:?} on {}",
+                        r.name,
+                        a.canonical_json()
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -80,6 +80,9 @@ pub struct Pred {
     pub test: Test,
     /// The rule key it came from (`path_contains`), for messages.
     pub key: String,
+    /// Position of this predicate in its field's [`regex::bytes::RegexSet`],
+    /// when string predicates are batched (see `Policy::evaluate`).
+    pub slot: Option<usize>,
 }
 
 impl Pred {
@@ -91,6 +94,25 @@ impl Pred {
             Test::Contains(_) => 2,
             Test::Glob { .. } => 3,
             Test::Pattern(_) => 4,
+        }
+    }
+
+    /// This predicate as one regex for its field's set, or `None` for an
+    /// exact predicate. Same semantics as [`Pred::matches`].
+    pub fn set_pattern(&self) -> Option<String> {
+        let alternation = |items: &[String]| {
+            items
+                .iter()
+                .map(|m| regex::escape(m))
+                .collect::<Vec<_>>()
+                .join("|")
+        };
+        match &self.test {
+            Test::Exact(_) => None,
+            Test::StartsWith(p) => Some(format!("\\A(?:{})", alternation(p))),
+            Test::Contains(c) => Some(format!("(?:{})", alternation(&c.markers))),
+            Test::Glob { re, .. } => Some(format!("(?:{})", re.as_str())),
+            Test::Pattern(re) => Some(format!("(?:{})", re.as_str())),
         }
     }
 
@@ -168,6 +190,7 @@ mod tests {
             field,
             test,
             key: String::new(),
+            slot: None,
         }
     }
 
