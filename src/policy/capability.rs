@@ -59,7 +59,7 @@ pub fn required(action: &Action) -> Cow<'static, str> {
                 if copy.subtype() == "read" {
                     "file.read"
                 } else {
-                    write_cap(action)
+                    write_cap(action, true)
                 }
             }
             "delete" => "file.delete",
@@ -67,7 +67,7 @@ pub fn required(action: &Action) -> Cow<'static, str> {
             "execute" => "file.execute",
             // write, create, truncate, mkdir, rename, link, symlink, chmod,
             // chown, and anything unrecognised: a write (fails closed).
-            _ => write_cap(action),
+            sub => write_cap(action, sub == "write"),
         },
         "network" => match sub {
             "dns" => "network.dns",
@@ -115,7 +115,19 @@ pub fn required(action: &Action) -> Cow<'static, str> {
     Cow::Borrowed(cap)
 }
 
-fn write_cap(action: &Action) -> &'static str {
+/// Devices whose writes go nowhere or to the agent's own output: opening
+/// them for writing is not a file write (`subprocess.DEVNULL`,
+/// `open(os.devnull, "w")`), so `sandboxed` agents can use them.
+const HARMLESS_WRITE_TARGETS: &[&str] = &["/dev/null", "/dev/stdout", "/dev/stderr"];
+
+fn write_cap(action: &Action, plain_write: bool) -> &'static str {
+    if plain_write
+        && action
+            .text(Field::Path)
+            .is_some_and(|p| HARMLESS_WRITE_TARGETS.contains(&p))
+    {
+        return "file.read";
+    }
     let critical = [Field::Path, Field::Target, Field::SrcPath]
         .into_iter()
         .filter_map(|f| action.text(f))
