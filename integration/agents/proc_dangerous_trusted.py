@@ -1,0 +1,23 @@
+# Dangerous commands are blocked outright under `trusted` by rule dangerous-commands (C.8, C.9): list-form rm -rf, "rm  -rf" with two spaces, "rm -r -f" and "rm -fr" via os.system; the tree survives.
+# irongate: {"args": ["--profile", "trusted", "--review-timeout", "5"], "exit": 0, "stdout": ["list rm -rf: PermissionError", "system rm  -rf: PermissionError", "system rm -r -f: PermissionError", "shell rm -fr: PermissionError", "tree: True"], "files": {"tree/a.txt": "a"}}
+# event: {"count": 1, "layer": "hook", "decision": "block", "reason": "Dangerous system commands blocked", "rule": {"name": "dangerous-commands"}, "action": {"type": "process", "subtype": "spawn", "argv": ["rm", "-rf", "tree"]}}
+# event: {"count": 1, "layer": "hook", "decision": "block", "rule": {"name": "dangerous-commands"}, "action": {"type": "process", "subtype": "system", "cmd": "rm  -rf tree"}}
+# event: {"count": 1, "layer": "hook", "decision": "block", "rule": {"name": "dangerous-commands"}, "action": {"type": "process", "subtype": "system", "cmd": "rm -r -f tree"}}
+# event: {"count": 1, "layer": "hook", "decision": "block", "rule": {"name": "dangerous-commands"}, "action": {"type": "process", "subtype": "spawn", "cmd": "/bin/sh -c 'cd . && rm -fr tree'"}}
+# no-event: {"decision": "review"}
+# no-event: {"decision": "allow", "action": {"type": "process"}}
+import os
+import subprocess
+
+for label, op in (
+    ("list rm -rf", lambda: subprocess.run(["rm", "-rf", "tree"])),
+    ("system rm  -rf", lambda: os.system("rm  -rf tree")),
+    ("system rm -r -f", lambda: os.system("rm -r -f tree")),
+    ("shell rm -fr", lambda: subprocess.run("cd . && rm -fr tree", shell=True)),
+):
+    try:
+        op()
+        print(label + ": ran")
+    except PermissionError as e:
+        print(label + ":", type(e).__name__)
+print("tree:", os.path.exists("tree/a.txt"))
