@@ -1,0 +1,411 @@
+//! [`Store`]: one connection to the audit database, with the run and
+//! approval bookkeeping. Queries live in [`query`](super::query),
+//! verification in [`verify`](super::verify), event appends in
+//! [`writer`](super::writer).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::{Map, Value};
+
+use super::chain::{Body, PreparedEvent};
+use super::model::{
+    Approval, ApprovalStatus, Decision, Layer, NewApproval, NewEvent, ReviewVia, RunEnd, RunInfo,
+    RunStatus, Verdict,
+};
+use super::writer::{self, EventWriter, WriterConfig};
+use super::{AuditError, DB_FILE, schema};
+
+/// A connection to `$IRONGATE_HOME/irongate.db`.
+///
+/// Not `Sync`: share it behind a mutex, or open one per thread. Appending
+/// events goes through an [`EventWriter`] ([`Store::writer`]), which has its
+/// own connection.
+pub struct Store {
+    pub(super) conn: Connection,
+    pub(super) path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens the database in `home` for reading and writing, creating the
+    /// directory (0700), the file (0600) and the tables on first use.
+    pub fn open(home: &Path) -> Result<Store, AuditError> {
+        crate::home::ensure(home).map_err(|e| AuditError::Home {
+            path: home.to_path_buf(),
+            source: e.into(),
+        })?;
+        let path = home.join(DB_FILE);
+        let conn = schema::open_rw(&path, schema::BUSY_TIMEOUT)?;
+        Ok(Store { conn, path })
+    }
+
+    /// Opens an existing database read-only; `None` when there is none yet.
+    pub fn open_readonly(home: &Path) -> Result<Option<Store>, AuditError> {
+        let path = home.join(DB_FILE);
+        Ok(schema::open_ro(&path)?.map(|conn| Store { conn, path }))
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Starts a writer thread with the given flush interval and default
+    /// settings otherwise.
+    pub fn writer(&self, flush_interval: Duration) -> Result<EventWriter, AuditError> {
+        self.writer_with(WriterConfig {
+            flush_interval,
+            ..WriterConfig::default()
+        })
+    }
+
+    /// Starts a writer thread.
+    pub fn writer_with(&self, config: WriterConfig) -> Result<EventWriter, AuditError> {
+        EventWriter::start(&self.path, config)
+    }
+
+    pub(super) fn sql(&self, op: &'static str) -> impl Fn(rusqlite::Error) -> AuditError + '_ {
+        move |source| AuditError::Sql {
+            path: self.path.clone(),
+            op,
+            source,
+        }
+    }
+
+    pub(super) fn corrupt(&self, table: &'static str, id: i64, what: String) -> AuditError {
+        AuditError::Corrupt {
+            path: self.path.clone(),
+            table,
+            id,
+            what,
+        }
+    }
+
+    /// Records the start of a run (status `running`); returns its id.
+    pub fn begin_run(&self, info: &RunInfo) -> Result<i64, AuditError> {
+        let argv = serde_json::to_string(&info.argv).map_err(|e| AuditError::InvalidEvent {
+            run_id: 0,
+            what: format!("argv cannot be serialised: {e}"),
+        })?;
+        writer::with_write_tx(&self.conn, &self.path, |tx| {
+            tx.execute(
+                "INSERT INTO runs (started_at, agent_name, script, argv, profile, policy_origin,
+                                   policy_digest, irongate_version, pid, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running')",
+                params![
+                    info.started_at,
+                    info.agent_name,
+                    info.script,
+                    argv,
+                    info.profile,
+                    info.policy_origin,
+                    info.policy_digest,
+                    env!("CARGO_PKG_VERSION"),
+                    info.pid,
+                ],
+            )
+            .map_err(self.sql("insert run"))?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    /// Records how a run ended.
+    pub fn end_run(&self, run_id: i64, end: &RunEnd) -> Result<(), AuditError> {
+        let changed = writer::with_write_tx(&self.conn, &self.path, |tx| {
+            tx.execute(
+                "UPDATE runs SET ended_at = ?2, status = ?3, exit_code = ?4, signal = ?5 WHERE id = ?1",
+                params![
+                    run_id,
+                    end.ended_at,
+                    end.status.as_str(),
+                    end.exit_code,
+                    end.signal
+                ],
+            )
+            .map_err(self.sql("end run"))
+        })?;
+        if changed == 0 {
+            return Err(self.unknown_run(run_id));
+        }
+        Ok(())
+    }
+
+    /// Adds `n` to the run's counter `name` (e.g. `runtime_reads`, R-33).
+    pub fn add_run_counter(&self, run_id: i64, name: &str, n: i64) -> Result<(), AuditError> {
+        writer::with_write_tx(&self.conn, &self.path, |tx| {
+            let text: Option<String> = tx
+                .query_row("SELECT counters FROM runs WHERE id = ?1", [run_id], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(self.sql("read run counters"))?;
+            let text = text.ok_or_else(|| self.unknown_run(run_id))?;
+            let mut counters: Map<String, Value> = serde_json::from_str(&text)
+                .map_err(|e| self.corrupt("runs", run_id, format!("counters: {e}")))?;
+            let old = counters.get(name).and_then(Value::as_i64).unwrap_or(0);
+            counters.insert(name.to_owned(), Value::from(old.saturating_add(n)));
+            tx.execute(
+                "UPDATE runs SET counters = ?2 WHERE id = ?1",
+                params![run_id, Value::Object(counters).to_string()],
+            )
+            .map_err(self.sql("update run counters"))?;
+            Ok(())
+        })
+    }
+
+    pub(super) fn unknown_run(&self, run_id: i64) -> AuditError {
+        AuditError::UnknownRun {
+            path: self.path.clone(),
+            run_id,
+        }
+    }
+
+    /// Creates the pending approval of a held event; returns its id.
+    pub fn create_approval(&self, approval: &NewApproval) -> Result<i64, AuditError> {
+        writer::with_write_tx(&self.conn, &self.path, |tx| {
+            tx.execute(
+                "INSERT INTO approvals (event_id, run_id, action_digest, status, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, 'pending', ?4, ?5)",
+                params![
+                    approval.event_id,
+                    approval.run_id,
+                    approval.action_digest,
+                    approval.created_at,
+                    approval.expires_at
+                ],
+            )
+            .map_err(self.sql("insert approval"))?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    /// Approvals waiting for a human, oldest first.
+    pub fn pending_approvals(&self) -> Result<Vec<Approval>, AuditError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "{APPROVAL_COLUMNS} WHERE status = 'pending' ORDER BY id"
+            ))
+            .map_err(self.sql("list pending approvals"))?;
+        let rows = stmt
+            .query_map([], |r| Ok(self.approval_from_row(r)))
+            .map_err(self.sql("list pending approvals"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row.map_err(self.sql("list pending approvals"))??);
+        }
+        Ok(out)
+    }
+
+    /// The approval of a held event.
+    pub fn approval_for_event(&self, event_id: i64) -> Result<Option<Approval>, AuditError> {
+        self.conn
+            .query_row(
+                &format!("{APPROVAL_COLUMNS} WHERE event_id = ?1"),
+                [event_id],
+                |r| Ok(self.approval_from_row(r)),
+            )
+            .optional()
+            .map_err(self.sql("read approval"))?
+            .transpose()
+    }
+
+    fn approval_from_row(&self, r: &Row<'_>) -> Result<Approval, AuditError> {
+        let id: i64 = r.get(0).map_err(self.sql("read approval"))?;
+        let get = |i| -> Result<rusqlite::types::Value, AuditError> {
+            r.get(i).map_err(self.sql("read approval"))
+        };
+        let bad = |what: &str| self.corrupt("approvals", id, what.to_owned());
+        use rusqlite::types::Value as V;
+        let int = |v: V, what| match v {
+            V::Integer(i) => Ok(i),
+            _ => Err(bad(what)),
+        };
+        let real = |v: V, what| match v {
+            V::Real(f) => Ok(f),
+            V::Integer(i) => Ok(i as f64),
+            _ => Err(bad(what)),
+        };
+        let opt_text = |v: V, what| match v {
+            V::Text(s) => Ok(Some(s)),
+            V::Null => Ok(None),
+            _ => Err(bad(what)),
+        };
+        let status = opt_text(get(4)?, "status")?
+            .and_then(|s| s.parse::<ApprovalStatus>().ok())
+            .ok_or_else(|| bad("status"))?;
+        let decided_via = match opt_text(get(9)?, "decided_via")? {
+            Some(s) => Some(s.parse::<ReviewVia>().map_err(|e| bad(&e))?),
+            None => None,
+        };
+        Ok(Approval {
+            id,
+            event_id: int(get(1)?, "event_id")?,
+            run_id: int(get(2)?, "run_id")?,
+            action_digest: opt_text(get(3)?, "action_digest")?.unwrap_or_default(),
+            status,
+            created_at: real(get(5)?, "created_at")?,
+            expires_at: real(get(6)?, "expires_at")?,
+            decided_at: match get(7)? {
+                V::Null => None,
+                v => Some(real(v, "decided_at")?),
+            },
+            decided_by: opt_text(get(8)?, "decided_by")?,
+            decided_via,
+            reason: opt_text(get(10)?, "reason")?,
+        })
+    }
+
+    /// Records a human's (or the timeout's) verdict on a held event: appends
+    /// a `review` layer event that copies the held event's action and points
+    /// at it (`review_of`), and moves its approval out of `pending`, in one
+    /// transaction. History is appended, never rewritten (R-51). Returns the
+    /// review event's id.
+    ///
+    /// Fails if the event has no approval, if the approval is no longer
+    /// pending (single use), or if it expired (except for a timeout verdict).
+    pub fn record_review_verdict(
+        &self,
+        event_id: i64,
+        verdict: &Verdict,
+    ) -> Result<i64, AuditError> {
+        if verdict.decision == Decision::Review {
+            return Err(AuditError::InvalidEvent {
+                run_id: 0,
+                what: format!("the verdict on event {event_id} must be allow or block"),
+            });
+        }
+        let mut buf = String::new();
+        writer::with_write_tx(&self.conn, &self.path, |tx| {
+            let approval =
+                self.approval_for_event(event_id)?
+                    .ok_or_else(|| AuditError::NoApproval {
+                        path: self.path.clone(),
+                        event_id,
+                    })?;
+            if approval.status != ApprovalStatus::Pending {
+                return Err(AuditError::ApprovalNotPending {
+                    path: self.path.clone(),
+                    event_id,
+                    status: approval.status,
+                });
+            }
+            if !verdict.timeout && verdict.at > approval.expires_at {
+                return Err(AuditError::ApprovalNotPending {
+                    path: self.path.clone(),
+                    event_id,
+                    status: ApprovalStatus::Expired,
+                });
+            }
+            let text: Option<String> = tx
+                .query_row("SELECT body FROM events WHERE id = ?1", [event_id], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(self.sql("read held event"))?;
+            let text = text.ok_or_else(|| AuditError::UnknownEvent {
+                path: self.path.clone(),
+                event_id,
+            })?;
+            let held: Body = serde_json::from_str(&text)
+                .map_err(|e| self.corrupt("events", event_id, format!("body: {e}")))?;
+            let reason = verdict.reason.clone().unwrap_or_else(|| {
+                if verdict.timeout {
+                    "review timed out".to_owned()
+                } else {
+                    let word = match verdict.decision {
+                        Decision::Allow => "approved",
+                        _ => "denied",
+                    };
+                    format!("{word} by {} via {}", verdict.by, verdict.via)
+                }
+            });
+            let event = NewEvent {
+                run_id: held.run_id,
+                ts: verdict.at,
+                layer: Layer::Review,
+                action: held.action,
+                decision: verdict.decision,
+                reason,
+                rule: held.rule,
+                unexplained: held.unexplained,
+                pid: held.pid,
+                tid: held.tid,
+                frame: held.frame,
+                review_of: Some(event_id),
+                verdict: Some(verdict.clone()),
+            };
+            let prepared = PreparedEvent::new(&event)?;
+            let id =
+                writer::append_events(tx, &self.path, std::slice::from_ref(&prepared), &mut buf)?;
+            let status = match (verdict.timeout, verdict.decision) {
+                (true, _) => ApprovalStatus::Timeout,
+                (false, Decision::Allow) => ApprovalStatus::Approved,
+                (false, _) => ApprovalStatus::Denied,
+            };
+            tx.execute(
+                "UPDATE approvals SET status = ?2, decided_at = ?3, decided_by = ?4, decided_via = ?5,
+                     reason = ?6
+                 WHERE event_id = ?1 AND status = 'pending'",
+                params![
+                    event_id,
+                    status.as_str(),
+                    verdict.at,
+                    verdict.by,
+                    verdict.via.as_str(),
+                    verdict.reason
+                ],
+            )
+            .map_err(self.sql("update approval"))?;
+            Ok(id)
+        })
+    }
+
+    /// Consumes an approved approval for the operation it was granted for:
+    /// true (and the approval becomes `used`) only if it is `approved`, bound
+    /// to `action_digest` and not expired at `now`; an approval found expired
+    /// becomes `expired`.
+    pub fn consume_approval(
+        &self,
+        event_id: i64,
+        action_digest: &str,
+        now: f64,
+    ) -> Result<bool, AuditError> {
+        writer::with_write_tx(&self.conn, &self.path, |tx| {
+            let Some(approval) = self.approval_for_event(event_id)? else {
+                return Ok(false);
+            };
+            if approval.status != ApprovalStatus::Approved
+                || approval.action_digest != action_digest
+            {
+                return Ok(false);
+            }
+            let next = if now > approval.expires_at {
+                ApprovalStatus::Expired
+            } else {
+                ApprovalStatus::Used
+            };
+            tx.execute(
+                "UPDATE approvals SET status = ?2 WHERE id = ?1 AND status = 'approved'",
+                params![approval.id, next.as_str()],
+            )
+            .map_err(self.sql("consume approval"))?;
+            Ok(next == ApprovalStatus::Used)
+        })
+    }
+}
+
+const APPROVAL_COLUMNS: &str = "SELECT id, event_id, run_id, action_digest, status, created_at, \
+     expires_at, decided_at, decided_by, decided_via, reason FROM approvals";
+
+/// Decodes the `runs.status` column.
+pub(super) fn parse_status(s: &str) -> Option<RunStatus> {
+    s.parse().ok()
+}
