@@ -76,6 +76,9 @@ impl std::fmt::Display for Decision {
     }
 }
 
+/// Action type of the hook layer's tamper tripwires.
+pub const TAMPER: &str = "tamper";
+
 /// Which rule decided: its 0-based index in `rules` and its name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleRef {
@@ -434,6 +437,9 @@ impl Policy {
             copy.normalize();
             return self.evaluate(&copy, profile);
         }
+        if action.kind() == TAMPER {
+            return self.evaluate_tamper(action);
+        }
         let cap = capability::required(action);
         if !profile.has(&cap) {
             return Verdict {
@@ -471,6 +477,32 @@ impl Policy {
             decision: Decision::Block,
             reason: "default_deny".to_owned(),
             rule: None,
+        }
+    }
+
+    /// Tamper tripwires: observations of the agent's own interpreter
+    /// (`ctypes.dlopen`, `sys.addaudithook`, …), not operations on the
+    /// system. No capability covers them and only rules that name type
+    /// `tamper` judge them; without one they are allowed and recorded.
+    fn evaluate_tamper(&self, action: &Action) -> Verdict {
+        let typed = self.first_match(action).filter(|&i| self.rules[i].kind.as_deref() == Some(TAMPER));
+        match typed {
+            Some(i) => {
+                let r = &self.rules[i];
+                Verdict {
+                    decision: r.decision,
+                    reason: r.reason.clone(),
+                    rule: Some(RuleRef {
+                        index: i,
+                        name: r.name.clone(),
+                    }),
+                }
+            }
+            None => Verdict {
+                decision: Decision::Allow,
+                reason: format!("tamper_tripwire: {} recorded", action.subtype()),
+                rule: None,
+            },
         }
     }
 

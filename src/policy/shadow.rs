@@ -41,7 +41,7 @@ pub struct Warning {
 }
 
 /// Action types the layers produce (SPEC §4).
-const KNOWN_TYPES: &[&str] = &["file", "network", "process", "tool", "credential"];
+const KNOWN_TYPES: &[&str] = &["file", "network", "process", "tool", "credential", "tamper"];
 
 /// Shadowed rules, examples taken by an earlier rule, rules naming a type
 /// that no action has.

@@ -430,11 +430,7 @@ impl Decider {
         }
         // 4. The policy.
         let profile = self.profile_for(caller);
-        let verdict = if action.kind() == "tamper" {
-            self.tamper_verdict(&action)
-        } else {
-            self.settings.policy.evaluate(&action, &profile)
-        };
+        let verdict = self.settings.policy.evaluate(&action, &profile);
         let mut action = action;
         if tool_args {
             let keep = verdict
@@ -594,33 +590,6 @@ impl Decider {
             }
             true
         })
-    }
-
-    /// Tamper tripwires are recorded; a rule of type `tamper` may
-    /// block them. No capability covers them: they are observations of the
-    /// agent's own interpreter, not operations on the system.
-    fn tamper_verdict(&self, action: &Action) -> Verdict {
-        let policy = &self.settings.policy;
-        let typed = policy.first_match(action).filter(|&i| {
-            policy
-                .rule(i)
-                .is_some_and(|r| r.source().get("type").and_then(Value::as_str) == Some("tamper"))
-        });
-        match typed.and_then(|i| policy.rule(i).map(|r| (i, r))) {
-            Some((i, r)) => Verdict {
-                decision: r.decision(),
-                reason: r.reason().to_owned(),
-                rule: Some(RuleRef {
-                    index: i,
-                    name: r.name().map(str::to_owned),
-                }),
-            },
-            None => Verdict {
-                decision: Decision::Allow,
-                reason: format!("tamper_tripwire: {} recorded", action.subtype()),
-                rule: None,
-            },
-        }
     }
 
     /// Remembers what an allowed hook-layer operation will do in the kernel,
