@@ -485,7 +485,9 @@ impl Policy {
     /// system. No capability covers them and only rules that name type
     /// `tamper` judge them; without one they are allowed and recorded.
     fn evaluate_tamper(&self, action: &Action) -> Verdict {
-        let typed = self.first_match(action).filter(|&i| self.rules[i].kind.as_deref() == Some(TAMPER));
+        let typed = self
+            .first_match(action)
+            .filter(|&i| self.rules[i].kind.as_deref() == Some(TAMPER));
         match typed {
             Some(i) => {
                 let r = &self.rules[i];
