@@ -35,6 +35,9 @@ pub enum JoinKind {
     Fork,
     /// A Python started through the launcher (`sys.executable`, spawn).
     Exec,
+    /// Another thread of a process that has joined: each thread has its own
+    /// connection, so one held review never stalls the others.
+    Thread,
 }
 
 /// A message from the agent side.
@@ -254,7 +257,10 @@ mod tests {
         assert!(matches!(back, Request::Narrow { tid: 7, .. }));
         let mut bad = frame.clone();
         bad[0] = 9;
-        assert!(matches!(decode::<Request>(&bad), Err(FrameError::Version(9))));
+        assert!(matches!(
+            decode::<Request>(&bad),
+            Err(FrameError::Version(9))
+        ));
         assert!(matches!(decode::<Request>(&[]), Err(FrameError::Closed)));
         assert!(decode::<Request>(&[PROTOCOL_VERSION, b'{']).is_err());
     }

@@ -63,6 +63,13 @@ pub fn open(tid: i32, call: &Call) -> Result<Opened, i32> {
     let cloexec = flags & i64::from(libc::O_CLOEXEC) != 0;
     let creating = flags & i64::from(libc::O_CREAT) != 0
         || flags & i64::from(libc::O_TMPFILE) == i64::from(libc::O_TMPFILE);
+    // The target's own /proc entries (cwd, root, fd/N) are magic links the
+    // kernel would follow for it; anywhere else a magic link would resolve
+    // in the supervisor's context, so it is refused.
+    let own_proc = cpath.as_bytes().starts_with(b"/proc/")
+        && cpath.as_bytes()[6..]
+            .first()
+            .is_some_and(u8::is_ascii_digit);
     let how = OpenHow {
         flags: (*flags & !i64::from(libc::O_CLOEXEC)) as u64 | libc::O_CLOEXEC as u64,
         mode: if creating {
@@ -70,7 +77,11 @@ pub fn open(tid: i32, call: &Call) -> Result<Opened, i32> {
         } else {
             0
         },
-        resolve: resolve | RESOLVE_NO_MAGICLINKS,
+        resolve: if own_proc {
+            *resolve
+        } else {
+            resolve | RESOLVE_NO_MAGICLINKS
+        },
     };
     let base_fd = base.as_ref().map_or(libc::AT_FDCWD, AsRawFd::as_raw_fd);
     // Whether the open will create the file, so its mode gets the target's

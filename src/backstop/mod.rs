@@ -111,17 +111,18 @@ fn respond(
         SyscallAnswer::Continue => sys::respond_continue(fd, id),
         SyscallAnswer::Deny(errno) => sys::respond_errno(fd, id, errno),
         SyscallAnswer::Emulate(decided) => match emulate::open(notif.pid as i32, call) {
-            Ok(opened) => match decider.check_opened(notif.pid as i32, &decided, &opened.real_path)
-            {
-                true => sys::respond_addfd(
-                    fd,
-                    id,
-                    std::os::fd::AsRawFd::as_raw_fd(&opened.fd),
-                    opened.cloexec,
-                )
-                .map(|_| ()),
-                false => sys::respond_errno(fd, id, libc::EACCES),
-            },
+            Ok(opened) => {
+                match decider.check_opened(notif.pid as i32, call, &decided, &opened.real_path) {
+                    true => sys::respond_addfd(
+                        fd,
+                        id,
+                        std::os::fd::AsRawFd::as_raw_fd(&opened.fd),
+                        opened.cloexec,
+                    )
+                    .map(|_| ()),
+                    false => sys::respond_errno(fd, id, libc::EACCES),
+                }
+            }
             Err(errno) => sys::respond_errno(fd, id, errno),
         },
         SyscallAnswer::Held => {

@@ -1,18 +1,17 @@
-//! The agent side of the IPC: one connection per agent process.
+//! The agent side of the IPC: one connection per agent thread.
 //!
-//! A process forked by the agent (`os.fork`, multiprocessing's fork start
-//! method) inherits the parent's connection and, possibly, a held lock. It
-//! must never use either: requests from two processes on one socket would
-//! steal each other's replies, and a lock held by a thread that does not exist
-//! in the fork would deadlock. So the connection is keyed by pid: a process
-//! whose pid differs from the connection's opens its own, leaving the
-//! inherited one (and its mutex) untouched.
+//! Each thread has its own connection, so a thread held by a review never
+//! stalls the others, and no lock is shared between threads. A process
+//! forked by the agent (`os.fork`, multiprocessing's fork start method)
+//! inherits the forking thread's connection; it must never use it (requests
+//! from two processes on one socket would steal each other's replies), so a
+//! connection is keyed by pid and a process whose pid differs opens its own.
 
 use std::cell::RefCell;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use crate::ipc::{self, FrameError, JoinKind, Reply, Request};
 
@@ -22,14 +21,8 @@ static SOCKET_PATH: OnceLock<PathBuf> = OnceLock::new();
 /// What the supervisor told us at the first connection.
 static WELCOME: OnceLock<Welcome> = OnceLock::new();
 
-/// The current process's connection. Leaked on purpose when replaced after a
-/// fork (see the module comment).
-static SLOT: AtomicPtr<Slot> = AtomicPtr::new(std::ptr::null_mut());
-
-struct Slot {
-    pid: i32,
-    conn: Mutex<OwnedFd>,
-}
+/// The process that has joined the run (0: none yet).
+static JOINED_PID: AtomicI32 = AtomicI32::new(0);
 
 /// The supervisor's answer to our first `Hello`.
 #[derive(Debug, Clone)]
@@ -43,13 +36,22 @@ pub struct Welcome {
 }
 
 thread_local! {
+    /// This thread's connection and the pid it was opened for.
+    static CONN: RefCell<Option<(i32, OwnedFd)>> = const { RefCell::new(None) };
     static BUF: RefCell<Vec<u8>> = RefCell::new(vec![0u8; ipc::MAX_FRAME + 1]);
 }
 
-/// Connects this process to the supervisor at `path` and says hello.
+fn pid() -> i32 {
+    std::process::id() as i32
+}
+
+/// Joins the run from this process (the agent itself, or a Python child
+/// through the launcher) and says hello.
 pub fn connect(path: PathBuf, kind: JoinKind, argv: Vec<String>) -> Result<Welcome, FrameError> {
     let _ = SOCKET_PATH.set(path);
-    open_slot(kind, argv)?;
+    let fd = open_connection(kind, argv)?;
+    JOINED_PID.store(pid(), Ordering::Release);
+    CONN.with(|c| *c.borrow_mut() = Some((pid(), fd)));
     WELCOME.get().cloned().ok_or(FrameError::Closed)
 }
 
@@ -58,11 +60,10 @@ pub fn welcome() -> Option<&'static Welcome> {
     WELCOME.get()
 }
 
-fn open_slot(kind: JoinKind, argv: Vec<String>) -> Result<&'static Slot, FrameError> {
+fn open_connection(kind: JoinKind, argv: Vec<String>) -> Result<OwnedFd, FrameError> {
     let path = SOCKET_PATH.get().ok_or(FrameError::Closed)?;
     let fd = ipc::connect(path)?;
-    let reply = exchange(&fd, &Request::Hello { kind, argv })?;
-    match reply {
+    match exchange(&fd, &Request::Hello { kind, argv })? {
         Reply::Welcome {
             launcher,
             program_name,
@@ -73,29 +74,10 @@ fn open_slot(kind: JoinKind, argv: Vec<String>) -> Result<&'static Slot, FrameEr
                 program_name,
                 supervisor_pid,
             });
+            Ok(fd)
         }
-        Reply::Error { message } => {
-            return Err(FrameError::Io(std::io::Error::other(message)));
-        }
-        _ => return Err(FrameError::Closed),
-    }
-    let slot = Box::leak(Box::new(Slot {
-        pid: std::process::id() as i32,
-        conn: Mutex::new(fd),
-    }));
-    SLOT.store(slot, Ordering::Release);
-    Ok(slot)
-}
-
-fn current_slot() -> Result<&'static Slot, FrameError> {
-    let ptr = SLOT.load(Ordering::Acquire);
-    let pid = std::process::id() as i32;
-    // SAFETY: SLOT only ever holds null or a pointer from Box::leak, which
-    // is never freed.
-    match unsafe { ptr.as_ref() } {
-        Some(slot) if slot.pid == pid => Ok(slot),
-        Some(_) => open_slot(JoinKind::Fork, Vec::new()),
-        None => Err(FrameError::Closed),
+        Reply::Error { message } => Err(FrameError::Io(std::io::Error::other(message))),
+        _ => Err(FrameError::Closed),
     }
 }
 
@@ -108,12 +90,30 @@ fn exchange(fd: &OwnedFd, req: &Request) -> Result<Reply, FrameError> {
     })
 }
 
-/// Sends one request and waits for its reply. Callers release the GIL
-/// around this call.
+/// Sends one request on this thread's connection and waits for its reply.
+/// Callers release the GIL around this call.
 pub fn request(req: &Request) -> Result<Reply, FrameError> {
-    let slot = current_slot()?;
-    // A poisoned lock only means another thread panicked mid-request; the
-    // socket itself is still usable for a fresh request/reply pair.
-    let conn = slot.conn.lock().unwrap_or_else(|e| e.into_inner());
-    exchange(&conn, req)
+    CONN.with(|conn| {
+        let mut conn = conn.borrow_mut();
+        let me = pid();
+        if conn.as_ref().map(|(p, _)| *p) != Some(me) {
+            // A new thread of a joined process, or a forked process that has
+            // not joined yet (its inherited connection is dropped unused).
+            let kind = if JOINED_PID.load(Ordering::Acquire) == me {
+                JoinKind::Thread
+            } else {
+                JoinKind::Fork
+            };
+            *conn = None;
+            let fd = open_connection(kind, Vec::new())?;
+            if kind == JoinKind::Fork {
+                JOINED_PID.store(me, Ordering::Release);
+            }
+            *conn = Some((me, fd));
+        }
+        match conn.as_ref() {
+            Some((_, fd)) => exchange(fd, req),
+            None => Err(FrameError::Closed),
+        }
+    })
 }

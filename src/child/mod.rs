@@ -66,7 +66,7 @@ pub fn run(spec: &ChildSpec) -> ! {
     // 3. --isolate: new session, sanitised environment, no inherited fds,
     //    no capabilities, no core dumps.
     if let Some(env) = &spec.isolated_env {
-        isolate(env);
+        isolate(env, spec.handoff);
     }
 
     // 4. The kernel backstop (IRREVERSIBLE): load the filter, tell the
@@ -145,7 +145,7 @@ fn unblock_all_signals() {
         nix::sys::signal::sigprocmask(nix::sys::signal::SigmaskHow::SIG_SETMASK, Some(&set), None);
 }
 
-fn isolate(env: &[(String, String)]) {
+fn isolate(env: &[(String, String)], handoff: RawFd) {
     // SAFETY: single-threaded child; setsid/prctl/setrlimit/close_range have
     // no memory-safety preconditions; clearenv/setenv are only unsound with
     // concurrent readers, and there are no other threads.
@@ -157,7 +157,12 @@ fn isolate(env: &[(String, String)]) {
         };
         libc::setrlimit(libc::RLIMIT_CORE, &none);
         libc::prctl(libc::PR_SET_DUMPABLE, 0);
-        libc::close_range(3, u32::MAX, 0);
+        // Everything but the hand-off socket (still needed in step 4).
+        let keep = handoff as u32;
+        if keep > 3 {
+            libc::close_range(3, keep - 1, 0);
+        }
+        libc::close_range(keep + 1, u32::MAX, 0);
         libc::clearenv();
         for (k, v) in env {
             std::env::set_var(k, v);

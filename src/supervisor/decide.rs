@@ -118,6 +118,8 @@ pub struct Decider {
     grants: Mutex<Vec<Grant>>,
     narrowed: Mutex<HashMap<(i32, i64), Vec<Profile>>>,
     pub(crate) main_pid: Mutex<Option<i32>>,
+    /// Processes that have joined (their other threads may connect).
+    joined: Mutex<std::collections::HashSet<i32>>,
     /// Hook-layer decisions the kernel layer matches syscalls against.
     pub(crate) intents: Intents,
     /// Counters for the run record.
@@ -143,6 +145,7 @@ impl Decider {
             grants: Mutex::new(Vec::new()),
             narrowed: Mutex::new(HashMap::new()),
             main_pid: Mutex::new(None),
+            joined: Mutex::new(std::collections::HashSet::new()),
             intents: Intents::default(),
             counters: Counters::default(),
         }
@@ -167,20 +170,36 @@ impl Decider {
     /// accepted; a Python child or fork that no earlier decision explains is
     /// decided now as a spawn.
     pub fn on_hello(&self, pid: i32, kind: JoinKind, argv: &[String]) -> Reply {
+        let reply = self.hello(pid, kind, argv);
+        if matches!(reply, Reply::Welcome { .. }) {
+            lock(&self.joined).insert(pid);
+        }
+        reply
+    }
+
+    fn hello(&self, pid: i32, kind: JoinKind, argv: &[String]) -> Reply {
         let main = *lock(&self.main_pid);
         let welcome = Reply::Welcome {
             launcher: self.settings.launcher.clone(),
             program_name: self.settings.program_name.clone(),
             supervisor_pid: self.settings.supervisor_pid,
         };
-        if kind == JoinKind::Main {
-            return if main == Some(pid) {
-                welcome
-            } else {
-                Reply::Error {
-                    message: "only the agent process may join as main".into(),
-                }
-            };
+        match kind {
+            JoinKind::Main if main == Some(pid) && !lock(&self.joined).contains(&pid) => {
+                return welcome;
+            }
+            JoinKind::Main => {
+                return Reply::Error {
+                    message: "only the agent process may join as main, once".into(),
+                };
+            }
+            JoinKind::Thread if lock(&self.joined).contains(&pid) => return welcome,
+            JoinKind::Thread => {
+                return Reply::Error {
+                    message: format!("process {pid} has not joined this run"),
+                };
+            }
+            JoinKind::Fork | JoinKind::Exec => {}
         }
         let Some(main) = main else {
             return Reply::Error {
@@ -547,7 +566,8 @@ impl Decider {
         // Enriched requests from the libraries are user operations and are
         // always decided; only the layers underneath are explained.
         let framework = action.text(Field::Framework);
-        if sub == "http" && !matches!(framework, Some("http.client")) {
+        if sub == "http" && !matches!(framework, Some("http.client" | events::HTTP_CLIENT_CONNECT))
+        {
             return false;
         }
         if !matches!(sub, "dns" | "connect" | "http" | "send") {
@@ -582,7 +602,7 @@ impl Decider {
             }
             // One decided request explains one http.client request beneath
             // it; a later direct request is decided on its own.
-            if sub == "http" {
+            if sub == "http" && framework == Some("http.client") {
                 if *http_uses == 0 {
                     return false;
                 }
@@ -622,7 +642,7 @@ impl Decider {
         self.intents.record(caller.pid, caller.tid, op);
     }
 
-    fn grant_after(&self, pid: i32, action: &Action) {
+    pub(crate) fn grant_after(&self, pid: i32, action: &Action) {
         let kind = match (action.kind(), action.subtype()) {
             ("network", "http") => {
                 let Some(host) = action.text(Field::Host).map(str::to_owned) else {
@@ -639,7 +659,10 @@ impl Decider {
                     host,
                     port,
                     ips,
-                    http_uses: 1,
+                    // urllib's request runs http.client's putrequest beneath
+                    // it, which the bootstrap reports again; the libraries
+                    // it marks as enriched do not.
+                    http_uses: u32::from(action.text(Field::Framework) == Some("urllib")),
                 }
             }
             ("network", "dns") => GrantKind::Dns,

@@ -49,7 +49,7 @@ fn path_arg(
 ) -> Option<(String, String)> {
     match v? {
         Value::String(s) => {
-            let base = dir_fd.map_or(Base::Cwd, Base::DirFd);
+            let base = dir_fd.filter(|fd| *fd >= 0).map_or(Base::Cwd, Base::DirFd);
             let r = paths::resolve(c.pid, c.tid, base, s, follow);
             Some((r.path, s.clone()))
         }
@@ -223,7 +223,7 @@ pub fn map(
             let port = int(a(2)).unwrap_or(if https { 443 } else { 80 });
             let scheme = if https { "https" } else { "http" };
             let url = format!("{scheme}://{}:{port}/", bracket_v6(host));
-            decide(http_action(&url, None, Some("http.client")))
+            decide(http_action(&url, None, Some(HTTP_CLIENT_CONNECT)))
         }
         "subprocess.Popen" => {
             // (executable, args, cwd, env)
@@ -365,6 +365,10 @@ fn address_action(c: Caller, subtype: &str, addr: &Value) -> Action {
     }
 }
 
+/// `framework` of the action mapped from CPython's `http.client.connect`
+/// audit event: the connection underneath a request, never a request itself.
+pub const HTTP_CLIENT_CONNECT: &str = "http.client.connect";
+
 /// An HTTP request, its URL parsed here, not by the agent.
 pub fn http_action(url: &str, method: Option<&str>, framework: Option<&str>) -> Action {
     let mut act = Action::new("network", "http")
@@ -461,16 +465,19 @@ fn process_action(
     act
 }
 
+/// A Python interpreter, or this binary (the launcher link resolves to it).
 fn is_python(exe: &str) -> bool {
     let name = exe.rsplit('/').next().unwrap_or(exe);
-    name.starts_with("python") && name[6..].bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        || exe.ends_with("/bin/python") && exe.contains("/irongate-")
+    let interpreter = name
+        .strip_prefix("python")
+        .is_some_and(|v| v.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
+    interpreter || std::env::current_exe().is_ok_and(|me| me.to_string_lossy() == exe)
 }
 
 /// `PATH` lookup as `execvp` would do it for the caller.
 fn resolve_executable(c: Caller, exe: &str) -> String {
     if exe.contains('/') {
-        return paths::resolve(c.pid, c.tid, Base::Cwd, exe, false).path;
+        return paths::resolve(c.pid, c.tid, Base::Cwd, exe, true).path;
     }
     let path_var = std::fs::read(format!("/proc/{}/environ", c.pid))
         .ok()
@@ -483,7 +490,7 @@ fn resolve_executable(c: Caller, exe: &str) -> String {
         .unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
     for dir in path_var.split(':').filter(|d| !d.is_empty()) {
         let candidate = format!("{dir}/{exe}");
-        let r = paths::resolve(c.pid, c.tid, Base::Cwd, &candidate, false);
+        let r = paths::resolve(c.pid, c.tid, Base::Cwd, &candidate, true);
         if r.exists {
             return r.path;
         }

@@ -66,7 +66,8 @@ fn proc_path(pid: i32, tid: i64, base: Base, raw: &str) -> PathBuf {
     }
     let base = match base {
         Base::Cwd => format!("/proc/{pid}/cwd"),
-        Base::DirFd(fd) if fd == i64::from(libc::AT_FDCWD) => format!("/proc/{pid}/cwd"),
+        // CPython passes -1 for "no dir_fd"; the kernel's AT_FDCWD is -100.
+        Base::DirFd(fd) if fd < 0 => format!("/proc/{pid}/cwd"),
         Base::DirFd(fd) => format!("/proc/{pid}/fd/{fd}"),
     };
     if raw.is_empty() {

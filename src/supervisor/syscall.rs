@@ -270,6 +270,27 @@ impl Decider {
 
     /// Decides one trapped syscall of thread `tid`.
     pub fn on_syscall(&self, tid: i32, call: &Call) -> SyscallAnswer {
+        let answer = self.judge_syscall(tid, call);
+        // An allowed exec of the launcher: the Python child that joins next
+        // from this process is explained by it (multiprocessing spawn goes
+        // through _posixsubprocess, which raises no audit event).
+        if let (Call::Exec { .. }, SyscallAnswer::Continue) = (call, &answer) {
+            let pid = tgid(tid);
+            let c = Caller {
+                pid,
+                tid: i64::from(tid),
+            };
+            if let Some((action, _)) = self.syscall_action(c, call)
+                && action.text(Field::ProcessClass) == Some("python_child")
+                && let Some(ppid) = parent_of(pid)
+            {
+                self.grant_after(ppid, &action);
+            }
+        }
+        answer
+    }
+
+    fn judge_syscall(&self, tid: i32, call: &Call) -> SyscallAnswer {
         let pid = tgid(tid);
         let c = Caller {
             pid,
@@ -308,7 +329,7 @@ impl Decider {
             let _ = self.finish(c, Layer::Syscall, &action, verdict, None, true);
             return SyscallAnswer::Deny(libc::EACCES);
         }
-        if self.is_runtime_read(&action) || self.is_libc_runtime(&action) {
+        if self.is_runtime_read(&action) || self.is_libc_runtime(c.pid, &action) {
             self.counters.runtime_reads.fetch_add(1, Ordering::Relaxed);
             return allowed;
         }
@@ -372,9 +393,26 @@ impl Decider {
 
     /// After an emulated open: the file actually opened must be the one
     /// that was judged (a symlink swapped in between is caught here).
-    pub fn check_opened(&self, tid: i32, decided: &str, real: &str) -> bool {
-        // Never hand the agent a descriptor into the supervisor itself.
-        if paths::is_under(real, &format!("/proc/{}", self.settings.supervisor_pid)) {
+    pub fn check_opened(&self, tid: i32, call: &Call, decided: &str, real: &str) -> bool {
+        let flags = match call {
+            Call::Open { flags, .. } => *flags,
+            _ => return false,
+        };
+        // O_TMPFILE: an unnamed file in the directory that was judged.
+        let tmpfile = flags & i64::from(libc::O_TMPFILE) == i64::from(libc::O_TMPFILE);
+        if tmpfile
+            && let Some(file) = real.strip_suffix(" (deleted)")
+            && std::path::Path::new(file).parent() == Some(std::path::Path::new(decided))
+        {
+            return true;
+        }
+        // Never hand the agent a descriptor into the supervisor itself, nor
+        // anything that is not a file with a path (a socket, a pipe, an anon
+        // inode such as a seccomp listener reached through a stray
+        // `/proc/self` symlink resolved in the supervisor).
+        if !real.starts_with('/')
+            || paths::is_under(real, &format!("/proc/{}", self.settings.supervisor_pid))
+        {
             return false;
         }
         if decided == real {
@@ -386,7 +424,12 @@ impl Decider {
             pid: tgid(tid),
             tid: i64::from(tid),
         };
-        let again = Action::new("file", "read")
+        let subtype = if flags & WRITE_FLAGS != 0 {
+            "write"
+        } else {
+            "read"
+        };
+        let again = Action::new("file", subtype)
             .with(Field::Path, real)
             .with(Field::Requested, decided);
         if self.own_state(&again).is_some() {
@@ -410,12 +453,18 @@ impl Decider {
         SyscallAnswer::Deny(libc::EACCES)
     }
 
-    fn is_libc_runtime(&self, action: &Action) -> bool {
+    /// Reads the C library and the runtime make without an audit event: its
+    /// resolver files, and the process's own `/proc` entry (the loader and
+    /// `pthread_getattr_np` read `/proc/self/maps`, `closerange` lists
+    /// `/proc/self/fd`).
+    fn is_libc_runtime(&self, pid: i32, action: &Action) -> bool {
         let Some(path) = action.text(Field::Path) else {
             return false;
         };
         let reading = action.kind() == "network" || events::is_read(action.subtype());
-        reading && LIBC_RUNTIME_FILES.iter().any(|d| paths::is_under(path, d))
+        reading
+            && (LIBC_RUNTIME_FILES.iter().any(|d| paths::is_under(path, d))
+                || (action.kind() == "file" && paths::is_under(path, &format!("/proc/{pid}"))))
     }
 
     fn socket_path(&self) -> &str {
