@@ -372,6 +372,11 @@ impl PreparedEvent {
         })
     }
 
+    /// Length of the body without its id.
+    pub(crate) fn len(&self) -> usize {
+        self.text.len()
+    }
+
     /// Writes the canonical body with its id into `out` (cleared first).
     pub fn render(&self, id: i64, out: &mut String) {
         use std::fmt::Write as _;

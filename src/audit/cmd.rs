@@ -167,7 +167,25 @@ fn with_hint(e: AuditError) -> anyhow::Error {
         }
         _ => "check the state directory (--home, $IRONGATE_HOME) and its permissions".to_owned(),
     };
-    anyhow!("{:#}\nhint: {hint}", anyhow::Error::new(e))
+    anyhow!("{}\nhint: {hint}", chain_message(&e))
+}
+
+/// `error: cause: cause…`, leaving out a cause that only repeats its
+/// neighbour (SQLite errors come wrapped twice with the same text).
+fn chain_message(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut last = out.clone();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let msg = s.to_string();
+        if !last.contains(&msg) && !msg.contains(&last) {
+            out.push_str(": ");
+            out.push_str(&msg);
+        }
+        last = msg;
+        source = s.source();
+    }
+    out
 }
 
 /// Runs `write` on a buffered stdout; a closed pipe is a normal end.

@@ -137,6 +137,10 @@ pub(crate) fn open_rw(path: &Path, busy_timeout: Duration) -> Result<Connection,
     // power loss can take back the last commits.
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(open_err)?;
+    // After a burst of concurrent writers the WAL can grow past its usual
+    // few MB; give the space back once it rewinds.
+    conn.pragma_update(None, "journal_size_limit", 32i64 << 20)
+        .map_err(open_err)?;
     ensure_schema(&mut conn, path)?;
     Ok(conn)
 }

@@ -105,7 +105,7 @@ impl EventWriter {
             },
             failed: Arc::clone(&failed),
             checkpointer,
-            since_checkpoint: 0,
+            wal_estimate: 0,
         };
         let thread = std::thread::Builder::new()
             .name("irongate-audit".into())
@@ -210,13 +210,22 @@ struct Worker {
     config: WriterConfig,
     failed: Arc<OnceLock<Arc<AuditError>>>,
     checkpointer: Option<Checkpointer>,
-    /// Events committed since the checkpointer was last woken.
-    since_checkpoint: usize,
+    /// Bytes written to the WAL since the writer last finished a checkpoint
+    /// (an estimate: SQLite does not say without a hook).
+    wal_estimate: usize,
 }
 
-/// Events committed between checkpoints: about 3 MB of WAL, SQLite's default
-/// auto-checkpoint size.
-const CHECKPOINT_EVERY: usize = 4096;
+/// WAL bytes between checkpoints: SQLite's default auto-checkpoint is about
+/// 4 MB.
+const CHECKPOINT_EVERY: usize = 4 << 20;
+
+/// Per commit, besides the rows, SQLite rewrites the last pages of the table
+/// and its indexes, the chain head and the run: one-event durable commits
+/// are mostly this.
+const COMMIT_PAGES: usize = 6;
+
+/// Per row, besides the body: the hashes, the filter columns, the indexes.
+const ROW_BYTES: usize = 200;
 
 /// Every this many background checkpoints the writer finishes one itself.
 const CATCH_UP_EVERY: usize = 4;
@@ -308,7 +317,11 @@ impl Worker {
         // that is the end of a close, after the last commit.
         while let Ok(first) = self.rx.recv() {
             batch.push(first);
-            let deadline = Instant::now() + self.config.flush_interval;
+            let now = Instant::now();
+            // A huge interval means "only when asked"; it must not overflow.
+            let deadline = now
+                .checked_add(self.config.flush_interval)
+                .unwrap_or(now + Duration::from_secs(86_400));
             while !batch.urgent() && batch.events.len() < self.config.max_batch {
                 match self.rx.recv_deadline(deadline) {
                     Ok(msg) => batch.push(msg),
@@ -326,19 +339,21 @@ impl Worker {
         }
     }
 
-    /// Keeps the WAL short after `n` more committed events (see [`Checkpointer`]).
-    fn checkpoint(&mut self, n: usize) {
+    /// Keeps the WAL short after a commit of `events` (see [`Checkpointer`]).
+    fn checkpoint(&mut self, events: &[PreparedEvent]) {
         let Some(c) = &self.checkpointer else { return };
-        let before = self.since_checkpoint;
-        self.since_checkpoint += n;
-        if self.since_checkpoint / CHECKPOINT_EVERY == before / CHECKPOINT_EVERY {
+        let before = self.wal_estimate;
+        let rows: usize = events.iter().map(|e| e.len() + ROW_BYTES).sum();
+        let page = usize::try_from(schema::PAGE_SIZE).unwrap_or(4096);
+        self.wal_estimate += rows + COMMIT_PAGES * page;
+        if self.wal_estimate / CHECKPOINT_EVERY == before / CHECKPOINT_EVERY {
             return;
         }
-        if self.since_checkpoint >= CHECKPOINT_EVERY * CATCH_UP_EVERY {
+        if self.wal_estimate >= CHECKPOINT_EVERY * CATCH_UP_EVERY {
             // The background thread has copied nearly everything; finishing
             // here, between our own transactions, lets the next one rewind
             // the WAL, which a checkpoint racing the writer never does.
-            self.since_checkpoint = 0;
+            self.wal_estimate = 0;
             let _ = self
                 .conn
                 .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
@@ -358,7 +373,7 @@ impl Worker {
                     with_write_tx(&self.conn, path, |tx| append_events(tx, path, events, body));
                 match result {
                     Ok(first) => {
-                        self.checkpoint(events.len());
+                        self.checkpoint(events);
                         Ok(first)
                     }
                     Err(e) => {
@@ -419,7 +434,7 @@ pub(crate) fn with_write_tx<T>(
         match result {
             Err(e) if is_busy(&e) && attempt < BUSY_RETRIES => {
                 attempt += 1;
-                std::thread::sleep(Duration::from_millis(10u64 << (2 * attempt)));
+                std::thread::sleep(Duration::from_millis(25u64 << attempt));
             }
             other => return other,
         }
