@@ -112,6 +112,13 @@ pub enum Call {
         /// The address (None: no address, e.g. sendmsg on a connected socket).
         addr: Option<SockAddr>,
     },
+    /// kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_open.
+    Signal {
+        /// The pid, thread id or (negative, with `group`) process group.
+        target: i64,
+        /// `kill`'s group semantics (0, -1, -pgrp) apply.
+        group: bool,
+    },
     /// A syscall this decoder does not know, or whose memory could not be read.
     Unreadable(i64),
 }
@@ -261,6 +268,19 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
             subtype: "chown",
             dirfd: sarg(n, 0),
             path: path(n, 1).unwrap_or_default(),
+        },
+        libc::SYS_kill | libc::SYS_rt_sigqueueinfo => Call::Signal {
+            target: sarg(n, 0),
+            group: nr == libc::SYS_kill,
+        },
+        libc::SYS_tkill | libc::SYS_pidfd_open => Call::Signal {
+            target: sarg(n, 0),
+            group: false,
+        },
+        // tgkill(tgid, tid, sig): either names the supervisor.
+        libc::SYS_tgkill | libc::SYS_rt_tgsigqueueinfo => Call::Signal {
+            target: if sarg(n, 0) > 0 { sarg(n, 1) } else { sarg(n, 0) },
+            group: false,
         },
         libc::SYS_execve => Call::Exec {
             dirfd: AT_FDCWD,

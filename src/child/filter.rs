@@ -3,8 +3,7 @@
 //!
 //! - `Notify`: the sensitive syscalls, sent to the supervisor's notify loop.
 //! - `Errno(EPERM)`: the escape syscalls (io_uring, a second filter, ptrace,
-//!   memory writes into other processes, bpf, namespaces, module loading,
-//!   signals to the supervisor, …).
+//!   memory writes into other processes, bpf, namespaces, module loading, …).
 //! - Anything else is allowed. Other ABIs (i386, x32) are killed by
 //!   libseccomp's bad-arch action.
 //!
@@ -49,6 +48,14 @@ pub const NOTIFIED: &[&str] = &[
     "bind",
     "sendmsg",
     "sendmmsg",
+    // Signals: the supervisor checks the target is not itself (any of its
+    // thread ids, its process group), which a static filter cannot know.
+    "kill",
+    "tkill",
+    "tgkill",
+    "rt_sigqueueinfo",
+    "rt_tgsigqueueinfo",
+    "pidfd_open",
 ];
 
 /// Syscalls that are never the agent's business.
@@ -121,7 +128,7 @@ fn step<T>(
 
 /// Builds and loads the filter; returns the notification listener, which
 /// the caller must hand to the supervisor and then close.
-pub fn install(supervisor_pid: i32) -> Result<OwnedFd, FilterError> {
+pub fn install() -> Result<OwnedFd, FilterError> {
     let mut ctx = step(ScmpFilterContext::new(ScmpAction::Allow), || {
         "create".into()
     })?;
@@ -209,51 +216,6 @@ pub fn install(supervisor_pid: i32) -> Result<OwnedFd, FilterError> {
         ),
         || "deny vsock".into(),
     )?;
-    // Signals to the supervisor: by pid, to its process group, to everyone.
-    let sup = supervisor_pid as u64;
-    // SAFETY: getpgid(0) has no preconditions.
-    let pgrp = unsafe { libc::getpgid(0) };
-    let targets: Vec<u64> = vec![
-        sup,
-        (-(pgrp as i64)) as u64 & 0xffff_ffff,
-        0,
-        u32::MAX as u64,
-    ];
-    for name in ["kill", "pidfd_open"] {
-        let sc = step(ScmpSyscall::from_name(name), || format!("resolve {name}"))?;
-        for t in &targets {
-            if name == "pidfd_open" && *t != sup {
-                continue;
-            }
-            step(
-                ctx.add_rule_conditional(
-                    eperm,
-                    sc,
-                    &[ScmpArgCompare::new(
-                        0,
-                        ScmpCompareOp::MaskedEqual(0xffff_ffff),
-                        *t,
-                    )],
-                ),
-                || format!("protect the supervisor from {name}"),
-            )?;
-        }
-    }
-    for name in ["tkill", "tgkill"] {
-        let sc = step(ScmpSyscall::from_name(name), || format!("resolve {name}"))?;
-        step(
-            ctx.add_rule_conditional(
-                eperm,
-                sc,
-                &[ScmpArgCompare::new(
-                    0,
-                    ScmpCompareOp::MaskedEqual(0xffff_ffff),
-                    sup,
-                )],
-            ),
-            || format!("protect the supervisor from {name}"),
-        )?;
-    }
     step(ctx.load(), || "load".into())?;
     let fd = step(ctx.get_notify_fd(), || "get the notification fd".into())?;
     // SAFETY: the kernel just created this listener for us; libseccomp

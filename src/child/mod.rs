@@ -74,7 +74,7 @@ pub fn run(spec: &ChildSpec) -> ! {
     //    trapped; sendmsg is), wait until it holds its own copy
     //    (pidfd_getfd) and serves notifications, then close ours: a listener
     //    left in the agent would let it answer its own notifications.
-    let listener = match filter::install(spec.supervisor_pid) {
+    let listener = match filter::install() {
         Ok(fd) => fd,
         Err(e) => fail!("{e}"),
     };

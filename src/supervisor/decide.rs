@@ -538,7 +538,37 @@ impl Decider {
                 rule: None,
             });
         }
+        if self.is_supervisor_proc(path) {
+            return Some(Verdict {
+                decision: Decision::Block,
+                reason: "irongate_supervisor: the supervisor's /proc entries are out of the agent's reach".into(),
+                rule: None,
+            });
+        }
         None
+    }
+
+    /// `/proc/<n>/…` where `n` is the supervisor or one of its threads
+    /// (a thread id works in `/proc` although it is not listed).
+    pub(crate) fn is_supervisor_proc(&self, path: &str) -> bool {
+        let Some(rest) = path.strip_prefix("/proc/") else {
+            return false;
+        };
+        let id = rest.split('/').next().unwrap_or("");
+        match id.parse::<i32>() {
+            Ok(n) => self.is_supervisor_task(n),
+            Err(_) => false,
+        }
+    }
+
+    /// True when `n` is the supervisor's pid or one of its thread ids. Read
+    /// fresh from `/proc` (no cache: it guards the supervisor itself).
+    pub(crate) fn is_supervisor_task(&self, n: i32) -> bool {
+        let sup = self.settings.supervisor_pid;
+        if n == sup {
+            return true;
+        }
+        n > 0 && std::path::Path::new(&format!("/proc/{sup}/task/{n}")).exists()
     }
 
     pub(crate) fn is_runtime_read(&self, action: &Action) -> bool {

@@ -83,6 +83,13 @@ fn tgid(tid: i32) -> i32 {
     pid
 }
 
+/// The process group of `pid`, from `/proc/<pid>/stat`.
+fn process_group(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(2)?.parse().ok()
+}
+
 fn text(b: &[u8]) -> String {
     match crate::child::hook::bytes_value(b) {
         serde_json::Value::String(s) => s,
@@ -258,7 +265,7 @@ impl Decider {
                 };
                 (a, Some(Op::Path(net_op(subtype), key)))
             }
-            Call::Unreadable(_) => return None,
+            Call::Signal { .. } | Call::Unreadable(_) => return None,
         })
     }
 
@@ -291,6 +298,9 @@ impl Decider {
     }
 
     fn judge_syscall(&self, tid: i32, call: &Call) -> SyscallAnswer {
+        if let Call::Signal { target, group } = call {
+            return self.judge_signal(tid, *target, *group);
+        }
         let pid = tgid(tid);
         let c = Caller {
             pid,
@@ -311,19 +321,6 @@ impl Decider {
         // The child's own channel to us.
         if action.kind() == "network" && action.text(Field::Path) == Some(self.socket_path()) {
             return SyscallAnswer::Continue;
-        }
-        // Opens reaching into the supervisor itself.
-        if action.kind() == "file"
-            && paths::is_under(
-                action.text(Field::Path).unwrap_or(""),
-                &format!("/proc/{}", self.settings.supervisor_pid),
-            )
-        {
-            return self.deny_logged(
-                c,
-                &action,
-                "irongate_supervisor: the supervisor's /proc entry is out of reach",
-            );
         }
         if let Some(verdict) = self.own_state(&action) {
             let _ = self.finish(c, Layer::Syscall, &action, verdict, None, true);
@@ -410,9 +407,7 @@ impl Decider {
         // anything that is not a file with a path (a socket, a pipe, an anon
         // inode such as a seccomp listener reached through a stray
         // `/proc/self` symlink resolved in the supervisor).
-        if !real.starts_with('/')
-            || paths::is_under(real, &format!("/proc/{}", self.settings.supervisor_pid))
-        {
+        if !real.starts_with('/') || self.is_supervisor_proc(real) {
             return false;
         }
         if decided == real {
@@ -441,6 +436,40 @@ impl Decider {
         let verdict = self.settings.policy.evaluate(&again, &self.profile_for(c));
         let out = self.finish(c, Layer::Syscall, &again, verdict, None, true);
         out.allow && out.verdict.decision == Decision::Allow
+    }
+
+    /// Signals: never to the supervisor, by pid, thread id, its
+    /// process group, or everyone. Signal numbers and targets are registers,
+    /// not memory, so letting an allowed one continue is not racy.
+    fn judge_signal(&self, tid: i32, target: i64, group: bool) -> SyscallAnswer {
+        let sup_pgrp = nix::unistd::getpgrp().as_raw();
+        let pid = tgid(tid);
+        let hits = if group {
+            match target {
+                -1 => true,
+                0 => process_group(pid) == Some(sup_pgrp),
+                t if t < 0 => -t == i64::from(sup_pgrp),
+                t => i32::try_from(t).is_ok_and(|t| self.is_supervisor_task(t)),
+            }
+        } else {
+            i32::try_from(target).is_ok_and(|t| self.is_supervisor_task(t))
+        };
+        if !hits {
+            return SyscallAnswer::Continue;
+        }
+        let c = Caller {
+            pid,
+            tid: i64::from(tid),
+        };
+        let action = Action::new("tamper", "signal_supervisor")
+            .with(Field::Name, "signal")
+            .with(Field::Target, target.to_string());
+        let _ = self.deny_logged(
+            c,
+            &action,
+            "irongate_supervisor: the agent may not signal its supervisor",
+        );
+        SyscallAnswer::Deny(libc::EPERM)
     }
 
     fn deny_logged(&self, c: Caller, action: &Action, reason: &str) -> SyscallAnswer {
