@@ -1,7 +1,9 @@
 # Signals to the supervisor from native code (no os.kill audit event): kill, tkill, tgkill and pidfd_open
-# aimed at os.getppid() are refused with EPERM by the filter. SIGKILL is used so that a hole would end
-# the run (the supervisor gone, the agent killed by PDEATHSIG) instead of passing quietly.
+# aimed at os.getppid() are refused with EPERM at the kernel layer, each a logged block. SIGKILL is used so
+# that a hole would end the run (the supervisor gone, the agent killed by PDEATHSIG) instead of passing
+# quietly.
 # irongate: {"exit": 0, "stdout": ["kill=-1 errno=EPERM", "tkill=-1 errno=EPERM", "tgkill=-1 errno=EPERM", "pidfd_open=-1 errno=EPERM", "still supervised"]}
+# event: {"count": 4, "decision": "block", "layer": "syscall", "unexplained": true, "reason": "re:^irongate_supervisor", "action": {"type": "tamper", "subtype": "signal_supervisor"}}
 import ctypes
 import errno
 import os
