@@ -105,6 +105,10 @@ pub enum Reply {
         program_name: String,
         /// Supervisor pid, for the tripwires.
         supervisor_pid: i32,
+        /// Runtime directories (real paths): reads below them are runtime
+        /// reads, which the hook leaves to the kernel layer.
+        #[serde(default)]
+        runtime_dirs: Vec<String>,
     },
     /// A decision.
     Verdict {

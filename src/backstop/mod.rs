@@ -113,13 +113,21 @@ fn respond(
         SyscallAnswer::Emulate(decided) => match emulate::open(notif.pid as i32, call) {
             Ok(opened) => {
                 match decider.check_opened(notif.pid as i32, call, &decided, &opened.real_path) {
-                    true => sys::respond_addfd(
+                    // An injection the kernel refuses (the target at its
+                    // RLIMIT_NOFILE: EMFILE) is that open's error (R-5: never
+                    // leave the call unanswered).
+                    true => match sys::respond_addfd(
                         fd,
                         id,
                         std::os::fd::AsRawFd::as_raw_fd(&opened.fd),
                         opened.cloexec,
-                    )
-                    .map(|_| ()),
+                    ) {
+                        Ok(_) => Ok(()),
+                        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Err(e),
+                        Err(e) => {
+                            sys::respond_errno(fd, id, e.raw_os_error().unwrap_or(libc::EACCES))
+                        }
+                    },
                     false => sys::respond_errno(fd, id, libc::EACCES),
                 }
             }

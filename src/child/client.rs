@@ -33,6 +33,8 @@ pub struct Welcome {
     pub program_name: String,
     /// The supervisor's pid.
     pub supervisor_pid: i32,
+    /// Runtime directories (see `Reply::Welcome`).
+    pub runtime_dirs: Vec<String>,
 }
 
 thread_local! {
@@ -68,11 +70,13 @@ fn open_connection(kind: JoinKind, argv: Vec<String>) -> Result<OwnedFd, FrameEr
             launcher,
             program_name,
             supervisor_pid,
+            runtime_dirs,
         } => {
             let _ = WELCOME.set(Welcome {
                 launcher,
                 program_name,
                 supervisor_pid,
+                runtime_dirs,
             });
             Ok(fd)
         }

@@ -142,6 +142,11 @@ unsafe extern "C" fn audit_hook(
     if IN_HOOK.with(|c| c.replace(true)) {
         return 0;
     }
+    // SAFETY: GIL held, `args` is the event's tuple.
+    if handling == Handling::Decide && unsafe { is_runtime_read(name, args) } {
+        IN_HOOK.with(|c| c.set(false));
+        return 0;
+    }
     if handling == Handling::Tripwire && !first_report(name) {
         IN_HOOK.with(|c| c.set(false));
         return 0;
@@ -150,6 +155,80 @@ unsafe extern "C" fn audit_hook(
     let rc = unsafe { decide(name, args) };
     IN_HOOK.with(|c| c.set(false));
     rc
+}
+
+/// A read below the interpreter's or the venv's directories (imports): a
+/// runtime read, not a policy decision. The hook leaves it to the
+/// kernel layer, which resolves the real path and counts it, or decides it
+/// if it is not a runtime read after all (a symlink out of the venv). Only
+/// exact `str` paths, absolute, without `.`/`..` components, qualify.
+///
+/// # Safety
+/// GIL held; `args` is the event's argument tuple.
+unsafe fn is_runtime_read(name: &[u8], args: *mut ffi::PyObject) -> bool {
+    let Some(dirs) = client::welcome().map(|w| &w.runtime_dirs) else {
+        return false;
+    };
+    if dirs.is_empty() {
+        return false;
+    }
+    // SAFETY: per the contract.
+    unsafe {
+        if args.is_null() || ffi::PyTuple_Check(args) == 0 || ffi::PyTuple_Size(args) < 1 {
+            return false;
+        }
+        let path = ffi::PyTuple_GetItem(args, 0);
+        if path.is_null() || ffi::PyUnicode_CheckExact(path) == 0 {
+            return false;
+        }
+        match name {
+            b"open" => {
+                if ffi::PyTuple_Size(args) < 3 {
+                    return false;
+                }
+                let flags = ffi::PyTuple_GetItem(args, 2);
+                if flags.is_null() || ffi::PyLong_Check(flags) == 0 {
+                    return false;
+                }
+                let f = ffi::PyLong_AsLongLong(flags);
+                let write = i64::from(
+                    libc::O_WRONLY | libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND,
+                );
+                if f == -1 && !ffi::PyErr_Occurred().is_null() {
+                    ffi::PyErr_Clear();
+                    return false;
+                }
+                if f & write != 0 || DIR_FD.with(|c| c.get()).is_some() {
+                    return false;
+                }
+            }
+            b"os.listdir" | b"os.scandir" => {}
+            _ => return false,
+        }
+        let mut len: ffi::Py_ssize_t = 0;
+        let ptr = ffi::PyUnicode_AsUTF8AndSize(path, &mut len);
+        if ptr.is_null() {
+            ffi::PyErr_Clear();
+            return false;
+        }
+        let p = std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize);
+        runtime_path(p, dirs)
+    }
+}
+
+/// Absolute, no `.`/`..`/empty components, below one of `dirs`.
+fn runtime_path(p: &[u8], dirs: &[String]) -> bool {
+    if p.first() != Some(&b'/')
+        || p.split(|b| *b == b'/')
+            .skip(1)
+            .any(|c| c.is_empty() || c == b"." || c == b"..")
+    {
+        return false;
+    }
+    dirs.iter().any(|d| {
+        let d = d.as_bytes();
+        p.len() > d.len() && p.starts_with(d) && p[d.len()] == b'/'
+    })
 }
 
 /// Converts, asks, and enforces. Runs with the GIL held.

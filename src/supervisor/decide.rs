@@ -183,6 +183,7 @@ impl Decider {
             launcher: self.settings.launcher.clone(),
             program_name: self.settings.program_name.clone(),
             supervisor_pid: self.settings.supervisor_pid,
+            runtime_dirs: self.settings.runtime_dirs.clone(),
         };
         match kind {
             JoinKind::Main if main == Some(pid) && !lock(&self.joined).contains(&pid) => {
@@ -647,7 +648,8 @@ impl Decider {
     fn record_intent(&self, caller: Caller, action: &Action) {
         let path = action.text(Field::Path).map(str::to_owned);
         let op = match (action.kind(), action.subtype(), path) {
-            ("file", "read" | "write" | "list" | "create", Some(p)) => Op::Open(p),
+            ("file", "read" | "list", Some(p)) => Op::Open(p),
+            ("file", "write" | "create", Some(p)) => Op::OpenWrite(p),
             (
                 "file",
                 sub @ ("delete" | "rename" | "mkdir" | "link" | "symlink" | "chmod" | "chown"
@@ -669,7 +671,8 @@ impl Decider {
             },
             _ => return,
         };
-        self.intents.record(caller.pid, caller.tid, op);
+        let raw = action.text(Field::Requested).map(str::to_owned);
+        self.intents.record(caller.pid, caller.tid, op, raw);
     }
 
     pub(crate) fn grant_after(&self, pid: i32, action: &Action) {

@@ -19,8 +19,10 @@ const MAX_INTENTS: usize = 4096;
 /// What the syscall will look like.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
-    /// An open (read, write or directory listing) of this real path.
+    /// A read-only open (or directory listing) of this real path.
     Open(String),
+    /// An open with write intent of this real path.
+    OpenWrite(String),
     /// A path operation (`delete`, `rename`, `mkdir`, `link`, `symlink`,
     /// `chmod`, `chown`, `truncate`) on this real path.
     Path(&'static str, String),
@@ -33,6 +35,8 @@ struct Intent {
     pid: i32,
     tid: i64,
     op: Op,
+    /// For opens: the path as the agent spelled it.
+    raw: Option<String>,
     expires: Instant,
 }
 
@@ -44,7 +48,7 @@ pub struct Intents {
 
 impl Intents {
     /// Records an allowed hook-layer operation.
-    pub fn record(&self, pid: i32, tid: i64, op: Op) {
+    pub fn record(&self, pid: i32, tid: i64, op: Op, raw: Option<String>) {
         let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         list.retain(|i| i.expires > now);
@@ -55,8 +59,32 @@ impl Intents {
             pid,
             tid,
             op,
+            raw,
             expires: now + TTL,
         });
+    }
+
+    /// Consumes the open intent of thread `tid` for the path spelled `raw`
+    /// and returns the real path that was judged. The caller opens the file
+    /// and checks that it reached that path, so no resolution is needed
+    /// here (the hook layer did it, and a changed cwd or a swapped link shows
+    /// up as a different real path).
+    pub fn take_open(&self, tid: i64, raw: &str, write: bool) -> Option<String> {
+        let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let idx = list.iter().position(|i| {
+            i.expires > now
+                && i.tid == tid
+                && match &i.op {
+                    Op::Open(real) if !write => i.raw.as_deref().unwrap_or(real) == raw,
+                    Op::OpenWrite(real) if write => i.raw.as_deref().unwrap_or(real) == raw,
+                    _ => false,
+                }
+        })?;
+        match list.remove(idx).op {
+            Op::Open(real) | Op::OpenWrite(real) => Some(real),
+            _ => None,
+        }
     }
 
     /// Consumes the intent that explains a syscall of thread `tid` (process

@@ -126,12 +126,13 @@ impl Decider {
                 dirfd, path, flags, ..
             } => {
                 let r = resolve(*dirfd, path, flags & i64::from(libc::O_NOFOLLOW) == 0);
-                let op = Op::Open(r.0.clone());
-                let sub = if flags & WRITE_FLAGS != 0 {
-                    "write"
+                let write = flags & WRITE_FLAGS != 0;
+                let op = if write {
+                    Op::OpenWrite(r.0.clone())
                 } else {
-                    "read"
+                    Op::Open(r.0.clone())
                 };
+                let sub = if write { "write" } else { "read" };
                 let mut a = file(sub, r);
                 a.set(Field::Flags, *flags);
                 (a, Some(op))
@@ -298,6 +299,18 @@ impl Decider {
     }
 
     fn judge_syscall(&self, tid: i32, call: &Call) -> SyscallAnswer {
+        // Fast path: an open the hook layer decided a moment ago in this
+        // thread, spelled the same way. Emulation checks that the file it
+        // opens is the one judged.
+        if let Call::Open { path, flags, .. } = call
+            && flags & i64::from(libc::O_PATH) == 0
+            && let Some(real) =
+                self.intents
+                    .take_open(i64::from(tid), &text(path), flags & WRITE_FLAGS != 0)
+        {
+            self.counters.explained.fetch_add(1, Ordering::Relaxed);
+            return SyscallAnswer::Emulate(real);
+        }
         if let Call::Signal { target, group } = call {
             return self.judge_signal(tid, *target, *group);
         }
@@ -313,7 +326,11 @@ impl Decider {
                 _ => SyscallAnswer::Continue,
             };
         };
-        let allowed = if matches!(call, Call::Open { .. }) {
+        // O_PATH descriptors give no access to the data and cannot be
+        // injected (ADDFD refuses them): they continue once judged.
+        let emulate =
+            matches!(call, Call::Open { flags, .. } if flags & i64::from(libc::O_PATH) == 0);
+        let allowed = if emulate {
             SyscallAnswer::Emulate(action.text(Field::Path).unwrap_or_default().to_owned())
         } else {
             SyscallAnswer::Continue
@@ -380,7 +397,7 @@ impl Decider {
         let verdict = self.settings.policy.evaluate(&action, &self.profile_for(c));
         let out = self.finish(c, Layer::Syscall, &action, verdict, None, true);
         match (out.allow, call) {
-            (true, Call::Open { .. }) => {
+            (true, Call::Open { flags, .. }) if flags & i64::from(libc::O_PATH) == 0 => {
                 SyscallAnswer::Emulate(action.text(Field::Path).unwrap_or_default().to_owned())
             }
             (true, _) => SyscallAnswer::Continue,
