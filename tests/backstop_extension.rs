@@ -61,7 +61,10 @@ fn c_extension_calls_are_judged_at_the_kernel_layer() {
     let child = cmd.spawn().expect("spawn irongate");
     let (code, stdout, stderr) = wait_output(child, Duration::from_secs(60));
     let evs = events(&s.home);
-    let ctx = format!("stdout:\n{stdout}\nstderr:\n{stderr}\nevents:\n{}", listing(&evs));
+    let ctx = format!(
+        "stdout:\n{stdout}\nstderr:\n{stderr}\nevents:\n{}",
+        listing(&evs)
+    );
 
     assert_eq!(code, 0, "exit status\n{ctx}");
     // Nothing happened: no secret read, no file written, no command run.
@@ -108,12 +111,18 @@ fn c_extension_calls_are_judged_at_the_kernel_layer() {
     }));
     // The hook layer never saw any of it, and nothing of it was allowed.
     assert_eq!(
-        count(&evs, &json!({"layer": "hook", "action": {"path": "/etc/shadow"}})),
+        count(
+            &evs,
+            &json!({"layer": "hook", "action": {"path": "/etc/shadow"}})
+        ),
         0,
         "{ctx}"
     );
     assert_eq!(
-        count(&evs, &json!({"decision": "allow", "action": {"type": "process"}})),
+        count(
+            &evs,
+            &json!({"decision": "allow", "action": {"type": "process"}})
+        ),
         0,
         "{ctx}"
     );

@@ -20,7 +20,10 @@ fn children(pid: u32) -> Vec<u32> {
     if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
         for t in tasks.flatten() {
             if let Ok(text) = std::fs::read_to_string(t.path().join("children")) {
-                out.extend(text.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+                out.extend(
+                    text.split_whitespace()
+                        .filter_map(|p| p.parse::<u32>().ok()),
+                );
             }
         }
     }
@@ -45,10 +48,10 @@ fn syscalls_of(pid: u32) -> Vec<String> {
     let mut out = Vec::new();
     if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
         for t in tasks.flatten() {
-            if let Ok(text) = std::fs::read_to_string(t.path().join("syscall")) {
-                if let Some(nr) = text.split_whitespace().next() {
-                    out.push(nr.to_owned());
-                }
+            if let Ok(text) = std::fs::read_to_string(t.path().join("syscall"))
+                && let Some(nr) = text.split_whitespace().next()
+            {
+                out.push(nr.to_owned());
             }
         }
     }
@@ -98,7 +101,11 @@ fn supervisor_death_while_a_call_is_held_kills_the_agent_and_leaks_nothing() {
         listing(&evs)
     );
     let agents = children(sup);
-    assert_eq!(agents.len(), 1, "expected one agent process, found {agents:?}");
+    assert_eq!(
+        agents.len(),
+        1,
+        "expected one agent process, found {agents:?}"
+    );
     let agent_pid = agents[0];
     // The agent's thread is inside the open (openat = 257, open = 2).
     let calls = syscalls_of(agent_pid);
@@ -122,7 +129,9 @@ fn supervisor_death_while_a_call_is_held_kills_the_agent_and_leaks_nothing() {
     let marker = std::fs::read_to_string(s.work.join("marker.txt")).unwrap_or_default();
     let ctx = format!("stdout:\n{stdout}\nmarker:\n{marker}");
 
-    let gone = gone_after.unwrap_or_else(|| panic!("agent {agent_pid} still alive 3 s after the supervisor died\n{ctx}"));
+    let gone = gone_after.unwrap_or_else(|| {
+        panic!("agent {agent_pid} still alive 3 s after the supervisor died\n{ctx}")
+    });
     assert!(
         gone <= Duration::from_secs(1),
         "agent took {gone:?} to die after the supervisor\n{ctx}"
@@ -130,7 +139,10 @@ fn supervisor_death_while_a_call_is_held_kills_the_agent_and_leaks_nothing() {
     eprintln!("agent {agent_pid} gone {gone:?} after the supervisor's SIGKILL\n{ctx}");
     // The held call never succeeded: no descriptor, no secret. If the agent
     // ran on for an instant before SIGKILL, all it may have seen is ENOSYS.
-    assert!(!stdout.contains("hunter2") && !marker.contains("hunter2"), "secret leaked\n{ctx}");
+    assert!(
+        !stdout.contains("hunter2") && !marker.contains("hunter2"),
+        "secret leaked\n{ctx}"
+    );
     for text in [&stdout, &marker] {
         for line in text.lines().filter(|l| l.contains("returned")) {
             assert!(

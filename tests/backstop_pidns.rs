@@ -57,7 +57,9 @@ fn same_outcomes_outside_a_pid_namespace() {
 #[test]
 fn same_outcomes_inside_a_pid_namespace() {
     if !unshare_works() {
-        eprintln!("SKIPPED: `unshare -p -f --mount-proc` is not permitted here (needs CAP_SYS_ADMIN or user namespaces)");
+        eprintln!(
+            "SKIPPED: `unshare -p -f --mount-proc` is not permitted here (needs CAP_SYS_ADMIN or user namespaces)"
+        );
         return;
     }
     let failures = check_all(PREFIX);

@@ -41,6 +41,12 @@ pub struct Scratch {
     pub home: PathBuf,
 }
 
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch::new()
+    }
+}
+
 impl Scratch {
     /// Creates the directories.
     pub fn new() -> Scratch {
@@ -220,7 +226,11 @@ pub fn expectations(script: &Path, s: &Scratch) -> Expect {
     let strings = |v: &Value, k: &str| -> Vec<String> {
         v.get(k)
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     for line in text.lines() {
