@@ -119,7 +119,7 @@ class Bench:
         self.policy = os.path.join(self.tmp, "original-policy.json")
         self.write_original_policy()
         self.notes = []
-        self.idle_wait = float(os.environ.get("BENCH_IDLE_WAIT", "20"))
+        self.idle_wait = float(os.environ.get("BENCH_IDLE_WAIT", "10"))
         self.idle_max = float(os.environ.get("BENCH_IDLE_MAX", "0.15"))
         self.load = {}
 
@@ -510,8 +510,11 @@ def report(self, results, load0, load1):
     for l in md:
         print(l)
     print()
-    print(f"Medians of {self.runs} runs ({self.startup_runs} for start-up), {os.cpu_count()} CPUs, "
-          f"Linux {platform.release()}; `scripts/bench-run`.")
+    busy_note = (f"; other processes used up to {worst:.0%} of the CPUs during the rounds"
+                 if worst > 0.10 else "")
+    su = f" ({self.startup_runs} for start-up)" if "startup" in figures else ""
+    print(f"Medians of {self.runs} runs{su}, {os.cpu_count()} CPUs, "
+          f"Linux {platform.release()}{busy_note}; `scripts/bench-run`.")
 
 
 Bench.report = report
