@@ -60,6 +60,7 @@ pub fn spawn(listener: OwnedFd, decider: Arc<Decider>) -> std::io::Result<JoinHa
 }
 
 fn run(listener: &OwnedFd, decider: &Arc<Decider>) {
+    let _ = sys::set_sync_wake_up(listener.as_fd());
     loop {
         let mut fds = [PollFd::new(listener.as_fd(), PollFlags::POLLIN)];
         match poll(&mut fds, PollTimeout::NONE) {
