@@ -561,3 +561,44 @@ fn timeouts_and_expiry() {
     assert!(store.record_review_verdict(id, &bad).is_err());
     assert_valid(&store, 5);
 }
+
+#[test]
+fn verification_during_appends_sees_a_consistent_snapshot() {
+    const TOTAL: usize = 20_000;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("open");
+    let run = store.begin_run(&common::run_info("a")).expect("run");
+    // A fresh database verifies with nothing in it.
+    assert_valid(&store, 0);
+    let writer = store.writer(Duration::from_millis(1)).expect("writer");
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let appender = {
+        let done = Arc::clone(&done);
+        std::thread::spawn(move || {
+            for i in 0..TOTAL {
+                writer.append(common::event(run, i)).expect("append");
+                if i % 64 == 0 {
+                    writer.flush().expect("flush");
+                }
+            }
+            writer.close().expect("close");
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+        })
+    };
+    let reader = Store::open_readonly(dir.path())
+        .expect("open")
+        .expect("exists");
+    let (mut seen, mut rounds) = (0, 0);
+    while !done.load(std::sync::atomic::Ordering::SeqCst) && rounds < 10 {
+        let report = reader.verify().expect("verify");
+        assert!(report.ok, "{report:?}");
+        assert!(report.checked >= seen);
+        seen = report.checked;
+        let out = common::irongate(dir.path(), &["verify", "--json"]);
+        assert_eq!(out.code, 0, "{out:?}");
+        rounds += 1;
+    }
+    appender.join().expect("appender");
+    assert!(rounds > 0);
+    assert_valid(&store, TOTAL as u64);
+}

@@ -4,6 +4,20 @@
 //! A file that cannot be opened is an error (exit 125); `verify` exits 1 when
 //! it finds tampering. A closed stdout (`irongate events | head`) ends the
 //! command quietly with status 0.
+//!
+//! # JSON
+//!
+//! - `events --json`: JSON Lines, one event per line, in chain order; the
+//!   shape is documented in [`model`](super::model).
+//! - `runs --json`: one array, oldest run first, of `{"id", "agent_name",
+//!   "script", "argv", "started_at", "ended_at", "status"
+//!   ("running"/"exited"/"killed"/"irongate_error"), "exit_code", "signal",
+//!   "profile", "policy_origin", "policy_digest", "irongate_version", "pid",
+//!   "counts": {"events", "allow", "review", "block", "unexplained"},
+//!   "counters": {name: integer}}`; `[]` without a database.
+//! - `verify --json`: `{"ok": bool, "checked": N, "first_bad": null | {"id",
+//!   "kind", "detail"}}`, `kind` one of [`TamperKind`](super::TamperKind)'s
+//!   spellings; `checked` counts the events verified before the first bad one.
 
 use std::io::{self, BufWriter, Write};
 use std::ops::ControlFlow;

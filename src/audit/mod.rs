@@ -24,7 +24,10 @@
 //! and per-run counters in `runs` are updated in the same transaction, so a
 //! truncated tail or a wiped table disagrees with them. None of this stops
 //! someone with write access from rebuilding everything consistently; signed
-//! checkpoints are the later answer and will anchor `chain_head`.
+//! checkpoints are the later answer: a signed `(last id, last hash,
+//! count)` of `chain_head`, written at run end and every N events, checked
+//! by [`verify`] at the same place it checks `chain_head` today
+//! (`Verifier::check_ends`).
 
 pub mod chain;
 pub mod cmd;

@@ -1,7 +1,7 @@
 //! [`Store`]: one connection to the audit database, with the run and
 //! approval bookkeeping. Queries live in [`query`](super::query),
 //! verification in [`verify`](super::verify), event appends in
-//! [`writer`](super::writer).
+//! [`writer`].
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
