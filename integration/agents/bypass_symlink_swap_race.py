@@ -5,6 +5,10 @@
 # irongate: {"args": ["--profile", "trusted", "--policy", "{VENV}/../../integration/policies/bypass_trusted.json"], "exit": 0, "timeout": 240, "stdout": ["forbidden content read: 0", "allowed reads > 0: True", "denied > 0: True", "flips >= 2000: True"], "files": {"ok.txt": "OK-CONTENT"}}
 # event: {"decision": "block", "rule": {"name": "system-secrets"}, "action": {"type": "file", "subtype": "read", "path": "/etc/shadow"}}
 # event: {"decision": "block", "layer": "syscall", "unexplained": true, "rule": {"name": "system-secrets"}, "action": {"type": "file", "subtype": "read", "path": "/etc/shadow"}}
+# A swap the kernel layer itself catches is logged with what the agent asked for (R-23: the requested
+# spelling is recorded too) and its flags.
+# no-event: {"layer": "syscall", "action": {"path": "/etc/shadow", "requested": "re:ok\\.txt$"}}
+# event: {"layer": "syscall", "decision": "block", "action": {"path": "/etc/shadow", "requested": "link", "flags": 524288}}
 # no-event: {"decision": "allow", "action": {"path": "/etc/shadow"}}
 # no-event: {"decision": "allow", "action": {"target": "/etc/shadow", "subtype": "re:^(read|write|link|rename)$"}}
 import os
