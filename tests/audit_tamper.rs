@@ -366,6 +366,18 @@ fn rebuilt_chain_tail_is_caught_by_the_anchors() {
 }
 
 #[test]
+fn edited_head_is_caught() {
+    for stmt in [
+        "UPDATE chain_head SET last_hash = 'abababababababababababababababababababababababababababababababab'",
+        "UPDATE chain_head SET count = count + 1",
+    ] {
+        let (dir, _, _) = setup();
+        sql(dir.path(), stmt);
+        assert_tampered(dir.path(), N, "head_mismatch");
+    }
+}
+
+#[test]
 fn deleted_head_row_is_caught() {
     let (dir, _, _) = setup();
     sql(dir.path(), "DELETE FROM chain_head");

@@ -10,11 +10,11 @@
 //! | `deleted` | an id is missing (ids are dense), or the body of row N claims a later id (later rows renumbered to close the gap) |
 //! | `inserted` | a row lies beyond the chain head, or the body of a later row claims this row's id (rows shifted up to make room) |
 //! | `reordered` | the body of row N claims id M and the body of row M claims N (or the ids are otherwise permuted) |
-//! | `edited` | the hash does not match `SHA-256(prev_hash ‖ body)`, the body is not a valid event, or a row's successor links to a hash other than the row's (rewritten and rehashed) |
+//! | `edited` | the hash does not match `SHA-256(prev_hash ‖ body)`, the body is not a valid event, a row's successor links to a hash other than the row's (rewritten and rehashed), or a run's recorded decision counts or last hash differ from the chain's |
 //! | `column_mismatch` | `run_id`, `decision`, `layer`, `unexplained` or `review_of` disagrees with the body |
 //! | `truncated` | the chain ends before the chain head's last id (or a run's last event) |
 //! | `wiped` | no events, but the chain head or the runs record some |
-//! | `head_mismatch` | the chain head or a run's counters disagree with an otherwise intact chain |
+//! | `head_mismatch` | the chain head (row, count, last hash) or a run's last id disagrees with an otherwise intact chain |
 //!
 //! Everything runs in one read transaction, so concurrent appends neither
 //! disturb nor get half-seen by a verification.
@@ -528,12 +528,20 @@ impl<'a> Verifier<'a> {
                 ),
             ));
         }
+        // The runs' anchors name a place (the run whose last hash differs);
+        // the head only tells that something is off.
+        if let Some(t) = run_anomalies(anchors, seen, last_id)
+            .into_iter()
+            .min_by_key(|t| t.id)
+        {
+            return Some(t);
+        }
         if head.last_hash.as_bytes() != chain::to_hex(last_hash).as_bytes() {
             return Some(tamper(
                 last_id,
-                TamperKind::Edited,
+                TamperKind::HeadMismatch,
                 format!(
-                    "event {last_id}'s hash differs from the chain head's: the chain was rewritten and rehashed at or before event {last_id}"
+                    "the chain head records another hash for event {last_id}: the chain was rewritten and rehashed at or before it, or the head was edited"
                 ),
             ));
         }
@@ -547,9 +555,7 @@ impl<'a> Verifier<'a> {
                 ),
             ));
         }
-        run_anomalies(anchors, seen, last_id)
-            .into_iter()
-            .min_by_key(|t| t.id)
+        None
     }
 
     fn run(self, run_id: i64) -> Result<VerifyReport, AuditError> {
