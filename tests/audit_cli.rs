@@ -493,3 +493,21 @@ fn library_queries_agree_with_the_command() {
         [11, 12, 13]
     );
 }
+
+#[test]
+fn events_on_a_mangled_row_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::build_db(dir.path(), 20);
+    common::raw(dir.path())
+        .execute_batch("UPDATE events SET body = 'not json' WHERE id = 7")
+        .expect("mangle");
+    let out = common::irongate(dir.path(), &["events"]);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert!(
+        out.stderr.contains("events row 7 is malformed") && out.stderr.contains("irongate verify"),
+        "{out:?}"
+    );
+    let out = common::irongate(dir.path(), &["verify", "--json"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.json()["first_bad"]["id"], 7);
+}

@@ -172,12 +172,15 @@ fn open(home_flag: Option<&Path>) -> anyhow::Result<Option<Store>> {
 /// Adds the second line of the message: how to fix it.
 fn with_hint(e: AuditError) -> anyhow::Error {
     let hint = match &e {
-        AuditError::Open { path, .. } | AuditError::Corrupt { path, .. } => format!(
+        AuditError::Open { path, .. } => format!(
             "the file is damaged or not an irongate database; move {} aside (irongate then starts a new log) and keep it for inspection",
             path.display()
         ),
         AuditError::Schema { .. } => {
             "use the irongate that created the file, or move it aside".to_owned()
+        }
+        AuditError::Corrupt { .. } | AuditError::Sql { .. } => {
+            "run `irongate verify` to see whether the log was tampered with".to_owned()
         }
         _ => "check the state directory (--home, $IRONGATE_HOME) and its permissions".to_owned(),
     };
