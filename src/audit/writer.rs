@@ -369,20 +369,14 @@ impl Worker {
             None => {
                 let path = &self.path;
                 let events = &batch.events;
-                let result =
-                    with_write_tx(&self.conn, path, |tx| append_events(tx, path, events, body));
-                match result {
-                    Ok(first) => {
-                        self.checkpoint(events);
-                        Ok(first)
-                    }
-                    Err(e) => {
+                with_write_tx(&self.conn, path, |tx| append_events(tx, path, events, body)).map_err(
+                    |e| {
                         let e = Arc::new(e);
                         // First failure wins; later batches see it in `failed`.
                         let _ = self.failed.set(Arc::clone(&e));
-                        Err(e)
-                    }
-                }
+                        e
+                    },
+                )
             }
         };
         let fail = |cause: &Arc<AuditError>| AuditError::WriterFailed {
@@ -398,6 +392,10 @@ impl Worker {
         }
         for reply in batch.flushes.drain(..) {
             let _ = reply.send(result.as_ref().map(|_| ()).map_err(fail));
+        }
+        if result.is_ok() && !batch.events.is_empty() {
+            // After the replies: nobody waits for the checkpoint.
+            self.checkpoint(&batch.events);
         }
         batch.events.clear();
     }
