@@ -112,6 +112,11 @@ pub enum Call {
         /// The address (None: no address, e.g. sendmsg on a connected socket).
         addr: Option<SockAddr>,
     },
+    /// sendmmsg: every message's destination.
+    NetMany {
+        /// The addresses (messages without one are left out).
+        addrs: Vec<SockAddr>,
+    },
     /// kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_open.
     Signal {
         /// The pid, thread id or (negative, with `group`) process group.
@@ -119,7 +124,10 @@ pub enum Call {
         /// `kill`'s group semantics (0, -1, -pgrp) apply.
         group: bool,
     },
-    /// A syscall this decoder does not know, or whose memory could not be read.
+    /// A syscall the filter sends only to be refused and logged (io_uring,
+    /// ptrace, bpf, namespaces, a second seccomp filter, …).
+    Forbidden(i64),
+    /// A syscall whose memory could not be read.
     Unreadable(i64),
 }
 
@@ -308,22 +316,38 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
                 Some(sockaddr(n.pid, arg(n, 4), arg(n, 5))?)
             },
         },
-        libc::SYS_sendmsg | libc::SYS_sendmmsg => {
-            // struct msghdr starts with { void *msg_name; socklen_t msg_namelen; }
-            let hdr = memory::read_bytes(n.pid, arg(n, 1), 16)?;
-            let name = u64::from_ne_bytes(hdr[0..8].try_into().ok()?);
-            let len = u32::from_ne_bytes(hdr[8..12].try_into().ok()?);
-            Call::Net {
-                subtype: "send",
-                addr: if name == 0 || len == 0 {
-                    None
-                } else {
-                    Some(sockaddr(n.pid, name, u64::from(len))?)
-                },
+        libc::SYS_sendmsg => Call::Net {
+            subtype: "send",
+            addr: msg_name(n.pid, arg(n, 1))?,
+        },
+        libc::SYS_sendmmsg => {
+            // struct mmsghdr { struct msghdr msg_hdr; unsigned msg_len; }:
+            // 64 bytes on x86_64. Every message may carry its own address;
+            // the kernel sends at most UIO_MAXIOV (1024) of them.
+            const MMSGHDR: u64 = 64;
+            let vlen = arg(n, 2).min(1024);
+            let mut addrs = Vec::new();
+            for i in 0..vlen {
+                if let Some(a) = msg_name(n.pid, arg(n, 1) + i * MMSGHDR)? {
+                    addrs.push(a);
+                }
             }
+            Call::NetMany { addrs }
         }
-        _ => return None,
+        _ => Call::Forbidden(nr),
     })
+}
+
+/// The destination of one `struct msghdr` (`{ void *msg_name; socklen_t
+/// msg_namelen; … }`): `Some(None)` when it has none, `None` when unreadable.
+fn msg_name(pid: u32, hdr_addr: u64) -> Option<Option<SockAddr>> {
+    let hdr = memory::read_bytes(pid, hdr_addr, 16)?;
+    let name = u64::from_ne_bytes(hdr[0..8].try_into().ok()?);
+    let len = u32::from_ne_bytes(hdr[8..12].try_into().ok()?);
+    if name == 0 || len == 0 {
+        return Some(None);
+    }
+    Some(Some(sockaddr(pid, name, u64::from(len))?))
 }
 
 fn sockaddr(pid: u32, addr: u64, len: u64) -> Option<SockAddr> {

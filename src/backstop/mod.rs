@@ -95,6 +95,7 @@ fn handle(listener: &OwnedFd, decider: &Arc<Decider>, notif: &sys::seccomp_notif
     let tid = notif.pid as i32;
     let answer = match &call {
         Call::Unreadable(_) => SyscallAnswer::Deny(libc::EFAULT),
+        Call::Forbidden(nr) => decider.forbidden(tid, *nr),
         _ => decider.on_syscall(tid, &call),
     };
     respond(fd, decider, notif, &call, answer);
@@ -157,9 +158,9 @@ fn respond(
             return;
         }
         SyscallAnswer::Kill(errno) => {
-            let r = sys::respond_errno(fd, id, errno);
+            // Kill first: once answered, the agent would run on.
             decider.kill_agent();
-            r
+            sys::respond_errno(fd, id, errno)
         }
     };
     // ENOENT: the target was interrupted or died meanwhile; nothing to do.

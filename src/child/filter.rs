@@ -1,9 +1,11 @@
 //! The child's seccomp filter: built with libseccomp, loaded before
 //! the interpreter exists, inherited by every thread and descendant.
 //!
-//! - `Notify`: the sensitive syscalls, sent to the supervisor's notify loop.
-//! - `Errno(EPERM)`: the escape syscalls (io_uring, a second filter, ptrace,
-//!   memory writes into other processes, bpf, namespaces, module loading, …).
+//! - `Notify`: the sensitive syscalls, decided by the supervisor's notify
+//!   loop; and the escape syscalls (io_uring, a second filter, ptrace, memory
+//!   access to other processes, bpf, namespaces, module loading, …), which
+//!   the supervisor always refuses with EPERM and logs.
+//! - `Errno(ENOSYS)`: `clone3` (libc falls back to `clone`).
 //! - Anything else is allowed. Other ABIs (i386, x32) are killed by
 //!   libseccomp's bad-arch action.
 //!
@@ -58,7 +60,7 @@ pub const NOTIFIED: &[&str] = &[
     "pidfd_open",
 ];
 
-/// Syscalls that are never the agent's business.
+/// Syscalls that are never the agent's business (refused and logged).
 pub const DENIED: &[&str] = &[
     "io_uring_setup",
     "io_uring_enter",
@@ -147,7 +149,9 @@ pub fn install() -> Result<OwnedFd, FilterError> {
     // untrapped syscall pays a handful of comparisons, not one per rule.
     let _ = ctx.set_ctl_optimize(2);
 
-    let eperm = ScmpAction::Errno(libc::EPERM);
+    // Conditional refusals (namespaces, a second filter, vsock) are also
+    // sent to the supervisor, which refuses and logs them.
+    let eperm = ScmpAction::Notify;
     for name in NOTIFIED {
         if let Ok(sc) = ScmpSyscall::from_name(name) {
             step(ctx.add_rule(ScmpAction::Notify, sc), || {
@@ -165,9 +169,12 @@ pub fn install() -> Result<OwnedFd, FilterError> {
         ),
         || "notify sendto".into(),
     )?;
+    // Refused by the supervisor (EPERM), which logs each attempt.
     for name in DENIED {
         if let Ok(sc) = ScmpSyscall::from_name(name) {
-            step(ctx.add_rule(eperm, sc), || format!("deny {name}"))?;
+            step(ctx.add_rule(ScmpAction::Notify, sc), || {
+                format!("deny {name}")
+            })?;
         }
     }
     // clone3 passes its flags in memory, out of BPF's reach: refuse it with

@@ -116,7 +116,7 @@ pub struct Decider {
     log: EventLog,
     reviews: Reviews,
     grants: Mutex<Vec<Grant>>,
-    narrowed: Mutex<HashMap<(i32, i64), Vec<Profile>>>,
+    narrowed: Mutex<HashMap<i32, Vec<(i64, Profile)>>>,
     pub(crate) main_pid: Mutex<Option<i32>>,
     /// Processes that have joined (their other threads may connect).
     joined: Mutex<std::collections::HashSet<i32>>,
@@ -381,14 +381,17 @@ impl Decider {
         verdict_reply(&out)
     }
 
-    /// `shield.protect(profile)`: narrows the thread's profile.
+    /// `shield.protect(profile)`: narrows the whole process (and what it
+    /// starts) while the scope is open — a thread started inside the scope
+    /// cannot escape it (R-44: narrowing never widens). Scopes are tagged by
+    /// thread so each thread leaves only its own.
     pub fn narrow(&self, caller: Caller, profile: &str) -> Reply {
         match Profile::from_name(profile) {
             Ok(p) => {
                 lock(&self.narrowed)
-                    .entry((caller.pid, caller.tid))
+                    .entry(caller.pid)
                     .or_default()
-                    .push(p);
+                    .push((caller.tid, p));
                 Reply::Ok
             }
             Err(e) => Reply::Error {
@@ -397,29 +400,49 @@ impl Decider {
         }
     }
 
-    /// Leaves the innermost narrowing.
+    /// Leaves this thread's innermost narrowing.
     pub fn release(&self, caller: Caller) -> Reply {
         let mut map = lock(&self.narrowed);
-        match map.get_mut(&(caller.pid, caller.tid)) {
-            Some(stack) if !stack.is_empty() => {
-                stack.pop();
+        let Some(stack) = map.get_mut(&caller.pid) else {
+            return Reply::Error {
+                message: "no shield.protect() to leave in this thread".into(),
+            };
+        };
+        match stack.iter().rposition(|(tid, _)| *tid == caller.tid) {
+            Some(i) => {
+                stack.remove(i);
                 if stack.is_empty() {
-                    map.remove(&(caller.pid, caller.tid));
+                    map.remove(&caller.pid);
                 }
                 Reply::Ok
             }
-            _ => Reply::Error {
+            None => Reply::Error {
                 message: "no shield.protect() to leave in this thread".into(),
             },
         }
     }
 
+    /// The run's profile intersected with every narrowing open in the
+    /// caller's process and its ancestors (a child forked inside a scope,
+    /// even from native code, stays inside it).
     pub(crate) fn profile_for(&self, caller: Caller) -> Profile {
         let map = lock(&self.narrowed);
         let mut p = self.settings.profile.clone();
-        if let Some(stack) = map.get(&(caller.pid, caller.tid)) {
-            for n in stack {
-                p = p.intersect(n);
+        if map.is_empty() {
+            return p;
+        }
+        let mut pid = caller.pid;
+        for _ in 0..32 {
+            if let Some(stack) = map.get(&pid) {
+                for (_, n) in stack {
+                    p = p.intersect(n);
+                }
+            }
+            match parent_of(pid) {
+                Some(parent) if parent > 1 && parent != self.settings.supervisor_pid => {
+                    pid = parent
+                }
+                _ => break,
             }
         }
         p
@@ -615,7 +638,9 @@ impl Decider {
                 return false;
             }
             if matches!(g.kind, GrantKind::Dns) {
-                return matches!(sub, "connect" | "send") && port == Some(53);
+                return matches!(sub, "connect" | "send")
+                    && port == Some(53)
+                    && ip.is_some_and(|ip| nameservers().contains(&ip));
             }
             let GrantKind::Net {
                 host: gh,
@@ -666,7 +691,14 @@ impl Decider {
                 }
             }
             ("process", _, _) => match action.text(Field::Executable) {
-                Some(e) => Op::Exec(e.to_owned()),
+                Some(e) => {
+                    let argv: Vec<&str> = action
+                        .get(Field::Argv)
+                        .and_then(Value::as_array)
+                        .map(|a| a.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default();
+                    Op::Exec(e.to_owned(), super::intents::exec_args_key(&argv))
+                }
                 None => return,
             },
             _ => return,
@@ -717,6 +749,20 @@ impl Decider {
             expires: Instant::now() + GRANT_TTL,
         });
     }
+}
+
+/// The resolvers of `/etc/resolv.conf`: the only addresses an allowed DNS
+/// lookup explains traffic to.
+fn nameservers() -> &'static [IpAddr] {
+    static SERVERS: std::sync::OnceLock<Vec<IpAddr>> = std::sync::OnceLock::new();
+    SERVERS.get_or_init(|| {
+        std::fs::read_to_string("/etc/resolv.conf")
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("nameserver"))
+            .filter_map(|v| v.trim().split('%').next()?.parse().ok())
+            .collect()
+    })
 }
 
 /// The static name of a file subtype (intents hold `&'static str`).

@@ -26,8 +26,9 @@ pub enum Op {
     /// A path operation (`delete`, `rename`, `mkdir`, `link`, `symlink`,
     /// `chmod`, `chown`, `truncate`) on this real path.
     Path(&'static str, String),
-    /// An exec of this program by the thread or a child it forks.
-    Exec(String),
+    /// An exec of this program with these arguments (argv[1..], see
+    /// [`exec_args_key`]) by the thread or a child it forks.
+    Exec(String, String),
 }
 
 #[derive(Debug)]
@@ -96,20 +97,28 @@ impl Intents {
         let found = list.iter().position(|i| {
             i.expires > now
                 && match (op, &i.op) {
-                    (Op::Exec(p), Op::Exec(q)) => p == q && (i.pid == pid || i.pid == ppid),
+                    (Op::Exec(..), Op::Exec(..)) => i.op == *op && (i.pid == pid || i.pid == ppid),
                     _ => i.tid == tid && i.op == *op,
                 }
         });
         match found {
+            // Each intent explains one syscall. (A PATH walk's misses never
+            // get here: a program that does not exist is answered ENOENT.)
             Some(idx) => {
-                // An exec intent stays for the PATH walk's retries and the
-                // shell's own exec; a path intent is used once.
-                if !matches!(op, Op::Exec(_)) {
-                    list.remove(idx);
-                }
+                list.remove(idx);
                 true
             }
             None => false,
         }
     }
+}
+
+/// The arguments of an exec as intents compare them: argv without argv[0]
+/// (libc's `system` passes `sh` where Python's event says `/bin/sh`).
+pub fn exec_args_key<S: AsRef<str>>(argv: &[S]) -> String {
+    argv.iter()
+        .skip(1)
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join("\0")
 }

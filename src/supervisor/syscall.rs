@@ -47,7 +47,6 @@ const LIBC_RUNTIME_FILES: &[&str] = &[
     "/etc/host.conf",
     "/etc/services",
     "/etc/protocols",
-    "/etc/passwd",
     "/etc/group",
     "/etc/mime.types",
     "/etc/locale.alias",
@@ -227,7 +226,18 @@ impl Decider {
                 if raw != exe {
                     a.set(Field::Requested, raw);
                 }
-                (a, Some(Op::Exec(exe)))
+                let key = super::intents::exec_args_key(
+                    a.get(Field::Argv)
+                        .and_then(serde_json::Value::as_array)
+                        .map(|v| {
+                            v.iter()
+                                .filter_map(serde_json::Value::as_str)
+                                .collect::<Vec<_>>()
+                        })
+                        .unwrap_or_default()
+                        .as_slice(),
+                );
+                (a, Some(Op::Exec(exe, key)))
             }
             Call::Net { subtype, addr } => {
                 let addr = addr.as_ref()?;
@@ -266,7 +276,10 @@ impl Decider {
                 };
                 (a, Some(Op::Path(net_op(subtype), key)))
             }
-            Call::Signal { .. } | Call::Unreadable(_) => return None,
+            Call::Signal { .. }
+            | Call::NetMany { .. }
+            | Call::Forbidden(_)
+            | Call::Unreadable(_) => return None,
         })
     }
 
@@ -314,6 +327,20 @@ impl Decider {
         if let Call::Signal { target, group } = call {
             return self.judge_signal(tid, *target, *group);
         }
+        if let Call::NetMany { addrs } = call {
+            // Every destination is judged; the first refusal refuses all.
+            for a in addrs {
+                let one = Call::Net {
+                    subtype: "send",
+                    addr: Some(a.clone()),
+                };
+                let answer = self.judge_syscall(tid, &one);
+                if answer != SyscallAnswer::Continue {
+                    return answer;
+                }
+            }
+            return SyscallAnswer::Continue;
+        }
         let pid = tgid(tid);
         let c = Caller {
             pid,
@@ -348,7 +375,7 @@ impl Decider {
             return allowed;
         }
         if let Some(op) = &op {
-            let ppid = if matches!(op, Op::Exec(_)) {
+            let ppid = if matches!(op, Op::Exec(..)) {
                 parent_of(pid).unwrap_or(0)
             } else {
                 0
@@ -408,8 +435,8 @@ impl Decider {
     /// After an emulated open: the file actually opened must be the one
     /// that was judged (a symlink swapped in between is caught here).
     pub fn check_opened(&self, tid: i32, call: &Call, decided: &str, real: &str) -> bool {
-        let flags = match call {
-            Call::Open { flags, .. } => *flags,
+        let (flags, raw) = match call {
+            Call::Open { flags, path, .. } => (*flags, text(path)),
             _ => return false,
         };
         // O_TMPFILE: an unnamed file in the directory that was judged.
@@ -443,8 +470,10 @@ impl Decider {
         };
         let again = Action::new("file", subtype)
             .with(Field::Path, real)
-            .with(Field::Requested, decided);
-        if self.own_state(&again).is_some() {
+            .with(Field::Requested, raw)
+            .with(Field::Flags, flags);
+        if let Some(verdict) = self.own_state(&again) {
+            let _ = self.finish(c, Layer::Syscall, &again, verdict, None, true);
             return false;
         }
         if self.is_runtime_read(&again) {
@@ -453,6 +482,26 @@ impl Decider {
         let verdict = self.settings.policy.evaluate(&again, &self.profile_for(c));
         let out = self.finish(c, Layer::Syscall, &again, verdict, None, true);
         out.allow && out.verdict.decision == Decision::Allow
+    }
+
+    /// A syscall that is never the agent's business: refused with
+    /// EPERM and logged.
+    pub fn forbidden(&self, tid: i32, nr: i64) -> SyscallAnswer {
+        let name = i32::try_from(nr)
+            .ok()
+            .and_then(|n| libseccomp::ScmpSyscall::from_raw_syscall(n).get_name().ok())
+            .unwrap_or_else(|| format!("syscall {nr}"));
+        let c = Caller {
+            pid: tgid(tid),
+            tid: i64::from(tid),
+        };
+        let action = Action::new("tamper", "syscall").with(Field::Name, name.clone());
+        let _ = self.deny_logged(
+            c,
+            &action,
+            &format!("irongate_forbidden_syscall: {name} is never allowed to the agent"),
+        );
+        SyscallAnswer::Deny(libc::EPERM)
     }
 
     /// Signals: never to the supervisor, by pid, thread id, its
