@@ -19,23 +19,17 @@
 //! directory, `{HTTP}` by the test HTTP server's `host:port`, `{VENV}` by the
 //! test venv. Agents see `IRONGATE_TEST_WORK` and `IRONGATE_TEST_HTTP`.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+#[path = "backstop_support.rs"]
+mod support;
 
-fn venv() -> PathBuf {
-    std::env::var_os("IRONGATE_TEST_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/test-venv"))
-}
+use support::{matches, root, venv};
 
 /// A small HTTP server agents talk to: answers every request with 200 and
 /// the request line, and counts requests per path.
@@ -118,69 +112,14 @@ fn parse_expectations(script: &Path, subst: &dyn Fn(&str) -> String) -> Expect {
     e
 }
 
-/// True when `actual` matches the pattern: objects field by field, strings
-/// exactly or by `re:` regex, other values exactly.
-fn matches(pattern: &Value, actual: &Value) -> bool {
-    match pattern {
-        Value::Object(fields) => fields.iter().all(|(k, p)| {
-            if k == "count" {
-                return true;
-            }
-            actual.get(k).is_some_and(|a| matches(p, a))
-        }),
-        Value::String(p) => match p.strip_prefix("re:") {
-            Some(re) => {
-                let re = regex::Regex::new(re).expect("valid regex in expectation");
-                match actual {
-                    Value::String(s) => re.is_match(s),
-                    other => re.is_match(&other.to_string()),
-                }
-            }
-            None => actual.as_str() == Some(p.as_str()),
-        },
-        other => other == actual,
-    }
-}
-
 fn run_with_timeout(mut cmd: Command, timeout: Duration) -> (i32, String, String) {
-    let mut child = cmd
+    let child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .stdin(Stdio::null())
         .spawn()
         .expect("spawn irongate");
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let t_out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(st) = child.try_wait().expect("wait") {
-            break st;
-        }
-        if start.elapsed() > timeout {
-            let _ = child.kill();
-            break child.wait().expect("wait after kill");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    use std::os::unix::process::ExitStatusExt;
-    let code = status
-        .code()
-        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
-    (
-        code,
-        t_out.join().unwrap_or_default(),
-        t_err.join().unwrap_or_default(),
-    )
+    support::wait_output(child, timeout)
 }
 
 fn check_script(script: &Path, http: &HttpServer) -> Result<(), String> {
