@@ -5,6 +5,7 @@
 # embedded `irongate`/`agentshield` packages importable, points
 # sys.executable at the launcher (so Python children re-enter IronGate) and
 # arms the enrichment import hooks. Decisions are made by the supervisor.
+import marshal
 import sys
 import _irongate
 
@@ -14,7 +15,7 @@ class _EmbeddedFinder:
 
     @classmethod
     def find_spec(cls, name, path=None, target=None):
-        found = _irongate.source(name)
+        found = _irongate.code(name)
         if found is None:
             return None
         from importlib.machinery import ModuleSpec
@@ -29,8 +30,8 @@ class _EmbeddedFinder:
 
     @staticmethod
     def exec_module(module):
-        src, _ = _irongate.source(module.__name__)
-        exec(compile(src, "<irongate:%s>" % module.__name__, "exec"), module.__dict__)
+        code, _ = _irongate.code(module.__name__)
+        exec(marshal.loads(code), module.__dict__)
 
 
 sys.meta_path.insert(0, _EmbeddedFinder)

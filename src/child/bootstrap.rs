@@ -1,32 +1,27 @@
-//! The `bootstrap/` Python package, embedded in the binary and served to the
-//! agent's interpreter by a meta-path finder (no file is written anywhere).
+//! The `bootstrap/` Python package, embedded in the binary as code objects
+//! compiled at build time (see `build.rs`) and served to the agent's
+//! interpreter by a meta-path finder (no file is written anywhere).
 
-/// (module name, source, is package)
-const MODULES: &[(&str, &str, bool)] = &[
-    (
-        "irongate",
-        include_str!("../../bootstrap/irongate/__init__.py"),
-        true,
-    ),
-    (
-        "irongate._enrich",
-        include_str!("../../bootstrap/irongate/_enrich.py"),
-        false,
-    ),
-    (
-        "agentshield",
-        include_str!("../../bootstrap/agentshield/__init__.py"),
-        true,
-    ),
+macro_rules! compiled {
+    ($name:literal) => {
+        include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".marshal"))
+    };
+}
+
+/// (module name, marshalled code, is package)
+const MODULES: &[(&str, &[u8], bool)] = &[
+    ("irongate", compiled!("irongate"), true),
+    ("irongate._enrich", compiled!("irongate._enrich"), false),
+    ("agentshield", compiled!("agentshield"), true),
 ];
 
 /// Code run once after the interpreter initialises, before the agent's code.
-pub const BOOT: &str = include_str!("../../bootstrap/irongate/_boot.py");
+pub const BOOT: &[u8] = compiled!("irongate._boot");
 
-/// Source of an embedded module and whether it is a package.
-pub fn source(name: &str) -> Option<(&'static str, bool)> {
+/// Marshalled code of an embedded module and whether it is a package.
+pub fn code(name: &str) -> Option<(&'static [u8], bool)> {
     MODULES
         .iter()
         .find(|(n, _, _)| *n == name)
-        .map(|(_, src, pkg)| (*src, *pkg))
+        .map(|(_, code, pkg)| (*code, *pkg))
 }

@@ -4,8 +4,6 @@ use std::ffi::{CString, c_char};
 
 use pyo3::ffi;
 
-use super::bootstrap;
-
 /// What the interpreter runs.
 #[derive(Debug, Clone)]
 pub enum Target {
@@ -108,9 +106,11 @@ unsafe fn set_strings(config: &mut ffi::PyConfig, cfg: &InterpConfig) -> ffi::Py
 fn run_bootstrap() -> Result<(), String> {
     // SAFETY: Py_InitializeFromConfig returned with this thread holding the GIL.
     let py = unsafe { pyo3::Python::assume_attached() };
-    let code = CString::new(bootstrap::BOOT).map_err(|e| e.to_string())?;
+    // `_boot.py` arrives compiled (see build.rs); this line is all that is
+    // compiled at start-up.
+    let code = c"import marshal, _irongate\nexec(marshal.loads(_irongate.boot()), {'__name__': 'irongate._boot', '__builtins__': __builtins__})\n";
     let globals = pyo3::types::PyDict::new(py);
-    py.run(&code, Some(&globals), None).map_err(|e| {
+    py.run(code, Some(&globals), None).map_err(|e| {
         let text = e.to_string();
         e.print(py);
         text

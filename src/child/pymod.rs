@@ -98,10 +98,17 @@ fn note_dir_fd(fd: Option<i64>) {
     hook::note_dir_fd(fd);
 }
 
-/// Source of an embedded bootstrap module, and whether it is a package.
+/// Marshalled code of an embedded bootstrap module, and whether it is a
+/// package.
 #[pyfunction]
-fn source(name: &str) -> Option<(&'static str, bool)> {
-    bootstrap::source(name)
+fn code(py: Python<'_>, name: &str) -> Option<(Py<pyo3::types::PyBytes>, bool)> {
+    bootstrap::code(name).map(|(c, pkg)| (pyo3::types::PyBytes::new(py, c).unbind(), pkg))
+}
+
+/// Marshalled code of `_boot.py`.
+#[pyfunction]
+fn boot(py: Python<'_>) -> Py<pyo3::types::PyBytes> {
+    pyo3::types::PyBytes::new(py, bootstrap::BOOT).unbind()
 }
 
 /// The path to set as `sys.executable` so Python children re-enter IronGate.
@@ -120,5 +127,5 @@ fn supervisor_pid() -> Option<i32> {
 #[pymodule]
 pub mod _irongate {
     #[pymodule_export]
-    use super::{decide, launcher, narrow, note_dir_fd, release, source, supervisor_pid};
+    use super::{boot, code, decide, launcher, narrow, note_dir_fd, release, supervisor_pid};
 }
