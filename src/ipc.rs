@@ -185,14 +185,33 @@ pub fn send_frame(fd: BorrowedFd<'_>, frame: &[u8]) -> Result<(), FrameError> {
 /// Receives one frame into `buf` (which must hold [`MAX_FRAME`] + 1 bytes);
 /// returns its length.
 pub fn recv_frame(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, FrameError> {
+    recv_frame_spinning(fd, buf, std::time::Duration::ZERO)
+}
+
+/// Like [`recv_frame`], but first tries without sleeping for up to `spin`:
+/// the next frame usually comes within microseconds, and sleeping costs a
+/// cross-CPU wake-up (tens of µs on a VM whose idle CPUs halt).
+pub fn recv_frame_spinning(
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+    spin: std::time::Duration,
+) -> Result<usize, FrameError> {
+    let start = std::time::Instant::now();
     loop {
+        let spinning = !spin.is_zero() && start.elapsed() < spin;
         // MSG_TRUNC makes recv return the real length of an oversized
         // datagram, so a truncated frame is detected instead of parsed.
-        match socket::recv(fd.as_raw_fd(), buf, MsgFlags::MSG_TRUNC) {
+        let flags = if spinning {
+            MsgFlags::MSG_TRUNC | MsgFlags::MSG_DONTWAIT
+        } else {
+            MsgFlags::MSG_TRUNC
+        };
+        match socket::recv(fd.as_raw_fd(), buf, flags) {
             Ok(0) => return Err(FrameError::Closed),
             Ok(n) if n > MAX_FRAME || n > buf.len() => return Err(FrameError::TooLarge),
             Ok(n) => return Ok(n),
             Err(nix::errno::Errno::EINTR) => continue,
+            Err(nix::errno::Errno::EAGAIN) if spinning => std::hint::spin_loop(),
             Err(e) => return Err(FrameError::Io(e.into())),
         }
     }

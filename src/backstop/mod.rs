@@ -93,7 +93,7 @@ fn run(listener: &OwnedFd, decider: &Arc<Decider>) {
 }
 
 /// How long the loop keeps trying to receive after an answer.
-const SPIN: std::time::Duration = std::time::Duration::from_micros(50);
+const SPIN: std::time::Duration = std::time::Duration::from_micros(100);
 
 /// Receives and handles notifications without sleeping for up to [`SPIN`];
 /// returns true if it handled one (the window then starts again).
