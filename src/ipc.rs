@@ -197,6 +197,11 @@ pub fn recv_frame_spinning(
     spin: std::time::Duration,
 ) -> Result<usize, FrameError> {
     let start = std::time::Instant::now();
+    let spin = if can_spin() {
+        spin
+    } else {
+        std::time::Duration::ZERO
+    };
     loop {
         let spinning = !spin.is_zero() && start.elapsed() < spin;
         // MSG_TRUNC makes recv return the real length of an oversized
@@ -215,6 +220,13 @@ pub fn recv_frame_spinning(
             Err(e) => return Err(FrameError::Io(e.into())),
         }
     }
+}
+
+/// Spinning only pays with another CPU to spin on: on one CPU (an affinity
+/// mask or a cgroup limit) it would only delay the thread it waits for.
+pub fn can_spin() -> bool {
+    static CAN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *CAN.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
 }
 
 /// Creates the supervisor's listening socket at `path`.

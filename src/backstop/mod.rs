@@ -98,6 +98,9 @@ const SPIN: std::time::Duration = std::time::Duration::from_micros(100);
 /// Receives and handles notifications without sleeping for up to [`SPIN`];
 /// returns true if it handled one (the window then starts again).
 fn spin_receive(listener: &OwnedFd, decider: &Arc<Decider>) -> bool {
+    if !crate::ipc::can_spin() {
+        return false;
+    }
     let start = std::time::Instant::now();
     while start.elapsed() < SPIN {
         match sys::recv(listener.as_fd()) {
