@@ -222,11 +222,19 @@ pub fn recv_frame_spinning(
     }
 }
 
-/// Spinning only pays with another CPU to spin on: on one CPU (an affinity
-/// mask or a cgroup limit) it would only delay the thread it waits for.
+/// Spinning only pays with another CPU to spin on: pinned to one CPU it
+/// would only delay the thread it waits for. Read from the affinity mask (a
+/// syscall; `available_parallelism` would read cgroup files in the agent).
 pub fn can_spin() -> bool {
     static CAN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *CAN.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
+    *CAN.get_or_init(|| {
+        nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).is_ok_and(|set| {
+            (0..nix::sched::CpuSet::count())
+                .filter(|&i| set.is_set(i).unwrap_or(false))
+                .nth(1)
+                .is_some()
+        })
+    })
 }
 
 /// Creates the supervisor's listening socket at `path`.
