@@ -118,10 +118,10 @@ pub struct RunArgs {
     /// State directory.
     #[command(flatten)]
     pub home: HomeArg,
-    /// Run a module instead of a script.
-    #[arg(short = 'm', value_name = "MODULE", conflicts_with = "script")]
+    /// Run a module instead of a script (what follows are its arguments).
+    #[arg(short = 'm', value_name = "MODULE")]
     pub module: Option<String>,
-    /// The agent script, then its arguments.
+    /// The agent script, then its arguments (with `-m`: the first argument).
     #[arg(value_name = "SCRIPT", required_unless_present = "module")]
     pub script: Option<PathBuf>,
     /// Arguments passed to the agent.

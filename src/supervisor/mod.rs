@@ -30,7 +30,14 @@ use crate::cli::{Failure, HomeArg, RunArgs};
 use crate::policy::{Policy, Profile};
 
 /// `irongate run`.
-pub fn cmd_run(args: RunArgs) -> Result<i32> {
+pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
+    // With `-m MODULE`, the positional that clap takes for SCRIPT is the
+    // module's first argument.
+    if args.module.is_some()
+        && let Some(first) = args.script.take()
+    {
+        args.args.insert(0, first.to_string_lossy().into_owned());
+    }
     let home = crate::home::resolve(args.home.home.as_deref())?;
     crate::home::ensure(&home)?;
     let (policy, policy_origin) = load_policy(args.policy.as_deref(), &home)?;
