@@ -105,7 +105,41 @@ CREATE INDEX approvals_pending ON approvals (status) WHERE status = 'pending';
 ";
 
 /// Opens (creating if needed) the database for reading and writing.
+///
+/// Several processes may open a new database at once: while one creates it,
+/// the others can find it locked (switching to WAL takes a lock the busy
+/// handler does not wait for) or half-visible (tables before the schema
+/// version). Those states pass within one short transaction, so they are
+/// retried for a while before being reported.
 pub(crate) fn open_rw(path: &Path, busy_timeout: Duration) -> Result<Connection, AuditError> {
+    let mut attempts = 0;
+    loop {
+        match open_rw_once(path, busy_timeout) {
+            Err(e) if attempts < 300 && transient(&e) => {
+                attempts += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A state another process's creation of the database explains.
+fn transient(e: &AuditError) -> bool {
+    let busy = |source: &rusqlite::Error| {
+        matches!(
+            source.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    };
+    match e {
+        AuditError::Open { source, .. } | AuditError::Sql { source, .. } => busy(source),
+        AuditError::Schema { what, .. } => what == CREATING || what.ends_with(NO_VERSION),
+        _ => false,
+    }
+}
+
+fn open_rw_once(path: &Path, busy_timeout: Duration) -> Result<Connection, AuditError> {
     create_private(path)?;
     let open_err = |source| AuditError::Open {
         path: path.to_path_buf(),
@@ -119,7 +153,8 @@ pub(crate) fn open_rw(path: &Path, busy_timeout: Duration) -> Result<Connection,
     conn.busy_timeout(busy_timeout).map_err(open_err)?;
     // The first statements read the file header: a file that is not SQLite
     // fails here, with the path in the error.
-    if check_identity(&conn, path)?.is_none() {
+    let identity = check_identity(&conn, path)?;
+    if identity.is_none() {
         // Only takes effect on a file without pages, so before WAL mode.
         conn.pragma_update(None, "page_size", PAGE_SIZE)
             .map_err(open_err)?;
@@ -191,6 +226,12 @@ fn create_private(path: &Path) -> Result<(), AuditError> {
     Ok(())
 }
 
+/// The end of [`check_identity`]'s message for tables without a version.
+const NO_VERSION: &str = " but no irongate schema version";
+
+/// What [`check_identity`] says of a file whose creation is not visible yet.
+const CREATING: &str = "unknown schema version 0 (being created by another process?)";
+
 /// Reads the header fields: `Some(version)` for an IronGate database, `None`
 /// for an empty one, an error for anything else.
 fn check_identity(conn: &Connection, path: &Path) -> Result<Option<i64>, AuditError> {
@@ -217,9 +258,7 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<Option<i64>, AuditEr
             )
             .map_err(open_err)?;
         if tables > 0 {
-            return Err(schema_err(format!(
-                "it holds {tables} tables but no irongate schema version"
-            )));
+            return Err(schema_err(format!("it holds {tables} tables{NO_VERSION}")));
         }
         return Ok(None);
     }
@@ -234,7 +273,7 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<Option<i64>, AuditEr
         )));
     }
     if version < 1 {
-        return Err(schema_err(format!("unknown schema version {version}")));
+        return Err(schema_err(CREATING.to_owned()));
     }
     Ok(Some(version))
 }
