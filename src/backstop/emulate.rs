@@ -142,15 +142,7 @@ fn as_target(tid: i32, path: &[u8]) -> Vec<u8> {
         let rest = path.strip_prefix(prefix)?;
         (rest.is_empty() || rest.first() == Some(&b'/')).then(|| [with.as_bytes(), rest].concat())
     };
-    let pid = std::fs::read_to_string(format!("/proc/{tid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| {
-                l.strip_prefix("Tgid:")
-                    .and_then(|v| v.trim().parse::<i32>().ok())
-            })
-        })
-        .unwrap_or(tid);
+    let pid = crate::supervisor::procfs::thread_group(tid).unwrap_or(tid);
     swap(b"/proc/self", format!("/proc/{pid}"))
         .or_else(|| swap(b"/proc/thread-self", format!("/proc/{pid}/task/{tid}")))
         .unwrap_or_else(|| path.to_vec())

@@ -17,6 +17,7 @@ use super::events::{self, Caller, Mapped};
 use super::intents::{Intents, Op};
 use super::log::{EventLog, Layer};
 use super::paths;
+use super::procfs::parent_of;
 use super::review::Reviews;
 use crate::action::{Action, Field};
 use crate::ipc::{JoinKind, Reply};
@@ -808,14 +809,6 @@ fn prepare_tool(action: &mut Action) -> bool {
         return true;
     }
     false
-}
-
-pub(crate) fn parent_of(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may contain spaces and parentheses: split after the
-    // last ')'.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(1)?.parse().ok()
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -13,6 +13,7 @@ pub mod intents;
 pub mod launch;
 pub mod log;
 pub mod paths;
+pub mod procfs;
 pub mod review;
 pub mod server;
 pub mod signals;

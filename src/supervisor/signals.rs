@@ -147,7 +147,7 @@ fn descendants(root: i32) -> Vec<i32> {
     let parents: Vec<(i32, i32)> = dir
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter_map(|pid| Some((pid, ppid(pid)?)))
+        .filter_map(|pid| Some((pid, super::procfs::parent_of(pid)?)))
         .collect();
     let mut out = Vec::new();
     let mut frontier = vec![root];
@@ -160,24 +160,8 @@ fn descendants(root: i32) -> Vec<i32> {
         }
     }
     // Zombies are already dead; they only need reaping.
-    out.retain(|p| !is_zombie(*p));
+    out.retain(|p| !super::procfs::is_zombie(*p));
     out
-}
-
-fn stat_fields(pid: i32) -> Option<Vec<String>> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = &stat[stat.rfind(')')? + 1..];
-    Some(rest.split_whitespace().map(str::to_owned).collect())
-}
-
-fn ppid(pid: i32) -> Option<i32> {
-    stat_fields(pid)?.get(1)?.parse().ok()
-}
-
-fn is_zombie(pid: i32) -> bool {
-    stat_fields(pid)
-        .and_then(|f| f.first().cloned())
-        .is_some_and(|s| s == "Z")
 }
 
 /// SIGKILLs every descendant at once (`--backstop kill`).

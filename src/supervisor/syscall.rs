@@ -7,11 +7,12 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
-use super::decide::{Decider, file_op, lock, net_op, parent_of};
+use super::decide::{Decider, file_op, lock, net_op};
 use super::events::{self, Caller};
 use super::intents::Op;
 use super::log::Layer;
 use super::paths::{self, Base};
+use super::procfs::parent_of;
 use crate::action::{Action, Field};
 use crate::backstop::Mode;
 use crate::backstop::decode::{AT_FDCWD, Call, SockAddr};
@@ -66,13 +67,7 @@ fn tgid(tid: i32) -> i32 {
     if let Some(p) = lock(&TGIDS).as_ref().and_then(|m| m.get(&tid).copied()) {
         return p;
     }
-    let pid = std::fs::read_to_string(format!("/proc/{tid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Tgid:").and_then(|v| v.trim().parse().ok()))
-        })
-        .unwrap_or(tid);
+    let pid = super::procfs::thread_group(tid).unwrap_or(tid);
     let mut cache = lock(&TGIDS);
     let map = cache.get_or_insert_with(HashMap::new);
     if map.len() > 65536 {
@@ -80,13 +75,6 @@ fn tgid(tid: i32) -> i32 {
     }
     map.insert(tid, pid);
     pid
-}
-
-/// The process group of `pid`, from `/proc/<pid>/stat`.
-fn process_group(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(2)?.parse().ok()
 }
 
 fn text(b: &[u8]) -> String {
@@ -513,7 +501,7 @@ impl Decider {
         let hits = if group {
             match target {
                 -1 => true,
-                0 => process_group(pid) == Some(sup_pgrp),
+                0 => super::procfs::process_group(pid) == Some(sup_pgrp),
                 t if t < 0 => -t == i64::from(sup_pgrp),
                 t => i32::try_from(t).is_ok_and(|t| self.is_supervisor_task(t)),
             }
