@@ -72,6 +72,9 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Check kernel features, the interpreter and the home directory.
     Doctor(HomeArg),
+    /// List, approve or deny held operations.
+    #[command(subcommand)]
+    Approvals(ApprovalsCommand),
 }
 
 /// `--home DIR` shared by the commands that read the state directory.
@@ -175,6 +178,40 @@ pub struct VerifyArgs {
     pub home: HomeArg,
 }
 
+/// `irongate approvals …`
+#[derive(Debug, Subcommand)]
+pub enum ApprovalsCommand {
+    /// Held operations waiting for a human.
+    List {
+        /// One JSON document.
+        #[arg(long)]
+        json: bool,
+        /// State directory.
+        #[command(flatten)]
+        home: HomeArg,
+    },
+    /// Let a held operation proceed (single use, bound to its exact action).
+    Approve(DecideArgs),
+    /// Refuse a held operation.
+    Deny(DecideArgs),
+}
+
+/// Arguments of `irongate approvals approve|deny`.
+#[derive(Debug, Clone, Args)]
+pub struct DecideArgs {
+    /// The held event's id (as listed).
+    pub id: i64,
+    /// Why (recorded with the verdict).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// One JSON document.
+    #[arg(long)]
+    pub json: bool,
+    /// State directory.
+    #[command(flatten)]
+    pub home: HomeArg,
+}
+
 /// `irongate policy …`
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
@@ -231,6 +268,7 @@ pub fn main() -> i32 {
             json,
         }) => crate::policy::cmd::eval(&file, &action, &profile, json),
         Command::Doctor(home) => crate::supervisor::cmd_doctor(&home),
+        Command::Approvals(cmd) => crate::supervisor::review::cmd_approvals(cmd),
     };
     match result {
         Ok(code) => code,

@@ -63,3 +63,105 @@ fn module_runs_with_its_arguments() {
     assert_eq!(code, 4, "{err}");
     assert!(out.contains("argv ['x', '--flag']"), "{out}{err}");
 }
+
+/// A held read proceeds once `irongate approvals approve` is given, and the
+/// log keeps both the held event and the CLI's verdict.
+#[test]
+fn approval_from_the_cli_releases_a_held_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secret = dir.path().join("app.env");
+    std::fs::write(&secret, "TOKEN=1\n").expect("write");
+    std::fs::write(
+        dir.path().join("held.py"),
+        format!(
+            "print(open({:?}).read().strip())\n",
+            secret.to_string_lossy()
+        ),
+    )
+    .expect("write");
+    let home = dir.path().join("home");
+    let bin = env!("CARGO_BIN_EXE_irongate");
+    let child = Command::new(bin)
+        .args(["run", "--review-timeout", "30", "--home"])
+        .arg(&home)
+        .arg("--python")
+        .arg(venv())
+        .arg("held.py")
+        .current_dir(dir.path())
+        .env_remove("IRONGATE_HOME")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut id = None;
+    for _ in 0..200 {
+        let out = Command::new(bin)
+            .args(["approvals", "list", "--json", "--home"])
+            .arg(&home)
+            .output()
+            .expect("list");
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        if let Some(first) = list.as_array().and_then(|a| a.first()) {
+            id = first["event_id"].as_i64();
+            assert_eq!(
+                first["event"]["action"]["path"].as_str(),
+                Some(secret.to_str().expect("utf-8"))
+            );
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let id = id.expect("the read is held for review");
+    let approve = Command::new(bin)
+        .args([
+            "approvals",
+            "approve",
+            &id.to_string(),
+            "--reason",
+            "ok",
+            "--home",
+        ])
+        .arg(&home)
+        .output()
+        .expect("approve");
+    assert!(
+        approve.status.success(),
+        "{}",
+        String::from_utf8_lossy(&approve.stderr)
+    );
+    let out = child.wait_with_output().expect("agent");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("TOKEN=1"));
+    let events = Command::new(bin)
+        .args(["events", "--run", "last", "--json", "--home"])
+        .arg(&home)
+        .output()
+        .expect("events");
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&events.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let held = rows
+        .iter()
+        .find(|e| e["id"].as_i64() == Some(id))
+        .expect("held event");
+    assert_eq!(held["decision"], "review");
+    assert_eq!(held["review"]["verdict"], "allow");
+    assert_eq!(held["review"]["via"], "cli");
+    assert!(
+        rows.iter()
+            .any(|e| e["layer"] == "review" && e["review_of"].as_i64() == Some(id))
+    );
+    // Approved once, used once: nothing is left pending.
+    let out = Command::new(bin)
+        .args(["approvals", "list", "--json", "--home"])
+        .arg(&home)
+        .output()
+        .expect("list");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+}

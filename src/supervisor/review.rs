@@ -112,3 +112,107 @@ impl Reviews {
         }
     }
 }
+
+/// `irongate approvals list|approve|deny`: the verdict is
+/// appended as a `review` event by this process, with the OS user.
+pub fn cmd_approvals(cmd: crate::cli::ApprovalsCommand) -> anyhow::Result<i32> {
+    use crate::cli::ApprovalsCommand as C;
+    use anyhow::Context;
+    let home_flag = match &cmd {
+        C::List { home, .. } => home.home.clone(),
+        C::Approve(a) | C::Deny(a) => a.home.home.clone(),
+    };
+    let home = crate::home::resolve(home_flag.as_deref())?;
+    let Some(store) =
+        Store::open_readonly(&home).with_context(|| format!("cannot read {}", home.display()))?
+    else {
+        return match cmd {
+            C::List { json, .. } => {
+                if json {
+                    println!("[]");
+                }
+                Ok(0)
+            }
+            C::Approve(a) | C::Deny(a) => Err(crate::cli::Failure::setup(format!(
+                "no held operation {}: there is no audit database in {}",
+                a.id,
+                home.display()
+            ))
+            .into()),
+        };
+    };
+    match cmd {
+        C::List { json, .. } => {
+            let pending = store.pending_approvals()?;
+            if json {
+                let items: Vec<serde_json::Value> = pending
+                    .iter()
+                    .map(|a| {
+                        let mut v = a.to_json();
+                        if let Ok(Some(ev)) = store.event(a.event_id) {
+                            v["event"] = ev.to_json();
+                        }
+                        v
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(items));
+            } else {
+                for a in &pending {
+                    let what = store
+                        .event(a.event_id)
+                        .ok()
+                        .flatten()
+                        .map(|e| {
+                            format!(
+                                "{} {} ({})",
+                                e.action,
+                                e.reason,
+                                e.frame.unwrap_or_default()
+                            )
+                        })
+                        .unwrap_or_default();
+                    println!("{:>6}  run {:<4} {what}", a.event_id, a.run_id);
+                }
+            }
+            Ok(0)
+        }
+        C::Approve(a) => decide(&Store::open(&home)?, &a, true),
+        C::Deny(a) => decide(&Store::open(&home)?, &a, false),
+    }
+}
+
+/// Records a human verdict on a held operation. The held thread (or
+/// syscall) sees it within its polling interval and consumes it.
+fn decide(store: &Store, a: &crate::cli::DecideArgs, allow: bool) -> anyhow::Result<i32> {
+    let by = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| format!("uid {}", nix::unistd::getuid()));
+    let verdict = audit::Verdict {
+        at: audit::now(),
+        by,
+        reason: a.reason.clone(),
+        timeout: false,
+        decision: if allow {
+            audit::Decision::Allow
+        } else {
+            audit::Decision::Block
+        },
+        via: ReviewVia::Cli,
+    };
+    match store.record_review_verdict(a.id, &verdict) {
+        Ok(review_id) => {
+            let word = if allow { "approved" } else { "denied" };
+            if a.json {
+                println!("{}", serde_json::json!({"event_id": a.id, "verdict": word, "review_event": review_id}));
+            } else {
+                println!("{word} held operation {} (review event {review_id})", a.id);
+            }
+            Ok(0)
+        }
+        Err(e) => Err(crate::cli::Failure::setup(format!(
+            "cannot decide held operation {}: {e}\nhint: `irongate approvals list` shows what is still waiting",
+            a.id
+        ))
+        .into()),
+    }
+}
