@@ -204,6 +204,8 @@ pub struct Expect {
     pub exit: i64,
     /// Substrings of stdout.
     pub stdout: Vec<String>,
+    /// Substrings of stderr.
+    pub stderr: Vec<String>,
     /// Files to create in the work dir first.
     pub files: Vec<(String, String)>,
     /// Seconds before the run is killed.
@@ -214,13 +216,19 @@ pub struct Expect {
 
 /// Reads the expectation lines of `script` with the scratch's placeholders.
 pub fn expectations(script: &Path, s: &Scratch) -> Expect {
+    parse_expectations(script, &|line| s.subst(line))
+}
+
+/// Reads the expectation lines of `script`, replacing placeholders with
+/// `subst`.
+pub fn parse_expectations(script: &Path, subst: &dyn Fn(&str) -> String) -> Expect {
     let text = std::fs::read_to_string(script).expect("read script");
     let mut e = Expect {
         timeout: 60,
         ..Expect::default()
     };
     let parse = |body: &str| -> Value {
-        serde_json::from_str(&s.subst(body.trim()))
+        serde_json::from_str(&subst(body.trim()))
             .unwrap_or_else(|err| panic!("{}: bad expectation {body}: {err}", script.display()))
     };
     let strings = |v: &Value, k: &str| -> Vec<String> {
@@ -238,6 +246,7 @@ pub fn expectations(script: &Path, s: &Scratch) -> Expect {
             let v = parse(body);
             e.args = strings(&v, "args");
             e.stdout = strings(&v, "stdout");
+            e.stderr = strings(&v, "stderr");
             e.exit = v.get("exit").and_then(Value::as_i64).unwrap_or(0);
             e.timeout = v.get("timeout").and_then(Value::as_u64).unwrap_or(60);
             if let Some(Value::Object(files)) = v.get("files") {

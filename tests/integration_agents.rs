@@ -29,7 +29,7 @@ use serde_json::Value;
 #[path = "backstop_support.rs"]
 mod support;
 
-use support::{matches, root, venv};
+use support::{matches, parse_expectations, root, venv};
 
 /// A small HTTP server agents talk to: answers every request with 200 and
 /// the request line, and counts requests per path.
@@ -51,65 +51,6 @@ fn start_http() -> HttpServer {
         }
     });
     HttpServer { addr, hits }
-}
-
-#[derive(Debug)]
-struct Expect {
-    args: Vec<String>,
-    exit: i64,
-    stdout: Vec<String>,
-    stderr: Vec<String>,
-    events: Vec<(Value, bool)>,
-    timeout: u64,
-    files: Vec<(String, String)>,
-}
-
-fn parse_expectations(script: &Path, subst: &dyn Fn(&str) -> String) -> Expect {
-    let text = std::fs::read_to_string(script).expect("read script");
-    let mut e = Expect {
-        args: Vec::new(),
-        exit: 0,
-        stdout: Vec::new(),
-        stderr: Vec::new(),
-        events: Vec::new(),
-        timeout: 60,
-        files: Vec::new(),
-    };
-    for line in text.lines() {
-        let parse = |body: &str| -> Value {
-            serde_json::from_str(&subst(body.trim()))
-                .unwrap_or_else(|err| panic!("{}: bad expectation {body}: {err}", script.display()))
-        };
-        if let Some(body) = line.strip_prefix("# irongate:") {
-            let v = parse(body);
-            let strings = |k: &str| -> Vec<String> {
-                v.get(k)
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|s| s.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
-            e.args = strings("args");
-            e.stdout = strings("stdout");
-            e.stderr = strings("stderr");
-            e.exit = v.get("exit").and_then(Value::as_i64).unwrap_or(0);
-            e.timeout = v.get("timeout").and_then(Value::as_u64).unwrap_or(60);
-            if let Some(Value::Object(files)) = v.get("files") {
-                e.files = files
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                    .collect();
-            }
-        } else if let Some(body) = line.strip_prefix("# event:") {
-            e.events.push((parse(body), true));
-        } else if let Some(body) = line.strip_prefix("# no-event:") {
-            e.events.push((parse(body), false));
-        }
-    }
-    e
 }
 
 fn run_with_timeout(mut cmd: Command, timeout: Duration) -> (i32, String, String) {
