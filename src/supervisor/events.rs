@@ -465,13 +465,23 @@ fn process_action(
     act
 }
 
-/// A Python interpreter, or this binary (the launcher link resolves to it).
-fn is_python(exe: &str) -> bool {
+/// A Python interpreter, or this binary (the launcher link resolves to it):
+/// the `process_class` of an exec, the same at both layers.
+pub fn is_python(exe: &str) -> bool {
+    static ME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     let name = exe.rsplit('/').next().unwrap_or(exe);
     let interpreter = name
         .strip_prefix("python")
         .is_some_and(|v| v.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
-    interpreter || std::env::current_exe().is_ok_and(|me| me.to_string_lossy() == exe)
+    interpreter
+        || ME
+            .get_or_init(|| {
+                std::env::current_exe()
+                    .ok()
+                    .map(|p| p.to_string_lossy().into_owned())
+            })
+            .as_deref()
+            == Some(exe)
 }
 
 /// `PATH` lookup as `execvp` would do it for the caller.

@@ -4,7 +4,6 @@
 //! that fails is returned to the caller, which then blocks the operation
 //! . Held (`review`) decisions and `--durable` runs wait for the commit.
 
-use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
@@ -71,12 +70,7 @@ pub struct EventLog {
 
 impl EventLog {
     /// Starts the writer thread.
-    pub fn start(
-        store: &Store,
-        run_id: i64,
-        _home: &Path,
-        durable: bool,
-    ) -> Result<EventLog, AuditError> {
+    pub fn start(store: &Store, run_id: i64, durable: bool) -> Result<EventLog, AuditError> {
         let writer = store.writer(FLUSH_INTERVAL)?;
         Ok(EventLog {
             writer,

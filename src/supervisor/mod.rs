@@ -185,7 +185,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     };
 
     // Threads may start now.
-    let log = log::EventLog::start(&store, run_id, &home, args.durable).map_err(|e| {
+    let log = log::EventLog::start(&store, run_id, args.durable).map_err(|e| {
         kill_child();
         Failure::setup(e.to_string())
     })?;

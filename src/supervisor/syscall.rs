@@ -197,20 +197,16 @@ impl Decider {
                     return None;
                 }
                 let argv: Vec<String> = argv.iter().map(|a| text(a)).collect();
-                let python = exe == self.settings.launcher
-                    || exe.contains("/irongate-") && exe.ends_with("/bin/python");
+                let class = if events::is_python(&exe) {
+                    "python_child"
+                } else {
+                    "binary"
+                };
                 let mut a = Action::new("process", "exec")
                     .with(Field::Cmd, events::shell_join(&argv))
                     .with(Field::Argv, argv)
                     .with(Field::Executable, exe.clone())
-                    .with(
-                        Field::ProcessClass,
-                        if python || self.is_launcher_target(&exe) {
-                            "python_child"
-                        } else {
-                            "binary"
-                        },
-                    );
+                    .with(Field::ProcessClass, class);
                 if raw != exe {
                     a.set(Field::Requested, raw);
                 }
@@ -269,12 +265,6 @@ impl Decider {
             | Call::Forbidden(_)
             | Call::Unreadable(_) => return None,
         })
-    }
-
-    /// True when `exe` is the binary the launcher link points at.
-    fn is_launcher_target(&self, exe: &str) -> bool {
-        std::env::current_exe().is_ok_and(|me| me.to_string_lossy() == exe)
-            && std::fs::read_link(&self.settings.launcher).is_ok()
     }
 
     /// Decides one trapped syscall of thread `tid`.
