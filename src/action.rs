@@ -72,6 +72,7 @@ fields! {
     Target => "target",
     Flags => "flags",
     Mode => "mode",
+    Exchange => "exchange",
     SrcPath => "src_path",
     Requested => "requested",
     Host => "host",
@@ -113,6 +114,8 @@ pub enum FieldKind {
     StrOrInt,
     /// A list of strings.
     List,
+    /// A boolean (`exchange`).
+    Bool,
     /// Any JSON value.
     Any,
 }
@@ -130,6 +133,7 @@ impl Field {
             Field::Flags | Field::Port => FieldKind::Int,
             Field::Mode => FieldKind::StrOrInt,
             Field::Argv | Field::ArgNames | Field::EnvChanges => FieldKind::List,
+            Field::Exchange => FieldKind::Bool,
             Field::Args | Field::InputArgs => FieldKind::Any,
             _ => FieldKind::Str,
         }

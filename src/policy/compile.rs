@@ -595,6 +595,7 @@ fn compile_pred(
                 (FieldKind::StrOrInt, Value::String(_)) => true,
                 (FieldKind::StrOrInt, Value::Number(n)) => n.is_i64() || n.is_u64(),
                 (FieldKind::List, Value::Array(a)) => a.iter().all(Value::is_string),
+                (FieldKind::Bool, Value::Bool(_)) => true,
                 _ => false,
             };
             if !ok {
@@ -603,6 +604,7 @@ fn compile_pred(
                     FieldKind::Int => "an integer",
                     FieldKind::StrOrInt => "a string or an integer",
                     FieldKind::List => "a list of strings",
+                    FieldKind::Bool => "true or false",
                     FieldKind::Any => "any value",
                 };
                 let hint = if v.is_array() && field.kind() != FieldKind::List {
@@ -813,7 +815,9 @@ fn compile_examples(
             let mut action = Action::from_json(item)
                 .map_err(|e| action_err(e.to_string(), shape_hint.clone()))?;
             action.normalize();
-            let got = rule.matches(&action);
+            // A two-path example (a rename, a link) matches when the rule
+            // applies to one of the paths it touches (see `Rule::applies_to`).
+            let got = rule.applies_to(&action);
             if got != expect {
                 let cause = if expect {
                     format!(

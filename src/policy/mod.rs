@@ -8,7 +8,9 @@
 //! with the rule, the key and a fix; see `compile.rs`.
 //!
 //! [`Policy::evaluate`] runs the capability gate first (R-32, see
-//! `capability.rs`), then the rules: the first match wins.
+//! `capability.rs`), then the rules: the first match wins. A rename or link
+//! is also judged on its second path (`two_path.rs`): each path it touches
+//! gets a verdict and the most restrictive one stands.
 
 mod capability;
 pub mod cmd;
@@ -18,6 +20,7 @@ mod predicate;
 mod profile;
 mod shadow;
 mod suggest;
+mod two_path;
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -56,6 +59,15 @@ impl Decision {
             Decision::Allow => "allow",
             Decision::Review => "review",
             Decision::Block => "block",
+        }
+    }
+
+    /// How restrictive the decision is: allow < review < block.
+    pub fn rank(self) -> u8 {
+        match self {
+            Decision::Allow => 0,
+            Decision::Review => 1,
+            Decision::Block => 2,
         }
     }
 
@@ -162,6 +174,17 @@ impl Rule {
     /// `type`/`subtype` included.
     pub fn matches(&self, action: &Action) -> bool {
         self.kind_ok(action) && self.subtype_ok(action) && self.matches_preds(action)
+    }
+
+    /// Whether the rule takes part in judging `action`: it matches the
+    /// action itself or one of its two-path views (a rename's destination
+    /// as a `write`, …; see `two_path.rs`). This is what a rule's `examples`
+    /// declare: `match` = the rule applies to some path the action touches,
+    /// `no_match` = to none.
+    pub fn applies_to(&self, action: &Action) -> bool {
+        self.matches(action)
+            || two_path::views(action)
+                .is_ok_and(|views| views.iter().any(|v| self.matches(&v.action)))
     }
 
     fn kind_ok(&self, action: &Action) -> bool {
@@ -431,6 +454,13 @@ impl Policy {
     /// Decides `action` under `profile`: the capability gate, then the first
     /// matching rule. The action should be [normalized](Action::normalize);
     /// if it is not, a normalized copy is judged.
+    ///
+    /// A two-path action (rename, link) is judged as written and then on
+    /// each of its views (its destination as a `write` or `create`, a
+    /// rename's source as a `delete`, both ways for an exchange; see
+    /// `two_path.rs`). The most restrictive verdict stands, the first one on
+    /// a tie; a verdict of a view of the second path has its reason prefixed
+    /// with `target: ` (or `src_path: `).
     pub fn evaluate(&self, action: &Action, profile: &Profile) -> Verdict {
         if !action.is_normalized() {
             let mut copy = action.clone();
@@ -440,6 +470,43 @@ impl Policy {
         if action.kind() == TAMPER {
             return self.evaluate_tamper(action);
         }
+        let verdict = self.evaluate_one(action, profile);
+        if verdict.decision == Decision::Block || !two_path::is_two_path(action) {
+            return verdict;
+        }
+        self.evaluate_views(action, profile, verdict)
+    }
+
+    /// The rest of [`Policy::evaluate`] for a two-path action whose own
+    /// verdict is `verdict`.
+    fn evaluate_views(&self, action: &Action, profile: &Profile, mut verdict: Verdict) -> Verdict {
+        let views = match two_path::views(action) {
+            Ok(views) => views,
+            Err(side) => {
+                return Verdict {
+                    decision: Decision::Block,
+                    reason: format!("{}{}", side.prefix(), two_path::MISSING_PATH),
+                    rule: None,
+                };
+            }
+        };
+        for view in &views {
+            let v = self.evaluate_one(&view.action, profile);
+            if v.decision.rank() > verdict.decision.rank() {
+                verdict = Verdict {
+                    reason: format!("{}{}", view.side.prefix(), v.reason),
+                    ..v
+                };
+                if verdict.decision == Decision::Block {
+                    break;
+                }
+            }
+        }
+        verdict
+    }
+
+    /// One action (or view), judged on its own: the gate, then the rules.
+    fn evaluate_one(&self, action: &Action, profile: &Profile) -> Verdict {
         let cap = capability::required(action);
         if !profile.has(&cap) {
             return Verdict {

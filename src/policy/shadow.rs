@@ -7,6 +7,10 @@
 //! one): identical predicates, an exact value that satisfies i's
 //! `_contains`/`_startswith`/`_pattern`/`_glob`, a `_startswith`/`_contains`
 //! marker of j that contains i's marker, a subtype list within i's.
+//!
+//! A `match` example of rule j is reported as decided by an earlier rule
+//! when every path of it that j judges (the action itself and its two-path
+//! views, see `two_path.rs`) is matched by an earlier rule first.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -14,6 +18,7 @@ use serde_json::Value;
 use super::Rule;
 use super::error::describe_rule;
 use super::predicate::{Pred, Test, json_eq};
+use super::two_path;
 
 /// What a warning is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -78,7 +83,23 @@ pub fn analyse(rules: &[Rule]) -> Vec<Warning> {
             if !expect {
                 continue;
             }
-            if let Some(i) = (0..j).find(|&i| rules[i].matches(action)) {
+            // A two-path example is judged on each path it touches: it is
+            // shadowed when every view rule j matches is taken earlier.
+            let views = two_path::views(action).unwrap_or_default();
+            let judged = std::iter::once(action)
+                .chain(views.iter().map(|v| &v.action))
+                .filter(|a| rj.matches(a));
+            let mut first_taker = None;
+            let mut all_taken = true;
+            for a in judged {
+                match (0..j).find(|&i| rules[i].matches(a)) {
+                    Some(i) => {
+                        first_taker.get_or_insert(i);
+                    }
+                    None => all_taken = false,
+                }
+            }
+            if let Some(i) = first_taker.filter(|_| all_taken) {
                 out.push(Warning {
                     kind: WarningKind::ExampleShadowed,
                     rule: Some(j),
