@@ -24,7 +24,60 @@ pub enum SockAddr {
     Other(u16),
 }
 
-/// A decoded syscall.
+/// The network operation of a [`Call::Net`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetOp {
+    /// `connect`.
+    Connect,
+    /// `bind`.
+    Bind,
+    /// `sendto`, `sendmsg`, `sendmmsg`.
+    Send,
+}
+
+impl NetOp {
+    /// The action subtype (SPEC §4).
+    pub fn subtype(self) -> &'static str {
+        match self {
+            NetOp::Connect => "connect",
+            NetOp::Bind => "bind",
+            NetOp::Send => "send",
+        }
+    }
+}
+
+/// One message (or the address of a connect/bind), copied out of the
+/// target: what the supervisor judges is what it sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Msg {
+    /// The destination, decoded (None: no address).
+    pub addr: Option<SockAddr>,
+    /// The destination's raw bytes, as the target passed them.
+    pub raw_addr: Vec<u8>,
+    /// The data (sends only), gathered from the iovecs.
+    pub data: Vec<u8>,
+    /// The message carried ancillary data (`msg_controllen > 0`).
+    pub control: bool,
+}
+
+/// What a `fcntl`/`ioctl` that routes signals or injects input asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `fcntl(F_SETOWN, target)`: SIGIO/SIGURG go to `target` (a pid, or a
+    /// process group when negative).
+    SetOwn(i64),
+    /// `fcntl(F_SETSIG, sig)`: which signal the owner gets.
+    SetSig,
+    /// `fcntl(F_SETOWN_EX)`, `FIOSETOWN`, `SIOCSPGRP`: an owner passed in
+    /// memory.
+    SetOwnIndirect,
+    /// `TIOCSTI`, `TIOCLINUX`, `TIOCSPGRP`: input injected into, or the
+    /// foreground group of, a terminal the supervisor shares.
+    Terminal,
+}
+
+/// A decoded syscall. Every pointer argument is copied out once, here: the
+/// decision and any call performed on the target's behalf use these copies.
 #[derive(Debug, Clone)]
 pub enum Call {
     /// open, openat, openat2, creat.
@@ -59,6 +112,9 @@ pub enum Call {
         newdirfd: i64,
         /// Destination.
         new: Vec<u8>,
+        /// renameat2 flags (`RENAME_NOREPLACE`, `RENAME_EXCHANGE`,
+        /// `RENAME_WHITEOUT`).
+        flags: u32,
     },
     /// mkdir, mkdirat.
     Mkdir {
@@ -66,6 +122,19 @@ pub enum Call {
         dirfd: i64,
         /// Path.
         path: Vec<u8>,
+        /// Mode (before the umask).
+        mode: u32,
+    },
+    /// mknod, mknodat.
+    Mknod {
+        /// Directory fd.
+        dirfd: i64,
+        /// Path.
+        path: Vec<u8>,
+        /// File type and mode.
+        mode: u32,
+        /// Device number.
+        dev: u64,
     },
     /// link, linkat.
     Link {
@@ -77,6 +146,8 @@ pub enum Call {
         newdirfd: i64,
         /// Destination.
         new: Vec<u8>,
+        /// linkat flags (`AT_SYMLINK_FOLLOW`, `AT_EMPTY_PATH`).
+        flags: i32,
     },
     /// symlink, symlinkat.
     Symlink {
@@ -87,14 +158,37 @@ pub enum Call {
         /// The new link.
         path: Vec<u8>,
     },
-    /// truncate, chmod and chown families (`path` empty for the fd forms).
-    Meta {
-        /// `truncate`, `chmod` or `chown`.
-        subtype: &'static str,
-        /// Directory fd, or the fd itself for fchmod/fchown.
+    /// chmod, fchmod, fchmodat, fchmodat2 (`path` empty with
+    /// `AT_EMPTY_PATH` or for fchmod: the fd itself).
+    Chmod {
+        /// Directory fd, or the fd itself.
         dirfd: i64,
-        /// Path (empty: the fd itself).
+        /// Path.
         path: Vec<u8>,
+        /// The new mode.
+        mode: u32,
+        /// `AT_SYMLINK_NOFOLLOW`, `AT_EMPTY_PATH`.
+        flags: i32,
+    },
+    /// chown, lchown, fchown, fchownat.
+    Chown {
+        /// Directory fd, or the fd itself.
+        dirfd: i64,
+        /// Path.
+        path: Vec<u8>,
+        /// New owner (`u32::MAX`: unchanged).
+        uid: u32,
+        /// New group (`u32::MAX`: unchanged).
+        gid: u32,
+        /// `AT_SYMLINK_NOFOLLOW`, `AT_EMPTY_PATH`.
+        flags: i32,
+    },
+    /// truncate.
+    Truncate {
+        /// Path (relative to the cwd).
+        path: Vec<u8>,
+        /// New length.
+        len: i64,
     },
     /// execve, execveat.
     Exec {
@@ -104,18 +198,21 @@ pub enum Call {
         path: Vec<u8>,
         /// Arguments.
         argv: Vec<Vec<u8>>,
+        /// execveat flags.
+        flags: i32,
     },
-    /// connect, bind, sendto/sendmsg with an address.
+    /// connect, bind, sendto/sendmsg/sendmmsg.
     Net {
-        /// `connect`, `bind` or `send`.
-        subtype: &'static str,
-        /// The address (None: no address, e.g. sendmsg on a connected socket).
-        addr: Option<SockAddr>,
-    },
-    /// sendmmsg: every message's destination.
-    NetMany {
-        /// The addresses (messages without one are left out).
-        addrs: Vec<SockAddr>,
+        /// Which.
+        op: NetOp,
+        /// The target's socket.
+        fd: i32,
+        /// The address (connect, bind) or the messages (sends).
+        msgs: Vec<Msg>,
+        /// Send flags.
+        flags: i32,
+        /// The call was sendmmsg (its answer is a message count).
+        many: bool,
     },
     /// kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_open.
     Signal {
@@ -124,9 +221,18 @@ pub enum Call {
         /// `kill`'s group semantics (0, -1, -pgrp) apply.
         group: bool,
     },
+    /// fcntl/ioctl calls that route signals or reach the terminal.
+    SignalRoute {
+        /// The descriptor.
+        fd: i32,
+        /// What it asks.
+        route: Route,
+    },
     /// A syscall the filter sends only to be refused and logged (io_uring,
     /// ptrace, bpf, namespaces, a second seccomp filter, …).
     Forbidden(i64),
+    /// A syscall number nobody classified (a newer kernel's, or none).
+    Unclassified(i64),
     /// A syscall whose memory could not be read.
     Unreadable(i64),
 }
@@ -143,6 +249,10 @@ fn sarg(n: &seccomp_notif, i: usize) -> i64 {
 fn path(n: &seccomp_notif, i: usize) -> Option<Vec<u8>> {
     memory::read_cstr(n.pid, arg(n, i), MAX_PATH)
 }
+
+/// Longest data the supervisor copies for one message it sends for the
+/// target (a datagram is at most 64 KiB; a stream send may be short).
+pub const MAX_SEND: usize = 256 * 1024;
 
 /// Decodes one notification, reading its pointer arguments.
 pub fn decode(n: &seccomp_notif) -> Call {
@@ -176,7 +286,8 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
         libc::SYS_openat2 => {
             let size = (arg(n, 3) as usize).min(64);
             let how = memory::read_bytes(n.pid, arg(n, 2), size.max(24))?;
-            let word = |i: usize| u64::from_ne_bytes(how[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+            let word =
+                |i: usize| u64::from_ne_bytes(how[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
             Call::Open {
                 dirfd: sarg(n, 0),
                 path: path(n, 1)?,
@@ -205,32 +316,54 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
             old: path(n, 0)?,
             newdirfd: AT_FDCWD,
             new: path(n, 1)?,
+            flags: 0,
         },
         libc::SYS_renameat | libc::SYS_renameat2 => Call::Rename {
             olddirfd: sarg(n, 0),
             old: path(n, 1)?,
             newdirfd: sarg(n, 2),
             new: path(n, 3)?,
+            flags: if nr == libc::SYS_renameat2 {
+                arg(n, 4) as u32
+            } else {
+                0
+            },
         },
         libc::SYS_mkdir => Call::Mkdir {
             dirfd: AT_FDCWD,
             path: path(n, 0)?,
+            mode: arg(n, 1) as u32,
         },
         libc::SYS_mkdirat => Call::Mkdir {
             dirfd: sarg(n, 0),
             path: path(n, 1)?,
+            mode: arg(n, 2) as u32,
+        },
+        libc::SYS_mknod => Call::Mknod {
+            dirfd: AT_FDCWD,
+            path: path(n, 0)?,
+            mode: arg(n, 1) as u32,
+            dev: arg(n, 2),
+        },
+        libc::SYS_mknodat => Call::Mknod {
+            dirfd: sarg(n, 0),
+            path: path(n, 1)?,
+            mode: arg(n, 2) as u32,
+            dev: arg(n, 3),
         },
         libc::SYS_link => Call::Link {
             olddirfd: AT_FDCWD,
             old: path(n, 0)?,
             newdirfd: AT_FDCWD,
             new: path(n, 1)?,
+            flags: 0,
         },
         libc::SYS_linkat => Call::Link {
             olddirfd: sarg(n, 0),
-            old: path(n, 1)?,
+            old: opt_path(n, 1)?,
             newdirfd: sarg(n, 2),
             new: path(n, 3)?,
+            flags: arg(n, 4) as i32,
         },
         libc::SYS_symlink => Call::Symlink {
             target: path(n, 0)?,
@@ -242,40 +375,58 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
             dirfd: sarg(n, 1),
             path: path(n, 2)?,
         },
-        libc::SYS_truncate => Call::Meta {
-            subtype: "truncate",
+        libc::SYS_truncate => Call::Truncate {
+            path: path(n, 0)?,
+            len: arg(n, 1) as i64,
+        },
+        libc::SYS_chmod => Call::Chmod {
             dirfd: AT_FDCWD,
             path: path(n, 0)?,
+            mode: arg(n, 1) as u32,
+            flags: 0,
         },
-        libc::SYS_chmod => Call::Meta {
-            subtype: "chmod",
-            dirfd: AT_FDCWD,
-            path: path(n, 0)?,
-        },
-        libc::SYS_chown | libc::SYS_lchown => Call::Meta {
-            subtype: "chown",
-            dirfd: AT_FDCWD,
-            path: path(n, 0)?,
-        },
-        libc::SYS_fchmod => Call::Meta {
-            subtype: "chmod",
+        libc::SYS_fchmod => Call::Chmod {
             dirfd: sarg(n, 0),
             path: Vec::new(),
+            mode: arg(n, 1) as u32,
+            flags: libc::AT_EMPTY_PATH,
         },
-        libc::SYS_fchown => Call::Meta {
-            subtype: "chown",
+        libc::SYS_fchmodat => Call::Chmod {
+            dirfd: sarg(n, 0),
+            path: path(n, 1)?,
+            mode: arg(n, 2) as u32,
+            flags: 0,
+        },
+        SYS_FCHMODAT2 => Call::Chmod {
+            dirfd: sarg(n, 0),
+            path: opt_path(n, 1)?,
+            mode: arg(n, 2) as u32,
+            flags: arg(n, 3) as i32,
+        },
+        libc::SYS_chown | libc::SYS_lchown => Call::Chown {
+            dirfd: AT_FDCWD,
+            path: path(n, 0)?,
+            uid: arg(n, 1) as u32,
+            gid: arg(n, 2) as u32,
+            flags: if nr == libc::SYS_lchown {
+                libc::AT_SYMLINK_NOFOLLOW
+            } else {
+                0
+            },
+        },
+        libc::SYS_fchown => Call::Chown {
             dirfd: sarg(n, 0),
             path: Vec::new(),
+            uid: arg(n, 1) as u32,
+            gid: arg(n, 2) as u32,
+            flags: libc::AT_EMPTY_PATH,
         },
-        libc::SYS_fchmodat | 452 /* fchmodat2 */ => Call::Meta {
-            subtype: "chmod",
+        libc::SYS_fchownat => Call::Chown {
             dirfd: sarg(n, 0),
-            path: path(n, 1).unwrap_or_default(),
-        },
-        libc::SYS_fchownat => Call::Meta {
-            subtype: "chown",
-            dirfd: sarg(n, 0),
-            path: path(n, 1).unwrap_or_default(),
+            path: opt_path(n, 1)?,
+            uid: arg(n, 2) as u32,
+            gid: arg(n, 3) as u32,
+            flags: arg(n, 4) as i32,
         },
         libc::SYS_kill | libc::SYS_rt_sigqueueinfo => Call::Signal {
             target: sarg(n, 0),
@@ -287,75 +438,179 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
         },
         // tgkill(tgid, tid, sig): either names the supervisor.
         libc::SYS_tgkill | libc::SYS_rt_tgsigqueueinfo => Call::Signal {
-            target: if sarg(n, 0) > 0 { sarg(n, 1) } else { sarg(n, 0) },
+            target: if sarg(n, 0) > 0 {
+                sarg(n, 1)
+            } else {
+                sarg(n, 0)
+            },
             group: false,
+        },
+        libc::SYS_fcntl => Call::SignalRoute {
+            fd: sarg(n, 0) as i32,
+            route: match arg(n, 1) as i32 {
+                libc::F_SETOWN => Route::SetOwn(sarg(n, 2)),
+                F_SETSIG => Route::SetSig,
+                _ => Route::SetOwnIndirect,
+            },
+        },
+        libc::SYS_ioctl => Call::SignalRoute {
+            fd: sarg(n, 0) as i32,
+            route: match arg(n, 1) as u32 as libc::c_ulong {
+                FIOSETOWN | SIOCSPGRP => Route::SetOwnIndirect,
+                _ => Route::Terminal,
+            },
         },
         libc::SYS_execve => Call::Exec {
             dirfd: AT_FDCWD,
             path: path(n, 0)?,
-            argv: memory::read_argv(n.pid, arg(n, 1), 256),
+            argv: memory::read_argv(n.pid, arg(n, 1), MAX_ARGS)?,
+            flags: 0,
         },
         libc::SYS_execveat => Call::Exec {
             dirfd: sarg(n, 0),
-            path: path(n, 1).unwrap_or_default(),
-            argv: memory::read_argv(n.pid, arg(n, 2), 256),
+            path: opt_path(n, 1)?,
+            argv: memory::read_argv(n.pid, arg(n, 2), MAX_ARGS)?,
+            flags: arg(n, 4) as i32,
         },
-        libc::SYS_connect => Call::Net {
-            subtype: "connect",
-            addr: Some(sockaddr(n.pid, arg(n, 1), arg(n, 2))?),
-        },
-        libc::SYS_bind => Call::Net {
-            subtype: "bind",
-            addr: Some(sockaddr(n.pid, arg(n, 1), arg(n, 2))?),
-        },
-        libc::SYS_sendto => Call::Net {
-            subtype: "send",
-            addr: if arg(n, 4) == 0 {
-                None
+        libc::SYS_connect | libc::SYS_bind => Call::Net {
+            op: if nr == libc::SYS_connect {
+                NetOp::Connect
             } else {
-                Some(sockaddr(n.pid, arg(n, 4), arg(n, 5))?)
+                NetOp::Bind
             },
+            fd: sarg(n, 0) as i32,
+            msgs: vec![address_only(n.pid, arg(n, 1), arg(n, 2))?],
+            flags: 0,
+            many: false,
         },
+        libc::SYS_sendto => {
+            let len = arg(n, 2) as usize;
+            if len > MAX_SEND {
+                return Some(Call::Unreadable(nr));
+            }
+            let mut msg = address_only(n.pid, arg(n, 4), arg(n, 5))?;
+            msg.data = memory::read_bytes_or_empty(n.pid, arg(n, 1), len)?;
+            Call::Net {
+                op: NetOp::Send,
+                fd: sarg(n, 0) as i32,
+                msgs: vec![msg],
+                flags: arg(n, 3) as i32,
+                many: false,
+            }
+        }
         libc::SYS_sendmsg => Call::Net {
-            subtype: "send",
-            addr: msg_name(n.pid, arg(n, 1))?,
+            op: NetOp::Send,
+            fd: sarg(n, 0) as i32,
+            msgs: vec![msghdr(n.pid, arg(n, 1))?],
+            flags: arg(n, 2) as i32,
+            many: false,
         },
         libc::SYS_sendmmsg => {
             // struct mmsghdr { struct msghdr msg_hdr; unsigned msg_len; }:
-            // 64 bytes on x86_64. Every message may carry its own address;
-            // the kernel sends at most UIO_MAXIOV (1024) of them.
+            // 64 bytes on x86_64. The kernel sends at most UIO_MAXIOV (1024).
             const MMSGHDR: u64 = 64;
             let vlen = arg(n, 2).min(1024);
-            let mut addrs = Vec::new();
+            let mut msgs = Vec::new();
+            let mut total = 0usize;
             for i in 0..vlen {
-                if let Some(a) = msg_name(n.pid, arg(n, 1) + i * MMSGHDR)? {
-                    addrs.push(a);
+                let m = msghdr(n.pid, arg(n, 1) + i * MMSGHDR)?;
+                total += m.data.len();
+                if total > MAX_SEND {
+                    return Some(Call::Unreadable(nr));
                 }
+                msgs.push(m);
             }
-            Call::NetMany { addrs }
+            Call::Net {
+                op: NetOp::Send,
+                fd: sarg(n, 0) as i32,
+                msgs,
+                flags: arg(n, 3) as i32,
+                many: true,
+            }
         }
         _ => Call::Forbidden(nr),
     })
 }
 
-/// The destination of one `struct msghdr` (`{ void *msg_name; socklen_t
-/// msg_namelen; … }`): `Some(None)` when it has none, `None` when unreadable.
-fn msg_name(pid: u32, hdr_addr: u64) -> Option<Option<SockAddr>> {
-    let hdr = memory::read_bytes(pid, hdr_addr, 16)?;
-    let name = u64::from_ne_bytes(hdr[0..8].try_into().ok()?);
-    let len = u32::from_ne_bytes(hdr[8..12].try_into().ok()?);
-    if name == 0 || len == 0 {
-        return Some(None);
+/// Most arguments an exec may carry for us to judge (an argv longer than
+/// this is refused, not judged on a part).
+const MAX_ARGS: usize = 16 * 1024;
+
+/// `F_SETSIG` (not in the libc crate for every target).
+const F_SETSIG: i32 = 10;
+/// `FIOSETOWN` and `SIOCSPGRP` (asm-generic/sockios.h).
+const FIOSETOWN: libc::c_ulong = 0x8901;
+const SIOCSPGRP: libc::c_ulong = 0x8902;
+
+/// `fchmodat2` (Linux 6.6; not in every libc crate).
+const SYS_FCHMODAT2: i64 = 452;
+
+/// A path that may legitimately be empty (`AT_EMPTY_PATH`) or NULL.
+fn opt_path(n: &seccomp_notif, i: usize) -> Option<Vec<u8>> {
+    if arg(n, i) == 0 {
+        return Some(Vec::new());
     }
-    Some(Some(sockaddr(pid, name, u64::from(len))?))
+    path(n, i)
 }
 
-fn sockaddr(pid: u32, addr: u64, len: u64) -> Option<SockAddr> {
+/// A connect/bind/sendto address: copied raw and decoded.
+fn address_only(pid: u32, addr: u64, len: u64) -> Option<Msg> {
+    let raw = read_sockaddr(pid, addr, len)?;
+    Some(Msg {
+        addr: Some(decode_sockaddr(&raw)?),
+        raw_addr: raw,
+        data: Vec::new(),
+        control: false,
+    })
+}
+
+/// One `struct msghdr` (`{ void *msg_name; socklen_t msg_namelen; struct
+/// iovec *msg_iov; size_t msg_iovlen; void *msg_control; size_t
+/// msg_controllen; int msg_flags; }`, 56 bytes): its address and its data.
+fn msghdr(pid: u32, hdr_addr: u64) -> Option<Msg> {
+    let hdr = memory::read_bytes(pid, hdr_addr, 56)?;
+    let word = |o: usize| u64::from_ne_bytes(hdr[o..o + 8].try_into().unwrap_or([0; 8]));
+    let name = word(0);
+    let namelen = u64::from(u32::from_ne_bytes(hdr[8..12].try_into().ok()?));
+    let (iov, iovlen, controllen) = (word(16), word(24).min(1024), word(40));
+    let (addr, raw_addr) = if name == 0 || namelen == 0 {
+        (None, Vec::new())
+    } else {
+        let raw = read_sockaddr(pid, name, namelen)?;
+        (Some(decode_sockaddr(&raw)?), raw)
+    };
+    let mut data = Vec::new();
+    for i in 0..iovlen {
+        let v = memory::read_bytes(pid, iov + i * 16, 16)?;
+        let base = u64::from_ne_bytes(v[0..8].try_into().ok()?);
+        let len = u64::from_ne_bytes(v[8..16].try_into().ok()?) as usize;
+        if data.len() + len > MAX_SEND {
+            return None;
+        }
+        data.extend_from_slice(&memory::read_bytes_or_empty(pid, base, len)?);
+    }
+    Some(Msg {
+        addr,
+        raw_addr,
+        data,
+        control: controllen > 0,
+    })
+}
+
+fn read_sockaddr(pid: u32, addr: u64, len: u64) -> Option<Vec<u8>> {
     let len = (len as usize).min(128);
     if len < 2 {
         return None;
     }
-    let b = memory::read_bytes(pid, addr, len)?;
+    memory::read_bytes(pid, addr, len)
+}
+
+/// Decodes a socket address the supervisor copied.
+pub fn decode_sockaddr(b: &[u8]) -> Option<SockAddr> {
+    if b.len() < 2 {
+        return None;
+    }
+    let len = b.len();
     let family = u16::from_ne_bytes([b[0], b[1]]);
     Some(match i32::from(family) {
         libc::AF_INET if len >= 8 => SockAddr::Inet {
@@ -373,6 +628,9 @@ fn sockaddr(pid: u32, addr: u64, len: u64) -> Option<SockAddr> {
                     .map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
             }
         }
+        // Too short for its family: the kernel refuses it (EINVAL); judge
+        // it as an unknown family rather than guess.
+        libc::AF_INET | libc::AF_INET6 => SockAddr::Other(family),
         libc::AF_UNIX => {
             let raw = &b[2..];
             if raw.first() == Some(&0) {
@@ -385,4 +643,36 @@ fn sockaddr(pid: u32, addr: u64, len: u64) -> Option<SockAddr> {
         }
         _ => SockAddr::Other(family),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sockaddrs_decode_by_family() {
+        let mut v4 = vec![0u8; 16];
+        v4[0..2].copy_from_slice(&(libc::AF_INET as u16).to_ne_bytes());
+        v4[2..4].copy_from_slice(&9999u16.to_be_bytes());
+        v4[4..8].copy_from_slice(&[127, 0, 0, 2]);
+        assert_eq!(
+            decode_sockaddr(&v4),
+            Some(SockAddr::Inet {
+                ip: "127.0.0.2".parse().expect("ip"),
+                port: 9999
+            })
+        );
+        // Truncated inet address: not guessed.
+        assert_eq!(
+            decode_sockaddr(&v4[..6]),
+            Some(SockAddr::Other(libc::AF_INET as u16))
+        );
+        let mut un = (libc::AF_UNIX as u16).to_ne_bytes().to_vec();
+        un.extend_from_slice(b"/tmp/s\0junk");
+        assert_eq!(decode_sockaddr(&un), Some(SockAddr::Unix("/tmp/s".into())));
+        let mut abs = (libc::AF_UNIX as u16).to_ne_bytes().to_vec();
+        abs.extend_from_slice(b"\0name");
+        assert_eq!(decode_sockaddr(&abs), Some(SockAddr::Unix("@name".into())));
+        assert_eq!(decode_sockaddr(&[1]), None);
+    }
 }

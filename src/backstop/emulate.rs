@@ -10,6 +10,7 @@
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
+use super::caller::{Caller, Creds};
 use super::decode::{AT_FDCWD, Call};
 
 /// A descriptor opened for the target.
@@ -32,22 +33,10 @@ struct OpenHow {
 
 const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
 
-/// The target's umask, from `/proc/<tid>/status`.
-fn umask(tid: i32) -> u32 {
-    std::fs::read_to_string(format!("/proc/{tid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| {
-                l.strip_prefix("Umask:")
-                    .map(|v| u32::from_str_radix(v.trim(), 8).unwrap_or(0o022))
-            })
-        })
-        .unwrap_or(0o022)
-}
-
 /// Opens the file an `open`-family call names. Returns an errno on failure
 /// (the kernel's own answer to the same open, or EACCES).
-pub fn open(tid: i32, call: &Call) -> Result<Opened, i32> {
+pub fn open(caller: &Caller, own: &Creds, call: &Call) -> Result<Opened, i32> {
+    let tid = caller.tid;
     let Call::Open {
         dirfd,
         path,
@@ -59,17 +48,18 @@ pub fn open(tid: i32, call: &Call) -> Result<Opened, i32> {
         return Err(libc::EINVAL);
     };
     let base = base_dir(tid, *dirfd, path)?;
-    let cpath = CString::new(as_target(tid, path)).map_err(|_| libc::EINVAL)?;
+    let cpath = CString::new(as_target(caller, path)).map_err(|_| libc::EINVAL)?;
     let cloexec = flags & i64::from(libc::O_CLOEXEC) != 0;
     let creating = flags & i64::from(libc::O_CREAT) != 0
         || flags & i64::from(libc::O_TMPFILE) == i64::from(libc::O_TMPFILE);
     // The target's own /proc entries (cwd, root, fd/N) are magic links the
     // kernel would follow for it; anywhere else a magic link would resolve
     // in the supervisor's context, so it is refused.
-    let own_proc = cpath.as_bytes().starts_with(b"/proc/")
-        && cpath.as_bytes()[6..]
-            .first()
-            .is_some_and(u8::is_ascii_digit);
+    let own_prefix = format!("/proc/{}", caller.pid);
+    let own_proc = cpath
+        .as_bytes()
+        .strip_prefix(own_prefix.as_bytes())
+        .is_some_and(|rest| rest.is_empty() || rest.first() == Some(&b'/'));
     let how = OpenHow {
         flags: (*flags & !i64::from(libc::O_CLOEXEC)) as u64 | libc::O_CLOEXEC as u64,
         mode: if creating {
@@ -87,6 +77,11 @@ pub fn open(tid: i32, call: &Call) -> Result<Opened, i32> {
     // Whether the open will create the file, so its mode gets the target's
     // umask rather than ours.
     let existed = creating && exists_at(base_fd, &cpath);
+    // The open itself is the agent's: its permissions, not the supervisor's
+    // (the base directory above was taken with the supervisor's).
+    let Some(as_agent) = super::creds::adopt(&caller.creds, own) else {
+        return Err(libc::EACCES);
+    };
     // SAFETY: openat2 with a valid dirfd (or AT_FDCWD), a NUL-terminated
     // path and an open_how of the size we pass.
     let fd = unsafe {
@@ -98,10 +93,12 @@ pub fn open(tid: i32, call: &Call) -> Result<Opened, i32> {
             std::mem::size_of::<OpenHow>(),
         )
     };
+    // Read before the credentials are put back (that makes syscalls too).
+    let errno = std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EACCES);
+    drop(as_agent);
     if fd < 0 {
-        let errno = std::io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EACCES);
         // A magic link: not opened here (see the module comment).
         return Err(
             if errno == libc::ELOOP && how.resolve & RESOLVE_NO_MAGICLINKS != 0 {
@@ -118,7 +115,7 @@ pub fn open(tid: i32, call: &Call) -> Result<Opened, i32> {
         unsafe {
             libc::fchmod(
                 fd.as_raw_fd(),
-                (*mode & 0o7777 & !umask(tid)) as libc::mode_t,
+                (*mode & 0o7777 & !caller.umask) as libc::mode_t,
             )
         };
     }
@@ -134,7 +131,7 @@ pub fn open(tid: i32, call: &Call) -> Result<Opened, i32> {
 
 /// `/proc/self` and `/proc/thread-self` mean the caller, not the
 /// supervisor that performs the open.
-fn as_target(tid: i32, path: &[u8]) -> Vec<u8> {
+fn as_target(caller: &Caller, path: &[u8]) -> Vec<u8> {
     if !path.starts_with(b"/proc/") {
         return path.to_vec();
     }
@@ -142,7 +139,7 @@ fn as_target(tid: i32, path: &[u8]) -> Vec<u8> {
         let rest = path.strip_prefix(prefix)?;
         (rest.is_empty() || rest.first() == Some(&b'/')).then(|| [with.as_bytes(), rest].concat())
     };
-    let pid = crate::supervisor::procfs::thread_group(tid).unwrap_or(tid);
+    let (pid, tid) = (caller.pid, caller.tid);
     swap(b"/proc/self", format!("/proc/{pid}"))
         .or_else(|| swap(b"/proc/thread-self", format!("/proc/{pid}/task/{tid}")))
         .unwrap_or_else(|| path.to_vec())

@@ -28,6 +28,14 @@ pub fn read_bytes(pid: u32, addr: u64, len: usize) -> Option<Vec<u8>> {
     (n == len).then_some(buf)
 }
 
+/// Reads `len` bytes at `addr`; zero bytes need no readable address.
+pub fn read_bytes_or_empty(pid: u32, addr: u64, len: usize) -> Option<Vec<u8>> {
+    if len == 0 {
+        return Some(Vec::new());
+    }
+    read_bytes(pid, addr, len)
+}
+
 /// Reads a NUL-terminated string at `addr`, page by page (a string may end
 /// just before an unmapped page), at most `max` bytes.
 pub fn read_cstr(pid: u32, addr: u64, max: usize) -> Option<Vec<u8>> {
@@ -63,21 +71,21 @@ pub fn read_cstr(pid: u32, addr: u64, max: usize) -> Option<Vec<u8>> {
     None
 }
 
-/// Reads a NULL-terminated array of string pointers (argv), bounded.
-pub fn read_argv(pid: u32, addr: u64, max_items: usize) -> Vec<Vec<u8>> {
+/// Reads a NULL-terminated array of string pointers (argv). An array
+/// that cannot be read whole, or has more than `max_items` entries, is
+/// `None`: the decision must see every argument the kernel will pass.
+pub fn read_argv(pid: u32, addr: u64, max_items: usize) -> Option<Vec<Vec<u8>>> {
     let mut out = Vec::new();
-    for i in 0..max_items as u64 {
-        let Some(ptr) = read_bytes(pid, addr + i * 8, 8) else {
-            break;
-        };
-        let p = u64::from_ne_bytes(ptr.try_into().unwrap_or([0; 8]));
-        if p == 0 {
-            break;
-        }
-        match read_cstr(pid, p, 64 * 1024) {
-            Some(s) => out.push(s),
-            None => break,
-        }
+    if addr == 0 {
+        return Some(out);
     }
-    out
+    for i in 0..max_items as u64 {
+        let ptr = read_bytes(pid, addr + i * 8, 8)?;
+        let p = u64::from_ne_bytes(ptr.try_into().ok()?);
+        if p == 0 {
+            return Some(out);
+        }
+        out.push(read_cstr(pid, p, 128 * 1024)?);
+    }
+    None
 }

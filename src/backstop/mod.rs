@@ -5,17 +5,22 @@
 //! that nothing explains is decided here from the syscall itself, with the
 //! same policy, and logged `unexplained: true`.
 //!
-//! Answers: opens that are allowed are performed by the supervisor and the
-//! descriptor injected (`ADDFD` + `SEND`), so a path rewritten in the target's
-//! memory after the check changes nothing; the other allowed calls continue
-//! (`CONTINUE`, racy for their pointer arguments — listed in
-//! SECURITY_MODEL.md); refusals return an errno. Any failure on the way
-//! (unreadable memory, a notification that went stale, an emulation error)
-//! refuses the call.
+//! Answers: an allowed open is performed by the supervisor and the
+//! descriptor injected (`ADDFD` + `SEND`); an allowed unlink, rename, link,
+//! symlink, mkdir, mknod, chmod, chown, truncate, connect, bind or send is
+//! performed by the supervisor on handles it took before judging, with its
+//! own copy of the arguments and the caller's credentials, and its result
+//! returned; only `execve` and calls whose arguments are all registers
+//! (signals) continue. Any failure on the way (unreadable memory, a caller
+//! that cannot be identified, a notification that went stale, a handle that
+//! cannot be taken) refuses the call.
 
+pub mod caller;
+pub mod creds;
 pub mod decode;
 pub mod emulate;
 pub mod memory;
+pub mod perform;
 pub mod sys;
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -24,9 +29,46 @@ use std::thread::JoinHandle;
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
-use crate::supervisor::decide::Decider;
-use crate::supervisor::syscall::SyscallAnswer;
+use caller::{Caller, Creds};
 use decode::Call;
+use perform::Prepared;
+
+/// What the notify loop answers a trapped call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Let it run (`CONTINUE`): only for calls whose arguments are all
+    /// registers (signals) or that have no on-behalf form (exec).
+    Continue,
+    /// Perform the open here and inject the descriptor, if what gets opened
+    /// is this (judged) real path.
+    Emulate(String),
+    /// Perform the prepared call here and return its result.
+    Perform,
+    /// Fail it with this errno.
+    Deny(i32),
+    /// Fail it and kill the agent (`--backstop kill`).
+    Kill(i32),
+    /// A review: hold it in the kernel until decided.
+    Held,
+}
+
+/// The decisions the notify loop asks for. The supervisor implements it;
+/// the backstop knows nothing else of it.
+pub trait Judge: Send + Sync + 'static {
+    /// Decides one trapped call of `caller`. `prepared` holds what the call
+    /// acts on (its real paths) when it can be performed here.
+    fn judge(&self, caller: &Caller, call: &Call, prepared: Option<&Prepared>) -> Answer;
+    /// A held call: waits for its review and answers.
+    fn resolve_held(&self, caller: &Caller, call: &Call, prepared: Option<&Prepared>) -> Answer;
+    /// After an emulated open: the file actually opened must be the one
+    /// that was judged.
+    fn check_opened(&self, caller: &Caller, call: &Call, decided: &str, real: &str) -> bool;
+    /// A call refused before it could be judged (its handles could not be
+    /// taken for a reason other than the kernel's own answer).
+    fn refused(&self, caller: &Caller, call: &Call, errno: i32);
+    /// `--backstop kill`: ends the agent.
+    fn kill_agent(&self);
+}
 
 /// What the backstop does with an unexplained syscall the policy blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,13 +95,24 @@ impl Mode {
 
 /// Starts the notify loop on its own thread. It ends when every process
 /// under the filter is gone (`POLLHUP`).
-pub fn spawn(listener: OwnedFd, decider: Arc<Decider>) -> std::io::Result<JoinHandle<()>> {
+pub fn spawn<J: Judge>(listener: OwnedFd, judge: Arc<J>) -> std::io::Result<JoinHandle<()>> {
+    // The supervisor's credentials, to return to after each call performed
+    // with the caller's. Unreadable: every performed call is refused.
+    let own = caller::own_creds();
     std::thread::Builder::new()
         .name("irongate-notify".into())
-        .spawn(move || run(&listener, &decider))
+        .spawn(move || {
+            let ctx = Ctx { judge, own };
+            run(&listener, &ctx)
+        })
 }
 
-fn run(listener: &OwnedFd, decider: &Arc<Decider>) {
+struct Ctx<J> {
+    judge: Arc<J>,
+    own: Option<Creds>,
+}
+
+fn run<J: Judge>(listener: &OwnedFd, decider: &Ctx<J>) {
     let _ = sys::set_sync_wake_up(listener.as_fd());
     loop {
         // Adaptive spinning: right after an answer, the agent's next trapped
@@ -97,7 +150,7 @@ const SPIN: std::time::Duration = std::time::Duration::from_micros(100);
 
 /// Receives and handles notifications without sleeping for up to [`SPIN`];
 /// returns true if it handled one (the window then starts again).
-fn spin_receive(listener: &OwnedFd, decider: &Arc<Decider>) -> bool {
+fn spin_receive<J: Judge>(listener: &OwnedFd, decider: &Ctx<J>) -> bool {
     if !crate::ipc::can_spin() {
         return false;
     }
@@ -115,85 +168,195 @@ fn spin_receive(listener: &OwnedFd, decider: &Arc<Decider>) -> bool {
     false
 }
 
-fn handle(listener: &OwnedFd, decider: &Arc<Decider>, notif: &sys::seccomp_notif) {
+fn handle<J: Judge>(listener: &OwnedFd, ctx: &Ctx<J>, notif: &sys::seccomp_notif) {
     let fd = listener.as_fd();
+    let id = notif.id;
     let call = decode::decode(notif);
     // What we read may belong to another call if the target was interrupted
     // or died and its tid reused: check before using it (seccomp_unotify(2)).
-    if !sys::id_valid(fd, notif.id) {
+    if !sys::id_valid(fd, id) {
         return;
     }
-    let tid = notif.pid as i32;
-    let answer = match &call {
-        Call::Unreadable(_) => SyscallAnswer::Deny(libc::EFAULT),
-        Call::Forbidden(nr) => decider.forbidden(tid, *nr),
-        _ => decider.on_syscall(tid, &call),
+    let Some(caller) = caller::identify(notif.pid as i32) else {
+        let _ = sys::respond_errno(fd, id, libc::EACCES);
+        return;
     };
-    respond(fd, decider, notif, &call, answer);
+    if let Call::Unreadable(_) = call {
+        let _ = sys::respond_errno(fd, id, libc::EFAULT);
+        return;
+    }
+    // Handles are taken with the supervisor's rights; paths are walked and
+    // calls performed with the caller's.
+    let Some(own) = ctx.own.as_ref() else {
+        ctx.judge.refused(&caller, &call, libc::EACCES);
+        let _ = sys::respond_errno(fd, id, libc::EACCES);
+        return;
+    };
+    let prepared = perform::prepare(&caller, own, &call);
+    let prepared = match prepared {
+        Ok(p) => p,
+        Err(errno) => {
+            if !is_kernel_answer(errno) {
+                ctx.judge.refused(&caller, &call, errno);
+            }
+            let _ = sys::respond_errno(fd, id, errno);
+            return;
+        }
+    };
+    // The identity and the handles were read from /proc/<tid>: still the
+    // same thread blocked in the same call?
+    if !sys::id_valid(fd, id) {
+        return;
+    }
+    let answer = ctx.judge.judge(&caller, &call, prepared.as_ref());
+    respond(fd, ctx, notif, &caller, &call, prepared, answer);
 }
 
-fn respond(
+/// Errors the kernel itself would have given for the call (a missing
+/// parent, a bad descriptor): returned without a log row of their own.
+fn is_kernel_answer(errno: i32) -> bool {
+    matches!(
+        errno,
+        libc::ENOENT
+            | libc::ENOTDIR
+            | libc::EBADF
+            | libc::EINVAL
+            | libc::EBUSY
+            | libc::ENAMETOOLONG
+            | libc::ELOOP
+            | libc::ENOTSOCK
+    )
+}
+
+/// Takes on the caller's credentials for the calls done on its behalf.
+fn adopt<J>(ctx: &Ctx<J>, caller: &Caller) -> Option<creds::Adopted> {
+    creds::adopt(&caller.creds, ctx.own.as_ref()?)
+}
+
+fn respond<J: Judge>(
     fd: BorrowedFd<'_>,
-    decider: &Arc<Decider>,
+    ctx: &Ctx<J>,
     notif: &sys::seccomp_notif,
+    caller: &Caller,
     call: &Call,
-    answer: SyscallAnswer,
+    prepared: Option<Prepared>,
+    answer: Answer,
 ) {
     let id = notif.id;
     let result = match answer {
-        SyscallAnswer::Continue => sys::respond_continue(fd, id),
-        SyscallAnswer::Deny(errno) => sys::respond_errno(fd, id, errno),
-        SyscallAnswer::Emulate(decided) => match emulate::open(notif.pid as i32, call) {
-            Ok(opened) => {
-                match decider.check_opened(notif.pid as i32, call, &decided, &opened.real_path) {
-                    // An injection the kernel refuses (the target at its
-                    // RLIMIT_NOFILE: EMFILE) is that open's error (R-5: never
-                    // leave the call unanswered).
-                    true => match sys::respond_addfd(
-                        fd,
-                        id,
-                        std::os::fd::AsRawFd::as_raw_fd(&opened.fd),
-                        opened.cloexec,
-                    ) {
-                        Ok(_) => Ok(()),
-                        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Err(e),
-                        Err(e) => {
-                            sys::respond_errno(fd, id, e.raw_os_error().unwrap_or(libc::EACCES))
-                        }
-                    },
-                    false => sys::respond_errno(fd, id, libc::EACCES),
+        Answer::Continue => sys::respond_continue(fd, id),
+        Answer::Deny(errno) => sys::respond_errno(fd, id, errno),
+        Answer::Perform => {
+            let Some(p) = prepared else {
+                let _ = sys::respond_errno(fd, id, libc::EACCES);
+                return;
+            };
+            if p.may_block() {
+                // A blocking connect or send: done on a thread of its own so
+                // the loop goes on answering the agent's other threads.
+                let Ok(listener) = fd.try_clone_to_owned() else {
+                    let _ = sys::respond_errno(fd, id, libc::EACCES);
+                    return;
+                };
+                let caller = caller.clone();
+                let own = ctx.own.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("irongate-perform".into())
+                    .spawn(move || {
+                        let r = match own.as_ref().and_then(|o| creds::adopt(&caller.creds, o)) {
+                            Some(_as_agent) => p.perform(&caller),
+                            None => Err(libc::EACCES),
+                        };
+                        let _ = answer_result(listener.as_fd(), id, r);
+                    });
+                if spawned.is_err() {
+                    let _ = sys::respond_errno(fd, id, libc::EAGAIN);
                 }
+                return;
             }
-            Err(errno) => sys::respond_errno(fd, id, errno),
-        },
-        SyscallAnswer::Held => {
+            let r = match adopt(ctx, caller) {
+                Some(_as_agent) => p.perform(caller),
+                None => Err(libc::EACCES),
+            };
+            answer_result(fd, id, r)
+        }
+        Answer::Emulate(decided) => {
+            let opened = match ctx.own.as_ref() {
+                Some(own) => emulate::open(caller, own, call),
+                None => Err(libc::EACCES),
+            };
+            match opened {
+                Ok(opened) => {
+                    match ctx
+                        .judge
+                        .check_opened(caller, call, &decided, &opened.real_path)
+                    {
+                        // An injection the kernel refuses (the target at its
+                        // RLIMIT_NOFILE: EMFILE) is that open's error (R-5: never
+                        // leave the call unanswered).
+                        true => match sys::respond_addfd(
+                            fd,
+                            id,
+                            std::os::fd::AsRawFd::as_raw_fd(&opened.fd),
+                            opened.cloexec,
+                        ) {
+                            Ok(_) => Ok(()),
+                            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Err(e),
+                            Err(e) => {
+                                sys::respond_errno(fd, id, e.raw_os_error().unwrap_or(libc::EACCES))
+                            }
+                        },
+                        false => sys::respond_errno(fd, id, libc::EACCES),
+                    }
+                }
+                Err(errno) => sys::respond_errno(fd, id, errno),
+            }
+        }
+        Answer::Held => {
             // A review at this layer: the call stays in the kernel while a
             // thread waits for the verdict; the loop goes on.
-            let decider = Arc::clone(decider);
+            let judge = Arc::clone(&ctx.judge);
+            let own = ctx.own.clone();
             let call = call.clone();
+            let caller = caller.clone();
             let notif = *notif;
-            let listener = fd.try_clone_to_owned();
-            let Ok(listener) = listener else {
+            let Ok(listener) = fd.try_clone_to_owned() else {
                 let _ = sys::respond_errno(fd, id, libc::EACCES);
                 return;
             };
             let spawned = std::thread::Builder::new()
                 .name("irongate-held".into())
                 .spawn(move || {
-                    let answer = decider.resolve_held(notif.pid as i32, &call);
-                    respond(listener.as_fd(), &decider, &notif, &call, answer);
+                    let answer = judge.resolve_held(&caller, &call, prepared.as_ref());
+                    let ctx = Ctx { judge, own };
+                    respond(
+                        listener.as_fd(),
+                        &ctx,
+                        &notif,
+                        &caller,
+                        &call,
+                        prepared,
+                        answer,
+                    );
                 });
             if spawned.is_err() {
                 let _ = sys::respond_errno(fd, id, libc::EACCES);
             }
             return;
         }
-        SyscallAnswer::Kill(errno) => {
+        Answer::Kill(errno) => {
             // Kill first: once answered, the agent would run on.
-            decider.kill_agent();
+            ctx.judge.kill_agent();
             sys::respond_errno(fd, id, errno)
         }
     };
     // ENOENT: the target was interrupted or died meanwhile; nothing to do.
     let _ = result;
+}
+
+fn answer_result(fd: BorrowedFd<'_>, id: u64, r: Result<i64, i32>) -> std::io::Result<()> {
+    match r {
+        Ok(v) => sys::respond_value(fd, id, v),
+        Err(errno) => sys::respond_errno(fd, id, errno),
+    }
 }

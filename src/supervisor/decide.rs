@@ -14,7 +14,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::events::{self, Caller, Mapped};
-use super::intents::{Intents, Op};
+use super::intents::{Intents, NetKey, Op};
 use super::log::{EventLog, Layer};
 use super::paths;
 use super::procfs::parent_of;
@@ -86,6 +86,12 @@ enum GrantKind {
         /// `http.client` requests this grant still explains (the one made
         /// underneath the decided request, e.g. by urllib).
         http_uses: u32,
+        /// Connections it still explains: one per address the host has (a
+        /// client tries them in turn), then a later connection to the same
+        /// host is a decision of its own.
+        connects_left: u32,
+        /// Lookups of the host it still explains.
+        lookups_left: u32,
     },
     /// The resolver traffic (port 53) of an allowed DNS lookup.
     Dns,
@@ -125,6 +131,8 @@ pub struct Decider {
     pub(crate) intents: Intents,
     /// Counters for the run record.
     pub counters: Counters,
+    /// Unclassified syscall numbers already logged this run.
+    pub(crate) unclassified_seen: Mutex<std::collections::HashSet<i64>>,
 }
 
 /// A final decision with its log row written.
@@ -149,6 +157,7 @@ impl Decider {
             joined: Mutex::new(std::collections::HashSet::new()),
             intents: Intents::default(),
             counters: Counters::default(),
+            unclassified_seen: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -251,6 +260,12 @@ impl Decider {
                 message: out.message,
             }
         }
+    }
+
+    /// True when `pid` is one of the agent's processes.
+    pub(crate) fn in_agent_tree(&self, pid: i32) -> bool {
+        let main = *lock(&self.main_pid);
+        main.is_some_and(|m| self.is_in_tree(pid, m))
     }
 
     /// True when `pid` descends from `main` (or is an orphan of it that was
@@ -371,11 +386,26 @@ impl Decider {
         if action.kind() == "file"
             && let Some(raw) = action.text(Field::Path).map(str::to_owned)
         {
-            let r = paths::resolve(caller.pid, caller.tid, paths::Base::Cwd, &raw, true);
-            if r.path != raw {
-                action.set(Field::Requested, raw);
+            match paths::resolve(caller.pid, caller.tid, paths::Base::Cwd, &raw, true) {
+                Ok(r) => {
+                    if r.path != raw {
+                        action.set(Field::Requested, raw);
+                    }
+                    action.set(Field::Path, r.path);
+                }
+                Err(e) => {
+                    let verdict = Verdict {
+                        decision: Decision::Block,
+                        reason: format!(
+                            "irongate_unresolvable: {} (errno {e})",
+                            std::io::Error::from_raw_os_error(e)
+                        ),
+                        rule: None,
+                    };
+                    let out = self.finish(caller, layer, &action, verdict, frame.as_deref(), false);
+                    return verdict_reply(&out);
+                }
             }
-            action.set(Field::Path, r.path);
         }
         let log_args_candidate = prepare_tool(&mut action);
         let out = self.decide(caller, layer, action, frame.as_deref(), log_args_candidate);
@@ -467,9 +497,11 @@ impl Decider {
             self.counters.runtime_reads.fetch_add(1, Ordering::Relaxed);
             return allowed();
         }
-        // 3. Follow-ups of an operation already decided.
+        // 3. Follow-ups of an operation already decided. The syscall it
+        // makes is matched to it exactly, once.
         if self.explained(caller.pid, &action) {
             self.counters.explained.fetch_add(1, Ordering::Relaxed);
+            self.record_intent(caller, &action);
             return allowed();
         }
         // 4. The policy.
@@ -648,6 +680,8 @@ impl Decider {
                 port: gp,
                 ips,
                 http_uses,
+                connects_left,
+                lookups_left,
             } = &mut g.kind
             else {
                 return false;
@@ -659,12 +693,16 @@ impl Decider {
             }
             // One decided request explains one http.client request beneath
             // it; a later direct request is decided on its own.
-            if sub == "http" && framework == Some("http.client") {
-                if *http_uses == 0 {
-                    return false;
-                }
-                *http_uses -= 1;
+            let budget = match sub {
+                "http" if framework == Some("http.client") => http_uses,
+                "dns" => lookups_left,
+                "connect" | "send" => connects_left,
+                _ => return true,
+            };
+            if *budget == 0 {
+                return false;
             }
+            *budget -= 1;
             true
         })
     }
@@ -672,40 +710,10 @@ impl Decider {
     /// Remembers what an allowed hook-layer operation will do in the kernel,
     /// so its syscall is matched instead of decided again.
     fn record_intent(&self, caller: Caller, action: &Action) {
-        let path = action.text(Field::Path).map(str::to_owned);
-        let op = match (action.kind(), action.subtype(), path) {
-            ("file", "read" | "list", Some(p)) => Op::Open(p),
-            ("file", "write" | "create", Some(p)) => Op::OpenWrite(p),
-            (
-                "file",
-                sub @ ("delete" | "rename" | "mkdir" | "link" | "symlink" | "chmod" | "chown"
-                | "truncate"),
-                Some(p),
-            ) => Op::Path(file_op(sub), p),
-            ("network", sub @ ("connect" | "bind" | "send"), _) => {
-                match action.get(Field::Port).and_then(Value::as_i64) {
-                    Some(port) => Op::Path(net_op(sub), port.to_string()),
-                    None => match action.text(Field::Path) {
-                        Some(p) => Op::Path(net_op(sub), p.to_owned()),
-                        None => return,
-                    },
-                }
-            }
-            ("process", _, _) => match action.text(Field::Executable) {
-                Some(e) => {
-                    let argv: Vec<&str> = action
-                        .get(Field::Argv)
-                        .and_then(Value::as_array)
-                        .map(|a| a.iter().filter_map(Value::as_str).collect())
-                        .unwrap_or_default();
-                    Op::Exec(e.to_owned(), super::intents::exec_args_key(&argv))
-                }
-                None => return,
-            },
-            _ => return,
-        };
-        let raw = action.text(Field::Requested).map(str::to_owned);
-        self.intents.record(caller.pid, caller.tid, op, raw);
+        if let Some(op) = intent_of(action) {
+            let raw = action.text(Field::Requested).map(str::to_owned);
+            self.intents.record(caller.pid, caller.tid, op, raw);
+        }
     }
 
     pub(crate) fn grant_after(&self, pid: i32, action: &Action) {
@@ -717,10 +725,11 @@ impl Decider {
                 let port = action.get(Field::Port).and_then(Value::as_i64);
                 // The supervisor resolves the name itself, so a connect is
                 // explained only for addresses this host really has.
-                let ips = (host.as_str(), port.unwrap_or(0) as u16)
+                let ips: Vec<IpAddr> = (host.as_str(), port.unwrap_or(0) as u16)
                     .to_socket_addrs()
                     .map(|it| it.map(|a| a.ip()).collect())
                     .unwrap_or_default();
+                let connects_left = u32::try_from(ips.len()).unwrap_or(u32::MAX).clamp(1, 8);
                 GrantKind::Net {
                     host,
                     port,
@@ -729,6 +738,9 @@ impl Decider {
                     // it, which the bootstrap reports again; the libraries
                     // it marks as enriched do not.
                     http_uses: u32::from(action.text(Field::Framework) == Some("urllib")),
+                    connects_left,
+                    // A lookup per address family, retried once.
+                    lookups_left: 4,
                 }
             }
             ("network", "dns") => GrantKind::Dns,
@@ -766,6 +778,73 @@ fn nameservers() -> &'static [IpAddr] {
     })
 }
 
+/// What an allowed hook-layer action will look like at the syscall level:
+/// the whole tuple the kernel layer matches (both paths, every address of
+/// the destination and its port, the program and its argv).
+pub(crate) fn intent_of(action: &Action) -> Option<Op> {
+    let path = action.text(Field::Path).map(str::to_owned);
+    Some(match (action.kind(), action.subtype(), path) {
+        ("file", "read" | "list", Some(p)) => Op::Open(p),
+        ("file", "write" | "create", Some(p)) => Op::OpenWrite(p),
+        ("file", sub @ ("rename" | "link"), Some(p)) => {
+            Op::Paths(file_op(sub), p, action.text(Field::Target)?.to_owned())
+        }
+        (
+            "file",
+            sub @ ("delete" | "mkdir" | "symlink" | "chmod" | "chown" | "truncate"),
+            Some(p),
+        ) => Op::Path(file_op(sub), p),
+        ("network", sub @ ("connect" | "bind" | "send"), path) => {
+            let key = match (action.get(Field::Port).and_then(Value::as_i64), path) {
+                (Some(port), _) => {
+                    let host = action.text(Field::Host)?;
+                    let port = u16::try_from(port).ok()?;
+                    let ips: Vec<IpAddr> = match host.trim_matches(['[', ']']).parse::<IpAddr>() {
+                        Ok(ip) => vec![canonical_ip(ip)],
+                        // A name: the addresses the supervisor's own lookup
+                        // finds (the agent's resolver may differ only by
+                        // what it was told, never by what we allow).
+                        Err(_) => (host, port)
+                            .to_socket_addrs()
+                            .map(|it| it.map(|a| canonical_ip(a.ip())).collect())
+                            .unwrap_or_default(),
+                    };
+                    if ips.is_empty() {
+                        return None;
+                    }
+                    NetKey::Inet { ips, port }
+                }
+                (None, Some(p)) => NetKey::Unix(p),
+                (None, None) => NetKey::Unix(
+                    action
+                        .text(Field::Target)?
+                        .strip_prefix("unix:")?
+                        .to_owned(),
+                ),
+            };
+            Op::Net(net_op(sub), key)
+        }
+        ("process", _, _) => {
+            let e = action.text(Field::Executable)?;
+            let argv: Vec<&str> = action
+                .get(Field::Argv)
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            Op::Exec(e.to_owned(), super::intents::exec_args_key(&argv))
+        }
+        _ => return None,
+    })
+}
+
+/// IPv4-mapped IPv6 addresses as the IPv4 address the kernel reaches.
+pub(crate) fn canonical_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
 /// The static name of a file subtype (intents hold `&'static str`).
 pub(crate) fn file_op(sub: &str) -> &'static str {
     match sub {
@@ -776,6 +855,7 @@ pub(crate) fn file_op(sub: &str) -> &'static str {
         "symlink" => "symlink",
         "chmod" => "chmod",
         "chown" => "chown",
+        "create" => "create",
         _ => "truncate",
     }
 }

@@ -50,7 +50,9 @@ fn path_arg(
     match v? {
         Value::String(s) => {
             let base = dir_fd.filter(|fd| *fd >= 0).map_or(Base::Cwd, Base::DirFd);
-            let r = paths::resolve(c.pid, c.tid, base, s, follow);
+            // Unresolvable: no hook-layer decision; the kernel layer, which
+            // refuses what it cannot resolve, decides the syscall.
+            let r = paths::resolve(c.pid, c.tid, base, s, follow).ok()?;
             Some((r.path, s.clone()))
         }
         Value::Number(n) => {
@@ -61,7 +63,8 @@ fn path_arg(
                 Base::Cwd,
                 &format!("/proc/self/fd/{fd}"),
                 true,
-            );
+            )
+            .ok()?;
             Some((r.path, format!("fd:{fd}")))
         }
         _ => None,
@@ -355,12 +358,14 @@ fn address_action(c: Caller, subtype: &str, addr: &Value) -> Action {
                 format!("unix:@{}", path.trim_start_matches('\0')),
             )
         }
-        Value::String(path) => {
-            let r = paths::resolve(c.pid, c.tid, Base::Cwd, path, true);
-            Action::new("network", subtype)
+        Value::String(path) => match paths::resolve(c.pid, c.tid, Base::Cwd, path, true) {
+            Ok(r) => Action::new("network", subtype)
                 .with(Field::Path, r.path.clone())
-                .with(Field::Target, format!("unix:{}", r.path))
-        }
+                .with(Field::Target, format!("unix:{}", r.path)),
+            // Judged as an address nobody can name: no rule allows it by
+            // its spelling; the kernel layer decides the syscall itself.
+            Err(_) => Action::new("network", subtype).with(Field::Target, "unix:<unresolvable>"),
+        },
         other => Action::new("network", subtype).with(Field::Target, other.to_string()),
     }
 }
@@ -487,7 +492,10 @@ pub fn is_python(exe: &str) -> bool {
 /// `PATH` lookup as `execvp` would do it for the caller.
 fn resolve_executable(c: Caller, exe: &str) -> String {
     if exe.contains('/') {
-        return paths::resolve(c.pid, c.tid, Base::Cwd, exe, true).path;
+        // Unresolvable: the spelling is shown at the hook layer only; the
+        // kernel layer judges the exec on the file it really reaches.
+        return paths::resolve(c.pid, c.tid, Base::Cwd, exe, true)
+            .map_or_else(|_| exe.to_owned(), |r| r.path);
     }
     let path_var = std::fs::read(format!("/proc/{}/environ", c.pid))
         .ok()
@@ -500,8 +508,9 @@ fn resolve_executable(c: Caller, exe: &str) -> String {
         .unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
     for dir in path_var.split(':').filter(|d| !d.is_empty()) {
         let candidate = format!("{dir}/{exe}");
-        let r = paths::resolve(c.pid, c.tid, Base::Cwd, &candidate, true);
-        if r.exists {
+        if let Ok(r) = paths::resolve(c.pid, c.tid, Base::Cwd, &candidate, true)
+            && r.exists
+        {
             return r.path;
         }
     }

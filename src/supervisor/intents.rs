@@ -5,8 +5,12 @@
 //! syscall that matches is "explained": it is the same operation, already
 //! decided and logged. Matching is only classification: the supervisor made
 //! the decision that the intent records, so a forged intent buys nothing it
-//! could not get by asking honestly.
+//! could not get by asking honestly — provided an intent explains only a
+//! call that does exactly what was decided: both paths of a rename or link,
+//! the family, address and port of a connect, the program and argv of an
+//! exec, and each intent one call only.
 
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -23,12 +27,50 @@ pub enum Op {
     Open(String),
     /// An open with write intent of this real path.
     OpenWrite(String),
-    /// A path operation (`delete`, `rename`, `mkdir`, `link`, `symlink`,
+    /// A one-path operation (`delete`, `mkdir`, `create`, `symlink`,
     /// `chmod`, `chown`, `truncate`) on this real path.
     Path(&'static str, String),
+    /// A two-path operation (`rename`, `link`): both real paths.
+    Paths(&'static str, String, String),
+    /// A `connect`, `bind` or `send` to this destination.
+    Net(&'static str, NetKey),
     /// An exec of this program with these arguments (argv[1..], see
     /// [`exec_args_key`]) by the thread or a child it forks.
     Exec(String, String),
+}
+
+/// A network destination as an intent records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetKey {
+    /// An address family's address and port: a syscall to one of `ips` on
+    /// `port` (a hook-layer connect to a host name may reach any address
+    /// the supervisor's own lookup of that name returned).
+    Inet {
+        /// The addresses the decision covers.
+        ips: Vec<IpAddr>,
+        /// The port.
+        port: u16,
+    },
+    /// A Unix socket: its real path, or `@name` for an abstract one.
+    Unix(String),
+}
+
+/// True when the intent `decided` explains the syscall `seen`: the same
+/// operation on the same whole destination.
+pub fn explains(decided: &Op, seen: &Op) -> bool {
+    match (decided, seen) {
+        (
+            Op::Net(a, NetKey::Inet { ips, port }),
+            Op::Net(
+                b,
+                NetKey::Inet {
+                    ips: seen_ips,
+                    port: seen_port,
+                },
+            ),
+        ) => a == b && port == seen_port && seen_ips.len() == 1 && ips.contains(&seen_ips[0]),
+        _ => decided == seen,
+    }
 }
 
 #[derive(Debug)]
@@ -98,7 +140,7 @@ impl Intents {
             i.expires > now
                 && match (op, &i.op) {
                     (Op::Exec(..), Op::Exec(..)) => i.op == *op && (i.pid == pid || i.pid == ppid),
-                    _ => i.tid == tid && i.op == *op,
+                    _ => i.tid == tid && explains(&i.op, op),
                 }
         });
         match found {
@@ -121,4 +163,68 @@ pub fn exec_args_key<S: AsRef<str>>(argv: &[S]) -> String {
         .map(AsRef::as_ref)
         .collect::<Vec<_>>()
         .join("\0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inet(ips: &[&str], port: u16) -> NetKey {
+        NetKey::Inet {
+            ips: ips.iter().map(|i| i.parse().expect("ip")).collect(),
+            port,
+        }
+    }
+
+    #[test]
+    fn a_connect_is_explained_only_by_its_whole_destination() {
+        let decided = Op::Net("connect", inet(&["127.0.0.2"], 9999));
+        assert!(explains(
+            &decided,
+            &Op::Net("connect", inet(&["127.0.0.2"], 9999))
+        ));
+        // Same port, other address: not this decision.
+        assert!(!explains(
+            &decided,
+            &Op::Net("connect", inet(&["127.0.0.1"], 9999))
+        ));
+        assert!(!explains(
+            &decided,
+            &Op::Net("connect", inet(&["127.0.0.2"], 9998))
+        ));
+        assert!(!explains(
+            &decided,
+            &Op::Net("send", inet(&["127.0.0.2"], 9999))
+        ));
+        let name = Op::Net("connect", inet(&["10.0.0.1", "10.0.0.2"], 443));
+        assert!(explains(
+            &name,
+            &Op::Net("connect", inet(&["10.0.0.2"], 443))
+        ));
+    }
+
+    #[test]
+    fn a_rename_is_explained_only_with_both_paths() {
+        let decided = Op::Paths("rename", "/w/a".into(), "/w/b".into());
+        assert!(explains(
+            &decided,
+            &Op::Paths("rename", "/w/a".into(), "/w/b".into())
+        ));
+        assert!(!explains(
+            &decided,
+            &Op::Paths("rename", "/w/a".into(), "/secret/b".into())
+        ));
+    }
+
+    #[test]
+    fn each_intent_explains_one_call() {
+        let intents = Intents::default();
+        let op = Op::Paths("rename", "/w/a".into(), "/w/b".into());
+        intents.record(10, 11, op.clone(), None);
+        assert!(intents.take(10, 11, 0, &op));
+        assert!(!intents.take(10, 11, 0, &op));
+        // Another thread does not inherit it.
+        intents.record(10, 11, op.clone(), None);
+        assert!(!intents.take(10, 12, 0, &op));
+    }
 }

@@ -7,7 +7,6 @@
 //! and read back what was opened. For a file that does not exist yet, the
 //! deepest existing ancestor is resolved and the rest appended lexically.
 
-use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
@@ -35,15 +34,27 @@ pub enum Base {
 /// Resolves `raw` for process `pid` (thread `tid`). `follow` says whether
 /// the last component is followed if it is a symlink (open follows; unlink,
 /// rename and symlink creation act on the link itself).
-pub fn resolve(pid: i32, tid: i64, base: Base, raw: &str, follow: bool) -> Resolved {
+///
+/// `Err(errno)`: the path could not be resolved for another reason than a
+/// missing file (the supervisor out of descriptors, a permission, a loop):
+/// the caller refuses the operation — the agent's spelling is never judged
+/// in place of the real path.
+pub fn resolve(pid: i32, tid: i64, base: Base, raw: &str, follow: bool) -> Result<Resolved, i32> {
     let full = proc_path(pid, tid, base, raw);
     match kernel_resolve(&full, follow) {
-        Some(path) => Resolved { path, exists: true },
-        None => Resolved {
-            path: resolve_missing(&full),
+        Ok(path) => Ok(Resolved { path, exists: true }),
+        Err(e) if is_missing(e) => Ok(Resolved {
+            path: resolve_missing(&full)?,
             exists: false,
-        },
+        }),
+        Err(e) => Err(e),
     }
+}
+
+/// The errors that mean "not there (yet)": the deepest existing ancestor
+/// is resolved instead.
+fn is_missing(errno: i32) -> bool {
+    matches!(errno, libc::ENOENT | libc::ENOTDIR)
 }
 
 /// The path as the supervisor can open it: relative paths hang off
@@ -78,42 +89,43 @@ fn proc_path(pid: i32, tid: i64, base: Base, raw: &str) -> PathBuf {
 
 /// Opens with `O_PATH` (no read, no side effects, never blocks on FIFOs)
 /// and asks the kernel which file it reached.
-fn kernel_resolve(path: &Path, follow: bool) -> Option<String> {
+fn kernel_resolve(path: &Path, follow: bool) -> Result<String, i32> {
     let mut flags = OFlag::O_PATH | OFlag::O_CLOEXEC;
     if !follow {
         flags |= OFlag::O_NOFOLLOW;
     }
-    let fd = open(path, flags, Mode::empty()).ok()?;
+    let fd = open(path, flags, Mode::empty()).map_err(|e| e as i32)?;
     let link = std::fs::read_link(format!(
         "/proc/self/fd/{}",
         std::os::fd::AsRawFd::as_raw_fd(&fd)
     ))
-    .ok()?;
+    .map_err(|e| e.raw_os_error().unwrap_or(libc::EACCES))?;
     let text = link.to_string_lossy().into_owned();
     // A deleted file still open reads back as "… (deleted)"; that is still
     // the file the operation would reach.
-    Some(text)
+    Ok(text)
 }
 
-fn resolve_missing(full: &Path) -> String {
-    let mut rest: Vec<&OsStr> = Vec::new();
-    let mut cur = full;
-    loop {
-        match (cur.parent(), cur.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name);
-                if let Some(real) = kernel_resolve(parent, true) {
-                    let mut out = PathBuf::from(real);
-                    for part in rest.iter().rev() {
-                        out.push(part);
-                    }
-                    return lexical(&out);
+fn resolve_missing(full: &Path) -> Result<String, i32> {
+    // Walk up component by component (`..` included) to the deepest
+    // ancestor that exists, resolve it, and append the rest lexically.
+    let parts: Vec<Component<'_>> = full.components().collect();
+    for keep in (1..parts.len()).rev() {
+        let ancestor: PathBuf = parts[..keep].iter().collect();
+        match kernel_resolve(&ancestor, true) {
+            Ok(real) => {
+                let mut out = PathBuf::from(real);
+                for part in &parts[keep..] {
+                    out.push(part.as_os_str());
                 }
-                cur = parent;
+                return Ok(lexical(&out));
             }
-            _ => return lexical(full),
+            Err(e) if is_missing(e) => {}
+            Err(e) => return Err(e),
         }
     }
+    // Not even the root (or the caller's cwd) could be opened.
+    Err(libc::EACCES)
 }
 
 /// Lexical normalisation: `.` dropped, `..` pops (used only below the
@@ -159,7 +171,8 @@ mod tests {
             Base::Cwd,
             &format!("{}/a/link", real.display()),
             true,
-        );
+        )
+        .expect("resolve");
         assert_eq!(r.path, format!("{}/secret", real.display()));
         let r = resolve(
             me,
@@ -167,7 +180,8 @@ mod tests {
             Base::Cwd,
             &format!("{}/a/link", real.display()),
             false,
-        );
+        )
+        .expect("resolve");
         assert_eq!(r.path, format!("{}/a/link", real.display()));
         let r = resolve(
             me,
@@ -175,7 +189,8 @@ mod tests {
             Base::Cwd,
             &format!("{}/a/../secret", real.display()),
             true,
-        );
+        )
+        .expect("resolve");
         assert_eq!(r.path, format!("{}/secret", real.display()));
         let r = resolve(
             me,
@@ -183,7 +198,8 @@ mod tests {
             Base::Cwd,
             &format!("{}/a/new/../x", real.display()),
             true,
-        );
+        )
+        .expect("resolve");
         assert!(!r.exists);
         assert_eq!(r.path, format!("{}/a/x", real.display()));
     }

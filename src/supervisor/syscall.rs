@@ -3,36 +3,19 @@
 //! hook layer's decisions, and otherwise decided by the policy and logged
 //! `unexplained: true`.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
-use super::decide::{Decider, file_op, lock, net_op};
+use super::decide::{Decider, canonical_ip, file_op, lock, net_op};
 use super::events::{self, Caller};
-use super::intents::Op;
+use super::intents::{NetKey, Op};
 use super::log::Layer;
 use super::paths::{self, Base};
-use super::procfs::parent_of;
 use crate::action::{Action, Field};
-use crate::backstop::Mode;
-use crate::backstop::decode::{AT_FDCWD, Call, SockAddr};
-use crate::policy::Decision;
-
-/// What the notify loop answers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SyscallAnswer {
-    /// Let it run (`CONTINUE`).
-    Continue,
-    /// Perform the open here and inject the descriptor, if what gets opened
-    /// is this (judged) real path.
-    Emulate(String),
-    /// Fail it with this errno.
-    Deny(i32),
-    /// Fail it and kill the agent (`--backstop kill`).
-    Kill(i32),
-    /// A review: hold it in the kernel until decided.
-    Held,
-}
+use crate::backstop::caller::Caller as Thread;
+use crate::backstop::decode::{AT_FDCWD, Call, Msg, NetOp, Route, SockAddr};
+use crate::backstop::perform::Prepared;
+use crate::backstop::{Answer, Judge, Mode};
+use crate::policy::{Decision, Verdict};
 
 /// Write intent in open flags.
 const WRITE_FLAGS: i64 =
@@ -59,24 +42,6 @@ const LIBC_RUNTIME_FILES: &[&str] = &[
     "/sys/devices/system/cpu",
 ];
 
-/// Thread → process cache (reading `/proc/<tid>/status` on every call
-/// would cost more than the rest of the decision).
-static TGIDS: Mutex<Option<HashMap<i32, i32>>> = Mutex::new(None);
-
-fn tgid(tid: i32) -> i32 {
-    if let Some(p) = lock(&TGIDS).as_ref().and_then(|m| m.get(&tid).copied()) {
-        return p;
-    }
-    let pid = super::procfs::thread_group(tid).unwrap_or(tid);
-    let mut cache = lock(&TGIDS);
-    let map = cache.get_or_insert_with(HashMap::new);
-    if map.len() > 65536 {
-        map.clear();
-    }
-    map.insert(tid, pid);
-    pid
-}
-
 fn text(b: &[u8]) -> String {
     match crate::child::hook::bytes_value(b) {
         serde_json::Value::String(s) => s,
@@ -92,116 +57,123 @@ fn base(dirfd: i64) -> Base {
     }
 }
 
+fn hook_caller(t: &Thread) -> Caller {
+    Caller {
+        pid: t.pid,
+        tid: i64::from(t.tid),
+    }
+}
+
+/// `renameat2` flags that write the source's name too.
+const RENAME_EXCHANGE: u32 = 2;
+const RENAME_WHITEOUT: u32 = 4;
+
+/// What one trapped call does, as actions the policy judges (every one must
+/// be allowed), each with the hook-layer operation that would explain it.
+type Judged = Vec<(Action, Option<Op>)>;
+
 impl Decider {
-    /// The action a syscall performs and the hook-layer operation that would
-    /// explain it. `None`: nothing to judge.
-    fn syscall_action(&self, c: Caller, call: &Call) -> Option<(Action, Option<Op>)> {
-        let resolve = |dirfd: i64, p: &[u8], follow: bool| {
-            let raw = text(p);
-            let r = paths::resolve(c.pid, c.tid, base(dirfd), &raw, follow);
-            (r.path, raw, r.exists)
-        };
-        let file = |sub: &str, (path, raw, _): (String, String, bool)| {
-            let mut a = Action::new("file", sub).with(Field::Path, path.clone());
-            if raw != path {
+    /// The actions a syscall performs. Paths come from what the supervisor
+    /// itself opened (`prepared`) or resolved, never from the spelling.
+    /// `Err(errno)`: something could not be resolved — the call is refused.
+    fn syscall_actions(
+        &self,
+        t: &Thread,
+        call: &Call,
+        prepared: Option<&Prepared>,
+    ) -> Result<Judged, i32> {
+        let (first, second) = prepared.map_or((None, None), Prepared::paths);
+        let file = |sub: &str, real: Option<&str>, raw: &[u8]| -> Result<Action, i32> {
+            let real = real.ok_or(libc::EACCES)?;
+            let mut a = Action::new("file", sub).with(Field::Path, real);
+            let raw = text(raw);
+            if raw != real {
                 a.set(Field::Requested, raw);
             }
-            a
+            Ok(a)
         };
-        Some(match call {
+        let one = |a: Action, op: Op| Ok(vec![(a, Some(op))]);
+        match call {
             Call::Open {
                 dirfd, path, flags, ..
             } => {
-                let r = resolve(*dirfd, path, flags & i64::from(libc::O_NOFOLLOW) == 0);
+                let follow = flags & i64::from(libc::O_NOFOLLOW) == 0;
+                let r = paths::resolve(t.pid, i64::from(t.tid), base(*dirfd), &text(path), follow)?;
                 let write = flags & WRITE_FLAGS != 0;
                 let op = if write {
-                    Op::OpenWrite(r.0.clone())
+                    Op::OpenWrite(r.path.clone())
                 } else {
-                    Op::Open(r.0.clone())
+                    Op::Open(r.path.clone())
                 };
-                let sub = if write { "write" } else { "read" };
-                let mut a = file(sub, r);
+                let mut a = file(if write { "write" } else { "read" }, Some(&r.path), path)?;
                 a.set(Field::Flags, *flags);
-                (a, Some(op))
+                one(a, op)
             }
-            Call::Unlink { dirfd, path, .. } => {
-                let r = resolve(*dirfd, path, false);
-                let op = Op::Path(file_op("delete"), r.0.clone());
-                (file("delete", r), Some(op))
+            Call::Unlink { path, .. } => {
+                let a = file("delete", first, path)?;
+                one(a, Op::Path("delete", first.unwrap_or_default().to_owned()))
             }
-            Call::Mkdir { dirfd, path } => {
-                let r = resolve(*dirfd, path, false);
-                let op = Op::Path(file_op("mkdir"), r.0.clone());
-                (file("mkdir", r), Some(op))
+            Call::Mkdir { path, .. } => {
+                let a = file("mkdir", first, path)?;
+                one(a, Op::Path("mkdir", first.unwrap_or_default().to_owned()))
             }
-            Call::Rename {
-                olddirfd,
-                old,
-                newdirfd,
-                new,
-            } => {
-                let r = resolve(*olddirfd, old, false);
-                let op = Op::Path(file_op("rename"), r.0.clone());
-                let mut a = file("rename", r);
-                a.set(Field::Target, resolve(*newdirfd, new, false).0);
-                (a, Some(op))
+            Call::Mknod { path, mode, .. } => {
+                // A node is a new file at its path (FIFOs and sockets too).
+                let mut a = file("create", first, path)?;
+                a.set(Field::Mode, format!("{:o}", mode));
+                one(a, Op::Path("create", first.unwrap_or_default().to_owned()))
             }
-            Call::Link {
-                olddirfd,
-                old,
-                newdirfd,
-                new,
-            } => {
-                // A hard link gives the file it reaches a new name.
-                let r = resolve(*olddirfd, old, true);
-                let op = Op::Path(file_op("link"), r.0.clone());
-                let mut a = file("link", r);
-                a.set(Field::Target, resolve(*newdirfd, new, false).0);
-                (a, Some(op))
-            }
-            Call::Symlink {
-                target,
-                dirfd,
-                path,
-            } => {
-                let r = resolve(*dirfd, path, false);
-                let op = Op::Path(file_op("symlink"), r.0.clone());
-                let mut a = file("symlink", r);
+            Call::Symlink { target, path, .. } => {
+                let mut a = file("symlink", first, path)?;
                 a.set(Field::Target, text(target));
-                (a, Some(op))
+                one(a, Op::Path("symlink", first.unwrap_or_default().to_owned()))
             }
-            Call::Meta {
-                subtype,
-                dirfd,
-                path,
-            } => {
-                let r = if path.is_empty() {
-                    let p = paths::resolve(
-                        c.pid,
-                        c.tid,
-                        Base::Cwd,
-                        &format!("/proc/self/fd/{dirfd}"),
-                        true,
-                    )
-                    .path;
-                    (p.clone(), p, true)
-                } else {
-                    resolve(*dirfd, path, true)
+            Call::Chmod { path, .. } | Call::Chown { path, .. } | Call::Truncate { path, .. } => {
+                let sub = match call {
+                    Call::Chmod { .. } => "chmod",
+                    Call::Chown { .. } => "chown",
+                    _ => "truncate",
                 };
-                let op = Op::Path(file_op(subtype), r.0.clone());
-                (file(subtype, r), Some(op))
+                let a = file(sub, first, path)?;
+                one(
+                    a,
+                    Op::Path(file_op(sub), first.unwrap_or_default().to_owned()),
+                )
             }
-            Call::Exec { dirfd, path, argv } => {
-                let (exe, raw, exists) = resolve(*dirfd, path, true);
-                if !exists {
-                    return None;
+            Call::Rename { old, flags, .. } => {
+                let (src, dst) = (first.ok_or(libc::EACCES)?, second.ok_or(libc::EACCES)?);
+                let mut a = file("rename", Some(src), old)?;
+                a.set(Field::Target, dst);
+                // An exchange (or a whiteout) writes the source's name too.
+                if flags & (RENAME_EXCHANGE | RENAME_WHITEOUT) != 0 {
+                    mark_exchange(&mut a);
                 }
+                one(a, Op::Paths("rename", src.to_owned(), dst.to_owned()))
+            }
+            Call::Link { old, .. } => {
+                // A hard link gives the file it reaches a new name.
+                let (src, dst) = (first.ok_or(libc::EACCES)?, second.ok_or(libc::EACCES)?);
+                let mut a = file("link", Some(src), old)?;
+                a.set(Field::Target, dst);
+                one(a, Op::Paths("link", src.to_owned(), dst.to_owned()))
+            }
+            Call::Exec {
+                dirfd, path, argv, ..
+            } => {
+                let raw = text(path);
+                let r = paths::resolve(t.pid, i64::from(t.tid), base(*dirfd), &raw, true)?;
+                if !r.exists {
+                    // A program that does not exist: the kernel would say so.
+                    return Err(libc::ENOENT);
+                }
+                let exe = r.path;
                 let argv: Vec<String> = argv.iter().map(|a| text(a)).collect();
                 let class = if events::is_python(&exe) {
                     "python_child"
                 } else {
                     "binary"
                 };
+                let key = super::intents::exec_args_key(&argv);
                 let mut a = Action::new("process", "exec")
                     .with(Field::Cmd, events::shell_join(&argv))
                     .with(Field::Argv, argv)
@@ -210,86 +182,38 @@ impl Decider {
                 if raw != exe {
                     a.set(Field::Requested, raw);
                 }
-                let key = super::intents::exec_args_key(
-                    a.get(Field::Argv)
-                        .and_then(serde_json::Value::as_array)
-                        .map(|v| {
-                            v.iter()
-                                .filter_map(serde_json::Value::as_str)
-                                .collect::<Vec<_>>()
-                        })
-                        .unwrap_or_default()
-                        .as_slice(),
-                );
-                (a, Some(Op::Exec(exe, key)))
+                one(a, Op::Exec(exe, key))
             }
-            Call::Net { subtype, addr } => {
-                let addr = addr.as_ref()?;
-                let mut a = Action::new("network", subtype);
-                let key = match addr {
-                    SockAddr::Inet { ip, port } => {
-                        let host = ip.to_string();
-                        a.set(Field::Host, host.clone());
-                        a.set(Field::Ip, host.clone());
-                        a.set(Field::Port, i64::from(*port));
-                        let shown = if ip.is_ipv6() {
-                            format!("[{host}]")
-                        } else {
-                            host
-                        };
-                        a.set(Field::Target, format!("{shown}:{port}"));
-                        port.to_string()
+            Call::Net { op, msgs, .. } => {
+                let mut out = Vec::new();
+                for m in msgs {
+                    if let Some(j) = net_action(*op, m, first)?
+                        && !out.iter().any(|(a, _): &(Action, Option<Op>)| *a == j.0)
+                    {
+                        out.push(j);
                     }
-                    SockAddr::Unix(p) if p.starts_with('@') => {
-                        a.set(Field::Target, format!("unix:{p}"));
-                        p.clone()
-                    }
-                    SockAddr::Unix(p) => {
-                        let r = paths::resolve(c.pid, c.tid, Base::Cwd, p, true);
-                        a.set(Field::Path, r.path.clone());
-                        a.set(Field::Target, format!("unix:{}", r.path));
-                        r.path
-                    }
-                    // Netlink and the like: route and interface queries of
-                    // the C library, no data leaves the machine.
-                    SockAddr::Other(f) if i32::from(*f) == libc::AF_NETLINK => return None,
-                    SockAddr::Other(f) => {
-                        a.set(Field::Target, format!("family:{f}"));
-                        format!("family:{f}")
-                    }
-                };
-                (a, Some(Op::Path(net_op(subtype), key)))
+                }
+                Ok(out)
             }
             Call::Signal { .. }
-            | Call::NetMany { .. }
+            | Call::SignalRoute { .. }
             | Call::Forbidden(_)
-            | Call::Unreadable(_) => return None,
-        })
-    }
-
-    /// Decides one trapped syscall of thread `tid`.
-    pub fn on_syscall(&self, tid: i32, call: &Call) -> SyscallAnswer {
-        let answer = self.judge_syscall(tid, call);
-        // An allowed exec of the launcher: the Python child that joins next
-        // from this process is explained by it (multiprocessing spawn goes
-        // through _posixsubprocess, which raises no audit event).
-        if let (Call::Exec { .. }, SyscallAnswer::Continue) = (call, &answer) {
-            let pid = tgid(tid);
-            let c = Caller {
-                pid,
-                tid: i64::from(tid),
-            };
-            if let Some((action, _)) = self.syscall_action(c, call)
-                && action.text(Field::ProcessClass) == Some("python_child")
-                && let Some(ppid) = parent_of(pid)
-            {
-                self.grant_after(ppid, &action);
-            }
+            | Call::Unclassified(_)
+            | Call::Unreadable(_) => Ok(Vec::new()),
         }
-        answer
     }
 
-    fn judge_syscall(&self, tid: i32, call: &Call) -> SyscallAnswer {
+    /// Decides one trapped call.
+    fn judge_call(&self, t: &Thread, call: &Call, prepared: Option<&Prepared>) -> Answer {
+        let c = hook_caller(t);
+        match call {
+            Call::Forbidden(nr) => return self.forbidden(c, *nr),
+            Call::Unclassified(nr) => return self.unclassified(c, *nr),
+            Call::Signal { target, group } => return self.judge_signal(t, *target, *group),
+            Call::SignalRoute { route, .. } => return self.judge_route(t, *route),
+            Call::Unreadable(_) => return Answer::Deny(libc::EFAULT),
+            _ => {}
+        }
         // Fast path: an open the hook layer decided a moment ago in this
         // thread, spelled the same way. Emulation checks that the file it
         // opens is the one judged.
@@ -297,122 +221,161 @@ impl Decider {
             && flags & i64::from(libc::O_PATH) == 0
             && let Some(real) =
                 self.intents
-                    .take_open(i64::from(tid), &text(path), flags & WRITE_FLAGS != 0)
+                    .take_open(i64::from(t.tid), &text(path), flags & WRITE_FLAGS != 0)
         {
             self.counters.explained.fetch_add(1, Ordering::Relaxed);
-            return SyscallAnswer::Emulate(real);
+            return Answer::Emulate(real);
         }
-        if let Call::Signal { target, group } = call {
-            return self.judge_signal(tid, *target, *group);
-        }
-        if let Call::NetMany { addrs } = call {
-            // Every destination is judged; the first refusal refuses all.
-            for a in addrs {
-                let one = Call::Net {
-                    subtype: "send",
-                    addr: Some(a.clone()),
-                };
-                let answer = self.judge_syscall(tid, &one);
-                if answer != SyscallAnswer::Continue {
-                    return answer;
-                }
+        let judged = match self.syscall_actions(t, call, prepared) {
+            Ok(j) => j,
+            Err(libc::ENOENT) if matches!(call, Call::Exec { .. }) => {
+                return Answer::Deny(libc::ENOENT);
             }
-            return SyscallAnswer::Continue;
+            Err(errno) => return self.unresolvable(c, call, errno),
+        };
+        let allowed = match call {
+            // O_PATH descriptors give no access to the data and cannot be
+            // injected (ADDFD refuses them): they continue once judged.
+            Call::Open { flags, .. } if flags & i64::from(libc::O_PATH) != 0 => Answer::Continue,
+            Call::Open { .. } => Answer::Emulate(
+                judged
+                    .first()
+                    .and_then(|(a, _)| a.text(Field::Path))
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
+            Call::Exec { .. } => Answer::Continue,
+            // A Unix-socket peer learns who connected or sent (SO_PEERCRED,
+            // SCM_CREDENTIALS): done by the supervisor, it would present the
+            // supervisor's identity. These continue once judged
+            // (SECURITY_MODEL.md: the one network race that remains).
+            Call::Net { op, msgs, .. } if *op != NetOp::Bind && msgs.iter().any(is_unix) => {
+                Answer::Continue
+            }
+            _ if prepared.is_some() => Answer::Perform,
+            _ => return Answer::Deny(libc::EACCES),
+        };
+        for (action, op) in &judged {
+            match self.judge_action(c, action, op.as_ref()) {
+                Step::Allowed => {}
+                Step::Held if judged.len() == 1 => return Answer::Held,
+                // A review among several destinations of one send: refused
+                // (one held call cannot wait for several humans).
+                Step::Held => return Answer::Deny(libc::EACCES),
+                Step::Refused(a) => return a,
+            }
         }
-        let pid = tgid(tid);
-        let c = Caller {
-            pid,
-            tid: i64::from(tid),
-        };
-        let Some((action, op)) = self.syscall_action(c, call) else {
-            return match call {
-                // A program that does not exist: the kernel would say so.
-                Call::Exec { .. } => SyscallAnswer::Deny(libc::ENOENT),
-                _ => SyscallAnswer::Continue,
-            };
-        };
-        // O_PATH descriptors give no access to the data and cannot be
-        // injected (ADDFD refuses them): they continue once judged.
-        let emulate =
-            matches!(call, Call::Open { flags, .. } if flags & i64::from(libc::O_PATH) == 0);
-        let allowed = if emulate {
-            SyscallAnswer::Emulate(action.text(Field::Path).unwrap_or_default().to_owned())
-        } else {
-            SyscallAnswer::Continue
-        };
+        if let (Call::Exec { .. }, Some((action, _))) = (call, judged.first()) {
+            // An allowed exec of the launcher: the Python child that joins
+            // next from this process is explained by it (multiprocessing
+            // spawn goes through _posixsubprocess, which raises no event).
+            if action.text(Field::ProcessClass) == Some("python_child") {
+                self.grant_after(t.ppid, action);
+                self.grant_after(t.pid, action);
+            }
+        }
+        allowed
+    }
+
+    /// One action of a trapped call: IronGate's own state, runtime reads,
+    /// an explaining intent or grant, then the policy.
+    fn judge_action(&self, c: Caller, action: &Action, op: Option<&Op>) -> Step {
         // The child's own channel to us.
         if action.kind() == "network" && action.text(Field::Path) == Some(self.socket_path()) {
-            return SyscallAnswer::Continue;
+            return Step::Allowed;
         }
-        if let Some(verdict) = self.own_state(&action) {
-            let _ = self.finish(c, Layer::Syscall, &action, verdict, None, true);
-            return SyscallAnswer::Deny(libc::EACCES);
+        if let Some(verdict) = self.own_state(action) {
+            let _ = self.finish(c, Layer::Syscall, action, verdict, None, true);
+            return Step::Refused(Answer::Deny(libc::EACCES));
         }
-        if self.is_runtime_read(&action) || self.is_libc_runtime(c.pid, &action) {
+        if self.is_runtime_read(action) || self.is_libc_runtime(c.pid, action) {
             self.counters.runtime_reads.fetch_add(1, Ordering::Relaxed);
-            return allowed;
+            return Step::Allowed;
         }
-        if let Some(op) = &op {
+        if let Some(op) = op {
             let ppid = if matches!(op, Op::Exec(..)) {
-                parent_of(pid).unwrap_or(0)
+                super::procfs::parent_of(c.pid).unwrap_or(0)
             } else {
                 0
             };
-            if self.intents.take(pid, c.tid, ppid, op) {
+            if self.intents.take(c.pid, c.tid, ppid, op) {
                 self.counters.explained.fetch_add(1, Ordering::Relaxed);
-                return allowed;
+                return Step::Allowed;
             }
         }
-        if self.explained(pid, &action) {
+        if self.explained(c.pid, action) {
             self.counters.explained.fetch_add(1, Ordering::Relaxed);
-            return allowed;
+            return Step::Allowed;
         }
         let profile = self.profile_for(c);
-        let verdict = self.settings.policy.evaluate(&action, &profile);
+        let verdict = self.settings.policy.evaluate(action, &profile);
         match verdict.decision {
-            Decision::Review => SyscallAnswer::Held,
+            Decision::Review => Step::Held,
             Decision::Allow => {
-                let _ = self.finish(c, Layer::Syscall, &action, verdict, None, true);
-                allowed
+                let _ = self.finish(c, Layer::Syscall, action, verdict, None, true);
+                Step::Allowed
             }
             Decision::Block => {
-                let out = self.finish(c, Layer::Syscall, &action, verdict, None, true);
+                let out = self.finish(c, Layer::Syscall, action, verdict, None, true);
                 if out.allow {
-                    return allowed;
+                    return Step::Allowed;
                 }
                 match self.mode() {
-                    Mode::Enforce => SyscallAnswer::Deny(libc::EACCES),
-                    Mode::Kill => SyscallAnswer::Kill(libc::EACCES),
-                    Mode::Audit => allowed,
+                    Mode::Enforce => Step::Refused(Answer::Deny(libc::EACCES)),
+                    Mode::Kill => Step::Refused(Answer::Kill(libc::EACCES)),
+                    Mode::Audit => Step::Allowed,
                 }
             }
         }
     }
 
     /// A held syscall: logs it, waits for the review, answers.
-    pub fn resolve_held(&self, tid: i32, call: &Call) -> SyscallAnswer {
-        let pid = tgid(tid);
-        let c = Caller {
-            pid,
-            tid: i64::from(tid),
+    fn held(&self, t: &Thread, call: &Call, prepared: Option<&Prepared>) -> Answer {
+        let c = hook_caller(t);
+        let Ok(judged) = self.syscall_actions(t, call, prepared) else {
+            return Answer::Deny(libc::EACCES);
         };
-        let Some((action, _)) = self.syscall_action(c, call) else {
-            return SyscallAnswer::Deny(libc::EACCES);
+        let Some((action, _)) = judged.first() else {
+            return Answer::Deny(libc::EACCES);
         };
-        let verdict = self.settings.policy.evaluate(&action, &self.profile_for(c));
-        let out = self.finish(c, Layer::Syscall, &action, verdict, None, true);
+        let verdict = self.settings.policy.evaluate(action, &self.profile_for(c));
+        let out = self.finish(c, Layer::Syscall, action, verdict, None, true);
         match (out.allow, call) {
+            (false, _) => Answer::Deny(libc::EACCES),
             (true, Call::Open { flags, .. }) if flags & i64::from(libc::O_PATH) == 0 => {
-                SyscallAnswer::Emulate(action.text(Field::Path).unwrap_or_default().to_owned())
+                Answer::Emulate(action.text(Field::Path).unwrap_or_default().to_owned())
             }
-            (true, _) => SyscallAnswer::Continue,
-            (false, _) => SyscallAnswer::Deny(libc::EACCES),
+            (true, Call::Open { .. } | Call::Exec { .. }) => Answer::Continue,
+            (true, Call::Net { op, msgs, .. })
+                if *op != NetOp::Bind && msgs.iter().any(is_unix) =>
+            {
+                Answer::Continue
+            }
+            (true, _) if prepared.is_some() => Answer::Perform,
+            (true, _) => Answer::Deny(libc::EACCES),
         }
+    }
+
+    /// A call whose paths or handles could not be resolved: refused and
+    /// logged, never decided from the agent's spelling.
+    fn unresolvable(&self, c: Caller, call: &Call, errno: i32) -> Answer {
+        let action = Action::new("tamper", "unresolvable")
+            .with(Field::Name, call_name(call))
+            .with(
+                Field::Target,
+                std::io::Error::from_raw_os_error(errno).to_string(),
+            );
+        let _ = self.deny_logged(
+            c,
+            &action,
+            "irongate_unresolvable: what the call acts on could not be resolved; refused",
+        );
+        Answer::Deny(libc::EACCES)
     }
 
     /// After an emulated open: the file actually opened must be the one
     /// that was judged (a symlink swapped in between is caught here).
-    pub fn check_opened(&self, tid: i32, call: &Call, decided: &str, real: &str) -> bool {
+    fn opened_as_judged(&self, t: &Thread, call: &Call, decided: &str, real: &str) -> bool {
         let (flags, raw) = match call {
             Call::Open { flags, path, .. } => (*flags, text(path)),
             _ => return false,
@@ -437,10 +400,7 @@ impl Decider {
         }
         // The path changed under us (a symlink swapped in after the check):
         // judge what was really opened.
-        let c = Caller {
-            pid: tgid(tid),
-            tid: i64::from(tid),
-        };
+        let c = hook_caller(t);
         let subtype = if flags & WRITE_FLAGS != 0 {
             "write"
         } else {
@@ -464,34 +424,41 @@ impl Decider {
 
     /// A syscall that is never the agent's business: refused with
     /// EPERM and logged.
-    pub fn forbidden(&self, tid: i32, nr: i64) -> SyscallAnswer {
-        let name = i32::try_from(nr)
-            .ok()
-            .and_then(|n| libseccomp::ScmpSyscall::from_raw_syscall(n).get_name().ok())
-            .unwrap_or_else(|| format!("syscall {nr}"));
-        let c = Caller {
-            pid: tgid(tid),
-            tid: i64::from(tid),
-        };
+    fn forbidden(&self, c: Caller, nr: i64) -> Answer {
+        let name = syscall_name(nr);
         let action = Action::new("tamper", "syscall").with(Field::Name, name.clone());
         let _ = self.deny_logged(
             c,
             &action,
             &format!("irongate_forbidden_syscall: {name} is never allowed to the agent"),
         );
-        SyscallAnswer::Deny(libc::EPERM)
+        Answer::Deny(libc::EPERM)
+    }
+
+    /// A syscall number nobody classified: `ENOSYS`, as a kernel
+    /// without it would answer, logged once per number and run.
+    fn unclassified(&self, c: Caller, nr: i64) -> Answer {
+        if lock(&self.unclassified_seen).insert(nr) {
+            let name = syscall_name(nr);
+            let action = Action::new("tamper", "syscall").with(Field::Name, name.clone());
+            let _ = self.deny_logged(
+                c,
+                &action,
+                &format!("irongate_unclassified_syscall: {name} is not in IronGate's syscall table; refused with ENOSYS (logged once per run)"),
+            );
+        }
+        Answer::Deny(libc::ENOSYS)
     }
 
     /// Signals: never to the supervisor, by pid, thread id, its
     /// process group, or everyone. Signal numbers and targets are registers,
     /// not memory, so letting an allowed one continue is not racy.
-    fn judge_signal(&self, tid: i32, target: i64, group: bool) -> SyscallAnswer {
+    fn judge_signal(&self, t: &Thread, target: i64, group: bool) -> Answer {
         let sup_pgrp = nix::unistd::getpgrp().as_raw();
-        let pid = tgid(tid);
         let hits = if group {
             match target {
                 -1 => true,
-                0 => super::procfs::process_group(pid) == Some(sup_pgrp),
+                0 => super::procfs::process_group(t.pid) == Some(sup_pgrp),
                 t if t < 0 => -t == i64::from(sup_pgrp),
                 t => i32::try_from(t).is_ok_and(|t| self.is_supervisor_task(t)),
             }
@@ -499,31 +466,66 @@ impl Decider {
             i32::try_from(target).is_ok_and(|t| self.is_supervisor_task(t))
         };
         if !hits {
-            return SyscallAnswer::Continue;
+            return Answer::Continue;
         }
-        let c = Caller {
-            pid,
-            tid: i64::from(tid),
-        };
         let action = Action::new("tamper", "signal_supervisor")
             .with(Field::Name, "signal")
             .with(Field::Target, target.to_string());
         let _ = self.deny_logged(
-            c,
+            hook_caller(t),
             &action,
             "irongate_supervisor: the agent may not signal its supervisor",
         );
-        SyscallAnswer::Deny(libc::EPERM)
+        Answer::Deny(libc::EPERM)
     }
 
-    fn deny_logged(&self, c: Caller, action: &Action, reason: &str) -> SyscallAnswer {
-        let verdict = crate::policy::Verdict {
+    /// `fcntl`/`ioctl` calls that route signals (SIGIO, SIGURG) or reach the
+    /// terminal: an owner may only be the agent's own tree (a pid in
+    /// a register, so continuing is not racy); owners passed in memory and
+    /// terminal input injection are refused.
+    fn judge_route(&self, t: &Thread, route: Route) -> Answer {
+        let (target, reason) = match route {
+            Route::SetSig => return Answer::Continue,
+            Route::SetOwn(0) => return Answer::Continue,
+            Route::SetOwn(owner) => {
+                let pid = i32::try_from(owner.unsigned_abs()).unwrap_or(0);
+                let in_tree = pid > 0
+                    && !self.is_supervisor_task(pid)
+                    && (owner > 0 || super::procfs::process_group(pid) == Some(pid))
+                    && i64::from(nix::unistd::getpgrp().as_raw()) != -owner
+                    && self.in_agent_tree(pid);
+                if in_tree {
+                    return Answer::Continue;
+                }
+                (
+                    owner.to_string(),
+                    "irongate_signal_route: signals may be routed only to the agent's own processes",
+                )
+            }
+            Route::SetOwnIndirect => (
+                "owner in memory".to_owned(),
+                "irongate_signal_route: F_SETOWN_EX, FIOSETOWN and SIOCSPGRP are refused (use F_SETOWN)",
+            ),
+            Route::Terminal => (
+                "terminal".to_owned(),
+                "irongate_terminal: TIOCSTI, TIOCLINUX and TIOCSPGRP are refused to the agent",
+            ),
+        };
+        let action = Action::new("tamper", "signal_route")
+            .with(Field::Name, "signal_route")
+            .with(Field::Target, target);
+        let _ = self.deny_logged(hook_caller(t), &action, reason);
+        Answer::Deny(libc::EPERM)
+    }
+
+    fn deny_logged(&self, c: Caller, action: &Action, reason: &str) -> Answer {
+        let verdict = Verdict {
             decision: Decision::Block,
             reason: reason.into(),
             rule: None,
         };
         let _ = self.finish(c, Layer::Syscall, action, verdict, None, true);
-        SyscallAnswer::Deny(libc::EACCES)
+        Answer::Deny(libc::EACCES)
     }
 
     /// Reads the C library and the runtime make without an audit event: its
@@ -557,5 +559,122 @@ impl Decider {
             );
         }
         super::signals::kill_descendants();
+    }
+}
+
+/// How one action of a trapped call was decided.
+enum Step {
+    Allowed,
+    Held,
+    Refused(Answer),
+}
+
+impl Judge for Decider {
+    fn judge(&self, caller: &Thread, call: &Call, prepared: Option<&Prepared>) -> Answer {
+        self.judge_call(caller, call, prepared)
+    }
+
+    fn resolve_held(&self, caller: &Thread, call: &Call, prepared: Option<&Prepared>) -> Answer {
+        self.held(caller, call, prepared)
+    }
+
+    fn check_opened(&self, caller: &Thread, call: &Call, decided: &str, real: &str) -> bool {
+        self.opened_as_judged(caller, call, decided, real)
+    }
+
+    fn refused(&self, caller: &Thread, call: &Call, errno: i32) {
+        let _ = self.unresolvable(hook_caller(caller), call, errno);
+    }
+
+    fn kill_agent(&self) {
+        Decider::kill_agent(self);
+    }
+}
+
+/// The network action of one message (or connect/bind address); `None`:
+/// nothing to judge (no address: a connected socket; netlink: the C
+/// library's route and interface queries, no data leaves the machine).
+fn net_action(
+    op: NetOp,
+    m: &Msg,
+    unix_real: Option<&str>,
+) -> Result<Option<(Action, Option<Op>)>, i32> {
+    let Some(addr) = &m.addr else {
+        return Ok(None);
+    };
+    let sub = op.subtype();
+    let mut a = Action::new("network", sub);
+    let key = match addr {
+        SockAddr::Inet { ip, port } => {
+            let ip = canonical_ip(*ip);
+            let host = ip.to_string();
+            a.set(Field::Host, host.clone());
+            a.set(Field::Ip, host.clone());
+            a.set(Field::Port, i64::from(*port));
+            let shown = if ip.is_ipv6() {
+                format!("[{host}]")
+            } else {
+                host
+            };
+            a.set(Field::Target, format!("{shown}:{port}"));
+            NetKey::Inet {
+                ips: vec![ip],
+                port: *port,
+            }
+        }
+        SockAddr::Unix(p) if p.starts_with('@') => {
+            a.set(Field::Target, format!("unix:{p}"));
+            NetKey::Unix(p.clone())
+        }
+        SockAddr::Unix(_) => {
+            let real = unix_real.ok_or(libc::EACCES)?;
+            a.set(Field::Path, real);
+            a.set(Field::Target, format!("unix:{real}"));
+            NetKey::Unix(real.to_owned())
+        }
+        SockAddr::Other(f) if i32::from(*f) == libc::AF_NETLINK => return Ok(None),
+        SockAddr::Other(f) => {
+            a.set(Field::Target, format!("family:{f}"));
+            NetKey::Unix(format!("family:{f}"))
+        }
+    };
+    Ok(Some((a, Some(Op::Net(net_op(sub), key)))))
+}
+
+fn is_unix(m: &Msg) -> bool {
+    matches!(m.addr, Some(SockAddr::Unix(_)))
+}
+
+/// Marks a rename that writes both names (R-23: an exchange is judged as a
+/// write of each path).
+fn mark_exchange(a: &mut Action) {
+    a.set(Field::Exchange, true);
+}
+
+/// The syscall's name for logs.
+fn syscall_name(nr: i64) -> String {
+    i32::try_from(nr)
+        .ok()
+        .and_then(|n| libseccomp::ScmpSyscall::from(n).get_name().ok())
+        .unwrap_or_else(|| format!("syscall {nr}"))
+}
+
+fn call_name(call: &Call) -> &'static str {
+    match call {
+        Call::Open { .. } => "open",
+        Call::Unlink { .. } => "unlink",
+        Call::Rename { .. } => "rename",
+        Call::Mkdir { .. } => "mkdir",
+        Call::Mknod { .. } => "mknod",
+        Call::Link { .. } => "link",
+        Call::Symlink { .. } => "symlink",
+        Call::Chmod { .. } => "chmod",
+        Call::Chown { .. } => "chown",
+        Call::Truncate { .. } => "truncate",
+        Call::Exec { .. } => "execve",
+        Call::Net { op, .. } => op.subtype(),
+        Call::Signal { .. } => "kill",
+        Call::SignalRoute { .. } => "fcntl/ioctl",
+        Call::Forbidden(_) | Call::Unclassified(_) | Call::Unreadable(_) => "syscall",
     }
 }

@@ -1,0 +1,962 @@
+//! Calls performed by the supervisor on the agent's behalf.
+//!
+//! A path call is split in two steps. [`prepare`] takes what the call will
+//! act on — the parent directory of each path, opened `O_PATH` relative to
+//! a directory the supervisor took from the caller (its cwd or its dirfd,
+//! through `/proc/<tid>`), and the socket itself for network calls — and
+//! reports the real paths the kernel reached, which the supervisor judges.
+//! [`Prepared::perform`] then does the call on those handles with the
+//! supervisor's own copy of the arguments and the caller's credentials. A
+//! thread that rewrites the path, swaps a symlink or changes the cwd after
+//! the check changes nothing: the kernel never looks at the agent's
+//! arguments again.
+//!
+//! Every failure to open, read or identify is an errno for the agent, never
+//! a fall-back to its spelling.
+
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+
+use super::caller::{Caller, Creds};
+use super::decode::{AT_FDCWD, Call, Msg, NetOp};
+
+/// `RESOLVE_NO_MAGICLINKS` (openat2).
+const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+
+/// A path's parent directory, held, and its last component.
+#[derive(Debug)]
+pub struct Located {
+    dir: OwnedFd,
+    name: CString,
+    /// The real path the call acts on: the parent's real path and the name.
+    pub real: String,
+    /// The spelling ended with `/` (the object must be a directory).
+    slash: bool,
+    magic_ok: bool,
+}
+
+/// A file reached through a path (or a descriptor), held `O_PATH`.
+#[derive(Debug)]
+pub struct Reached {
+    fd: OwnedFd,
+    /// Its real path (or the kernel's name for a non-file, `pipe:[…]`).
+    pub real: String,
+}
+
+/// A call made ready to perform: its handles and the supervisor's copy of
+/// every argument.
+#[derive(Debug)]
+pub enum Prepared {
+    /// unlink, unlinkat, rmdir.
+    Unlink {
+        /// The name removed.
+        at: Located,
+        /// rmdir.
+        dir: bool,
+    },
+    /// mkdir, mkdirat.
+    Mkdir {
+        /// The new directory.
+        at: Located,
+        /// Its mode before the caller's umask.
+        mode: u32,
+    },
+    /// mknod, mknodat (regular files, FIFOs and sockets only).
+    Mknod {
+        /// The new node.
+        at: Located,
+        /// Type and mode.
+        mode: u32,
+    },
+    /// rename, renameat, renameat2.
+    Rename {
+        /// The old name.
+        from: Located,
+        /// The new name.
+        to: Located,
+        /// renameat2 flags.
+        flags: u32,
+    },
+    /// link, linkat.
+    Link {
+        /// The file that gets a new name.
+        from: Reached,
+        /// The new name.
+        to: Located,
+    },
+    /// symlink, symlinkat.
+    Symlink {
+        /// The link's content (never followed here).
+        content: CString,
+        /// The new link.
+        at: Located,
+    },
+    /// The chmod family.
+    Chmod {
+        /// The file.
+        file: Reached,
+        /// The new mode.
+        mode: u32,
+    },
+    /// The chown family.
+    Chown {
+        /// The file.
+        file: Reached,
+        /// New owner.
+        uid: u32,
+        /// New group.
+        gid: u32,
+    },
+    /// truncate.
+    Truncate {
+        /// The file.
+        file: Reached,
+        /// New length.
+        len: i64,
+    },
+    /// connect, bind, sendto/sendmsg/sendmmsg.
+    Net {
+        /// Which.
+        op: NetOp,
+        /// The agent's socket, taken with `pidfd_getfd`.
+        sock: OwnedFd,
+        /// The messages (one address for connect and bind).
+        msgs: Vec<Msg>,
+        /// For a Unix-socket path: the socket file (connect) or the
+        /// directory it is created in (bind).
+        unix: Option<UnixTarget>,
+        /// Send flags.
+        flags: i32,
+        /// sendmmsg: the answer is a message count.
+        many: bool,
+    },
+}
+
+/// Where a Unix socket address really leads.
+#[derive(Debug)]
+pub enum UnixTarget {
+    /// connect/send to an existing socket file.
+    Existing(Reached),
+    /// bind: a new socket file in this directory.
+    New(Located),
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EACCES)
+}
+
+fn cstring(b: &[u8]) -> Result<CString, i32> {
+    CString::new(b).map_err(|_| libc::EINVAL)
+}
+
+/// The text the policy sees for a path (invalid UTF-8 escaped as the hook
+/// layer does).
+fn text(b: &[u8]) -> String {
+    match crate::child::hook::bytes_value(b) {
+        serde_json::Value::String(s) => s,
+        _ => String::new(),
+    }
+}
+
+fn openat2(dir: RawFd, path: &CString, flags: i32, resolve: u64) -> Result<OwnedFd, i32> {
+    #[repr(C)]
+    struct OpenHow {
+        flags: u64,
+        mode: u64,
+        resolve: u64,
+    }
+    let how = OpenHow {
+        flags: (flags | libc::O_CLOEXEC) as u64,
+        mode: 0,
+        resolve,
+    };
+    // SAFETY: openat2 with a valid dirfd (or AT_FDCWD), a NUL-terminated path
+    // and an open_how of the size passed.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            dir,
+            path.as_ptr(),
+            &how as *const OpenHow,
+            std::mem::size_of::<OpenHow>(),
+        )
+    };
+    if fd < 0 {
+        let e = errno();
+        // A magic link where none may be followed: refused, not resolved in
+        // the supervisor's context.
+        return Err(
+            if e == libc::ELOOP && resolve & RESOLVE_NO_MAGICLINKS != 0 {
+                libc::EACCES
+            } else {
+                e
+            },
+        );
+    }
+    // SAFETY: openat2 returned a new descriptor we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// What the kernel says a descriptor of ours refers to.
+fn fd_path(fd: &OwnedFd) -> Result<String, i32> {
+    let link = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+        .map_err(|_| libc::EACCES)?;
+    Ok(text(link.as_os_str().as_bytes()))
+}
+
+/// `/proc/self` and `/proc/thread-self` mean the caller, not the supervisor.
+fn as_caller(c: &Caller, path: &[u8]) -> Vec<u8> {
+    let swap = |prefix: &[u8], with: String| -> Option<Vec<u8>> {
+        let rest = path.strip_prefix(prefix)?;
+        (rest.is_empty() || rest.first() == Some(&b'/')).then(|| [with.as_bytes(), rest].concat())
+    };
+    swap(b"/proc/self", format!("/proc/{}", c.pid))
+        .or_else(|| {
+            swap(
+                b"/proc/thread-self",
+                format!("/proc/{}/task/{}", c.pid, c.tid),
+            )
+        })
+        .unwrap_or_else(|| path.to_vec())
+}
+
+/// Magic links (`/proc/<pid>/fd/N`, `cwd`, `root`) are followed only in the
+/// caller's own `/proc` entry: anywhere else they would resolve with the
+/// supervisor's rights (another process's cwd, the supervisor's own fds).
+fn magic_ok(c: &Caller, path: &[u8]) -> bool {
+    let own = format!("/proc/{}", c.pid);
+    path.strip_prefix(own.as_bytes())
+        .is_some_and(|rest| rest.is_empty() || rest.first() == Some(&b'/'))
+}
+
+/// The directory a relative path starts from: the caller's cwd or the
+/// directory behind its descriptor, taken through `/proc/<tid>`.
+fn base(c: &Caller, dirfd: i64) -> Result<OwnedFd, i32> {
+    let dir = if dirfd == AT_FDCWD {
+        format!("/proc/{}/cwd", c.tid)
+    } else if dirfd < 0 {
+        return Err(libc::EBADF);
+    } else {
+        format!("/proc/{}/fd/{dirfd}", c.tid)
+    };
+    // Following the magic link is the point: it names the caller's directory.
+    openat2(
+        libc::AT_FDCWD,
+        &cstring(dir.as_bytes())?,
+        libc::O_PATH | libc::O_DIRECTORY,
+        0,
+    )
+    .map_err(|e| match e {
+        libc::ENOENT if dirfd != AT_FDCWD => libc::EBADF,
+        e => e,
+    })
+}
+
+/// Opens the parent directory of `raw` and names its last component.
+pub fn locate(c: &Caller, own: &Creds, dirfd: i64, raw: &[u8]) -> Result<Located, i32> {
+    if raw.is_empty() {
+        return Err(libc::ENOENT);
+    }
+    let path = as_caller(c, raw);
+    let magic_ok = magic_ok(c, &path);
+    let end = path.iter().rposition(|b| *b != b'/').map_or(0, |i| i + 1);
+    if end == 0 {
+        // "/" itself: nothing to unlink, rename or create.
+        return Err(libc::EBUSY);
+    }
+    let slash = end < path.len();
+    let trimmed = &path[..end];
+    let (parent, name): (&[u8], &[u8]) = match trimmed.iter().rposition(|b| *b == b'/') {
+        Some(0) => (b"/", &trimmed[1..]),
+        Some(i) => (&trimmed[..i], &trimmed[i + 1..]),
+        None => (b".", trimmed),
+    };
+    if name == b"." || name == b".." {
+        return Err(libc::EINVAL);
+    }
+    let base_fd = if parent.first() == Some(&b'/') {
+        None
+    } else {
+        Some(base(c, dirfd)?)
+    };
+    let resolve = if magic_ok { 0 } else { RESOLVE_NO_MAGICLINKS };
+    let parent = cstring(parent)?;
+    // The walk is the agent's: its search permissions, not the supervisor's.
+    let dir = as_agent(c, own, || {
+        openat2(
+            base_fd.as_ref().map_or(libc::AT_FDCWD, AsRawFd::as_raw_fd),
+            &parent,
+            libc::O_PATH | libc::O_DIRECTORY,
+            resolve,
+        )
+    })?;
+    let dir_real = fd_path(&dir)?;
+    if !dir_real.starts_with('/') || dir_real.ends_with(" (deleted)") {
+        return Err(libc::ENOENT);
+    }
+    let name_text = text(name);
+    let real = if dir_real == "/" {
+        format!("/{name_text}")
+    } else {
+        format!("{dir_real}/{name_text}")
+    };
+    Ok(Located {
+        dir,
+        name: cstring(name)?,
+        real,
+        slash,
+        magic_ok,
+    })
+}
+
+/// Opens the file `raw` names (following a final symlink if `follow`).
+pub fn reach(
+    c: &Caller,
+    own: &Creds,
+    dirfd: i64,
+    raw: &[u8],
+    follow: bool,
+) -> Result<Reached, i32> {
+    let at = locate(c, own, dirfd, raw)?;
+    let mut flags = libc::O_PATH;
+    if !follow {
+        flags |= libc::O_NOFOLLOW;
+    }
+    if at.slash {
+        flags |= libc::O_DIRECTORY;
+    }
+    let resolve = if at.magic_ok {
+        0
+    } else {
+        RESOLVE_NO_MAGICLINKS
+    };
+    let fd = as_agent(c, own, || {
+        openat2(at.dir.as_raw_fd(), &at.name, flags, resolve)
+    })?;
+    let real = fd_path(&fd)?;
+    Ok(Reached { fd, real })
+}
+
+/// Runs `f` with the caller's credentials.
+fn as_agent<T>(c: &Caller, own: &Creds, f: impl FnOnce() -> Result<T, i32>) -> Result<T, i32> {
+    let _as_agent = super::creds::adopt(&c.creds, own).ok_or(libc::EACCES)?;
+    f()
+}
+
+/// The file behind one of the caller's descriptors.
+pub fn reach_fd(c: &Caller, fd: i64) -> Result<Reached, i32> {
+    if fd < 0 {
+        return Err(libc::EBADF);
+    }
+    let p = format!("/proc/{}/fd/{fd}", c.tid);
+    let fd = openat2(libc::AT_FDCWD, &cstring(p.as_bytes())?, libc::O_PATH, 0)
+        .map_err(|e| if e == libc::ENOENT { libc::EBADF } else { e })?;
+    let real = fd_path(&fd)?;
+    Ok(Reached { fd, real })
+}
+
+/// Takes the caller's descriptor `fd` with `pidfd_getfd` (the very socket,
+/// which cannot be reopened by path).
+pub fn take_fd(c: &Caller, fd: i32) -> Result<OwnedFd, i32> {
+    // SAFETY: pidfd_open takes a pid and flags by value.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, c.pid, 0) };
+    if pidfd < 0 {
+        return Err(libc::EACCES);
+    }
+    // SAFETY: pidfd_open returned a new descriptor we own.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd as i32) };
+    // SAFETY: pidfd_getfd with our pidfd, the target's fd number, flags 0.
+    let got = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0) };
+    if got < 0 {
+        let e = errno();
+        return Err(if e == libc::EBADF {
+            libc::EBADF
+        } else {
+            libc::EACCES
+        });
+    }
+    // SAFETY: pidfd_getfd returned a new descriptor we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(got as i32) })
+}
+
+/// Takes what `call` acts on. `Ok(None)`: the call has no on-behalf form
+/// here (opens, execs, signals: handled by the caller).
+pub fn prepare(c: &Caller, own: &Creds, call: &Call) -> Result<Option<Prepared>, i32> {
+    Ok(Some(match call {
+        Call::Unlink { dirfd, path, dir } => Prepared::Unlink {
+            at: locate(c, own, *dirfd, path)?,
+            dir: *dir,
+        },
+        Call::Mkdir { dirfd, path, mode } => Prepared::Mkdir {
+            at: locate(c, own, *dirfd, path)?,
+            mode: *mode,
+        },
+        Call::Mknod {
+            dirfd, path, mode, ..
+        } => {
+            let kind = *mode & libc::S_IFMT;
+            // Device nodes are never the agent's business (and would be
+            // created with the supervisor's rights); the kernel treats a
+            // type of 0 as a regular file.
+            if !matches!(kind, 0 | libc::S_IFREG | libc::S_IFIFO | libc::S_IFSOCK) {
+                return Err(libc::EPERM);
+            }
+            Prepared::Mknod {
+                at: locate(c, own, *dirfd, path)?,
+                mode: *mode,
+            }
+        }
+        Call::Rename {
+            olddirfd,
+            old,
+            newdirfd,
+            new,
+            flags,
+        } => Prepared::Rename {
+            from: locate(c, own, *olddirfd, old)?,
+            to: locate(c, own, *newdirfd, new)?,
+            flags: *flags,
+        },
+        Call::Link {
+            olddirfd,
+            old,
+            newdirfd,
+            new,
+            flags,
+        } => {
+            if flags & !(libc::AT_SYMLINK_FOLLOW | libc::AT_EMPTY_PATH) != 0 {
+                return Err(libc::EINVAL);
+            }
+            let from = if old.is_empty() && flags & libc::AT_EMPTY_PATH != 0 {
+                // linkat(fd, "", …, AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH
+                // in the caller; the same file is reachable through
+                // /proc/self/fd/N with AT_SYMLINK_FOLLOW, which is judged.
+                return Err(libc::ENOENT);
+            } else {
+                reach(c, own, *olddirfd, old, flags & libc::AT_SYMLINK_FOLLOW != 0)?
+            };
+            Prepared::Link {
+                from,
+                to: locate(c, own, *newdirfd, new)?,
+            }
+        }
+        Call::Symlink {
+            target,
+            dirfd,
+            path,
+        } => Prepared::Symlink {
+            content: cstring(target)?,
+            at: locate(c, own, *dirfd, path)?,
+        },
+        Call::Chmod {
+            dirfd,
+            path,
+            mode,
+            flags,
+        } => Prepared::Chmod {
+            file: meta_target(c, own, *dirfd, path, *flags)?,
+            mode: *mode,
+        },
+        Call::Chown {
+            dirfd,
+            path,
+            uid,
+            gid,
+            flags,
+        } => Prepared::Chown {
+            file: meta_target(c, own, *dirfd, path, *flags)?,
+            uid: *uid,
+            gid: *gid,
+        },
+        Call::Truncate { path, len } => Prepared::Truncate {
+            file: reach(c, own, AT_FDCWD, path, true)?,
+            len: *len,
+        },
+        Call::Net {
+            op,
+            fd,
+            msgs,
+            flags,
+            many,
+        } => {
+            let sock = take_fd(c, *fd)?;
+            let unix = match msgs.first().and_then(|m| m.addr.as_ref()) {
+                Some(super::decode::SockAddr::Unix(p))
+                    if !p.starts_with('@') && msgs.len() == 1 =>
+                {
+                    Some(if *op == NetOp::Bind {
+                        UnixTarget::New(locate(c, own, AT_FDCWD, p.as_bytes())?)
+                    } else {
+                        UnixTarget::Existing(reach(c, own, AT_FDCWD, p.as_bytes(), true)?)
+                    })
+                }
+                _ => None,
+            };
+            Prepared::Net {
+                op: *op,
+                sock,
+                msgs: msgs.clone(),
+                unix,
+                flags: *flags,
+                many: *many,
+            }
+        }
+        _ => return Ok(None),
+    }))
+}
+
+fn meta_target(
+    c: &Caller,
+    own: &Creds,
+    dirfd: i64,
+    path: &[u8],
+    flags: i32,
+) -> Result<Reached, i32> {
+    if path.is_empty() {
+        if flags & libc::AT_EMPTY_PATH != 0 {
+            return reach_fd(c, dirfd);
+        }
+        return Err(libc::ENOENT);
+    }
+    reach(c, own, dirfd, path, flags & libc::AT_SYMLINK_NOFOLLOW == 0)
+}
+
+impl Prepared {
+    /// The real paths the call acts on: the first, and the second of a
+    /// two-path call (a rename's or link's new name).
+    pub fn paths(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            Prepared::Unlink { at, .. }
+            | Prepared::Mkdir { at, .. }
+            | Prepared::Mknod { at, .. }
+            | Prepared::Symlink { at, .. } => (Some(&at.real), None),
+            Prepared::Rename { from, to, .. } => (Some(&from.real), Some(&to.real)),
+            Prepared::Link { from, to } => (Some(&from.real), Some(&to.real)),
+            Prepared::Chmod { file, .. }
+            | Prepared::Chown { file, .. }
+            | Prepared::Truncate { file, .. } => (Some(&file.real), None),
+            Prepared::Net { unix, .. } => match unix {
+                Some(UnixTarget::Existing(r)) => (Some(&r.real), None),
+                Some(UnixTarget::New(l)) => (Some(&l.real), None),
+                None => (None, None),
+            },
+        }
+    }
+
+    /// True when performing may block for long (a blocking connect or
+    /// send): the notify loop hands it to a thread of its own.
+    pub fn may_block(&self) -> bool {
+        match self {
+            Prepared::Net { op, sock, .. } if *op != NetOp::Bind => {
+                // SAFETY: F_GETFL on a descriptor we own.
+                let fl = unsafe { libc::fcntl(sock.as_raw_fd(), libc::F_GETFL) };
+                fl < 0 || fl & libc::O_NONBLOCK == 0
+            }
+            _ => false,
+        }
+    }
+
+    /// Performs the call with the caller's umask; returns the syscall's
+    /// value or its errno.
+    pub fn perform(&self, c: &Caller) -> Result<i64, i32> {
+        let rc: libc::c_long = match self {
+            Prepared::Unlink { at, dir } => {
+                if at.slash && !dir {
+                    return Err(if is_dir(at) {
+                        libc::EISDIR
+                    } else {
+                        libc::ENOTDIR
+                    });
+                }
+                let flags = if *dir { libc::AT_REMOVEDIR } else { 0 };
+                // SAFETY: unlinkat on a directory fd we hold and a name.
+                libc::c_long::from(unsafe {
+                    libc::unlinkat(at.dir.as_raw_fd(), at.name.as_ptr(), flags)
+                })
+            }
+            Prepared::Mkdir { at, mode } => {
+                let want = mode & 0o7777 & !c.umask;
+                // SAFETY: mkdirat on a directory fd we hold and a name.
+                let rc = unsafe { libc::mkdirat(at.dir.as_raw_fd(), at.name.as_ptr(), want) };
+                if rc == 0 {
+                    fix_mode(at, want, libc::O_DIRECTORY);
+                }
+                libc::c_long::from(rc)
+            }
+            Prepared::Mknod { at, mode } => {
+                if at.slash {
+                    return Err(libc::ENOENT);
+                }
+                let want = mode & 0o7777 & !c.umask;
+                // SAFETY: mknodat on a directory fd we hold; no device nodes
+                // (checked in prepare), so dev is 0.
+                let rc = unsafe {
+                    libc::mknodat(
+                        at.dir.as_raw_fd(),
+                        at.name.as_ptr(),
+                        (mode & libc::S_IFMT) | want,
+                        0,
+                    )
+                };
+                if rc == 0 {
+                    fix_mode(at, want, 0);
+                }
+                libc::c_long::from(rc)
+            }
+            Prepared::Rename { from, to, flags } => {
+                if (from.slash || to.slash) && !is_dir(from) {
+                    return Err(libc::ENOTDIR);
+                }
+                // SAFETY: renameat2 on directory fds we hold and names.
+                unsafe {
+                    libc::syscall(
+                        libc::SYS_renameat2,
+                        from.dir.as_raw_fd(),
+                        from.name.as_ptr(),
+                        to.dir.as_raw_fd(),
+                        to.name.as_ptr(),
+                        *flags,
+                    )
+                }
+            }
+            Prepared::Link { from, to } => {
+                if to.slash {
+                    return Err(libc::ENOENT);
+                }
+                let via = cstring(format!("/proc/self/fd/{}", from.fd.as_raw_fd()).as_bytes())?;
+                // SAFETY: linkat of the file behind our O_PATH descriptor
+                // (through its magic link) to a name in a directory we hold.
+                libc::c_long::from(unsafe {
+                    libc::linkat(
+                        libc::AT_FDCWD,
+                        via.as_ptr(),
+                        to.dir.as_raw_fd(),
+                        to.name.as_ptr(),
+                        libc::AT_SYMLINK_FOLLOW,
+                    )
+                })
+            }
+            Prepared::Symlink { content, at } => {
+                if at.slash {
+                    return Err(libc::ENOENT);
+                }
+                // SAFETY: symlinkat with our copy of the content and a name in
+                // a directory we hold.
+                libc::c_long::from(unsafe {
+                    libc::symlinkat(content.as_ptr(), at.dir.as_raw_fd(), at.name.as_ptr())
+                })
+            }
+            Prepared::Chmod { file, mode } => {
+                if is_symlink(&file.fd) {
+                    return Err(libc::EOPNOTSUPP);
+                }
+                let via = cstring(format!("/proc/self/fd/{}", file.fd.as_raw_fd()).as_bytes())?;
+                // SAFETY: chmod of the file behind our O_PATH descriptor.
+                libc::c_long::from(unsafe {
+                    libc::chmod(via.as_ptr(), (*mode & 0o7777) as libc::mode_t)
+                })
+            }
+            Prepared::Chown { file, uid, gid } => {
+                // SAFETY: fchownat on our O_PATH descriptor itself.
+                libc::c_long::from(unsafe {
+                    libc::fchownat(
+                        file.fd.as_raw_fd(),
+                        c"".as_ptr(),
+                        *uid,
+                        *gid,
+                        libc::AT_EMPTY_PATH,
+                    )
+                })
+            }
+            Prepared::Truncate { file, len } => {
+                if !is_regular(&file.fd) {
+                    return Err(if is_dir_fd(&file.fd) {
+                        libc::EISDIR
+                    } else {
+                        libc::EINVAL
+                    });
+                }
+                let via = cstring(format!("/proc/self/fd/{}", file.fd.as_raw_fd()).as_bytes())?;
+                // SAFETY: reopening our own O_PATH descriptor's regular file
+                // for writing; the new descriptor is closed below.
+                let w = unsafe {
+                    libc::open(
+                        via.as_ptr(),
+                        libc::O_WRONLY | libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK,
+                    )
+                };
+                if w < 0 {
+                    return Err(errno());
+                }
+                // SAFETY: open returned a new descriptor we own.
+                let w = unsafe { OwnedFd::from_raw_fd(w) };
+                // SAFETY: ftruncate on a descriptor we own.
+                libc::c_long::from(unsafe { libc::ftruncate(w.as_raw_fd(), *len) })
+            }
+            Prepared::Net {
+                op,
+                sock,
+                msgs,
+                unix,
+                flags,
+                many,
+            } => return net(*op, sock, msgs, unix.as_ref(), *flags, *many),
+        };
+        if rc < 0 { Err(errno()) } else { Ok(rc) }
+    }
+}
+
+/// A created node gets exactly the mode the caller's umask gives, whatever
+/// the supervisor's own umask took away.
+fn fix_mode(at: &Located, want: u32, extra: i32) {
+    if want & own_umask() == 0 {
+        return;
+    }
+    if let Ok(fd) = openat2(
+        at.dir.as_raw_fd(),
+        &at.name,
+        libc::O_PATH | libc::O_NOFOLLOW | extra,
+        RESOLVE_NO_MAGICLINKS,
+    ) && let Ok(via) = cstring(format!("/proc/self/fd/{}", fd.as_raw_fd()).as_bytes())
+    {
+        // SAFETY: chmod of the node we just created, through our descriptor.
+        unsafe { libc::chmod(via.as_ptr(), want as libc::mode_t) };
+    }
+}
+
+/// The supervisor's umask, read once (changing it to read it would race
+/// with the supervisor's other threads creating files).
+fn own_umask() -> u32 {
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        super::caller::identify(std::process::id() as i32).map_or(0o7777, |c| c.umask)
+    })
+}
+
+fn stat_mode(fd: &OwnedFd) -> Option<u32> {
+    // SAFETY: fstat on a descriptor we own (O_PATH descriptors allow fstat)
+    // into a zeroed struct.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        (libc::fstat(fd.as_raw_fd(), &mut st) == 0).then_some(st.st_mode)
+    }
+}
+
+fn is_symlink(fd: &OwnedFd) -> bool {
+    stat_mode(fd).is_some_and(|m| m & libc::S_IFMT == libc::S_IFLNK)
+}
+
+fn is_regular(fd: &OwnedFd) -> bool {
+    stat_mode(fd).is_some_and(|m| m & libc::S_IFMT == libc::S_IFREG)
+}
+
+fn is_dir_fd(fd: &OwnedFd) -> bool {
+    stat_mode(fd).is_some_and(|m| m & libc::S_IFMT == libc::S_IFDIR)
+}
+
+fn is_dir(at: &Located) -> bool {
+    // SAFETY: fstatat on a directory fd we hold, no following, zeroed struct.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        libc::fstatat(
+            at.dir.as_raw_fd(),
+            at.name.as_ptr(),
+            &mut st,
+            libc::AT_SYMLINK_NOFOLLOW,
+        ) == 0
+            && st.st_mode & libc::S_IFMT == libc::S_IFDIR
+    }
+}
+
+/// A `sockaddr_un` for `path` (at most 107 bytes and a NUL).
+fn sockaddr_un(path: &[u8]) -> Result<Vec<u8>, i32> {
+    if path.len() >= 108 {
+        return Err(libc::ENAMETOOLONG);
+    }
+    let mut raw = (libc::AF_UNIX as u16).to_ne_bytes().to_vec();
+    raw.extend_from_slice(path);
+    raw.push(0);
+    Ok(raw)
+}
+
+fn net(
+    op: NetOp,
+    sock: &OwnedFd,
+    msgs: &[Msg],
+    unix: Option<&UnixTarget>,
+    flags: i32,
+    many: bool,
+) -> Result<i64, i32> {
+    // A Unix path is replaced by a path through the supervisor's own
+    // descriptor: the kernel reaches exactly the socket file (or directory)
+    // that was judged, whatever has been swapped in since.
+    let rewritten = match unix {
+        Some(UnixTarget::Existing(r)) => Some(sockaddr_un(
+            format!("/proc/self/fd/{}", r.fd.as_raw_fd()).as_bytes(),
+        )?),
+        Some(UnixTarget::New(at)) => {
+            let mut p = format!("/proc/self/fd/{}/", at.dir.as_raw_fd()).into_bytes();
+            p.extend_from_slice(at.name.as_bytes());
+            Some(sockaddr_un(&p)?)
+        }
+        None => None,
+    };
+    let addr_of = |m: &Msg| -> Vec<u8> { rewritten.clone().unwrap_or_else(|| m.raw_addr.clone()) };
+    match op {
+        NetOp::Connect | NetOp::Bind => {
+            let m = msgs.first().ok_or(libc::EINVAL)?;
+            let a = addr_of(m);
+            // SAFETY: connect/bind on our copy of the socket with our copy of
+            // the address and its length.
+            let rc = unsafe {
+                if op == NetOp::Connect {
+                    libc::connect(
+                        sock.as_raw_fd(),
+                        a.as_ptr().cast(),
+                        a.len() as libc::socklen_t,
+                    )
+                } else {
+                    libc::bind(
+                        sock.as_raw_fd(),
+                        a.as_ptr().cast(),
+                        a.len() as libc::socklen_t,
+                    )
+                }
+            };
+            if rc < 0 { Err(errno()) } else { Ok(0) }
+        }
+        NetOp::Send => {
+            if msgs.iter().any(|m| m.control) {
+                // Ancillary data may carry descriptors numbered in the
+                // agent's table; they cannot be passed on faithfully.
+                return Err(libc::EOPNOTSUPP);
+            }
+            let mut sent_msgs = 0i64;
+            let mut last = 0i64;
+            for m in msgs {
+                let a = if m.raw_addr.is_empty() {
+                    Vec::new()
+                } else {
+                    addr_of(m)
+                };
+                // SAFETY: sendto on our copy of the socket with our copies of
+                // the data and the address (NULL when there is none).
+                let n = unsafe {
+                    libc::sendto(
+                        sock.as_raw_fd(),
+                        m.data.as_ptr().cast(),
+                        m.data.len(),
+                        flags | libc::MSG_NOSIGNAL,
+                        if a.is_empty() {
+                            std::ptr::null()
+                        } else {
+                            a.as_ptr().cast()
+                        },
+                        a.len() as libc::socklen_t,
+                    )
+                };
+                if n < 0 {
+                    let e = errno();
+                    // sendmmsg answers with the count sent before a failure.
+                    return if many && sent_msgs > 0 {
+                        Ok(sent_msgs)
+                    } else {
+                        Err(e)
+                    };
+                }
+                sent_msgs += 1;
+                last = n as i64;
+            }
+            Ok(if many { sent_msgs } else { last })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn me() -> Caller {
+        super::super::caller::identify(std::process::id() as i32).expect("own status")
+    }
+
+    #[test]
+    fn locate_names_the_parent_and_the_last_component() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = std::fs::canonicalize(dir.path()).expect("canon");
+        std::fs::create_dir(real.join("d")).expect("mkdir");
+        std::os::unix::fs::symlink(real.join("d"), real.join("link")).expect("symlink");
+        let c = me();
+        let p = format!("{}/link/x", real.display());
+        let at = locate(&c, &c.creds, AT_FDCWD, p.as_bytes()).expect("locate");
+        assert_eq!(at.real, format!("{}/d/x", real.display()));
+        let p = format!("{}/d/", real.display());
+        let at = locate(&c, &c.creds, AT_FDCWD, p.as_bytes()).expect("locate");
+        assert!(at.slash);
+        assert_eq!(at.real, format!("{}/d", real.display()));
+        assert_eq!(
+            locate(&c, &c.creds, AT_FDCWD, b"/").err(),
+            Some(libc::EBUSY)
+        );
+        assert_eq!(
+            locate(&c, &c.creds, AT_FDCWD, b"").err(),
+            Some(libc::ENOENT)
+        );
+        assert_eq!(
+            locate(
+                &c,
+                &c.creds,
+                AT_FDCWD,
+                format!("{}/..", real.display()).as_bytes()
+            )
+            .err(),
+            Some(libc::EINVAL)
+        );
+        // A parent that does not exist is the kernel's ENOENT, not a guess.
+        let p = format!("{}/missing/x", real.display());
+        assert_eq!(
+            locate(&c, &c.creds, AT_FDCWD, p.as_bytes()).err(),
+            Some(libc::ENOENT)
+        );
+    }
+
+    #[test]
+    fn performed_calls_act_on_the_located_directory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = std::fs::canonicalize(dir.path()).expect("canon");
+        std::fs::create_dir(real.join("a")).expect("mkdir");
+        std::fs::create_dir(real.join("b")).expect("mkdir");
+        std::fs::write(real.join("a/f"), b"x").expect("write");
+        let c = me();
+        let at = locate(
+            &c,
+            &c.creds,
+            AT_FDCWD,
+            format!("{}/a/f", real.display()).as_bytes(),
+        )
+        .expect("locate");
+        // The directory is swapped after the check: the call still acts on
+        // the directory that was judged.
+        std::fs::rename(real.join("a"), real.join("moved")).expect("rename");
+        std::os::unix::fs::symlink(real.join("b"), real.join("a")).expect("symlink");
+        let p = Prepared::Unlink { at, dir: false };
+        assert_eq!(p.perform(&c), Ok(0));
+        assert!(!real.join("moved/f").exists());
+        assert!(real.join("b").exists());
+    }
+
+    #[test]
+    fn magic_links_only_in_the_callers_own_proc() {
+        let c = me();
+        assert!(magic_ok(&c, format!("/proc/{}/fd/3", c.pid).as_bytes()));
+        assert!(!magic_ok(&c, b"/proc/1/cwd/x"));
+        assert_eq!(
+            as_caller(&c, b"/proc/self/fd/3"),
+            format!("/proc/{}/fd/3", c.pid).into_bytes()
+        );
+        assert_eq!(as_caller(&c, b"/proc/selfish"), b"/proc/selfish".to_vec());
+    }
+}
