@@ -168,6 +168,9 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         nix::unistd::ForkResult::Child => child::run(&spec),
         nix::unistd::ForkResult::Parent { child } => child.as_raw(),
     };
+    // The supervisor's own descriptors only: the agent, forked above, keeps
+    // the user's limits.
+    let nofile = launch::raise_nofile_limit();
     drop(handoff_child);
     let kill_child = || {
         let _ = nix::sys::signal::kill(
@@ -192,7 +195,11 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     let reviews = review::Reviews::new(&home, run_id);
     let decider = Arc::new(decide::Decider::new(settings, log, reviews));
     decider.set_main_pid(pid);
-    let server = server::spawn(listener.try_clone()?, Arc::clone(&decider))?;
+    let server = server::spawn(
+        listener.try_clone()?,
+        Arc::clone(&decider),
+        server::Limits::for_nofile(nofile),
+    )?;
     let notify = crate::backstop::spawn(listener_fd, Arc::clone(&decider))?;
     backstop_listener::go(&handoff_parent)?;
 
@@ -200,11 +207,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     signals::terminate_descendants();
 
     // Stop accepting; connection threads end when their processes are gone.
-    let _ = nix::sys::socket::shutdown(
-        std::os::fd::AsRawFd::as_raw_fd(&listener),
-        nix::sys::socket::Shutdown::Both,
-    );
-    let _ = server.join();
+    server.shutdown(&listener);
     let _ = notify.join();
     let counters = &decider.counters;
     let end = log::RunEnd {
