@@ -92,6 +92,10 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     let agent_name = args.agent_name.clone().unwrap_or(agent_default);
 
     let store = Store::open(&home).map_err(|e| Failure::setup(format!("{e}")))?;
+    // Runs whose supervisor was killed outright still say `running`.
+    if let Err(e) = store.mark_lost_runs() {
+        eprintln!("irongate: warning: cannot mark the runs of lost supervisors: {e}");
+    }
     let run_dir = launch::RunDir::create()?;
     let listener = crate::ipc::listen(&run_dir.socket()).map_err(|e| {
         Failure::setup(format!(
