@@ -9,7 +9,8 @@
 //! A pid alone does not identify a process: pids are reused. The row keeps
 //! the supervisor's start time (`/proc/<pid>/stat` field 22, clock ticks
 //! since boot) and the boot id (`/proc/sys/kernel/random/boot_id`), which
-//! together name one process for good. Rows written before these columns
+//! together name one process for good, and its pid namespace: a supervisor
+//! in another namespace (a container sharing the home) is left alone. Rows written before these columns
 //! existed are judged by the wall-clock start of the process holding the pid:
 //! a process started after the run began cannot be its supervisor.
 
@@ -18,6 +19,10 @@
 pub struct ProcessIdentity {
     /// `/proc/sys/kernel/random/boot_id`.
     pub boot_id: String,
+    /// The pid namespace its pid is a number in (`/proc/<pid>/ns/pid`, e.g.
+    /// `pid:[4026531836]`): a supervisor in another namespace (a container
+    /// sharing the home) cannot be looked up by pid from here.
+    pub pid_ns: Option<String>,
     /// Start time in clock ticks since boot (`/proc/<pid>/stat` field 22).
     pub start_ticks: u64,
 }
@@ -54,11 +59,18 @@ fn stat(pid: u32) -> Option<(char, u64)> {
     Some((state, start))
 }
 
+fn pid_ns(pid: &str) -> Option<String> {
+    std::fs::read_link(format!("/proc/{pid}/ns/pid"))
+        .ok()
+        .map(|l| l.to_string_lossy().into_owned())
+}
+
 /// The identity of a live process.
 pub fn identity_of(pid: u32) -> Option<ProcessIdentity> {
     let (_, start_ticks) = stat(pid)?;
     Some(ProcessIdentity {
         boot_id: boot_id()?,
+        pid_ns: pid_ns(&pid.to_string()),
         start_ticks,
     })
 }
@@ -68,6 +80,17 @@ pub fn identity_of(pid: u32) -> Option<ProcessIdentity> {
 /// started (Unix seconds).
 pub fn supervisor(pid: u32, identity: Option<&ProcessIdentity>, run_started: f64) -> Liveness {
     if !std::path::Path::new("/proc/self/stat").exists() {
+        return Liveness::Unknown;
+    }
+    // Another boot: whatever holds that pid now is not the supervisor.
+    if let (Some(id), Some(boot)) = (identity, boot_id())
+        && id.boot_id != boot
+    {
+        return Liveness::Gone;
+    }
+    if let Some(ns) = identity.and_then(|id| id.pid_ns.as_deref())
+        && pid_ns("self").as_deref() != Some(ns)
+    {
         return Liveness::Unknown;
     }
     let Some((state, start_ticks)) = stat(pid) else {
@@ -126,9 +149,15 @@ mod tests {
         assert_eq!(supervisor(me, Some(&other_start), 0.0), Liveness::Gone);
         let other_boot = ProcessIdentity {
             boot_id: "another boot".into(),
-            ..id
+            ..id.clone()
         };
         assert_eq!(supervisor(me, Some(&other_boot), 0.0), Liveness::Gone);
+        // Another pid namespace: cannot be told from here.
+        let other_ns = ProcessIdentity {
+            pid_ns: Some("pid:[1]".into()),
+            ..id
+        };
+        assert_eq!(supervisor(me, Some(&other_ns), 0.0), Liveness::Unknown);
     }
 
     #[test]

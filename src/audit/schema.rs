@@ -18,8 +18,8 @@ use super::chain::GENESIS_HEX;
 /// The schema this build reads and writes.
 ///
 /// - 1: the first schema.
-/// - 2: `runs.status` may be `supervisor_lost`; `runs.supervisor_boot` and
-///   `runs.supervisor_start` identify the supervisor across pid reuse. A
+/// - 2: `runs.status` may be `supervisor_lost`; `runs.supervisor_boot`,
+///   `runs.supervisor_start` and `runs.supervisor_pidns` identify the supervisor across pid reuse. A
 ///   version-1 file is migrated on its first read-write open
 ///   ([`migrate_1_to_2`]); read-only opens read it as it is.
 pub const SCHEMA_VERSION: i64 = 2;
@@ -57,9 +57,11 @@ CREATE TABLE {name} (
     irongate_version  TEXT    NOT NULL,
     pid               INTEGER NOT NULL,
     -- What identifies the supervisor for good (see audit::liveness): the boot
-    -- id and /proc/<pid>/stat field 22. NULL in runs from schema version 1.
+    -- id, /proc/<pid>/stat field 22 and its pid namespace. NULL in runs from
+    -- schema version 1.
     supervisor_boot   TEXT,
     supervisor_start  INTEGER,
+    supervisor_pidns  TEXT,
     exit_code         INTEGER,
     signal            INTEGER,
     status            TEXT    NOT NULL

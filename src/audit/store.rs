@@ -101,8 +101,8 @@ impl Store {
             tx.execute(
                 "INSERT INTO runs (started_at, agent_name, script, argv, profile, policy_origin,
                                    policy_digest, irongate_version, pid, supervisor_boot,
-                                   supervisor_start, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'running')",
+                                   supervisor_start, supervisor_pidns, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'running')",
                 params![
                     info.started_at,
                     info.agent_name,
@@ -117,6 +117,7 @@ impl Store {
                     identity
                         .as_ref()
                         .and_then(|i| i64::try_from(i.start_ticks).ok()),
+                    identity.as_ref().and_then(|i| i.pid_ns.as_deref()),
                 ],
             )
             .map_err(self.sql("insert run"))?;
@@ -156,8 +157,8 @@ impl Store {
             let mut stmt = self
                 .conn
                 .prepare(
-                    "SELECT id, pid, started_at, supervisor_boot, supervisor_start FROM runs
-                     WHERE status = 'running'",
+                    "SELECT id, pid, started_at, supervisor_boot, supervisor_start,
+                            supervisor_pidns FROM runs WHERE status = 'running'",
                 )
                 .map_err(self.sql("list running runs"))?;
             let rows = stmt
@@ -168,6 +169,7 @@ impl Store {
                         r.get::<_, f64>(2)?,
                         r.get::<_, Option<String>>(3)?,
                         r.get::<_, Option<i64>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
                     ))
                 })
                 .map_err(self.sql("list running runs"))?;
@@ -176,13 +178,14 @@ impl Store {
         };
         let mut lost = Vec::new();
         let mut buf = String::new();
-        for (run_id, pid, started_at, boot, start) in candidates {
+        for (run_id, pid, started_at, boot, start, pid_ns) in candidates {
             let Ok(pid) = u32::try_from(pid) else {
                 continue;
             };
             let identity = match (boot, start.and_then(|s| u64::try_from(s).ok())) {
                 (Some(boot_id), Some(start_ticks)) => Some(liveness::ProcessIdentity {
                     boot_id,
+                    pid_ns,
                     start_ticks,
                 }),
                 _ => None,
