@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use irongate::audit::{Decision, EventFilter, Layer, NewEvent, Store};
+use irongate::audit::{Decision, EventFilter, Layer, NewEvent, RunEnd, RunStatus, Store};
 use serde_json::json;
 
 const CHILDREN: usize = 8;
@@ -50,6 +50,19 @@ fn child_writer() {
         }
     }
     writer.close().expect("close");
+    // As a supervisor does: a run left `running` by a process that is gone
+    // would be marked `supervisor_lost` (with one more event) by `runs`.
+    store
+        .end_run(
+            run,
+            &RunEnd {
+                ended_at: irongate::audit::now(),
+                status: RunStatus::Exited,
+                exit_code: Some(0),
+                signal: None,
+            },
+        )
+        .expect("end run");
 }
 
 #[test]

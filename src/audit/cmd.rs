@@ -1,6 +1,9 @@
 //! `irongate runs|events|verify`: read-only views of the audit log.
 //!
-//! All three open the database read-only and treat a missing one as empty.
+//! All three read the database read-only and treat a missing one as empty.
+//! `runs` first marks the runs whose supervisor is gone as `supervisor_lost`
+//! ([`Store::mark_lost_runs`]), a write it skips quietly when the database
+//! cannot be written; `verify` writes nothing.
 //! A file that cannot be opened is an error (exit 125); `verify` exits 1 when
 //! it finds tampering. A closed stdout (`irongate events | head`) ends the
 //! command quietly with status 0.
@@ -11,7 +14,7 @@
 //!   shape is documented in [`model`](super::model).
 //! - `runs --json`: one array, oldest run first, of `{"id", "agent_name",
 //!   "script", "argv", "started_at", "ended_at", "status"
-//!   ("running"/"exited"/"killed"/"irongate_error"), "exit_code", "signal",
+//!   ("running"/"exited"/"killed"/"irongate_error"/"supervisor_lost"), "exit_code", "signal",
 //!   "profile", "policy_origin", "policy_digest", "irongate_version", "pid",
 //!   "counts": {"events", "allow", "review", "block", "unexplained"},
 //!   "counters": {name: integer}}`; `[]` without a database.
@@ -35,6 +38,7 @@ pub const EXIT_TAMPERED: i32 = 1;
 
 /// `irongate runs`: every run with its counts and exit status.
 pub fn runs(args: &RunsArgs) -> anyhow::Result<i32> {
+    mark_lost_runs(args.home.home.as_deref());
     let store = open(args.home.home.as_deref())?;
     let runs = match &store {
         Some(store) => store.list_runs().map_err(with_hint)?,
@@ -164,6 +168,21 @@ fn parse_run(s: &str) -> anyhow::Result<RunSel> {
         })
 }
 
+/// Marks the runs of dead supervisors when there is a database that this
+/// user can write; anything else is left to the read that follows, which
+/// reports it.
+fn mark_lost_runs(home_flag: Option<&Path>) {
+    let Ok(home) = crate::home::resolve(home_flag) else {
+        return;
+    };
+    if !home.join(super::DB_FILE).is_file() {
+        return;
+    }
+    if let Ok(store) = Store::open(&home) {
+        let _ = store.mark_lost_runs();
+    }
+}
+
 fn open(home_flag: Option<&Path>) -> anyhow::Result<Option<Store>> {
     let home = crate::home::resolve(home_flag)?;
     Store::open_readonly(&home).map_err(with_hint)
@@ -236,7 +255,7 @@ fn print_runs(out: &mut impl Write, runs: &[RunRecord]) -> io::Result<()> {
         .clamp(5, 32);
     writeln!(
         out,
-        "{:>5}  {:<agent_w$}  {:<19}  {:<14}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}",
+        "{:>5}  {:<agent_w$}  {:<19}  {:<15}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}",
         "ID", "AGENT", "STARTED (UTC)", "STATUS", "EXIT", "ALLOW", "REVIEW", "BLOCK", "UNEXPL"
     )?;
     for r in runs {
@@ -252,7 +271,7 @@ fn print_runs(out: &mut impl Write, runs: &[RunRecord]) -> io::Result<()> {
         };
         writeln!(
             out,
-            "{:>5}  {:<agent_w$}  {:<19}  {:<14}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}",
+            "{:>5}  {:<agent_w$}  {:<19}  {:<15}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}",
             r.id,
             agent,
             utc(r.started_at, false),

@@ -10,6 +10,7 @@
 //! - [`chain`]: the canonical event body and the hash chain;
 //! - [`writer`]: batching, the chain head read inside the write transaction;
 //! - [`verify`]: chain verification and tamper classification;
+//! - [`liveness`]: whether a `running` run's supervisor still exists;
 //! - [`query`]: reads for `irongate runs|events` and the dashboard;
 //! - [`cmd`]: the `runs`, `events` and `verify` subcommands.
 //!
@@ -31,6 +32,7 @@
 
 pub mod chain;
 pub mod cmd;
+pub mod liveness;
 pub mod model;
 pub mod query;
 pub mod schema;

@@ -140,6 +140,9 @@ string_enum! {
         Killed => "killed",
         /// IronGate itself failed.
         IrongateError => "irongate_error",
+        /// The supervisor died without recording the end (killed outright);
+        /// found and marked by a later `irongate run`, `runs` or `verify`.
+        SupervisorLost => "supervisor_lost",
     }
 }
 
@@ -402,7 +405,7 @@ pub struct RunRecord {
     pub exit_code: Option<i32>,
     /// The signal that killed the agent.
     pub signal: Option<i32>,
-    /// Running, exited, killed or IronGate error.
+    /// Running, exited, killed, IronGate error or supervisor lost.
     pub status: RunStatus,
     /// Named counters (e.g. `runtime_reads`, R-33).
     pub counters: Map<String, Value>,

@@ -16,7 +16,13 @@ use super::AuditError;
 use super::chain::GENESIS_HEX;
 
 /// The schema this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 1;
+///
+/// - 1: the first schema.
+/// - 2: `runs.status` may be `supervisor_lost`; `runs.supervisor_boot`,
+///   `runs.supervisor_start` and `runs.supervisor_pidns` identify the supervisor across pid reuse. A
+///   version-1 file is migrated on its first read-write open
+///   ([`migrate_1_to_2`]); read-only opens read it as it is.
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// `PRAGMA application_id` of an IronGate database ("IrGa"), so a foreign
 /// SQLite file is recognised as such instead of being written into.
@@ -35,8 +41,10 @@ pub const PAGE_SIZE: i64 = 8192;
 /// this is generous on purpose.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-const CREATE: &str = "
-CREATE TABLE runs (
+/// The `runs` table of the current schema, with `{name}` for its name (the
+/// migration creates it under another name first).
+const RUNS_TABLE: &str = "
+CREATE TABLE {name} (
     id                INTEGER PRIMARY KEY,
     started_at        REAL    NOT NULL,
     ended_at          REAL,
@@ -48,10 +56,16 @@ CREATE TABLE runs (
     policy_digest     TEXT    NOT NULL,
     irongate_version  TEXT    NOT NULL,
     pid               INTEGER NOT NULL,
+    -- What identifies the supervisor for good (see audit::liveness): the boot
+    -- id, /proc/<pid>/stat field 22 and its pid namespace. NULL in runs from
+    -- schema version 1.
+    supervisor_boot   TEXT,
+    supervisor_start  INTEGER,
+    supervisor_pidns  TEXT,
     exit_code         INTEGER,
     signal            INTEGER,
     status            TEXT    NOT NULL
-        CHECK (status IN ('running', 'exited', 'killed', 'irongate_error')),
+        CHECK (status IN ('running', 'exited', 'killed', 'irongate_error', 'supervisor_lost')),
     counters          TEXT    NOT NULL DEFAULT '{}', -- JSON object of named counters
     -- Maintained by the writer in the append transaction; verify compares
     -- them with the chain.
@@ -64,6 +78,9 @@ CREATE TABLE runs (
     last_hash         TEXT
 );
 
+";
+
+const CREATE: &str = "
 CREATE TABLE events (
     id          INTEGER PRIMARY KEY,   -- dense: assigned as chain_head.last_id + 1
     run_id      INTEGER NOT NULL,
@@ -278,6 +295,23 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<Option<i64>, AuditEr
     Ok(Some(version))
 }
 
+/// Version 1 → 2: SQLite cannot change a CHECK constraint in place, so
+/// `runs` is rebuilt under the new definition and its rows copied (ids and
+/// every column kept; the new columns are NULL). `runs` is not part of the
+/// hash chain, and no index or trigger refers to it.
+fn migrate_1_to_2(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    const COLUMNS: &str = "id, started_at, ended_at, agent_name, script, argv, profile, \
+        policy_origin, policy_digest, irongate_version, pid, exit_code, signal, status, counters, \
+        event_count, allow_count, review_count, block_count, unexplained_count, last_event_id, \
+        last_hash";
+    tx.execute_batch(&RUNS_TABLE.replace("{name}", "runs_v2"))?;
+    tx.execute_batch(&format!(
+        "INSERT INTO runs_v2 ({COLUMNS}) SELECT {COLUMNS} FROM runs;
+         DROP TABLE runs;
+         ALTER TABLE runs_v2 RENAME TO runs;"
+    ))
+}
+
 /// Creates the tables on first open. Runs inside `BEGIN IMMEDIATE` and
 /// re-reads the version there, so two processes opening a new file at once
 /// create it once.
@@ -292,7 +326,15 @@ fn ensure_schema(conn: &mut Connection, path: &Path) -> Result<(), AuditError> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(sql("begin schema creation"))?;
-    if check_identity(&tx, path)?.is_none() {
+    let found = check_identity(&tx, path)?;
+    if found == Some(1) {
+        migrate_1_to_2(&tx).map_err(sql("migrate the schema from version 1 to 2"))?;
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(sql("set schema version"))?;
+    }
+    if found.is_none() {
+        tx.execute_batch(&RUNS_TABLE.replace("{name}", "runs"))
+            .map_err(sql("create tables"))?;
         tx.execute_batch(CREATE).map_err(sql("create tables"))?;
         tx.execute(
             "INSERT INTO chain_head (id, last_id, last_hash, count) VALUES (0, 0, ?1, 0)",

@@ -15,7 +15,7 @@ use super::model::{
     RunStatus, Verdict,
 };
 use super::writer::{self, EventWriter, WriterConfig};
-use super::{AuditError, DB_FILE, schema};
+use super::{AuditError, DB_FILE, liveness, schema};
 
 /// A connection to `$IRONGATE_HOME/irongate.db`.
 ///
@@ -94,11 +94,15 @@ impl Store {
             run_id: 0,
             what: format!("argv cannot be serialised: {e}"),
         })?;
+        // Read while the supervisor (`info.pid`, normally this process) runs:
+        // what tells it from a later process with the same pid.
+        let identity = liveness::identity_of(info.pid);
         writer::with_write_tx(&self.conn, &self.path, |tx| {
             tx.execute(
                 "INSERT INTO runs (started_at, agent_name, script, argv, profile, policy_origin,
-                                   policy_digest, irongate_version, pid, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running')",
+                                   policy_digest, irongate_version, pid, supervisor_boot,
+                                   supervisor_start, supervisor_pidns, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'running')",
                 params![
                     info.started_at,
                     info.agent_name,
@@ -109,6 +113,11 @@ impl Store {
                     info.policy_digest,
                     env!("CARGO_PKG_VERSION"),
                     info.pid,
+                    identity.as_ref().map(|i| i.boot_id.as_str()),
+                    identity
+                        .as_ref()
+                        .and_then(|i| i64::try_from(i.start_ticks).ok()),
+                    identity.as_ref().and_then(|i| i.pid_ns.as_deref()),
                 ],
             )
             .map_err(self.sql("insert run"))?;
@@ -135,6 +144,89 @@ impl Store {
             return Err(self.unknown_run(run_id));
         }
         Ok(())
+    }
+
+    /// Marks every `running` run whose supervisor is gone as
+    /// `supervisor_lost` (see [`liveness`]) and appends a `system` event to
+    /// each, in one transaction per run: the run row is not part of the hash
+    /// chain, so its status may change, and the event records in the chain
+    /// that the run's end was never written (its last flush interval of
+    /// decisions may be missing, R-72). Returns the runs marked.
+    pub fn mark_lost_runs(&self) -> Result<Vec<i64>, AuditError> {
+        let candidates = {
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT id, pid, started_at, supervisor_boot, supervisor_start,
+                            supervisor_pidns FROM runs WHERE status = 'running'",
+                )
+                .map_err(self.sql("list running runs"))?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, f64>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<i64>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                    ))
+                })
+                .map_err(self.sql("list running runs"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(self.sql("list running runs"))?
+        };
+        let mut lost = Vec::new();
+        let mut buf = String::new();
+        for (run_id, pid, started_at, boot, start, pid_ns) in candidates {
+            let Ok(pid) = u32::try_from(pid) else {
+                continue;
+            };
+            let identity = match (boot, start.and_then(|s| u64::try_from(s).ok())) {
+                (Some(boot_id), Some(start_ticks)) => Some(liveness::ProcessIdentity {
+                    boot_id,
+                    pid_ns,
+                    start_ticks,
+                }),
+                _ => None,
+            };
+            if liveness::supervisor(pid, identity.as_ref(), started_at) != liveness::Liveness::Gone
+            {
+                continue;
+            }
+            let marked = writer::with_write_tx(&self.conn, &self.path, |tx| {
+                // Another process may have marked it meanwhile.
+                let changed = tx
+                    .execute(
+                        "UPDATE runs SET status = 'supervisor_lost', ended_at = ?2
+                         WHERE id = ?1 AND status = 'running'",
+                        params![run_id, super::now()],
+                    )
+                    .map_err(self.sql("mark run supervisor_lost"))?;
+                if changed == 0 {
+                    return Ok(false);
+                }
+                let what = format!(
+                    "supervisor_lost: the supervisor (pid {pid}) ended without recording the end \
+                     of run {run_id}; decisions of its last flush interval may be missing"
+                );
+                let mut event = NewEvent::new(
+                    run_id,
+                    Layer::System,
+                    serde_json::json!({"type": "system", "subtype": "note", "name": what}),
+                    Decision::Block,
+                    what.clone(),
+                );
+                event.pid = pid;
+                let prepared = PreparedEvent::new(&event)?;
+                writer::append_events(tx, &self.path, std::slice::from_ref(&prepared), &mut buf)?;
+                Ok(true)
+            })?;
+            if marked {
+                lost.push(run_id);
+            }
+        }
+        Ok(lost)
     }
 
     /// Adds `n` to the run's counter `name` (e.g. `runtime_reads`, R-33).

@@ -214,6 +214,24 @@ impl Drop for RunDir {
     }
 }
 
+/// Raises the supervisor's `RLIMIT_NOFILE` soft limit to the hard limit and
+/// returns the soft limit now in effect. Called in the supervisor after the
+/// fork, so the agent keeps the user's limits: the agent can open as many
+/// connections and files as it likes within its own limit, and the
+/// supervisor, which holds a descriptor per connection and needs more for
+/// every path it resolves, must not run out first. The connection bounds
+/// (`server::Limits`) are derived from the value returned.
+pub fn raise_nofile_limit() -> u64 {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return 1024;
+    };
+    if hard > soft && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+        return hard;
+    }
+    soft
+}
+
 /// A C string from a path; paths with NUL bytes cannot exist.
 pub fn path_cstring(p: &Path) -> CString {
     CString::new(p.as_os_str().as_bytes()).unwrap_or_default()

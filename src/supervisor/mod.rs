@@ -92,6 +92,10 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     let agent_name = args.agent_name.clone().unwrap_or(agent_default);
 
     let store = Store::open(&home).map_err(|e| Failure::setup(format!("{e}")))?;
+    // Runs whose supervisor was killed outright still say `running`.
+    if let Err(e) = store.mark_lost_runs() {
+        eprintln!("irongate: warning: cannot mark the runs of lost supervisors: {e}");
+    }
     let run_dir = launch::RunDir::create()?;
     let listener = crate::ipc::listen(&run_dir.socket()).map_err(|e| {
         Failure::setup(format!(
@@ -168,6 +172,9 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         nix::unistd::ForkResult::Child => child::run(&spec),
         nix::unistd::ForkResult::Parent { child } => child.as_raw(),
     };
+    // The supervisor's own descriptors only: the agent, forked above, keeps
+    // the user's limits.
+    let nofile = launch::raise_nofile_limit();
     drop(handoff_child);
     let kill_child = || {
         let _ = nix::sys::signal::kill(
@@ -192,7 +199,11 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     let reviews = review::Reviews::new(&home, run_id);
     let decider = Arc::new(decide::Decider::new(settings, log, reviews));
     decider.set_main_pid(pid);
-    let server = server::spawn(listener.try_clone()?, Arc::clone(&decider))?;
+    let server = server::spawn(
+        listener.try_clone()?,
+        Arc::clone(&decider),
+        server::Limits::for_nofile(nofile),
+    )?;
     let notify = crate::backstop::spawn(listener_fd, Arc::clone(&decider))?;
     backstop_listener::go(&handoff_parent)?;
 
@@ -200,11 +211,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     signals::terminate_descendants();
 
     // Stop accepting; connection threads end when their processes are gone.
-    let _ = nix::sys::socket::shutdown(
-        std::os::fd::AsRawFd::as_raw_fd(&listener),
-        nix::sys::socket::Shutdown::Both,
-    );
-    let _ = server.join();
+    server.shutdown(&listener);
     let _ = notify.join();
     let counters = &decider.counters;
     let end = log::RunEnd {
