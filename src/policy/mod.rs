@@ -306,6 +306,24 @@ pub struct Policy {
     notes: Vec<Warning>,
 }
 
+/// What decided one action or view, before it becomes a [`Verdict`] (the
+/// views of a two-path action are compared without building strings).
+struct Outcome {
+    decision: Decision,
+    by: DecidedBy,
+}
+
+enum DecidedBy {
+    /// The capability gate: the profile lacks this one.
+    Gate(Cow<'static, str>),
+    /// Rule `.0` matched but the profile lacks its capability `.1` (index).
+    RuleCapability(usize, usize),
+    /// Rule `.0` decided.
+    Rule(usize),
+    /// No rule matched (compile() makes this unreachable).
+    DefaultDeny,
+}
+
 /// Per-evaluation memo of which set members matched, by field index.
 type SetMemo = [Option<regex::bytes::SetMatches>; FIELD_COUNT];
 
@@ -470,16 +488,23 @@ impl Policy {
         if action.kind() == TAMPER {
             return self.evaluate_tamper(action);
         }
-        let verdict = self.evaluate_one(action, profile);
-        if verdict.decision == Decision::Block || !two_path::is_two_path(action) {
-            return verdict;
+        let mut memo = SetMemo::default();
+        let outcome = self.evaluate_one(action, profile, &mut memo);
+        if outcome.decision == Decision::Block || !two_path::is_two_path(action) {
+            return self.verdict(outcome, "");
         }
-        self.evaluate_views(action, profile, verdict)
+        self.evaluate_views(action, profile, outcome, &memo)
     }
 
     /// The rest of [`Policy::evaluate`] for a two-path action whose own
-    /// verdict is `verdict`.
-    fn evaluate_views(&self, action: &Action, profile: &Profile, mut verdict: Verdict) -> Verdict {
+    /// outcome is `own`; `memo` is the set matches of the action itself.
+    fn evaluate_views(
+        &self,
+        action: &Action,
+        profile: &Profile,
+        own: Outcome,
+        memo: &SetMemo,
+    ) -> Verdict {
         let views = match two_path::views(action) {
             Ok(views) => views,
             Err(side) => {
@@ -490,60 +515,95 @@ impl Policy {
                 };
             }
         };
+        let (mut best, mut side) = (own, two_path::Side::Path);
         for view in &views {
-            let v = self.evaluate_one(&view.action, profile);
-            if v.decision.rank() > verdict.decision.rank() {
-                verdict = Verdict {
-                    reason: format!("{}{}", view.side.prefix(), v.reason),
-                    ..v
-                };
-                if verdict.decision == Decision::Block {
+            // A field whose text is the action's has the action's matches.
+            let mut view_memo = SetMemo::default();
+            for f in Field::ALL {
+                let i = f.index();
+                if let Some(m) = &memo[i]
+                    && view.action.text(*f) == action.text(*f)
+                {
+                    view_memo[i] = Some(m.clone());
+                }
+            }
+            let o = self.evaluate_one(&view.action, profile, &mut view_memo);
+            if o.decision.rank() > best.decision.rank() {
+                (best, side) = (o, view.side);
+                if best.decision == Decision::Block {
                     break;
                 }
             }
         }
-        verdict
+        self.verdict(best, side.prefix())
     }
 
     /// One action (or view), judged on its own: the gate, then the rules.
-    fn evaluate_one(&self, action: &Action, profile: &Profile) -> Verdict {
+    /// `memo` holds the set matches known for its fields.
+    fn evaluate_one(&self, action: &Action, profile: &Profile, memo: &mut SetMemo) -> Outcome {
         let cap = capability::required(action);
         if !profile.has(&cap) {
-            return Verdict {
+            return Outcome {
                 decision: Decision::Block,
-                reason: format!("missing_capability:{cap}"),
-                rule: None,
+                by: DecidedBy::Gate(cap),
             };
         }
-        let mut memo = SetMemo::default();
         for &i in self.index.candidates(action) {
             let i = i as usize;
             let r = &self.rules[i];
-            if !self.rule_matches_fast(r, action, &mut memo) {
+            if !self.rule_matches_fast(r, action, memo) {
                 continue;
             }
-            let rule = Some(RuleRef {
-                index: i,
-                name: r.name.clone(),
-            });
-            if let Some(missing) = r.capabilities.iter().find(|c| !profile.has(c)) {
-                return Verdict {
+            if let Some(c) = r.capabilities.iter().position(|c| !profile.has(c)) {
+                return Outcome {
                     decision: Decision::Block,
-                    reason: format!("missing_capability:{missing}"),
-                    rule,
+                    by: DecidedBy::RuleCapability(i, c),
                 };
             }
-            return Verdict {
+            return Outcome {
                 decision: r.decision,
-                reason: r.reason.clone(),
-                rule,
+                by: DecidedBy::Rule(i),
             };
         }
         // Unreachable: compile() requires a terminal unconditional block.
-        Verdict {
+        Outcome {
             decision: Decision::Block,
-            reason: "default_deny".to_owned(),
-            rule: None,
+            by: DecidedBy::DefaultDeny,
+        }
+    }
+
+    /// The verdict of `o`, its reason prefixed with `prefix`.
+    fn verdict(&self, o: Outcome, prefix: &str) -> Verdict {
+        let rule_ref = |i: usize| {
+            Some(RuleRef {
+                index: i,
+                name: self.rules[i].name.clone(),
+            })
+        };
+        let (reason, rule) = match o.by {
+            DecidedBy::Gate(cap) => (format!("{prefix}missing_capability:{cap}"), None),
+            DecidedBy::RuleCapability(i, c) => (
+                format!(
+                    "{prefix}missing_capability:{}",
+                    self.rules[i].capabilities[c]
+                ),
+                rule_ref(i),
+            ),
+            DecidedBy::Rule(i) => {
+                let reason = &self.rules[i].reason;
+                let reason = if prefix.is_empty() {
+                    reason.clone()
+                } else {
+                    format!("{prefix}{reason}")
+                };
+                (reason, rule_ref(i))
+            }
+            DecidedBy::DefaultDeny => (format!("{prefix}default_deny"), None),
+        };
+        Verdict {
+            decision: o.decision,
+            reason,
+            rule,
         }
     }
 
@@ -741,6 +801,115 @@ mod tests {
                 }
             }
         }
+    }
+
+    const TWO_PATH: &str = r#"{"rules": [
+        {"name": "secret", "type": "file", "path_startswith": "/secret/", "decision": "block", "reason": "secret"},
+        {"name": "home", "type": "file", "path_startswith": "/home/", "decision": "review", "reason": "home"},
+        {"name": "symlink-content", "type": "file", "subtype": "symlink", "target_startswith": "/secret/", "decision": "review", "reason": "points at a secret"},
+        {"name": "ws", "type": "file", "path_startswith": "/ws/", "decision": "allow", "reason": "ws"},
+        {"decision": "block", "reason": "default_deny"}]}"#;
+
+    fn two(sub: &str, path: &str, target: &str) -> Value {
+        json!({"type": "file", "subtype": sub, "path": path, "target": target})
+    }
+
+    #[test]
+    fn two_path_most_restrictive_side_decides() {
+        let p = Policy::from_json_str(TWO_PATH, "t").unwrap();
+        let cases = [
+            (two("rename", "/ws/a", "/ws/b"), Decision::Allow, "ws", Some(3)),
+            (two("rename", "/ws/a", "/secret/x"), Decision::Block, "target: secret", Some(0)),
+            (two("rename", "/ws/a", "/home/x"), Decision::Review, "target: home", Some(1)),
+            (two("rename", "/secret/x", "/ws/a"), Decision::Block, "secret", Some(0)),
+            (two("rename", "/ws/a", "/elsewhere"), Decision::Block, "target: default_deny", Some(4)),
+            (two("link", "/secret/x", "/ws/l"), Decision::Block, "secret", Some(0)),
+            (two("link", "/ws/a", "/secret/l"), Decision::Block, "target: secret", Some(0)),
+            (two("symlink", "/secret/l", "/ws/a"), Decision::Block, "secret", Some(0)),
+            (two("symlink", "/ws/l", "/secret/x"), Decision::Review, "points at a secret", Some(2)),
+            (two("symlink", "/ws/l", "/home/x"), Decision::Allow, "ws", Some(3)),
+            // One-path actions ignore `target`, as before.
+            (two("write", "/ws/a", "/secret/x"), Decision::Allow, "ws", Some(3)),
+        ];
+        for (action, decision, reason, rule) in cases {
+            let v = eval(&p, "trusted", action.clone());
+            assert_eq!(
+                (v.decision, v.reason.as_str(), v.rule.map(|r| r.index)),
+                (decision, reason, rule),
+                "{action}"
+            );
+        }
+        // An exchange is judged both ways: either side protected blocks.
+        let mut x = two("rename", "/ws/a", "/secret/x");
+        x["exchange"] = json!(true);
+        assert_eq!(eval(&p, "trusted", x).reason, "target: secret");
+        let mut x = two("rename", "/home/a", "/ws/b");
+        x["exchange"] = json!(true);
+        let v = eval(&p, "trusted", x);
+        assert_eq!((v.decision, v.reason.as_str()), (Decision::Review, "home"));
+        // A missing second path is refused, not judged on the first alone.
+        let v = eval(&p, "trusted", json!({"type": "file", "subtype": "rename", "path": "/ws/a"}));
+        assert_eq!(v.decision, Decision::Block);
+        assert!(v.reason.starts_with("target: missing_path") && v.rule.is_none());
+    }
+
+    #[test]
+    fn two_path_tie_keeps_the_action_own_rule() {
+        let p = Policy::from_json_str(
+            r#"{"rules": [
+                {"name": "renames", "type": "file", "subtype": "rename", "decision": "review", "reason": "renames"},
+                {"name": "files", "type": "file", "decision": "review", "reason": "files"},
+                {"decision": "block"}]}"#,
+            "t",
+        )
+        .unwrap();
+        let v = eval(&p, "trusted", two("rename", "/a", "/b"));
+        assert_eq!((v.reason.as_str(), v.rule.unwrap().index), ("renames", 0));
+    }
+
+    #[test]
+    fn two_path_views_need_their_capabilities() {
+        let p = Policy::from_json_str(TWO_PATH, "t").unwrap();
+        let judge = |grants: &[&str], action: Value| {
+            let a = Action::from_json(&action).unwrap();
+            p.evaluate(&a, &Profile::new("custom", grants))
+        };
+        // The source of a rename loses its name: a delete.
+        let v = judge(&["file.read", "file.write"], two("rename", "/ws/a", "/ws/b"));
+        assert_eq!(v.reason, "missing_capability:file.delete");
+        let v = judge(&["file.*"], two("rename", "/ws/a", "/ws/b"));
+        assert_eq!(v.decision, Decision::Allow);
+        // A destination in a system directory is a dangerous write.
+        let v = judge(&["file.read", "file.write", "file.delete"], two("link", "/ws/a", "/etc/x"));
+        assert_eq!(v.reason, "missing_capability:file.write.dangerous");
+        let v = eval(&p, "sandboxed", two("rename", "/ws/a", "/ws/b"));
+        assert_eq!(
+            (v.reason.as_str(), v.rule),
+            ("missing_capability:file.write", None)
+        );
+    }
+
+    #[test]
+    fn two_path_examples_match_on_any_side() {
+        let p = Policy::from_json_str(
+            r#"{"rules": [
+                {"name": "secret", "type": "file", "path_startswith": "/secret/", "decision": "block",
+                 "examples": {"match": [{"type": "file", "subtype": "rename", "path": "/ws/a", "target": "/secret/a"}],
+                              "no_match": [{"type": "file", "subtype": "symlink", "path": "/ws/l", "target": "/secret/a"}]}},
+                {"decision": "block"}]}"#,
+            "t",
+        );
+        assert!(p.is_ok(), "{:?}", p.err());
+        let e = Policy::from_json_str(
+            r#"{"rules": [
+                {"name": "ws", "type": "file", "path_startswith": "/ws/", "decision": "allow",
+                 "examples": {"no_match": [{"type": "file", "subtype": "rename", "path": "/tmp/a", "target": "/ws/a"}]}},
+                {"decision": "block"}]}"#,
+            "t",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("is matched by the rule"), "{e}");
     }
 
     #[test]

@@ -248,4 +248,22 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn two_path_example_is_shadowed_only_when_every_side_is() {
+        // Rule 1 judges the rename's destination, which rule 0 does not take.
+        let w = warnings(
+            r#"{"type": "file", "path_startswith": "/ws/", "decision": "allow"},
+               {"type": "file", "path_startswith": "/secret/", "decision": "block",
+                "examples": {"match": [{"type": "file", "subtype": "rename", "path": "/ws/a", "target": "/secret/a"}]}}"#,
+        );
+        assert!(w.is_empty(), "{w:?}");
+        // Every side rule 1 judges is taken by rule 0 first.
+        let w = warnings(
+            r#"{"type": "file", "path_startswith": "/secret/", "decision": "review"},
+               {"type": "file", "path_contains": "secret", "decision": "block",
+                "examples": {"match": [{"type": "file", "subtype": "rename", "path": "/ws/a", "target": "/secret/a"}]}}"#,
+        );
+        assert_eq!(w, [(WarningKind::ExampleShadowed, Some(1))]);
+    }
 }

@@ -147,23 +147,33 @@ pub fn views(action: &Action) -> Result<Vec<View>, Side> {
     }
 }
 
-/// A copy of `action` as `subtype` on `path` (with `target`, if given).
+/// Fields a view does not inherit: they describe the action's own paths.
+const NOT_INHERITED: &[Field] = &[
+    Field::Type,
+    Field::Subtype,
+    Field::Path,
+    Field::Target,
+    Field::SrcPath,
+    Field::Exchange,
+    Field::Requested,
+    Field::Flags,
+    Field::Mode,
+];
+
+/// `action` as `subtype` on `path` (with `target`, if given): built field by
+/// field rather than cloned, so the dropped fields and `extra` (logged,
+/// never matched) cost nothing.
 fn derive(action: &Action, subtype: &str, path: &str, target: Option<&str>) -> Action {
-    let mut a = action.clone();
-    a.set(Field::Subtype, subtype);
-    a.set(Field::Path, path);
-    for f in [
-        Field::Target,
-        Field::SrcPath,
-        Field::Exchange,
-        Field::Requested,
-        Field::Flags,
-        Field::Mode,
-    ] {
-        a.remove(f);
-    }
+    let mut a = Action::new("file", subtype).with(Field::Path, path);
     if let Some(t) = target {
         a.set(Field::Target, t);
+    }
+    for f in Field::ALL {
+        if !NOT_INHERITED.contains(f)
+            && let Some(v) = action.get(*f)
+        {
+            a.set(*f, v.clone());
+        }
     }
     a.normalize();
     a
