@@ -17,6 +17,7 @@ pub mod decode;
 pub mod emulate;
 pub mod memory;
 pub mod sys;
+pub mod table;
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;

@@ -1,108 +1,26 @@
-//! The child's seccomp filter: built with libseccomp, loaded before
-//! the interpreter exists, inherited by every thread and descendant.
+//! The child's seccomp filter: an allowlist generated from the one
+//! syscall table (`backstop::table`), loaded before the interpreter exists,
+//! inherited by every thread and descendant.
 //!
-//! - `Notify`: the sensitive syscalls, decided by the supervisor's notify
-//!   loop; and the escape syscalls (io_uring, a second filter, ptrace, memory
-//!   access to other processes, bpf, namespaces, module loading, …), which
-//!   the supervisor always refuses with EPERM and logs.
-//! - `Errno(ENOSYS)`: `clone3` (libc falls back to `clone`).
-//! - Anything else is allowed. Other ABIs (i386, x32) are killed by
-//!   libseccomp's bad-arch action.
+//! - The default action is `Notify`: the table's notified rows, the register
+//!   values its conditional rows do not allow, and every number the table
+//!   does not know all reach the supervisor, which decides (or refuses and
+//!   logs) them.
+//! - `Allow` rows and the allowed register values of `AllowIf` rows are the
+//!   exceptions, as `Allow` rules.
+//! - `Refuse` rows are `Errno` rules (`clone3`, removed syscalls).
+//! - Other ABIs (i386, x32) are killed by libseccomp's bad-arch action.
 //!
-//! The child's own IPC (`send` = `sendto` with no address, `recv`) is not
-//! trapped, or the child would wait on the supervisor to let it talk to the
-//! supervisor.
+//! With only `Allow` rules besides the default, no two rules of a syscall
+//! ever disagree, so libseccomp's precedence between conflicting rules
+//! never comes into play: a conditional row is allowed when any of its
+//! masked-equal tests matches, and falls through to `Notify` otherwise.
 
 use std::os::fd::{FromRawFd, OwnedFd};
 
 use libseccomp::{ScmpAction, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall};
 
-/// Syscalls the supervisor decides.
-pub const NOTIFIED: &[&str] = &[
-    "open",
-    "openat",
-    "openat2",
-    "creat",
-    "unlink",
-    "unlinkat",
-    "rename",
-    "renameat",
-    "renameat2",
-    "mkdir",
-    "mkdirat",
-    "rmdir",
-    "link",
-    "linkat",
-    "symlink",
-    "symlinkat",
-    "truncate",
-    "chmod",
-    "fchmod",
-    "fchmodat",
-    "fchmodat2",
-    "chown",
-    "lchown",
-    "fchown",
-    "fchownat",
-    "execve",
-    "execveat",
-    "connect",
-    "bind",
-    "sendmsg",
-    "sendmmsg",
-    // Signals: the supervisor checks the target is not itself (any of its
-    // thread ids, its process group), which a static filter cannot know.
-    "kill",
-    "tkill",
-    "tgkill",
-    "rt_sigqueueinfo",
-    "rt_tgsigqueueinfo",
-    "pidfd_open",
-];
-
-/// Syscalls that are never the agent's business (refused and logged).
-pub const DENIED: &[&str] = &[
-    "io_uring_setup",
-    "io_uring_enter",
-    "io_uring_register",
-    "seccomp",
-    "ptrace",
-    "process_vm_writev",
-    "process_vm_readv",
-    "bpf",
-    "perf_event_open",
-    "userfaultfd",
-    "kexec_load",
-    "kexec_file_load",
-    "init_module",
-    "finit_module",
-    "delete_module",
-    "mount",
-    "umount2",
-    "pivot_root",
-    "chroot",
-    "unshare",
-    "setns",
-    "open_by_handle_at",
-    "fsopen",
-    "fsmount",
-    "move_mount",
-    "open_tree",
-    "add_key",
-    "request_key",
-    "keyctl",
-];
-
-/// Namespace flags refused on `clone`.
-const NAMESPACE_FLAGS: &[u64] = &[
-    libc::CLONE_NEWNS as u64,
-    libc::CLONE_NEWUSER as u64,
-    libc::CLONE_NEWPID as u64,
-    libc::CLONE_NEWNET as u64,
-    libc::CLONE_NEWIPC as u64,
-    libc::CLONE_NEWUTS as u64,
-    libc::CLONE_NEWCGROUP as u64,
-];
+use crate::backstop::table::{self, Class};
 
 /// Errors building or loading the filter.
 #[derive(Debug, thiserror::Error)]
@@ -128,10 +46,9 @@ fn step<T>(
     })
 }
 
-/// Builds and loads the filter; returns the notification listener, which
-/// the caller must hand to the supervisor and then close.
-pub fn install() -> Result<OwnedFd, FilterError> {
-    let mut ctx = step(ScmpFilterContext::new(ScmpAction::Allow), || {
+/// Builds the filter without loading it.
+pub fn build() -> Result<ScmpFilterContext, FilterError> {
+    let mut ctx = step(ScmpFilterContext::new(ScmpAction::Notify), || {
         "create".into()
     })?;
     // no_new_privs is required for an unprivileged filter and stops setuid
@@ -149,86 +66,114 @@ pub fn install() -> Result<OwnedFd, FilterError> {
     // untrapped syscall pays a handful of comparisons, not one per rule.
     let _ = ctx.set_ctl_optimize(2);
 
-    // Conditional refusals (namespaces, a second filter, vsock) are also
-    // sent to the supervisor, which refuses and logs them.
-    let eperm = ScmpAction::Notify;
-    for name in NOTIFIED {
-        if let Ok(sc) = ScmpSyscall::from_name(name) {
-            step(ctx.add_rule(ScmpAction::Notify, sc), || {
-                format!("notify {name}")
-            })?;
+    for row in table::TABLE {
+        // By number: libseccomp's own list may predate the kernel's.
+        let sc = ScmpSyscall::from(row.nr as i32);
+        match row.class {
+            Class::Allow => {
+                step(ctx.add_rule(ScmpAction::Allow, sc), || {
+                    format!("allow {}", row.name)
+                })?;
+            }
+            Class::AllowIf { when, .. } => {
+                for (arg, mask, value) in when.masked_tests() {
+                    step(
+                        ctx.add_rule_conditional(
+                            ScmpAction::Allow,
+                            sc,
+                            &[ScmpArgCompare::new(
+                                arg,
+                                ScmpCompareOp::MaskedEqual(mask),
+                                value,
+                            )],
+                        ),
+                        || format!("allow {} when arg{arg} & {mask:#x} == {value:#x}", row.name),
+                    )?;
+                }
+            }
+            // The default action.
+            Class::Notify(_) => {}
+            Class::Refuse(errno) => {
+                step(ctx.add_rule(ScmpAction::Errno(errno), sc), || {
+                    format!("refuse {}", row.name)
+                })?;
+            }
         }
     }
-    // sendto with a destination address; without one it is a plain send.
-    let sendto = step(ScmpSyscall::from_name("sendto"), || "resolve sendto".into())?;
-    step(
-        ctx.add_rule_conditional(
-            ScmpAction::Notify,
-            sendto,
-            &[ScmpArgCompare::new(4, ScmpCompareOp::NotEqual, 0)],
-        ),
-        || "notify sendto".into(),
-    )?;
-    // Refused by the supervisor (EPERM), which logs each attempt.
-    for name in DENIED {
-        if let Ok(sc) = ScmpSyscall::from_name(name) {
-            step(ctx.add_rule(ScmpAction::Notify, sc), || {
-                format!("deny {name}")
-            })?;
-        }
-    }
-    // clone3 passes its flags in memory, out of BPF's reach: refuse it with
-    // ENOSYS so libc falls back to clone, whose flags we can check.
-    if let Ok(sc) = ScmpSyscall::from_name("clone3") {
-        step(ctx.add_rule(ScmpAction::Errno(libc::ENOSYS), sc), || {
-            "deny clone3".into()
-        })?;
-    }
-    let clone = step(ScmpSyscall::from_name("clone"), || "resolve clone".into())?;
-    for flag in NAMESPACE_FLAGS {
-        step(
-            ctx.add_rule_conditional(
-                eperm,
-                clone,
-                &[ScmpArgCompare::new(
-                    0,
-                    ScmpCompareOp::MaskedEqual(*flag),
-                    *flag,
-                )],
-            ),
-            || "deny clone namespaces".into(),
-        )?;
-    }
-    let prctl = step(ScmpSyscall::from_name("prctl"), || "resolve prctl".into())?;
-    step(
-        ctx.add_rule_conditional(
-            eperm,
-            prctl,
-            &[ScmpArgCompare::new(
-                0,
-                ScmpCompareOp::Equal,
-                libc::PR_SET_SECCOMP as u64,
-            )],
-        ),
-        || "deny prctl(PR_SET_SECCOMP)".into(),
-    )?;
-    // Vsock reaches the host outside the network namespace's rules.
-    let socket = step(ScmpSyscall::from_name("socket"), || "resolve socket".into())?;
-    step(
-        ctx.add_rule_conditional(
-            eperm,
-            socket,
-            &[ScmpArgCompare::new(
-                0,
-                ScmpCompareOp::Equal,
-                libc::AF_VSOCK as u64,
-            )],
-        ),
-        || "deny vsock".into(),
-    )?;
+    Ok(ctx)
+}
+
+/// Builds and loads the filter; returns the notification listener, which
+/// the caller must hand to the supervisor and then close.
+pub fn install() -> Result<OwnedFd, FilterError> {
+    let ctx = build()?;
     step(ctx.load(), || "load".into())?;
     let fd = step(ctx.get_notify_fd(), || "get the notification fd".into())?;
     // SAFETY: the kernel just created this listener for us; libseccomp
     // caches the number but never closes it, so we take ownership.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The filter in libseccomp's pseudo-code, as text.
+    fn pfc() -> String {
+        let ctx = build().expect("build the filter");
+        let mut file = tempfile::tempfile().expect("temp file");
+        ctx.export_pfc(&file).expect("export pfc");
+        use std::io::{Read, Seek};
+        file.rewind().expect("rewind");
+        let mut text = String::new();
+        file.read_to_string(&mut text).expect("read pfc");
+        text
+    }
+
+    /// The lines of the block that tests syscall `nr`, up to the next one.
+    fn block(pfc: &str, nr: i64) -> String {
+        let head = format!("if ($syscall == {nr})");
+        let start = pfc.find(&head).unwrap_or_else(|| panic!("no rule for {nr}\n{pfc}"));
+        let rest = &pfc[start + head.len()..];
+        let end = rest.find("if ($syscall ==").unwrap_or(rest.len());
+        rest[..end].to_owned()
+    }
+
+    #[test]
+    fn default_is_notify_and_allowed_calls_are_allowed() {
+        let pfc = pfc();
+        let default = pfc
+            .lines()
+            .rev()
+            .find(|l| l.trim_start().starts_with("action "))
+            .expect("a default action");
+        assert_eq!(default.trim(), "action NOTIFY;", "{pfc}");
+        for nr in [libc::SYS_getppid, libc::SYS_read, libc::SYS_futex, 469 /* file_getattr's neighbour */ - 1] {
+            let b = block(&pfc, nr);
+            assert!(b.trim_start().starts_with("action ALLOW;"), "{nr}: {b}");
+        }
+        assert!(block(&pfc, libc::SYS_clone3).contains("action ERRNO(38);"));
+        // Notified rows have no rule: they take the default.
+        for nr in [libc::SYS_openat, libc::SYS_bpf, 469, 500] {
+            assert!(!pfc.contains(&format!("if ($syscall == {nr})")), "{nr}");
+        }
+        // x32 numbers never reach the table.
+        assert!(pfc.contains("0x40000000"), "{pfc}");
+    }
+
+    #[test]
+    fn conditional_rules_exist() {
+        let pfc = pfc();
+        let clone = block(&pfc, libc::SYS_clone);
+        assert!(clone.contains(&format!("& 0x{:08x}", table::CLONE_NAMESPACES)), "{clone}");
+        assert!(clone.contains("action ALLOW;"), "{clone}");
+        let sendto = block(&pfc, libc::SYS_sendto);
+        assert!(sendto.contains("$a4"), "{sendto}");
+        for nr in [libc::SYS_fcntl, libc::SYS_ioctl, libc::SYS_prctl, libc::SYS_socket] {
+            let b = block(&pfc, nr);
+            assert!(b.contains("action ALLOW;"), "{nr}: {b}");
+            // A conditional block never allows unconditionally.
+            assert!(!b.trim_start().starts_with("action ALLOW;"), "{nr}: {b}");
+        }
+    }
 }
