@@ -209,7 +209,9 @@ const fn gone(nr: i64, name: &'static str) -> Row {
     }
 }
 
-use Notified::{Exec, Link, Meta, Mkdir, Mknod, Net, Open, Rename, Signal, SignalRoute, Symlink, Unlink};
+use Notified::{
+    Exec, Link, Meta, Mkdir, Mknod, Net, Open, Rename, Signal, SignalRoute, Symlink, Unlink,
+};
 
 /// Namespace flags: a `clone` carrying any of them is refused.
 pub const CLONE_NAMESPACES: u64 = (libc::CLONE_NEWNS
@@ -429,7 +431,7 @@ pub static TABLE: &[Row] = &[
     a(130, "rt_sigsuspend"),
     a(131, "sigaltstack"),
     // Timestamps only (os.utime, pip, tar, touch); not the file's content
-    // or permissions. Listed in SECURITY_MODEL.md as untrapped.
+    // or permissions (to be listed in SECURITY_MODEL.md as untrapped).
     a(132, "utime"),
     n(133, "mknod", Mknod),
     // Maps a library by path, past the open checks.
@@ -797,7 +799,17 @@ mod tests {
 
     #[test]
     fn gaps_are_unclassified() {
-        for nr in [-1, 337, 400, 423, MAX + 1, 500, 1000, 0x4000_0000, 0x4000_0001] {
+        for nr in [
+            -1,
+            337,
+            400,
+            423,
+            MAX + 1,
+            500,
+            1000,
+            0x4000_0000,
+            0x4000_0001,
+        ] {
             assert!(class(nr).is_none(), "{nr} should be unclassified");
         }
     }
@@ -1030,7 +1042,9 @@ mod tests {
             for s in interesting {
                 let mut args = [0u64; 6];
                 args[arg] = s;
-                let by_tests = tests.iter().any(|&(a, mask, value)| args[a as usize] & mask == value);
+                let by_tests = tests
+                    .iter()
+                    .any(|&(a, mask, value)| args[a as usize] & mask == value);
                 assert_eq!(by_tests, when.allows(&args), "{} with {s:#x}", r.name);
             }
         }

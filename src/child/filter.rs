@@ -15,6 +15,12 @@
 //! ever disagree, so libseccomp's precedence between conflicting rules
 //! never comes into play: a conditional row is allowed when any of its
 //! masked-equal tests matches, and falls through to `Notify` otherwise.
+//! (libseccomp refuses a rule whose action is the default one, and an
+//! unconditional rule replaces a syscall's conditional ones whatever their
+//! actions, so "Allow, but Notify these values" cannot be written as two
+//! rules anyway.) A rule holds one comparison per argument, hence the
+//! union of masked-equal tests; mixing comparison kinds on one argument
+//! gives libseccomp 2.5 trees that are hard to read, so we do not.
 
 use std::os::fd::{FromRawFd, OwnedFd};
 
@@ -133,13 +139,19 @@ mod tests {
     /// The filter in libseccomp's pseudo-code, as text.
     fn pfc() -> String {
         let out = export(|ctx, file| ctx.export_pfc(file).expect("export pfc"));
+        // For reading the whole filter: IRONGATE_PFC_DUMP=/path cargo test.
+        if let Some(path) = std::env::var_os("IRONGATE_PFC_DUMP") {
+            std::fs::write(path, &out).expect("dump pfc");
+        }
         String::from_utf8(out).expect("pfc is text")
     }
 
     /// The lines of the block that tests syscall `nr`, up to the next one.
     fn block(pfc: &str, nr: i64) -> String {
         let head = format!("if ($syscall == {nr})");
-        let start = pfc.find(&head).unwrap_or_else(|| panic!("no rule for {nr}\n{pfc}"));
+        let start = pfc
+            .find(&head)
+            .unwrap_or_else(|| panic!("no rule for {nr}\n{pfc}"));
         let rest = &pfc[start + head.len()..];
         let end = rest.find("if ($syscall ==").unwrap_or(rest.len());
         rest[..end].to_owned()
@@ -170,11 +182,19 @@ mod tests {
     fn conditional_rules_exist() {
         let pfc = pfc();
         let clone = block(&pfc, libc::SYS_clone);
-        assert!(clone.contains(&format!("& 0x{:08x}", table::CLONE_NAMESPACES)), "{clone}");
+        assert!(
+            clone.contains(&format!("& 0x{:08x}", table::CLONE_NAMESPACES)),
+            "{clone}"
+        );
         assert!(clone.contains("action ALLOW;"), "{clone}");
         let sendto = block(&pfc, libc::SYS_sendto);
         assert!(sendto.contains("$a4"), "{sendto}");
-        for nr in [libc::SYS_fcntl, libc::SYS_ioctl, libc::SYS_prctl, libc::SYS_socket] {
+        for nr in [
+            libc::SYS_fcntl,
+            libc::SYS_ioctl,
+            libc::SYS_prctl,
+            libc::SYS_socket,
+        ] {
             let b = block(&pfc, nr);
             assert!(b.contains("action ALLOW;"), "{nr}: {b}");
             // A conditional block never allows unconditionally.
@@ -263,13 +283,25 @@ mod tests {
         assert_eq!(run(&prog, AUDIT_ARCH_I386, 64, none), RET_KILL_PROCESS);
 
         assert_eq!(x(libc::SYS_fcntl, a1(libc::F_GETFL as u64)), RET_ALLOW);
-        assert_eq!(x(libc::SYS_fcntl, a1(libc::F_DUPFD_CLOEXEC as u64)), RET_ALLOW);
-        assert_eq!(x(libc::SYS_fcntl, a1(libc::F_SETOWN as u64)), RET_USER_NOTIF);
-        assert_eq!(x(libc::SYS_fcntl, a1(1 << 32 | libc::F_SETOWN as u64)), RET_USER_NOTIF);
+        assert_eq!(
+            x(libc::SYS_fcntl, a1(libc::F_DUPFD_CLOEXEC as u64)),
+            RET_ALLOW
+        );
+        assert_eq!(
+            x(libc::SYS_fcntl, a1(libc::F_SETOWN as u64)),
+            RET_USER_NOTIF
+        );
+        assert_eq!(
+            x(libc::SYS_fcntl, a1(1 << 32 | libc::F_SETOWN as u64)),
+            RET_USER_NOTIF
+        );
         assert_eq!(x(libc::SYS_ioctl, a1(libc::TCGETS)), RET_ALLOW);
         assert_eq!(x(libc::SYS_ioctl, a1(0xffff_ffff_c004_6d00)), RET_ALLOW);
         assert_eq!(x(libc::SYS_ioctl, a1(libc::TIOCSTI)), RET_USER_NOTIF);
-        assert_eq!(x(libc::SYS_ioctl, a1(0xffff_ffff_0000_5412)), RET_USER_NOTIF);
+        assert_eq!(
+            x(libc::SYS_ioctl, a1(0xffff_ffff_0000_5412)),
+            RET_USER_NOTIF
+        );
         assert_eq!(x(libc::SYS_ioctl, a1(0x8901)), RET_USER_NOTIF);
 
         let thread = (libc::CLONE_VM
@@ -292,10 +324,19 @@ mod tests {
         assert_eq!(x(libc::SYS_prctl, a0(seccomp)), RET_USER_NOTIF);
         assert_eq!(x(libc::SYS_prctl, a0(1 << 32 | seccomp)), RET_USER_NOTIF);
         assert_eq!(x(libc::SYS_socket, a0(libc::AF_INET6 as u64)), RET_ALLOW);
-        assert_eq!(x(libc::SYS_socket, a0(libc::AF_VSOCK as u64)), RET_USER_NOTIF);
+        assert_eq!(
+            x(libc::SYS_socket, a0(libc::AF_VSOCK as u64)),
+            RET_USER_NOTIF
+        );
         assert_eq!(x(libc::SYS_sendto, [3, 1, 1, 0, 0, 0]), RET_ALLOW);
-        assert_eq!(x(libc::SYS_sendto, [3, 1, 1, 0, 0x1000, 16]), RET_USER_NOTIF);
-        assert_eq!(x(libc::SYS_sendto, [3, 1, 1, 0, 1 << 32, 16]), RET_USER_NOTIF);
+        assert_eq!(
+            x(libc::SYS_sendto, [3, 1, 1, 0, 0x1000, 16]),
+            RET_USER_NOTIF
+        );
+        assert_eq!(
+            x(libc::SYS_sendto, [3, 1, 1, 0, 1 << 32, 16]),
+            RET_USER_NOTIF
+        );
         assert_eq!(x(libc::SYS_prlimit64, a0(0)), RET_ALLOW);
         assert_eq!(x(libc::SYS_prlimit64, a0(1)), RET_USER_NOTIF);
 
@@ -309,6 +350,104 @@ mod tests {
                 Class::Refuse(errno) => RET_ERRNO | errno as u32,
             };
             assert_eq!(got, want, "{}", row.name);
+        }
+    }
+
+    /// What libseccomp 2.5 does with rules of one syscall that disagree,
+    /// which is why the filter holds only `Allow` rules besides the default:
+    /// a rule with the default action is refused; an unconditional rule
+    /// silently absorbs the conditional ones; between overlapping
+    /// conditional rules the tree's shape decides (here the `==` test wins
+    /// over the `<` test whatever their actions and order), not "the most
+    /// restrictive action".
+    #[test]
+    fn libseccomp_rule_precedence() {
+        let bpf = |ctx: &ScmpFilterContext| {
+            let mut file = tempfile::tempfile().expect("temp file");
+            ctx.export_bpf(&file).expect("export bpf");
+            use std::io::{Read, Seek};
+            file.rewind().expect("rewind");
+            let mut out = Vec::new();
+            file.read_to_end(&mut out).expect("read back");
+            out
+        };
+        let fcntl = ScmpSyscall::from(libc::SYS_fcntl as i32);
+        let setown = ScmpArgCompare::new(1, ScmpCompareOp::Equal, libc::F_SETOWN as u64);
+        let getfl = ScmpArgCompare::new(1, ScmpCompareOp::Equal, libc::F_GETFL as u64);
+        let below = ScmpArgCompare::new(1, ScmpCompareOp::Less, 100);
+        let decide = |prog: &[u8], cmd: i32| {
+            run(
+                prog,
+                AUDIT_ARCH_X86_64,
+                libc::SYS_fcntl,
+                [3, cmd as u64, 0, 0, 0, 0],
+            )
+        };
+
+        let mut ctx = ScmpFilterContext::new(ScmpAction::Notify).expect("ctx");
+        assert!(ctx.add_rule(ScmpAction::Notify, fcntl).is_err());
+
+        for first in [true, false] {
+            let mut ctx = ScmpFilterContext::new(ScmpAction::KillProcess).expect("ctx");
+            let rules = [
+                (ScmpAction::Notify, Some(setown)),
+                (ScmpAction::Allow, None),
+            ];
+            let order: Vec<_> = if first {
+                rules.to_vec()
+            } else {
+                rules.iter().rev().copied().collect()
+            };
+            for (action, cmp) in order {
+                match cmp {
+                    Some(c) => ctx.add_rule_conditional(action, fcntl, &[c]),
+                    None => ctx.add_rule(action, fcntl),
+                }
+                .expect("rule");
+            }
+            let prog = bpf(&ctx);
+            assert_eq!(
+                decide(&prog, libc::F_SETOWN),
+                RET_ALLOW,
+                "absorbed ({first})"
+            );
+        }
+
+        for (narrow, broad) in [
+            (ScmpAction::Notify, ScmpAction::Allow),
+            (ScmpAction::Allow, ScmpAction::Notify),
+        ] {
+            for first in [true, false] {
+                let mut ctx = ScmpFilterContext::new(ScmpAction::KillProcess).expect("ctx");
+                let eq = if narrow == ScmpAction::Notify {
+                    setown
+                } else {
+                    getfl
+                };
+                let mut rules = [(narrow, eq), (broad, below)];
+                if !first {
+                    rules.reverse();
+                }
+                for (a, c) in rules {
+                    ctx.add_rule_conditional(a, fcntl, &[c]).expect("rule");
+                }
+                let prog = bpf(&ctx);
+                let cmd = if narrow == ScmpAction::Notify {
+                    libc::F_SETOWN
+                } else {
+                    libc::F_GETFL
+                };
+                let want = if narrow == ScmpAction::Notify {
+                    RET_USER_NOTIF
+                } else {
+                    RET_ALLOW
+                };
+                assert_eq!(
+                    decide(&prog, cmd),
+                    want,
+                    "{narrow:?} == vs {broad:?} < ({first})"
+                );
+            }
         }
     }
 }
