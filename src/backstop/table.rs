@@ -697,8 +697,10 @@ pub static TABLE: &[Row] = &[
     a(333, "io_pgetevents"),
     a(334, "rseq"),
     // The uprobe trampolines' syscalls (6.11+, 6.18+): the kernel exempts
-    // them from seccomp altogether, and they kill (SIGILL) any caller that
-    // is not the trampoline the kernel mapped.
+    // them from seccomp altogether (checked on 6.18: a filter returning
+    // ENOSYS for them is not consulted), and outside the trampoline the
+    // kernel mapped uretprobe kills the caller (SIGILL) and uprobe returns
+    // ENXIO. Allow says what happens whatever the filter says.
     a(335, "uretprobe"),
     a(336, "uprobe"),
     // Needs a signal decoder for the pidfd; until then refused (it could
