@@ -22,6 +22,7 @@ pub mod emulate;
 pub mod memory;
 pub mod perform;
 pub mod sys;
+pub mod table;
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;

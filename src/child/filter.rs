@@ -1,108 +1,32 @@
-//! The child's seccomp filter (R-42): built with libseccomp, loaded before
-//! the interpreter exists, inherited by every thread and descendant.
+//! The child's seccomp filter (R-42): an allowlist generated from the one
+//! syscall table (`backstop::table`), loaded before the interpreter exists,
+//! inherited by every thread and descendant.
 //!
-//! - `Notify`: the sensitive syscalls, decided by the supervisor's notify
-//!   loop; and the escape syscalls (io_uring, a second filter, ptrace, memory
-//!   access to other processes, bpf, namespaces, module loading, …), which
-//!   the supervisor always refuses with EPERM and logs.
-//! - `Errno(ENOSYS)`: `clone3` (libc falls back to `clone`).
-//! - Anything else is allowed. Other ABIs (i386, x32) are killed by
-//!   libseccomp's bad-arch action.
+//! - The default action is `Notify`: the table's notified rows, the register
+//!   values its conditional rows do not allow, and every number the table
+//!   does not know all reach the supervisor, which decides (or refuses and
+//!   logs) them.
+//! - `Allow` rows and the allowed register values of `AllowIf` rows are the
+//!   exceptions, as `Allow` rules.
+//! - `Refuse` rows are `Errno` rules (`clone3`, removed syscalls).
+//! - Other ABIs (i386, x32) are killed by libseccomp's bad-arch action.
 //!
-//! The child's own IPC (`send` = `sendto` with no address, `recv`) is not
-//! trapped, or the child would wait on the supervisor to let it talk to the
-//! supervisor.
+//! With only `Allow` rules besides the default, no two rules of a syscall
+//! ever disagree, so libseccomp's precedence between conflicting rules
+//! never comes into play: a conditional row is allowed when any of its
+//! masked-equal tests matches, and falls through to `Notify` otherwise.
+//! (libseccomp refuses a rule whose action is the default one, and an
+//! unconditional rule replaces a syscall's conditional ones whatever their
+//! actions, so "Allow, but Notify these values" cannot be written as two
+//! rules anyway.) A rule holds one comparison per argument, hence the
+//! union of masked-equal tests; mixing comparison kinds on one argument
+//! gives libseccomp 2.5 trees that are hard to read, so we do not.
 
 use std::os::fd::{FromRawFd, OwnedFd};
 
 use libseccomp::{ScmpAction, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall};
 
-/// Syscalls the supervisor decides.
-pub const NOTIFIED: &[&str] = &[
-    "open",
-    "openat",
-    "openat2",
-    "creat",
-    "unlink",
-    "unlinkat",
-    "rename",
-    "renameat",
-    "renameat2",
-    "mkdir",
-    "mkdirat",
-    "rmdir",
-    "link",
-    "linkat",
-    "symlink",
-    "symlinkat",
-    "truncate",
-    "chmod",
-    "fchmod",
-    "fchmodat",
-    "fchmodat2",
-    "chown",
-    "lchown",
-    "fchown",
-    "fchownat",
-    "execve",
-    "execveat",
-    "connect",
-    "bind",
-    "sendmsg",
-    "sendmmsg",
-    // Signals: the supervisor checks the target is not itself (any of its
-    // thread ids, its process group), which a static filter cannot know.
-    "kill",
-    "tkill",
-    "tgkill",
-    "rt_sigqueueinfo",
-    "rt_tgsigqueueinfo",
-    "pidfd_open",
-];
-
-/// Syscalls that are never the agent's business (refused and logged).
-pub const DENIED: &[&str] = &[
-    "io_uring_setup",
-    "io_uring_enter",
-    "io_uring_register",
-    "seccomp",
-    "ptrace",
-    "process_vm_writev",
-    "process_vm_readv",
-    "bpf",
-    "perf_event_open",
-    "userfaultfd",
-    "kexec_load",
-    "kexec_file_load",
-    "init_module",
-    "finit_module",
-    "delete_module",
-    "mount",
-    "umount2",
-    "pivot_root",
-    "chroot",
-    "unshare",
-    "setns",
-    "open_by_handle_at",
-    "fsopen",
-    "fsmount",
-    "move_mount",
-    "open_tree",
-    "add_key",
-    "request_key",
-    "keyctl",
-];
-
-/// Namespace flags refused on `clone`.
-const NAMESPACE_FLAGS: &[u64] = &[
-    libc::CLONE_NEWNS as u64,
-    libc::CLONE_NEWUSER as u64,
-    libc::CLONE_NEWPID as u64,
-    libc::CLONE_NEWNET as u64,
-    libc::CLONE_NEWIPC as u64,
-    libc::CLONE_NEWUTS as u64,
-    libc::CLONE_NEWCGROUP as u64,
-];
+use crate::backstop::table::{self, Class};
 
 /// Errors building or loading the filter.
 #[derive(Debug, thiserror::Error)]
@@ -128,10 +52,9 @@ fn step<T>(
     })
 }
 
-/// Builds and loads the filter; returns the notification listener, which
-/// the caller must hand to the supervisor and then close.
-pub fn install() -> Result<OwnedFd, FilterError> {
-    let mut ctx = step(ScmpFilterContext::new(ScmpAction::Allow), || {
+/// Builds the filter without loading it.
+pub fn build() -> Result<ScmpFilterContext, FilterError> {
+    let mut ctx = step(ScmpFilterContext::new(ScmpAction::Notify), || {
         "create".into()
     })?;
     // no_new_privs is required for an unprivileged filter and stops setuid
@@ -149,86 +72,382 @@ pub fn install() -> Result<OwnedFd, FilterError> {
     // untrapped syscall pays a handful of comparisons, not one per rule.
     let _ = ctx.set_ctl_optimize(2);
 
-    // Conditional refusals (namespaces, a second filter, vsock) are also
-    // sent to the supervisor, which refuses and logs them.
-    let eperm = ScmpAction::Notify;
-    for name in NOTIFIED {
-        if let Ok(sc) = ScmpSyscall::from_name(name) {
-            step(ctx.add_rule(ScmpAction::Notify, sc), || {
-                format!("notify {name}")
-            })?;
+    for row in table::TABLE {
+        // By number: libseccomp's own list may predate the kernel's.
+        let sc = ScmpSyscall::from(row.nr as i32);
+        match row.class {
+            Class::Allow => {
+                step(ctx.add_rule(ScmpAction::Allow, sc), || {
+                    format!("allow {}", row.name)
+                })?;
+            }
+            Class::AllowIf { when, .. } => {
+                for (arg, mask, value) in when.masked_tests() {
+                    step(
+                        ctx.add_rule_conditional(
+                            ScmpAction::Allow,
+                            sc,
+                            &[ScmpArgCompare::new(
+                                arg,
+                                ScmpCompareOp::MaskedEqual(mask),
+                                value,
+                            )],
+                        ),
+                        || format!("allow {} when arg{arg} & {mask:#x} == {value:#x}", row.name),
+                    )?;
+                }
+            }
+            // The default action.
+            Class::Notify(_) => {}
+            Class::Refuse(errno) => {
+                step(ctx.add_rule(ScmpAction::Errno(errno), sc), || {
+                    format!("refuse {}", row.name)
+                })?;
+            }
         }
     }
-    // sendto with a destination address; without one it is a plain send.
-    let sendto = step(ScmpSyscall::from_name("sendto"), || "resolve sendto".into())?;
-    step(
-        ctx.add_rule_conditional(
-            ScmpAction::Notify,
-            sendto,
-            &[ScmpArgCompare::new(4, ScmpCompareOp::NotEqual, 0)],
-        ),
-        || "notify sendto".into(),
-    )?;
-    // Refused by the supervisor (EPERM), which logs each attempt.
-    for name in DENIED {
-        if let Ok(sc) = ScmpSyscall::from_name(name) {
-            step(ctx.add_rule(ScmpAction::Notify, sc), || {
-                format!("deny {name}")
-            })?;
-        }
-    }
-    // clone3 passes its flags in memory, out of BPF's reach: refuse it with
-    // ENOSYS so libc falls back to clone, whose flags we can check.
-    if let Ok(sc) = ScmpSyscall::from_name("clone3") {
-        step(ctx.add_rule(ScmpAction::Errno(libc::ENOSYS), sc), || {
-            "deny clone3".into()
-        })?;
-    }
-    let clone = step(ScmpSyscall::from_name("clone"), || "resolve clone".into())?;
-    for flag in NAMESPACE_FLAGS {
-        step(
-            ctx.add_rule_conditional(
-                eperm,
-                clone,
-                &[ScmpArgCompare::new(
-                    0,
-                    ScmpCompareOp::MaskedEqual(*flag),
-                    *flag,
-                )],
-            ),
-            || "deny clone namespaces".into(),
-        )?;
-    }
-    let prctl = step(ScmpSyscall::from_name("prctl"), || "resolve prctl".into())?;
-    step(
-        ctx.add_rule_conditional(
-            eperm,
-            prctl,
-            &[ScmpArgCompare::new(
-                0,
-                ScmpCompareOp::Equal,
-                libc::PR_SET_SECCOMP as u64,
-            )],
-        ),
-        || "deny prctl(PR_SET_SECCOMP)".into(),
-    )?;
-    // Vsock reaches the host outside the network namespace's rules.
-    let socket = step(ScmpSyscall::from_name("socket"), || "resolve socket".into())?;
-    step(
-        ctx.add_rule_conditional(
-            eperm,
-            socket,
-            &[ScmpArgCompare::new(
-                0,
-                ScmpCompareOp::Equal,
-                libc::AF_VSOCK as u64,
-            )],
-        ),
-        || "deny vsock".into(),
-    )?;
+    Ok(ctx)
+}
+
+/// Builds and loads the filter; returns the notification listener, which
+/// the caller must hand to the supervisor and then close.
+pub fn install() -> Result<OwnedFd, FilterError> {
+    let ctx = build()?;
     step(ctx.load(), || "load".into())?;
     let fd = step(ctx.get_notify_fd(), || "get the notification fd".into())?;
     // SAFETY: the kernel just created this listener for us; libseccomp
     // caches the number but never closes it, so we take ownership.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What libseccomp exports of the filter, through a temporary file.
+    fn export(f: impl FnOnce(&ScmpFilterContext, &std::fs::File)) -> Vec<u8> {
+        use std::io::{Read, Seek};
+        let ctx = build().expect("build the filter");
+        let mut file = tempfile::tempfile().expect("temp file");
+        f(&ctx, &file);
+        file.rewind().expect("rewind");
+        let mut out = Vec::new();
+        file.read_to_end(&mut out).expect("read back");
+        out
+    }
+
+    /// The filter in libseccomp's pseudo-code, as text.
+    fn pfc() -> String {
+        let out = export(|ctx, file| ctx.export_pfc(file).expect("export pfc"));
+        // For reading the whole filter: IRONGATE_PFC_DUMP=/path cargo test.
+        if let Some(path) = std::env::var_os("IRONGATE_PFC_DUMP") {
+            std::fs::write(path, &out).expect("dump pfc");
+        }
+        String::from_utf8(out).expect("pfc is text")
+    }
+
+    /// The lines of the block that tests syscall `nr`, up to the next one.
+    fn block(pfc: &str, nr: i64) -> String {
+        let head = format!("if ($syscall == {nr})");
+        let start = pfc
+            .find(&head)
+            .unwrap_or_else(|| panic!("no rule for {nr}\n{pfc}"));
+        let rest = &pfc[start + head.len()..];
+        let end = rest.find("if ($syscall ==").unwrap_or(rest.len());
+        rest[..end].to_owned()
+    }
+
+    #[test]
+    fn default_is_notify_and_allowed_calls_are_allowed() {
+        let pfc = pfc();
+        let mut lines = pfc.lines().skip_while(|l| l.trim() != "# default action");
+        let default = lines.nth(1).expect("a default action");
+        // libseccomp 2.5 prints SECCOMP_RET_USER_NOTIF by value.
+        assert!(
+            matches!(default.trim(), "action NOTIFY;" | "action 0x7fc00000;"),
+            "{default}"
+        );
+        for nr in [libc::SYS_getppid, libc::SYS_read, libc::SYS_futex, 468] {
+            let b = block(&pfc, nr);
+            assert!(b.trim_start().starts_with("action ALLOW;"), "{nr}: {b}");
+        }
+        assert!(block(&pfc, libc::SYS_clone3).contains("action ERRNO(38);"));
+        // Notified rows have no rule: they take the default.
+        for nr in [libc::SYS_openat, libc::SYS_bpf, 469, 500] {
+            assert!(!pfc.contains(&format!("if ($syscall == {nr})")), "{nr}");
+        }
+    }
+
+    #[test]
+    fn conditional_rules_exist() {
+        let pfc = pfc();
+        let clone = block(&pfc, libc::SYS_clone);
+        assert!(
+            clone.contains(&format!("& 0x{:08x}", table::CLONE_NAMESPACES)),
+            "{clone}"
+        );
+        assert!(clone.contains("action ALLOW;"), "{clone}");
+        let sendto = block(&pfc, libc::SYS_sendto);
+        assert!(sendto.contains("$a4"), "{sendto}");
+        for nr in [
+            libc::SYS_fcntl,
+            libc::SYS_ioctl,
+            libc::SYS_prctl,
+            libc::SYS_socket,
+        ] {
+            let b = block(&pfc, nr);
+            assert!(b.contains("action ALLOW;"), "{nr}: {b}");
+            // A conditional block never allows unconditionally.
+            assert!(!b.trim_start().starts_with("action ALLOW;"), "{nr}: {b}");
+        }
+    }
+
+    const RET_KILL_PROCESS: u32 = 0x8000_0000;
+    const RET_ERRNO: u32 = 0x0005_0000;
+    const RET_USER_NOTIF: u32 = 0x7fc0_0000;
+    const RET_ALLOW: u32 = 0x7fff_0000;
+    const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+    const AUDIT_ARCH_I386: u32 = 0x4000_0003;
+
+    /// Runs the generated classic BPF on one `seccomp_data` (nr, arch,
+    /// instruction pointer, args), as the kernel would.
+    fn run(prog: &[u8], arch: u32, nr: i64, args: [u64; 6]) -> u32 {
+        let mut data = Vec::with_capacity(64);
+        data.extend_from_slice(&(nr as i32).to_ne_bytes());
+        data.extend_from_slice(&arch.to_ne_bytes());
+        data.extend_from_slice(&0u64.to_ne_bytes());
+        for a in args {
+            data.extend_from_slice(&a.to_ne_bytes());
+        }
+        let insn = |pc: usize| {
+            let b = &prog[pc * 8..pc * 8 + 8];
+            (
+                u16::from_ne_bytes([b[0], b[1]]),
+                b[2] as usize,
+                b[3] as usize,
+                u32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
+            )
+        };
+        let (mut a, mut x, mut pc) = (0u32, 0u32, 0usize);
+        let mut mem = [0u32; 16];
+        loop {
+            let (code, jt, jf, k) = insn(pc);
+            pc += 1;
+            let jump = |cond: bool| if cond { jt } else { jf };
+            match code {
+                0x20 => {
+                    let o = k as usize;
+                    a = u32::from_ne_bytes(data[o..o + 4].try_into().expect("word"));
+                }
+                0x00 => a = k,
+                0x01 => x = k,
+                0x02 => mem[k as usize] = a,
+                0x03 => mem[k as usize] = x,
+                0x60 => a = mem[k as usize],
+                0x61 => x = mem[k as usize],
+                0x07 => x = a,
+                0x87 => a = x,
+                0x54 => a &= k,
+                0x05 => pc += k as usize,
+                0x15 => pc += jump(a == k),
+                0x25 => pc += jump(a > k),
+                0x35 => pc += jump(a >= k),
+                0x45 => pc += jump(a & k != 0),
+                0x06 => return k,
+                other => panic!("BPF opcode {other:#x} at {}", pc - 1),
+            }
+        }
+    }
+
+    #[test]
+    fn generated_bpf_decides_as_the_table_says() {
+        let prog = export(|ctx, file| ctx.export_bpf(file).expect("export bpf"));
+        assert!(prog.len() / 8 < 4096, "{} instructions", prog.len() / 8);
+        let x = |nr: i64, args: [u64; 6]| run(&prog, AUDIT_ARCH_X86_64, nr, args);
+        let none = [0u64; 6];
+        let a1 = |v: u64| [3, v, 0, 0, 0, 0];
+        let a0 = |v: u64| [v, 0, 0, 0, 0, 0];
+
+        assert_eq!(x(libc::SYS_getppid, none), RET_ALLOW);
+        assert_eq!(x(libc::SYS_read, none), RET_ALLOW);
+        assert_eq!(x(libc::SYS_openat, none), RET_USER_NOTIF);
+        assert_eq!(x(libc::SYS_bpf, none), RET_USER_NOTIF);
+        assert_eq!(x(libc::SYS_mknodat, none), RET_USER_NOTIF);
+        assert_eq!(x(libc::SYS_clone3, none), RET_ERRNO | libc::ENOSYS as u32);
+        for gap in [337, 400, 423, 470, 500, 1000] {
+            assert_eq!(x(gap, none), RET_USER_NOTIF, "{gap}");
+        }
+        // x32 numbers and other ABIs are killed.
+        assert_eq!(x(0x4000_0000 | libc::SYS_getppid, none), RET_KILL_PROCESS);
+        assert_eq!(x(0x4000_0000 | 500, none), RET_KILL_PROCESS);
+        assert_eq!(run(&prog, AUDIT_ARCH_I386, 64, none), RET_KILL_PROCESS);
+
+        assert_eq!(x(libc::SYS_fcntl, a1(libc::F_GETFL as u64)), RET_ALLOW);
+        assert_eq!(
+            x(libc::SYS_fcntl, a1(libc::F_DUPFD_CLOEXEC as u64)),
+            RET_ALLOW
+        );
+        assert_eq!(
+            x(libc::SYS_fcntl, a1(libc::F_SETOWN as u64)),
+            RET_USER_NOTIF
+        );
+        assert_eq!(
+            x(libc::SYS_fcntl, a1(1 << 32 | libc::F_SETOWN as u64)),
+            RET_USER_NOTIF
+        );
+        assert_eq!(x(libc::SYS_ioctl, a1(libc::TCGETS)), RET_ALLOW);
+        assert_eq!(x(libc::SYS_ioctl, a1(0xffff_ffff_c004_6d00)), RET_ALLOW);
+        assert_eq!(x(libc::SYS_ioctl, a1(libc::TIOCSTI)), RET_USER_NOTIF);
+        assert_eq!(
+            x(libc::SYS_ioctl, a1(0xffff_ffff_0000_5412)),
+            RET_USER_NOTIF
+        );
+        assert_eq!(x(libc::SYS_ioctl, a1(0x8901)), RET_USER_NOTIF);
+
+        let thread = (libc::CLONE_VM
+            | libc::CLONE_FS
+            | libc::CLONE_FILES
+            | libc::CLONE_SIGHAND
+            | libc::CLONE_THREAD
+            | libc::CLONE_SYSVSEM
+            | libc::CLONE_SETTLS
+            | libc::CLONE_PARENT_SETTID
+            | libc::CLONE_CHILD_CLEARTID) as u64;
+        assert_eq!(x(libc::SYS_clone, a0(thread)), RET_ALLOW);
+        assert_eq!(x(libc::SYS_clone, a0(libc::SIGCHLD as u64)), RET_ALLOW);
+        let newuser = libc::CLONE_NEWUSER as u64 | libc::SIGCHLD as u64;
+        assert_eq!(x(libc::SYS_clone, a0(newuser)), RET_USER_NOTIF);
+        assert_eq!(x(libc::SYS_clone, a0(1 << 40 | newuser)), RET_USER_NOTIF);
+
+        assert_eq!(x(libc::SYS_prctl, a0(libc::PR_SET_NAME as u64)), RET_ALLOW);
+        let seccomp = libc::PR_SET_SECCOMP as u64;
+        assert_eq!(x(libc::SYS_prctl, a0(seccomp)), RET_USER_NOTIF);
+        assert_eq!(x(libc::SYS_prctl, a0(1 << 32 | seccomp)), RET_USER_NOTIF);
+        assert_eq!(x(libc::SYS_socket, a0(libc::AF_INET6 as u64)), RET_ALLOW);
+        assert_eq!(
+            x(libc::SYS_socket, a0(libc::AF_VSOCK as u64)),
+            RET_USER_NOTIF
+        );
+        assert_eq!(x(libc::SYS_sendto, [3, 1, 1, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(
+            x(libc::SYS_sendto, [3, 1, 1, 0, 0x1000, 16]),
+            RET_USER_NOTIF
+        );
+        assert_eq!(
+            x(libc::SYS_sendto, [3, 1, 1, 0, 1 << 32, 16]),
+            RET_USER_NOTIF
+        );
+        assert_eq!(x(libc::SYS_prlimit64, a0(0)), RET_ALLOW);
+        assert_eq!(x(libc::SYS_prlimit64, a0(1)), RET_USER_NOTIF);
+
+        // Every row, with zeroed registers, gets its class's action.
+        for row in table::TABLE {
+            let got = x(row.nr, none);
+            let want = match row.class {
+                Class::Allow => RET_ALLOW,
+                Class::AllowIf { when, .. } if when.allows(&none) => RET_ALLOW,
+                Class::AllowIf { .. } | Class::Notify(_) => RET_USER_NOTIF,
+                Class::Refuse(errno) => RET_ERRNO | errno as u32,
+            };
+            assert_eq!(got, want, "{}", row.name);
+        }
+    }
+
+    /// What libseccomp 2.5 does with rules of one syscall that disagree,
+    /// which is why the filter holds only `Allow` rules besides the default:
+    /// a rule with the default action is refused; an unconditional rule
+    /// silently absorbs the conditional ones; between overlapping
+    /// conditional rules the tree's shape decides (here the `==` test wins
+    /// over the `<` test whatever their actions and order), not "the most
+    /// restrictive action".
+    #[test]
+    fn libseccomp_rule_precedence() {
+        let bpf = |ctx: &ScmpFilterContext| {
+            let mut file = tempfile::tempfile().expect("temp file");
+            ctx.export_bpf(&file).expect("export bpf");
+            use std::io::{Read, Seek};
+            file.rewind().expect("rewind");
+            let mut out = Vec::new();
+            file.read_to_end(&mut out).expect("read back");
+            out
+        };
+        let fcntl = ScmpSyscall::from(libc::SYS_fcntl as i32);
+        let setown = ScmpArgCompare::new(1, ScmpCompareOp::Equal, libc::F_SETOWN as u64);
+        let getfl = ScmpArgCompare::new(1, ScmpCompareOp::Equal, libc::F_GETFL as u64);
+        let below = ScmpArgCompare::new(1, ScmpCompareOp::Less, 100);
+        let decide = |prog: &[u8], cmd: i32| {
+            run(
+                prog,
+                AUDIT_ARCH_X86_64,
+                libc::SYS_fcntl,
+                [3, cmd as u64, 0, 0, 0, 0],
+            )
+        };
+
+        let mut ctx = ScmpFilterContext::new(ScmpAction::Notify).expect("ctx");
+        assert!(ctx.add_rule(ScmpAction::Notify, fcntl).is_err());
+
+        for first in [true, false] {
+            let mut ctx = ScmpFilterContext::new(ScmpAction::KillProcess).expect("ctx");
+            let rules = [
+                (ScmpAction::Notify, Some(setown)),
+                (ScmpAction::Allow, None),
+            ];
+            let order: Vec<_> = if first {
+                rules.to_vec()
+            } else {
+                rules.iter().rev().copied().collect()
+            };
+            for (action, cmp) in order {
+                match cmp {
+                    Some(c) => ctx.add_rule_conditional(action, fcntl, &[c]),
+                    None => ctx.add_rule(action, fcntl),
+                }
+                .expect("rule");
+            }
+            let prog = bpf(&ctx);
+            assert_eq!(
+                decide(&prog, libc::F_SETOWN),
+                RET_ALLOW,
+                "absorbed ({first})"
+            );
+        }
+
+        for (narrow, broad) in [
+            (ScmpAction::Notify, ScmpAction::Allow),
+            (ScmpAction::Allow, ScmpAction::Notify),
+        ] {
+            for first in [true, false] {
+                let mut ctx = ScmpFilterContext::new(ScmpAction::KillProcess).expect("ctx");
+                let eq = if narrow == ScmpAction::Notify {
+                    setown
+                } else {
+                    getfl
+                };
+                let mut rules = [(narrow, eq), (broad, below)];
+                if !first {
+                    rules.reverse();
+                }
+                for (a, c) in rules {
+                    ctx.add_rule_conditional(a, fcntl, &[c]).expect("rule");
+                }
+                let prog = bpf(&ctx);
+                let cmd = if narrow == ScmpAction::Notify {
+                    libc::F_SETOWN
+                } else {
+                    libc::F_GETFL
+                };
+                let want = if narrow == ScmpAction::Notify {
+                    RET_USER_NOTIF
+                } else {
+                    RET_ALLOW
+                };
+                assert_eq!(
+                    decide(&prog, cmd),
+                    want,
+                    "{narrow:?} == vs {broad:?} < ({first})"
+                );
+            }
+        }
+    }
 }
