@@ -528,6 +528,10 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
                 many: true,
             }
         }
+        // Everything else the filter sends: an escape syscall the table
+        // marks as never the agent's (refused, logged), or a number the
+        // table does not know at all (ENOSYS, logged once).
+        _ if super::table::class(nr).is_none() => Call::Unclassified(nr),
         _ => Call::Forbidden(nr),
     })
 }

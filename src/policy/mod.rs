@@ -818,18 +818,73 @@ mod tests {
     fn two_path_most_restrictive_side_decides() {
         let p = Policy::from_json_str(TWO_PATH, "t").unwrap();
         let cases = [
-            (two("rename", "/ws/a", "/ws/b"), Decision::Allow, "ws", Some(3)),
-            (two("rename", "/ws/a", "/secret/x"), Decision::Block, "target: secret", Some(0)),
-            (two("rename", "/ws/a", "/home/x"), Decision::Review, "target: home", Some(1)),
-            (two("rename", "/secret/x", "/ws/a"), Decision::Block, "secret", Some(0)),
-            (two("rename", "/ws/a", "/elsewhere"), Decision::Block, "target: default_deny", Some(4)),
-            (two("link", "/secret/x", "/ws/l"), Decision::Block, "secret", Some(0)),
-            (two("link", "/ws/a", "/secret/l"), Decision::Block, "target: secret", Some(0)),
-            (two("symlink", "/secret/l", "/ws/a"), Decision::Block, "secret", Some(0)),
-            (two("symlink", "/ws/l", "/secret/x"), Decision::Review, "points at a secret", Some(2)),
-            (two("symlink", "/ws/l", "/home/x"), Decision::Allow, "ws", Some(3)),
+            (
+                two("rename", "/ws/a", "/ws/b"),
+                Decision::Allow,
+                "ws",
+                Some(3),
+            ),
+            (
+                two("rename", "/ws/a", "/secret/x"),
+                Decision::Block,
+                "target: secret",
+                Some(0),
+            ),
+            (
+                two("rename", "/ws/a", "/home/x"),
+                Decision::Review,
+                "target: home",
+                Some(1),
+            ),
+            (
+                two("rename", "/secret/x", "/ws/a"),
+                Decision::Block,
+                "secret",
+                Some(0),
+            ),
+            (
+                two("rename", "/ws/a", "/elsewhere"),
+                Decision::Block,
+                "target: default_deny",
+                Some(4),
+            ),
+            (
+                two("link", "/secret/x", "/ws/l"),
+                Decision::Block,
+                "secret",
+                Some(0),
+            ),
+            (
+                two("link", "/ws/a", "/secret/l"),
+                Decision::Block,
+                "target: secret",
+                Some(0),
+            ),
+            (
+                two("symlink", "/secret/l", "/ws/a"),
+                Decision::Block,
+                "secret",
+                Some(0),
+            ),
+            (
+                two("symlink", "/ws/l", "/secret/x"),
+                Decision::Review,
+                "points at a secret",
+                Some(2),
+            ),
+            (
+                two("symlink", "/ws/l", "/home/x"),
+                Decision::Allow,
+                "ws",
+                Some(3),
+            ),
             // One-path actions ignore `target`, as before.
-            (two("write", "/ws/a", "/secret/x"), Decision::Allow, "ws", Some(3)),
+            (
+                two("write", "/ws/a", "/secret/x"),
+                Decision::Allow,
+                "ws",
+                Some(3),
+            ),
         ];
         for (action, decision, reason, rule) in cases {
             let v = eval(&p, "trusted", action.clone());
@@ -848,7 +903,11 @@ mod tests {
         let v = eval(&p, "trusted", x);
         assert_eq!((v.decision, v.reason.as_str()), (Decision::Review, "home"));
         // A missing second path is refused, not judged on the first alone.
-        let v = eval(&p, "trusted", json!({"type": "file", "subtype": "rename", "path": "/ws/a"}));
+        let v = eval(
+            &p,
+            "trusted",
+            json!({"type": "file", "subtype": "rename", "path": "/ws/a"}),
+        );
         assert_eq!(v.decision, Decision::Block);
         assert!(v.reason.starts_with("target: missing_path") && v.rule.is_none());
     }
@@ -875,12 +934,18 @@ mod tests {
             p.evaluate(&a, &Profile::new("custom", grants))
         };
         // The source of a rename loses its name: a delete.
-        let v = judge(&["file.read", "file.write"], two("rename", "/ws/a", "/ws/b"));
+        let v = judge(
+            &["file.read", "file.write"],
+            two("rename", "/ws/a", "/ws/b"),
+        );
         assert_eq!(v.reason, "missing_capability:file.delete");
         let v = judge(&["file.*"], two("rename", "/ws/a", "/ws/b"));
         assert_eq!(v.decision, Decision::Allow);
         // A destination in a system directory is a dangerous write.
-        let v = judge(&["file.read", "file.write", "file.delete"], two("link", "/ws/a", "/etc/x"));
+        let v = judge(
+            &["file.read", "file.write", "file.delete"],
+            two("link", "/ws/a", "/etc/x"),
+        );
         assert_eq!(v.reason, "missing_capability:file.write.dangerous");
         let v = eval(&p, "sandboxed", two("rename", "/ws/a", "/ws/b"));
         assert_eq!(

@@ -653,10 +653,7 @@ fn mark_exchange(a: &mut Action) {
 
 /// The syscall's name for logs.
 fn syscall_name(nr: i64) -> String {
-    i32::try_from(nr)
-        .ok()
-        .and_then(|n| libseccomp::ScmpSyscall::from(n).get_name().ok())
-        .unwrap_or_else(|| format!("syscall {nr}"))
+    crate::backstop::table::name(nr).map_or_else(|| format!("syscall {nr}"), str::to_owned)
 }
 
 fn call_name(call: &Call) -> &'static str {
