@@ -536,6 +536,18 @@ impl Decider {
         let Some(path) = action.text(Field::Path) else {
             return false;
         };
+        // POSIX named semaphores (`sem_open`: multiprocessing's locks) are
+        // files the C library creates, links and unlinks under /dev/shm.
+        let semaphore = |p: &str| {
+            p.strip_prefix("/dev/shm/sem.")
+                .is_some_and(|name| !name.is_empty() && !name.contains('/'))
+        };
+        if action.kind() == "file"
+            && semaphore(path)
+            && action.text(Field::Target).is_none_or(semaphore)
+        {
+            return true;
+        }
         let reading = action.kind() == "network" || events::is_read(action.subtype());
         reading
             && (LIBC_RUNTIME_FILES.iter().any(|d| paths::is_under(path, d))
