@@ -78,7 +78,7 @@ pub enum Route {
 
 /// A decoded syscall. Every pointer argument is copied out once, here: the
 /// decision and any call performed on the target's behalf use these copies.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call {
     /// open, openat, openat2, creat.
     Open {

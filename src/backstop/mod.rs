@@ -19,6 +19,7 @@ pub mod caller;
 pub mod creds;
 pub mod decode;
 pub mod emulate;
+pub mod freeze;
 pub mod memory;
 pub mod perform;
 pub mod sys;
@@ -245,6 +246,23 @@ fn respond<J: Judge>(
 ) {
     let id = notif.id;
     let result = match answer {
+        Answer::Continue if matches!(call, Call::Exec { .. }) => {
+            // The exec continues with every task that could rewrite its
+            // arguments stopped: on a thread, the loop goes on.
+            let Ok(listener) = fd.try_clone_to_owned() else {
+                let _ = sys::respond_errno(fd, id, libc::EACCES);
+                return;
+            };
+            let judge = Arc::clone(&ctx.judge);
+            let (caller, call, notif) = (caller.clone(), call.clone(), *notif);
+            let spawned = std::thread::Builder::new()
+                .name("irongate-exec".into())
+                .spawn(move || continue_exec(listener.as_fd(), &*judge, &notif, &caller, &call));
+            if spawned.is_err() {
+                let _ = sys::respond_errno(fd, id, libc::EAGAIN);
+            }
+            return;
+        }
         Answer::Continue => sys::respond_continue(fd, id),
         Answer::Deny(errno) => sys::respond_errno(fd, id, errno),
         Answer::Perform => {
@@ -353,6 +371,41 @@ fn respond<J: Judge>(
     };
     // ENOENT: the target was interrupted or died meanwhile; nothing to do.
     let _ = result;
+}
+
+/// Lets an allowed exec continue once the tasks sharing the caller's memory
+/// are stopped and its arguments, read again, are still what was judged.
+fn continue_exec<J: Judge>(
+    fd: BorrowedFd<'_>,
+    judge: &J,
+    notif: &sys::seccomp_notif,
+    caller: &Caller,
+    judged: &Call,
+) {
+    let id = notif.id;
+    let exe_before = std::fs::read_link(format!("/proc/{}/exe", caller.pid)).ok();
+    let frozen = match freeze::freeze(caller) {
+        Ok(f) => f,
+        Err(errno) => {
+            judge.refused(caller, judged, errno);
+            let _ = sys::respond_errno(fd, id, libc::EACCES);
+            return;
+        }
+    };
+    if !frozen.is_empty() && decode::decode(notif) != *judged {
+        // Rewritten between the check and the freeze.
+        judge.refused(caller, judged, libc::EAGAIN);
+        let _ = sys::respond_errno(fd, id, libc::EACCES);
+        return;
+    }
+    if !sys::id_valid(fd, id) {
+        return;
+    }
+    let _ = sys::respond_continue(fd, id);
+    if !frozen.is_empty() {
+        frozen.wait_exec(caller, exe_before.as_deref());
+    }
+    drop(frozen);
 }
 
 fn answer_result(fd: BorrowedFd<'_>, id: u64, r: Result<i64, i32>) -> std::io::Result<()> {

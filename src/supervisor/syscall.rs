@@ -359,12 +359,15 @@ impl Decider {
     /// A call whose paths or handles could not be resolved: refused and
     /// logged, never decided from the agent's spelling.
     fn unresolvable(&self, c: Caller, call: &Call, errno: i32) -> Answer {
-        let action = Action::new("tamper", "unresolvable")
+        let mut action = Action::new("tamper", "unresolvable")
             .with(Field::Name, call_name(call))
             .with(
                 Field::Target,
                 std::io::Error::from_raw_os_error(errno).to_string(),
             );
+        if let Some(raw) = call_path(call) {
+            action.set(Field::Requested, text(raw));
+        }
         let _ = self.deny_logged(
             c,
             &action,
@@ -666,6 +669,23 @@ fn mark_exchange(a: &mut Action) {
 /// The syscall's name for logs.
 fn syscall_name(nr: i64) -> String {
     crate::backstop::table::name(nr).map_or_else(|| format!("syscall {nr}"), str::to_owned)
+}
+
+/// The (first) path a call names, as the agent spelled it.
+fn call_path(call: &Call) -> Option<&[u8]> {
+    match call {
+        Call::Open { path, .. }
+        | Call::Unlink { path, .. }
+        | Call::Mkdir { path, .. }
+        | Call::Mknod { path, .. }
+        | Call::Symlink { path, .. }
+        | Call::Chmod { path, .. }
+        | Call::Chown { path, .. }
+        | Call::Truncate { path, .. }
+        | Call::Exec { path, .. } => Some(path),
+        Call::Rename { old, .. } | Call::Link { old, .. } => Some(old),
+        _ => None,
+    }
 }
 
 fn call_name(call: &Call) -> &'static str {
