@@ -34,6 +34,10 @@ def flipper():
 
 t = threading.Thread(target=flipper)
 t.start()
+# The race starts once the cwd is one of the two directories (before the
+# first flip it is the scratch dir itself, where an unlink is allowed).
+while flips == 0:
+    pass
 deleted = denied = other = 0
 for i in range(2000):
     r = libc.syscall(SYS_unlink, b"victim.txt")

@@ -104,7 +104,11 @@ pub fn spawn<J: Judge>(listener: OwnedFd, judge: Arc<J>) -> std::io::Result<Join
     std::thread::Builder::new()
         .name("irongate-notify".into())
         .spawn(move || {
-            let ctx = Ctx { judge, own };
+            let ctx = Ctx {
+                judge,
+                own,
+                ids: std::cell::RefCell::new(caller::Identities::default()),
+            };
             run(&listener, &ctx)
         })
 }
@@ -112,6 +116,9 @@ pub fn spawn<J: Judge>(listener: OwnedFd, judge: Arc<J>) -> std::io::Result<Join
 struct Ctx<J> {
     judge: Arc<J>,
     own: Option<Creds>,
+    /// The loop thread's cache of caller identities (held threads and
+    /// performing threads get a copy of the one they need).
+    ids: std::cell::RefCell<caller::Identities>,
 }
 
 fn run<J: Judge>(listener: &OwnedFd, decider: &Ctx<J>) {
@@ -179,7 +186,31 @@ fn handle<J: Judge>(listener: &OwnedFd, ctx: &Ctx<J>, notif: &sys::seccomp_notif
     if !sys::id_valid(fd, id) {
         return;
     }
-    let Some(caller) = caller::identify(notif.pid as i32) else {
+    let tid = notif.pid as i32;
+    if let Call::CredChange { process_wide } = call {
+        // Registers only; it runs as the agent's own call. What the cache
+        // knew of the caller no longer holds once it has.
+        let mut ids = ctx.ids.borrow_mut();
+        match (process_wide, ids.get(tid)) {
+            (true, Some(c)) => ids.forget_process(c.pid),
+            _ => ids.forget(tid),
+        }
+        drop(ids);
+        let _ = sys::respond_continue(fd, id);
+        return;
+    }
+    let caller = if let Call::Exec { .. } = call {
+        // Read fresh (its parent matters to the exec), and forgotten: an
+        // exec may change what the kernel checks the caller with.
+        let c = caller::identify(tid);
+        if let Some(c) = &c {
+            ctx.ids.borrow_mut().forget_process(c.pid);
+        }
+        c
+    } else {
+        ctx.ids.borrow_mut().get(tid)
+    };
+    let Some(caller) = caller else {
         let _ = sys::respond_errno(fd, id, libc::EACCES);
         return;
     };
@@ -347,7 +378,11 @@ fn respond<J: Judge>(
                 .name("irongate-held".into())
                 .spawn(move || {
                     let answer = judge.resolve_held(&caller, &call, prepared.as_ref());
-                    let ctx = Ctx { judge, own };
+                    let ctx = Ctx {
+                        judge,
+                        own,
+                        ids: std::cell::RefCell::new(caller::Identities::default()),
+                    };
                     respond(
                         listener.as_fd(),
                         &ctx,

@@ -197,6 +197,7 @@ impl Decider {
             }
             Call::Signal { .. }
             | Call::SignalRoute { .. }
+            | Call::CredChange { .. }
             | Call::Forbidden(_)
             | Call::Unclassified(_)
             | Call::Unreadable(_) => Ok(Vec::new()),
@@ -704,6 +705,7 @@ fn call_name(call: &Call) -> &'static str {
         Call::Net { op, .. } => op.subtype(),
         Call::Signal { .. } => "kill",
         Call::SignalRoute { .. } => "fcntl/ioctl",
+        Call::CredChange { .. } => "credentials",
         Call::Forbidden(_) | Call::Unclassified(_) | Call::Unreadable(_) => "syscall",
     }
 }
