@@ -23,6 +23,7 @@ mod suggest;
 mod two_path;
 
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::Duration;
 
@@ -182,9 +183,20 @@ impl Rule {
     /// declare: `match` = the rule applies to some path the action touches,
     /// `no_match` = to none.
     pub fn applies_to(&self, action: &Action) -> bool {
-        self.matches(action)
-            || two_path::views(action)
-                .is_ok_and(|views| views.iter().any(|v| self.matches(&v.action)))
+        if self.matches(action) {
+            return true;
+        }
+        let mut hit = false;
+        // A missing path leaves only the action itself, already tested.
+        let _ = two_path::for_each_view(action, |view, _| {
+            hit = self.matches(view);
+            if hit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        hit
     }
 
     fn kind_ok(&self, action: &Action) -> bool {
@@ -303,6 +315,10 @@ pub struct Policy {
     /// Per field (by index): every string predicate on that field, batched
     /// into one set so an action's text is scanned once per field.
     sets: Vec<Option<regex::bytes::RegexSet>>,
+    /// Per field: what its set matches in the empty text, the text of a
+    /// missing field (a rename's view has no `target`, most actions no
+    /// `src_path`), computed once instead of per evaluation.
+    empty: Vec<Option<regex::bytes::SetMatches>>,
     notes: Vec<Warning>,
 }
 
@@ -323,6 +339,9 @@ enum DecidedBy {
     /// No rule matched (compile() makes this unreachable).
     DefaultDeny,
 }
+
+// The views of a two-path action lend set matches by field with a u64 mask.
+const _: () = assert!(FIELD_COUNT <= 64);
 
 /// Per-evaluation memo of which set members matched, by field index.
 type SetMemo = [Option<regex::bytes::SetMatches>; FIELD_COUNT];
@@ -406,6 +425,10 @@ impl Policy {
         let mut c = compile::compile(text, origin, home)?;
         let index = Index::build(&c.rules);
         let sets = build_sets(&mut c.rules);
+        let empty = sets
+            .iter()
+            .map(|set| set.as_ref().map(|set| set.matches(b"")))
+            .collect();
         Ok(Policy {
             origin: origin.to_owned(),
             source: text.to_owned(),
@@ -414,6 +437,7 @@ impl Policy {
             rules: c.rules,
             index,
             sets,
+            empty,
             notes: c.notes,
         })
     }
@@ -493,47 +517,51 @@ impl Policy {
         if outcome.decision == Decision::Block || !two_path::is_two_path(action) {
             return self.verdict(outcome, "");
         }
-        self.evaluate_views(action, profile, outcome, &memo)
+        self.evaluate_views(action, profile, outcome, &mut memo)
     }
 
     /// The rest of [`Policy::evaluate`] for a two-path action whose own
-    /// outcome is `own`; `memo` is the set matches of the action itself.
+    /// outcome is `own`; `memo` holds the set matches of the action itself.
     fn evaluate_views(
         &self,
         action: &Action,
         profile: &Profile,
         own: Outcome,
-        memo: &SetMemo,
+        memo: &mut SetMemo,
     ) -> Verdict {
-        let views = match two_path::views(action) {
-            Ok(views) => views,
-            Err(side) => {
-                return Verdict {
-                    decision: Decision::Block,
-                    reason: format!("{}{}", side.prefix(), two_path::MISSING_PATH),
-                    rule: None,
-                };
-            }
-        };
         let (mut best, mut side) = (own, two_path::Side::Path);
-        for view in &views {
-            // A field whose text is the action's has the action's matches.
+        let walked = two_path::for_each_view(action, |view, view_side| {
+            // A field whose text is the action's has the action's matches:
+            // lend them to the view (evaluation only adds missing entries).
             let mut view_memo = SetMemo::default();
+            let mut lent = 0u64;
             for f in Field::ALL {
                 let i = f.index();
-                if let Some(m) = &memo[i]
-                    && view.action.text(*f) == action.text(*f)
-                {
-                    view_memo[i] = Some(m.clone());
+                if memo[i].is_some() && view.text(*f) == action.text(*f) {
+                    view_memo[i] = memo[i].take();
+                    lent |= 1 << i;
                 }
             }
-            let o = self.evaluate_one(&view.action, profile, &mut view_memo);
+            let o = self.evaluate_one(view, profile, &mut view_memo);
+            for (i, slot) in memo.iter_mut().enumerate() {
+                if lent & (1 << i) != 0 {
+                    *slot = view_memo[i].take();
+                }
+            }
             if o.decision.rank() > best.decision.rank() {
-                (best, side) = (o, view.side);
+                (best, side) = (o, view_side);
                 if best.decision == Decision::Block {
-                    break;
+                    return ControlFlow::Break(());
                 }
             }
+            ControlFlow::Continue(())
+        });
+        if let Err(missing) = walked {
+            return Verdict {
+                decision: Decision::Block,
+                reason: format!("{}{}", missing.prefix(), two_path::MISSING_PATH),
+                rule: None,
+            };
         }
         self.verdict(best, side.prefix())
     }
@@ -654,11 +682,12 @@ impl Policy {
     fn rule_matches_fast(&self, r: &Rule, action: &Action, memo: &mut SetMemo) -> bool {
         r.preds.iter().all(|p| {
             let fi = p.field.index();
-            match (p.slot, &self.sets[fi]) {
-                (Some(slot), Some(set)) => memo[fi]
-                    .get_or_insert_with(|| {
-                        set.matches(action.text(p.field).unwrap_or("").as_bytes())
-                    })
+            match (p.slot, &self.sets[fi], action.text(p.field)) {
+                (Some(slot), Some(_), None) => {
+                    self.empty[fi].as_ref().is_some_and(|m| m.matched(slot))
+                }
+                (Some(slot), Some(set), Some(text)) => memo[fi]
+                    .get_or_insert_with(|| set.matches(text.as_bytes()))
                     .matched(slot),
                 _ => p.matches(action),
             }
