@@ -312,14 +312,50 @@ pub struct Policy {
     approval_timeout: Duration,
     rules: Vec<Rule>,
     index: Index,
-    /// Per field (by index): every string predicate on that field, batched
-    /// into one set so an action's text is scanned once per field.
+    /// Per field (by index): the set patterns of its string predicates,
+    /// each predicate's `slot` its position.
+    patterns: Vec<Vec<String>>,
+    /// The sets, built on first use (or by [`Policy::warm`] on a thread of
+    /// its own): compiling them is most of a policy's load time, and a run
+    /// needs them only once the agent asks its first question.
+    sets: std::sync::Arc<std::sync::OnceLock<Sets>>,
+    notes: Vec<Warning>,
+}
+
+/// Every string predicate of a field, batched into one set so an action's
+/// text is scanned once per field.
+#[derive(Debug)]
+struct Sets {
+    /// Per field: the set (None: no predicate, or it did not build within
+    /// the size limits — the predicates then match one by one).
     sets: Vec<Option<regex::bytes::RegexSet>>,
     /// Per field: what its set matches in the empty text, the text of a
     /// missing field (a rename's view has no `target`, most actions no
     /// `src_path`), computed once instead of per evaluation.
     empty: Vec<Option<regex::bytes::SetMatches>>,
-    notes: Vec<Warning>,
+}
+
+impl Sets {
+    fn build(patterns: &[Vec<String>]) -> Sets {
+        let sets: Vec<Option<regex::bytes::RegexSet>> = patterns
+            .iter()
+            .map(|list| {
+                if list.is_empty() {
+                    return None;
+                }
+                regex::bytes::RegexSetBuilder::new(list)
+                    .size_limit(1 << 26)
+                    .dfa_size_limit(1 << 24)
+                    .build()
+                    .ok()
+            })
+            .collect();
+        let empty = sets
+            .iter()
+            .map(|set| set.as_ref().map(|set| set.matches(b"")))
+            .collect();
+        Sets { sets, empty }
+    }
 }
 
 /// What decided one action or view, before it becomes a [`Verdict`] (the
@@ -346,9 +382,9 @@ const _: () = assert!(FIELD_COUNT <= 64);
 /// Per-evaluation memo of which set members matched, by field index.
 type SetMemo = [Option<regex::bytes::SetMatches>; FIELD_COUNT];
 
-/// Batches the string predicates of every rule by field (see
-/// [`Policy::evaluate`]) and records each predicate's slot.
-fn build_sets(rules: &mut [Rule]) -> Vec<Option<regex::bytes::RegexSet>> {
+/// Assigns every string predicate its slot in its field's set and returns
+/// the sets' patterns by field (see [`Policy::evaluate`]).
+fn set_patterns(rules: &mut [Rule]) -> Vec<Vec<String>> {
     let mut patterns: Vec<Vec<String>> = vec![Vec::new(); FIELD_COUNT];
     for r in rules.iter_mut() {
         for p in &mut r.preds {
@@ -359,28 +395,7 @@ fn build_sets(rules: &mut [Rule]) -> Vec<Option<regex::bytes::RegexSet>> {
             }
         }
     }
-    let sets: Vec<Option<regex::bytes::RegexSet>> = patterns
-        .iter()
-        .map(|list| {
-            if list.is_empty() {
-                return None;
-            }
-            regex::bytes::RegexSetBuilder::new(list)
-                .size_limit(1 << 26)
-                .dfa_size_limit(1 << 24)
-                .build()
-                .ok()
-        })
-        .collect();
-    // A field whose set did not build (size limits) keeps per-predicate matching.
-    for r in rules.iter_mut() {
-        for p in &mut r.preds {
-            if sets[p.field.index()].is_none() {
-                p.slot = None;
-            }
-        }
-    }
-    sets
+    patterns
 }
 
 /// The agent's home for `~` in globs: `$HOME`.
@@ -424,11 +439,7 @@ impl Policy {
     ) -> Result<Policy, PolicyError> {
         let mut c = compile::compile(text, origin, home)?;
         let index = Index::build(&c.rules);
-        let sets = build_sets(&mut c.rules);
-        let empty = sets
-            .iter()
-            .map(|set| set.as_ref().map(|set| set.matches(b"")))
-            .collect();
+        let patterns = set_patterns(&mut c.rules);
         Ok(Policy {
             origin: origin.to_owned(),
             source: text.to_owned(),
@@ -436,10 +447,20 @@ impl Policy {
             approval_timeout: c.approval_timeout,
             rules: c.rules,
             index,
-            sets,
-            empty,
+            patterns,
+            sets: std::sync::Arc::new(std::sync::OnceLock::new()),
             notes: c.notes,
         })
+    }
+
+    fn sets(&self) -> &Sets {
+        self.sets.get_or_init(|| Sets::build(&self.patterns))
+    }
+
+    /// Builds the matching sets now (a run calls it on a thread of its own
+    /// while the agent starts; the first evaluation otherwise builds them).
+    pub fn warm(&self) {
+        let _ = self.sets();
     }
 
     /// The built-in policy.
@@ -680,11 +701,12 @@ impl Policy {
     /// which is what keeps a 100-rule policy under R-91's microsecond.
     #[inline]
     fn rule_matches_fast(&self, r: &Rule, action: &Action, memo: &mut SetMemo) -> bool {
+        let sets = self.sets();
         r.preds.iter().all(|p| {
             let fi = p.field.index();
-            match (p.slot, &self.sets[fi], action.text(p.field)) {
+            match (p.slot, &sets.sets[fi], action.text(p.field)) {
                 (Some(slot), Some(_), None) => {
-                    self.empty[fi].as_ref().is_some_and(|m| m.matched(slot))
+                    sets.empty[fi].as_ref().is_some_and(|m| m.matched(slot))
                 }
                 (Some(slot), Some(set), Some(text)) => memo[fi]
                     .get_or_insert_with(|| set.matches(text.as_bytes()))
@@ -816,7 +838,7 @@ mod tests {
         }
         assert!(actions.len() > 100);
         for p in &policies {
-            assert!(p.sets.iter().any(Option::is_some));
+            assert!(p.sets().sets.iter().any(Option::is_some));
             for a in &actions {
                 let mut memo = SetMemo::default();
                 for r in &p.rules {

@@ -199,6 +199,12 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     let reviews = review::Reviews::new(&home, run_id);
     let decider = Arc::new(decide::Decider::new(settings, log, reviews));
     decider.set_main_pid(pid);
+    // The policy's matching sets are built while the agent's interpreter
+    // starts, not before the fork (a few ms of every start-up).
+    let warm = Arc::clone(&decider);
+    let _ = std::thread::Builder::new()
+        .name("irongate-warm".into())
+        .spawn(move || warm.settings().policy.warm());
     let server = server::spawn(
         listener.try_clone()?,
         Arc::clone(&decider),
