@@ -34,6 +34,9 @@ pub struct RunStart {
     pub policy_origin: String,
     /// The policy's digest.
     pub policy_digest: String,
+    /// The policy's text, stored once per digest so that `irongate replay`
+    /// and incident bundles have the policy the run was decided by.
+    pub policy_text: Option<String>,
 }
 
 /// What the run record needs at the end.
@@ -49,6 +52,9 @@ pub struct RunEnd {
 
 /// Records the start of a run.
 pub fn begin_run(store: &Store, start: &RunStart) -> Result<i64, AuditError> {
+    if let Some(text) = &start.policy_text {
+        store.record_policy(&start.policy_digest, &start.policy_origin, text)?;
+    }
     store.begin_run(&audit::RunInfo {
         started_at: audit::now(),
         agent_name: start.agent_name.clone(),
@@ -132,7 +138,8 @@ impl EventLog {
         let _ = self.writer.append(ev);
     }
 
-    /// Flushes everything and records how the run ended.
+    /// Flushes everything, records how the run ended and writes the run's
+    /// signed end checkpoint.
     pub fn finish(&self, store: &Store, end: &RunEnd) {
         let _ = self.writer.flush();
         let (status, exit_code, signal) = match end.status {
@@ -150,6 +157,9 @@ impl EventLog {
                 signal,
             },
         );
+        if let Err(e) = store.seal_run(self.run_id) {
+            eprintln!("irongate: warning: the run's end checkpoint was not written: {e}");
+        }
     }
 }
 

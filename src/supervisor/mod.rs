@@ -137,6 +137,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         profile: args.profile.clone(),
         policy_origin,
         policy_digest: policy.source_digest().to_owned(),
+        policy_text: Some(policy.source_text().to_owned()),
     };
     let run_id = log::begin_run(&store, &run_info).map_err(|e| Failure::setup(e.to_string()))?;
 
