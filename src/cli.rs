@@ -120,6 +120,9 @@ pub struct RunArgs {
     /// Make every decision wait for its commit before the operation proceeds.
     #[arg(long)]
     pub durable: bool,
+    /// Write a signed checkpoint of the audit log every N events (0: only at the end of the run).
+    #[arg(long, value_name = "N", default_value_t = crate::audit::checkpoint::DEFAULT_EVERY)]
+    pub checkpoint_every: u64,
     /// Print each decision to stderr.
     #[arg(short, long)]
     pub verbose: bool,

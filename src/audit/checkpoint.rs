@@ -646,7 +646,8 @@ pub(crate) fn seal(
 /// What the checkpoints say about a database whose chain verified.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnchorReport {
-    /// Checkpoints whose signature verified (database and file).
+    /// Distinct checkpoints whose signature verified (a checkpoint is in
+    /// the database and in the file: it counts once).
     pub verified: u64,
     /// The key they were checked against.
     pub key_id: Option<String>,
@@ -796,6 +797,7 @@ pub fn verify_anchors(
     // 3. Each checkpoint on its own: parse, key, signature, log.
     let mut faults: Vec<(u8, Tamper)> = Vec::new();
     let mut good: Vec<(Source, &Checkpoint)> = Vec::new();
+    let mut distinct = std::collections::HashSet::new();
     for (src, entry) in &all {
         let note = match entry {
             Ok(n) => n,
@@ -828,7 +830,7 @@ pub fn verify_anchors(
                 )),
             )),
             Ok(()) => {
-                report.verified += 1;
+                distinct.insert(note.body.as_str());
                 if log_id.as_deref().is_some_and(|id| id != note.checkpoint.log_id) {
                     faults.push((
                         0,
@@ -844,6 +846,7 @@ pub fn verify_anchors(
             }
         }
     }
+    report.verified = distinct.len() as u64;
     // 4. Against the chain.
     let db_beyond = good
         .iter()

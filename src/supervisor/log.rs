@@ -75,9 +75,25 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    /// Starts the writer thread.
+    /// Starts the writer thread, with a signed checkpoint every
+    /// [`DEFAULT_EVERY`](audit::checkpoint::DEFAULT_EVERY) events.
     pub fn start(store: &Store, run_id: i64, durable: bool) -> Result<EventLog, AuditError> {
-        let writer = store.writer(FLUSH_INTERVAL)?;
+        EventLog::start_with(store, run_id, durable, audit::checkpoint::DEFAULT_EVERY)
+    }
+
+    /// Starts the writer thread, with a signed checkpoint every
+    /// `checkpoint_every` events (0: only the run's end checkpoint).
+    pub fn start_with(
+        store: &Store,
+        run_id: i64,
+        durable: bool,
+        checkpoint_every: u64,
+    ) -> Result<EventLog, AuditError> {
+        let writer = store.writer_with(audit::WriterConfig {
+            flush_interval: FLUSH_INTERVAL,
+            checkpoint_every,
+            ..audit::WriterConfig::default()
+        })?;
         Ok(EventLog {
             writer,
             run_id,
