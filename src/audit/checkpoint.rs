@@ -923,6 +923,99 @@ pub fn verify_anchors(
     Ok(report)
 }
 
+/// A run's end checkpoint as found: in the database, else in the file.
+pub fn seal_of(store: &Store, run_id: i64) -> Result<Option<Note>, AuditError> {
+    let sql = store.sql("read checkpoints");
+    if has_table(&store.conn, "checkpoints").map_err(&sql)? {
+        let text: Option<String> = store
+            .conn
+            .query_row(
+                "SELECT note FROM checkpoints WHERE run_id = ?1 ORDER BY id DESC LIMIT 1",
+                [run_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&sql)?;
+        if let Some(text) = text {
+            return Ok(Some(
+                Note::parse(&text).map_err(|what| store.corrupt("checkpoints", run_id, what))?,
+            ));
+        }
+    }
+    let entries = read_file(&file_of(store.path()))?.unwrap_or_default();
+    Ok(entries
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|n| {
+            n.checkpoint
+                .run
+                .as_ref()
+                .is_some_and(|r| r.run_id == run_id)
+        })
+        .last())
+}
+
+/// Checks a run's events against its seal: the signature under `key`, and
+/// the count, last id and digest of the run's events in the database.
+pub fn check_seal(
+    store: &Store,
+    note: &Note,
+    key: &PublicKey,
+    run_id: i64,
+) -> Result<Option<Tamper>, AuditError> {
+    let at = note.checkpoint.tree_size.max(1);
+    match note.check(key) {
+        Err(NoteFault::ForeignKey) => {
+            return Ok(Some(tamper(
+                at,
+                TamperKind::ForeignKey,
+                format!(
+                    "run {run_id}'s end checkpoint is signed by key {}, not by this log's key {}",
+                    note.key_id,
+                    key.id()
+                ),
+            )));
+        }
+        Err(NoteFault::BadSignature) => {
+            return Ok(Some(tamper(
+                at,
+                TamperKind::BadSignature,
+                format!(
+                    "run {run_id}'s end checkpoint does not carry a valid signature of key {}: it was edited",
+                    note.key_id
+                ),
+            )));
+        }
+        Ok(()) => {}
+    }
+    let Some(seal) = &note.checkpoint.run else {
+        return Ok(None);
+    };
+    let (events, last, digest) =
+        run_digest(&store.conn, run_id).map_err(store.sql("read events"))?;
+    if events < seal.events {
+        return Ok(Some(tamper(
+            (last + 1).max(1),
+            TamperKind::Truncated,
+            format!(
+                "run {run_id}'s end checkpoint seals {} events up to event {}, the database holds {events}",
+                seal.events, seal.last_event_id
+            ),
+        )));
+    }
+    if events != seal.events || last != seal.last_event_id || digest != seal.digest {
+        return Ok(Some(tamper(
+            seal.last_event_id.max(1),
+            TamperKind::Rebuilt,
+            format!(
+                "run {run_id}'s events ({events}, last {last}) differ from the {} events up to event {} its end checkpoint seals: they were rewritten",
+                seal.events, seal.last_event_id
+            ),
+        )));
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,1 @@
+//! `irongate policy suggest`: learn mode.
