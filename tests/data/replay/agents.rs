@@ -43,9 +43,8 @@ except PermissionError as e:
     print("blocked:", e)
 "#;
 
-/// [`AGENT`], then a read of the secret.
-pub const AGENT_WITH_SECRET: &str = r#"
-exec(open("agent.py").read())
+/// Appended to [`AGENT`]: a read of the secret.
+pub const SECRET_TAIL: &str = r#"
 try:
     print(open(".env").read())
 except PermissionError as e:
@@ -70,7 +69,7 @@ impl Workspace {
         std::fs::write(d.join("docs/config.json"), "{\"model\": \"tiny\"}").expect("write");
         std::fs::write(d.join(".env"), "API_KEY=hunter2").expect("write");
         std::fs::write(d.join("agent.py"), AGENT).expect("write");
-        std::fs::write(d.join("agent_secret.py"), AGENT_WITH_SECRET).expect("write");
+        std::fs::write(d.join("agent_secret.py"), format!("{AGENT}{SECRET_TAIL}")).expect("write");
         Workspace { dir }
     }
 
