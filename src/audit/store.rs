@@ -279,6 +279,47 @@ impl Store {
             .map_err(self.sql("read policy"))
     }
 
+    /// Streams one run's stored rows `(id, body, prev_hash, hash)` in chain order.
+    pub fn each_row_of_run(
+        &self,
+        run_id: i64,
+        mut f: impl FnMut(i64, &str, &str, &str) -> std::ops::ControlFlow<()>,
+    ) -> Result<(), AuditError> {
+        let op = "read events";
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, body, prev_hash, hash FROM events WHERE run_id = ?1 ORDER BY id")
+            .map_err(self.sql(op))?;
+        let mut rows = stmt.query([run_id]).map_err(self.sql(op))?;
+        while let Some(row) = rows.next().map_err(self.sql(op))? {
+            let id: i64 = row.get(0).map_err(self.sql(op))?;
+            let text = |i| -> Result<String, AuditError> {
+                row.get(i)
+                    .map_err(|e| self.corrupt("events", id, e.to_string()))
+            };
+            if f(id, &text(1)?, &text(2)?, &text(3)?).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The first and last event ids of a run (`(0, 0)` without events).
+    pub fn run_range(&self, run_id: i64) -> Result<(i64, i64), AuditError> {
+        self.conn
+            .query_row(
+                "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM events WHERE run_id = ?1",
+                [run_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(self.sql("read events"))
+    }
+
+    /// The stored checkpoint notes, oldest first: `(row id, note)`.
+    pub fn checkpoint_notes(&self) -> Result<Vec<(i64, String)>, AuditError> {
+        super::checkpoint::stored_notes(&self.conn).map_err(self.sql("read checkpoints"))
+    }
+
     /// The log's id (schema 3), `None` for an older database opened read-only.
     pub fn log_id(&self) -> Result<Option<String>, AuditError> {
         super::checkpoint::log_id(&self.conn).map_err(self.sql("read the log id"))
