@@ -272,6 +272,21 @@ pub enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Learn the narrowest policy that allows what a run did.
+    Suggest {
+        /// Run id, or `last`.
+        #[arg(value_name = "RUN|last")]
+        run: String,
+        /// The profile the policy is for (default: the run's).
+        #[arg(long, value_name = "P")]
+        from_profile: Option<String>,
+        /// Where to write the policy.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+        /// State directory.
+        #[command(flatten)]
+        home: HomeArg,
+    },
     /// Evaluate one action against a policy file.
     Eval {
         /// The policy file (`builtin` for the built-in policy).
@@ -312,6 +327,17 @@ pub fn main() -> i32 {
         Command::Policy(PolicyCommand::Check { file, json }) => {
             crate::policy::cmd::check(&file, json)
         }
+        Command::Policy(PolicyCommand::Suggest {
+            run,
+            from_profile,
+            output,
+            home,
+        }) => crate::replay::suggest::cmd(
+            &run,
+            from_profile.as_deref(),
+            &output,
+            home.home.as_deref(),
+        ),
         Command::Policy(PolicyCommand::Eval {
             file,
             action,
