@@ -65,8 +65,13 @@ pub enum Command {
     Runs(RunsArgs),
     /// Show logged decisions.
     Events(EventsArgs),
-    /// Verify the audit log's hash chain.
+    /// Verify the audit log's hash chain and its signed checkpoints.
     Verify(VerifyArgs),
+    /// Show a run's timeline; re-evaluate it under another policy or profile.
+    Replay(ReplayArgs),
+    /// The checkpoint signing key.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Validate or evaluate a policy file.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -115,6 +120,9 @@ pub struct RunArgs {
     /// Make every decision wait for its commit before the operation proceeds.
     #[arg(long)]
     pub durable: bool,
+    /// Write a signed checkpoint of the audit log every N events (0: only at the end of the run).
+    #[arg(long, value_name = "N", default_value_t = crate::audit::checkpoint::DEFAULT_EVERY)]
+    pub checkpoint_every: u64,
     /// Print each decision to stderr.
     #[arg(short, long)]
     pub verbose: bool,
@@ -173,9 +181,50 @@ pub struct VerifyArgs {
     /// One JSON document.
     #[arg(long)]
     pub json: bool,
+    /// Check the checkpoints against this exported public key (`irongate key export`)
+    /// instead of the home's key.
+    #[arg(long, value_name = "FILE")]
+    pub pubkey: Option<PathBuf>,
+    /// Verify an incident bundle (`irongate replay RUN --export FILE`) instead of the log.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
     /// State directory.
     #[command(flatten)]
     pub home: HomeArg,
+}
+
+/// Arguments of `irongate replay`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// Run id, or `last`.
+    #[arg(value_name = "RUN|last", default_value = "last")]
+    pub run: String,
+    /// Re-evaluate every recorded action under this policy file (`builtin`: the built-in one).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Re-evaluate under this capability profile (default: the run's).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Write an incident bundle (events, checkpoints, public key, policy) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<PathBuf>,
+    /// JSON Lines.
+    #[arg(long)]
+    pub json: bool,
+    /// State directory.
+    #[command(flatten)]
+    pub home: HomeArg,
+}
+
+/// `irongate key …`
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Print the checkpoint key's public half (for `verify --pubkey`).
+    Export {
+        /// State directory.
+        #[command(flatten)]
+        home: HomeArg,
+    },
 }
 
 /// `irongate approvals …`
@@ -223,6 +272,21 @@ pub enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Learn the narrowest policy that allows what a run did.
+    Suggest {
+        /// Run id, or `last`.
+        #[arg(value_name = "RUN|last")]
+        run: String,
+        /// The profile the policy is for (default: the run's).
+        #[arg(long, value_name = "P")]
+        from_profile: Option<String>,
+        /// Where to write the policy.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+        /// State directory.
+        #[command(flatten)]
+        home: HomeArg,
+    },
     /// Evaluate one action against a policy file.
     Eval {
         /// The policy file (`builtin` for the built-in policy).
@@ -258,9 +322,22 @@ pub fn main() -> i32 {
         Command::Runs(args) => crate::audit::cmd::runs(&args),
         Command::Events(args) => crate::audit::cmd::events(&args),
         Command::Verify(args) => crate::audit::cmd::verify(&args),
+        Command::Replay(args) => crate::replay::cmd(&args),
+        Command::Key(KeyCommand::Export { home }) => crate::audit::cmd::key_export(&home),
         Command::Policy(PolicyCommand::Check { file, json }) => {
             crate::policy::cmd::check(&file, json)
         }
+        Command::Policy(PolicyCommand::Suggest {
+            run,
+            from_profile,
+            output,
+            home,
+        }) => crate::replay::suggest::cmd(
+            &run,
+            from_profile.as_deref(),
+            &output,
+            home.home.as_deref(),
+        ),
         Command::Policy(PolicyCommand::Eval {
             file,
             action,

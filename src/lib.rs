@@ -14,4 +14,5 @@ pub mod cli;
 pub mod home;
 pub mod ipc;
 pub mod policy;
+pub mod replay;
 pub mod supervisor;

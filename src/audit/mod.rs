@@ -31,6 +31,7 @@
 //! (`Verifier::check_ends`).
 
 pub mod chain;
+pub mod checkpoint;
 pub mod cmd;
 pub mod liveness;
 pub mod model;

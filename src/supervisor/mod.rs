@@ -137,6 +137,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         profile: args.profile.clone(),
         policy_origin,
         policy_digest: policy.source_digest().to_owned(),
+        policy_text: Some(policy.source_text().to_owned()),
     };
     let run_id = log::begin_run(&store, &run_info).map_err(|e| Failure::setup(e.to_string()))?;
 
@@ -192,10 +193,11 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     };
 
     // Threads may start now.
-    let log = log::EventLog::start(&store, run_id, args.durable).map_err(|e| {
-        kill_child();
-        Failure::setup(e.to_string())
-    })?;
+    let log = log::EventLog::start_with(&store, run_id, args.durable, args.checkpoint_every)
+        .map_err(|e| {
+            kill_child();
+            Failure::setup(e.to_string())
+        })?;
     let reviews = review::Reviews::new(&home, run_id);
     let decider = Arc::new(decide::Decider::new(settings, log, reviews));
     decider.set_main_pid(pid);
