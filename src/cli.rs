@@ -77,9 +77,28 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Check kernel features, the interpreter and the home directory.
     Doctor(HomeArg),
-    /// List, approve or deny held operations.
+    /// List, approve or deny held operations; remembered approvals.
     #[command(subcommand)]
     Approvals(ApprovalsCommand),
+    /// Serve the local dashboard (page and JSON API).
+    Dashboard(DashboardArgs),
+}
+
+/// Arguments of `irongate dashboard`.
+#[derive(Debug, Clone, Args)]
+pub struct DashboardArgs {
+    /// Address to bind (non-loopback needs IRONGATE_ALLOW_REMOTE=1).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port (0: any free port; the URL printed says which).
+    #[arg(long, default_value_t = 9123)]
+    pub port: u16,
+    /// The policy shown as active (default: $IRONGATE_HOME/policies.json, else the built-in policy).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// State directory.
+    #[command(flatten)]
+    pub home: HomeArg,
 }
 
 /// `--home DIR` shared by the commands that read the state directory.
@@ -126,6 +145,18 @@ pub struct RunArgs {
     /// Print each decision to stderr.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Also serve the dashboard from this supervisor (127.0.0.1, --dashboard-port).
+    #[arg(long)]
+    pub dashboard: bool,
+    /// Port of --dashboard (0: any free port).
+    #[arg(long, value_name = "PORT", default_value_t = 9123)]
+    pub dashboard_port: u16,
+    /// Do not offer an interactive review answer on the terminal.
+    #[arg(long)]
+    pub no_prompt: bool,
+    /// Run CMD (with sh -c) for each pending review, the review as JSON on stdin.
+    #[arg(long, value_name = "CMD")]
+    pub on_review: Option<String>,
     /// State directory.
     #[command(flatten)]
     pub home: HomeArg,
@@ -243,16 +274,47 @@ pub enum ApprovalsCommand {
     Approve(DecideArgs),
     /// Refuse a held operation.
     Deny(DecideArgs),
+    /// Approve a held operation and remember a narrow allowance for its agent.
+    Remember(DecideArgs),
+    /// Remembered approvals (the user overlay), with what each allows.
+    ListRemembered {
+        /// One JSON document.
+        #[arg(long)]
+        json: bool,
+        /// State directory.
+        #[command(flatten)]
+        home: HomeArg,
+    },
+    /// Remove a remembered approval.
+    Revoke {
+        /// The remembered approval's id (as listed by list-remembered).
+        id: u64,
+        /// One JSON document.
+        #[arg(long)]
+        json: bool,
+        /// State directory.
+        #[command(flatten)]
+        home: HomeArg,
+    },
 }
 
 /// Arguments of `irongate approvals approve|deny`.
 #[derive(Debug, Clone, Args)]
 pub struct DecideArgs {
-    /// The held event's id (as listed).
+    /// The held operation's id (as announced and listed).
     pub id: i64,
     /// Why (recorded with the verdict).
     #[arg(long)]
     pub reason: Option<String>,
+    /// Also remember a narrow allowance (approve only).
+    #[arg(long)]
+    pub remember: bool,
+    /// Remember: widen a command to its first N argv words.
+    #[arg(long, value_name = "N")]
+    pub argv_prefix: Option<usize>,
+    /// Remember: widen a file action to every path under DIR.
+    #[arg(long, value_name = "DIR")]
+    pub path_prefix: Option<String>,
     /// One JSON document.
     #[arg(long)]
     pub json: bool,
@@ -271,6 +333,9 @@ pub enum PolicyCommand {
         /// One JSON document.
         #[arg(long)]
         json: bool,
+        /// State directory whose remembered approvals (overlay) are shown.
+        #[command(flatten)]
+        home: HomeArg,
     },
     /// Learn the narrowest policy that allows what a run did.
     Suggest {
@@ -324,8 +389,8 @@ pub fn main() -> i32 {
         Command::Verify(args) => crate::audit::cmd::verify(&args),
         Command::Replay(args) => crate::replay::cmd(&args),
         Command::Key(KeyCommand::Export { home }) => crate::audit::cmd::key_export(&home),
-        Command::Policy(PolicyCommand::Check { file, json }) => {
-            crate::policy::cmd::check(&file, json)
+        Command::Policy(PolicyCommand::Check { file, json, home }) => {
+            crate::policy::cmd::check_with_overlay(&file, json, home.home.as_deref())
         }
         Command::Policy(PolicyCommand::Suggest {
             run,
@@ -346,6 +411,7 @@ pub fn main() -> i32 {
         }) => crate::policy::cmd::eval(&file, &action, &profile, json),
         Command::Doctor(home) => crate::supervisor::cmd_doctor(&home),
         Command::Approvals(cmd) => crate::supervisor::review::cmd_approvals(cmd),
+        Command::Dashboard(args) => crate::dashboard::cmd_dashboard(&args),
     };
     match result {
         Ok(code) => code,

@@ -16,6 +16,7 @@ mod capability;
 pub mod cmd;
 mod compile;
 mod error;
+pub mod overlay;
 mod predicate;
 mod profile;
 mod shadow;

@@ -536,6 +536,8 @@ impl Decider {
         frame: Option<&str>,
         unexplained: bool,
     ) -> Outcome {
+        // A remembered approval in the user overlay answers a review.
+        let verdict = self.reviews.remembered(action, &verdict).unwrap_or(verdict);
         let logged = self.log.record(
             layer,
             action,
@@ -567,13 +569,23 @@ impl Decider {
             Decision::Allow | Decision::Block => outcome(action, verdict),
             Decision::Review => {
                 let timeout = self.settings.review_timeout;
-                let final_verdict = self.reviews.wait(event_id, action, &verdict, timeout);
+                let final_verdict = self
+                    .reviews
+                    .wait(event_id, action, &verdict, timeout, frame);
                 outcome(action, final_verdict)
             }
         }
     }
 
     pub(crate) fn own_state(&self, action: &Action) -> Option<Verdict> {
+        if self.reviews.is_dashboard(action) {
+            return Some(Verdict {
+                decision: Decision::Block,
+                reason: "irongate_dashboard: this run's dashboard is out of the agent's reach"
+                    .into(),
+                rule: None,
+            });
+        }
         if action.kind() != "file"
             && !(action.kind() == "network" && action.get(Field::Path).is_some())
         {

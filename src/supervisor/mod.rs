@@ -6,6 +6,7 @@
 //! child subreaper and forks the agent. Only after the fork does it start
 //! threads (IPC server, log writer), so the child never inherits a lock.
 
+pub mod announce;
 pub mod backstop_listener;
 pub mod decide;
 pub mod events;
@@ -198,7 +199,32 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
             kill_child();
             Failure::setup(e.to_string())
         })?;
-    let reviews = review::Reviews::new(&home, run_id);
+    // Announcements (and the prompt's thread) start after the fork.
+    let prompt = !args.no_prompt && std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let notifier = announce::Notifier::new(&home, args.on_review.clone(), prompt);
+    let reviews = review::Reviews::new(&home, run_id).with(&agent_name, notifier);
+    // The dashboard binds after the fork too: the agent never holds its socket.
+    let dashboard = if args.dashboard {
+        match crate::dashboard::serve_for_run(
+            &home,
+            args.dashboard_port,
+            &reviews,
+            crate::dashboard::PolicyView {
+                origin: settings.policy.origin().to_owned(),
+                text: settings.policy.source_text().to_owned(),
+            },
+            run_id,
+        ) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                kill_child();
+                let _ = signals::supervise(pid, &forwarded, args.isolate);
+                return Err(Failure::setup(format!("--dashboard: {e}")).into());
+            }
+        }
+    } else {
+        None
+    };
     let decider = Arc::new(decide::Decider::new(settings, log, reviews));
     decider.set_main_pid(pid);
     // The policy's matching sets are built while the agent's interpreter
@@ -228,6 +254,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         explained: counters.explained.load(Ordering::Relaxed),
     };
     decider.log().finish(&store, &end);
+    drop(dashboard);
     drop(run_dir);
     Ok(status.exit_code())
 }
