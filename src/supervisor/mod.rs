@@ -15,6 +15,7 @@ pub mod log;
 pub mod paths;
 pub mod procfs;
 pub mod review;
+pub mod scratch;
 pub mod server;
 pub mod signals;
 pub mod syscall;
@@ -97,6 +98,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         eprintln!("irongate: warning: cannot mark the runs of lost supervisors: {e}");
     }
     let run_dir = launch::RunDir::create()?;
+    let scratch = scratch::Scratch::create()?;
     let listener = crate::ipc::listen(&run_dir.socket()).map_err(|e| {
         Failure::setup(format!(
             "cannot listen on {}: {e}",
@@ -124,6 +126,10 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
             target,
         },
         isolated_env: args.isolate.then(|| launch::isolated_env(&args.pass_env)),
+        env: vec![(
+            "TMPDIR".to_owned(),
+            scratch.path().to_string_lossy().into_owned(),
+        )],
         handoff: std::os::fd::AsRawFd::as_raw_fd(&handoff_child),
     };
     let run_info = log::RunStart {
@@ -151,6 +157,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         profile,
         home: real(&home),
         run_dir: real(&run_dir.dir),
+        scratch: real(scratch.path()),
         runtime_dirs: python.runtime_dirs.clone(),
         script: script_real,
         program_name: python.program.to_string_lossy().into_owned(),
@@ -220,6 +227,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         explained: counters.explained.load(Ordering::Relaxed),
     };
     decider.log().finish(&store, &end);
+    drop(scratch);
     drop(run_dir);
     Ok(status.exit_code())
 }
