@@ -131,6 +131,59 @@ pub struct Counters {
     pub runtime_reads: AtomicU64,
     /// Calls explained by an earlier decision.
     pub explained: AtomicU64,
+    /// Final decisions that blocked, and reviews held (for the exit summary).
+    pub blocked: AtomicU64,
+    /// Reviews held.
+    pub reviewed: AtomicU64,
+    /// Why operations were blocked: reason → count.
+    pub block_reasons: Mutex<HashMap<String, u64>>,
+}
+
+impl Counters {
+    fn count(&self, first: &Verdict, last: &Verdict) {
+        if first.decision == Decision::Review {
+            self.reviewed.fetch_add(1, Ordering::Relaxed);
+        }
+        if last.decision != Decision::Allow {
+            self.blocked.fetch_add(1, Ordering::Relaxed);
+            let mut reasons = lock(&self.block_reasons);
+            if reasons.len() < 64 || reasons.contains_key(&last.reason) {
+                *reasons.entry(last.reason.clone()).or_default() += 1;
+            }
+        }
+    }
+
+    /// The one-line exit summary (nothing when nothing was blocked or
+    /// reviewed): counts, the top reasons, the command that lists them.
+    pub fn summary(&self, events_cmd: &str) -> Option<String> {
+        let blocked = self.blocked.load(Ordering::Relaxed);
+        let reviewed = self.reviewed.load(Ordering::Relaxed);
+        if blocked == 0 && reviewed == 0 {
+            return None;
+        }
+        let mut reasons: Vec<(String, u64)> = lock(&self.block_reasons)
+            .iter()
+            .map(|(r, n)| (r.clone(), *n))
+            .collect();
+        reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let top: Vec<String> = reasons
+            .iter()
+            .take(3)
+            .map(|(r, n)| {
+                // Long reasons (a review's "timed out after…") cut at a word.
+                let r: String = r.chars().take(60).collect();
+                format!("{r} ×{n}")
+            })
+            .collect();
+        let top = if top.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", top.join(", "))
+        };
+        Some(format!(
+            "irongate: {blocked} blocked, {reviewed} reviewed{top}; see: {events_cmd}"
+        ))
+    }
 }
 
 /// The decision state of one run.
@@ -156,7 +209,26 @@ pub struct Decider {
     temporary: Mutex<std::collections::HashSet<String>>,
     /// `tempfile` announcements whose create has not been seen yet.
     claims: Mutex<std::collections::HashSet<String>>,
+    /// Names the agent's processes looked up (allowed `network/dns`), with
+    /// the addresses the supervisor's own lookup found for them (R-45).
+    lookups: Mutex<Vec<Lookup>>,
 }
+
+/// One allowed name lookup: a connect to one of `ips` from `pid` soon after
+/// is a connect to `host`.
+#[derive(Debug)]
+struct Lookup {
+    pid: i32,
+    host: String,
+    ips: Vec<IpAddr>,
+    expires: Instant,
+}
+
+/// Ports on which a connect to a looked-up name is judged as the HTTP
+/// request it starts (R-45). Elsewhere it stays a `network/connect` (with
+/// the name as its `host`): a host rule for HTTP does not open the host's
+/// other services.
+const HTTP_PORTS: &[(i64, &str)] = &[(80, "http"), (443, "https")];
 
 /// A final decision with its log row written.
 #[derive(Debug)]
@@ -184,6 +256,7 @@ impl Decider {
             created: Mutex::new(std::collections::HashSet::new()),
             temporary: Mutex::new(std::collections::HashSet::new()),
             claims: Mutex::new(std::collections::HashSet::new()),
+            lookups: Mutex::new(Vec::new()),
         }
     }
 
@@ -543,7 +616,10 @@ impl Decider {
             self.record_intent(caller, &action);
             return allowed();
         }
-        // 4. The policy.
+        // 4. A connect to an address a name lookup produced is a connect to
+        //    that name (R-45): on an HTTP port, the request it starts.
+        let action = self.carry_lookup(caller.pid, action);
+        // 5. The policy.
         let profile = self.profile_for(caller);
         let mut verdict = self.settings.policy.evaluate(&action, &profile);
         if verdict.decision == Decision::Review && self.only_own_files(&action) {
@@ -568,8 +644,94 @@ impl Decider {
             self.grant_after(caller.pid, &action);
             self.record_intent(caller, &action);
             self.note_created(&action);
+            self.note_lookup(caller.pid, &action);
         }
         out
+    }
+
+    /// An allowed lookup of a name: the supervisor resolves it itself, so
+    /// only addresses the name really has are carried to a connect — the
+    /// agent's resolver (or a forged event) cannot make an arbitrary address
+    /// pass for an allowed host.
+    fn note_lookup(&self, pid: i32, action: &Action) {
+        if action.kind() != "network" || action.subtype() != "dns" {
+            return;
+        }
+        let Some(host) = action.text(Field::Host) else {
+            return;
+        };
+        if host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok() {
+            return;
+        }
+        let ips: Vec<IpAddr> = (host, 0u16)
+            .to_socket_addrs()
+            .map(|it| it.map(|a| canonical_ip(a.ip())).collect())
+            .unwrap_or_default();
+        if ips.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let mut lookups = lock(&self.lookups);
+        lookups.retain(|l| l.expires > now && !(l.pid == pid && l.host == host));
+        if lookups.len() >= 256 {
+            lookups.remove(0);
+        }
+        lookups.push(Lookup {
+            pid,
+            host: host.to_owned(),
+            ips,
+            expires: now + GRANT_TTL,
+        });
+    }
+
+    /// `network/connect` to an IP address that an allowed lookup of a name
+    /// in the same process produced, judged as a connect to that name: on
+    /// an HTTP port the `network/http` request it starts (`framework`
+    /// `connect`, the URL without a path), elsewhere a `network/connect`
+    /// whose `host` is the name. A connect to an address no lookup produced
+    /// keeps its address as its host: no host rule allows it.
+    fn carry_lookup(&self, pid: i32, action: Action) -> Action {
+        if action.kind() != "network" || action.subtype() != "connect" {
+            return action;
+        }
+        let Some(ip) = action
+            .text(Field::Ip)
+            .and_then(|s| s.trim_matches(['[', ']']).parse::<IpAddr>().ok())
+            .map(canonical_ip)
+        else {
+            return action;
+        };
+        let Some(port) = action.get(Field::Port).and_then(Value::as_i64) else {
+            return action;
+        };
+        let now = Instant::now();
+        let host = {
+            let lookups = lock(&self.lookups);
+            lookups
+                .iter()
+                .rev()
+                .find(|l| l.pid == pid && l.expires > now && l.ips.contains(&ip))
+                .map(|l| l.host.clone())
+        };
+        let Some(host) = host else {
+            return action;
+        };
+        if let Some((_, scheme)) = HTTP_PORTS.iter().find(|(p, _)| *p == port) {
+            let mut http =
+                events::http_action(&format!("{scheme}://{host}/"), None, Some("connect"));
+            http.set(Field::Ip, ip.to_string());
+            return http;
+        }
+        let mut carried = action;
+        carried.set(Field::Host, host.clone());
+        carried.set(Field::Ip, ip.to_string());
+        let shown = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        carried.set(Field::Target, format!("{shown}:{port}"));
+        carried
     }
 
     /// Remembers what an allowed action creates: a directory, or a file
@@ -672,10 +834,14 @@ impl Decider {
             }
         };
         match verdict.decision {
-            Decision::Allow | Decision::Block => outcome(action, verdict),
+            Decision::Allow | Decision::Block => {
+                self.counters.count(&verdict, &verdict);
+                outcome(action, verdict)
+            }
             Decision::Review => {
                 let timeout = self.settings.review_timeout;
                 let final_verdict = self.reviews.wait(event_id, action, &verdict, timeout);
+                self.counters.count(&verdict, &final_verdict);
                 outcome(action, final_verdict)
             }
         }
@@ -1113,7 +1279,47 @@ fn message(action: &Action, v: &Verdict) -> String {
         },
         None => String::new(),
     };
-    format!("irongate blocked {}: {}{rule}", describe(action), v.reason)
+    format!(
+        "irongate blocked {}: {}{rule}{}",
+        describe(action),
+        v.reason,
+        hint(action, v)
+    )
+}
+
+/// For a blocked network operation on a named host: the policy rule that
+/// would allow it (R-45: a model endpoint is one line of policy).
+fn hint(action: &Action, v: &Verdict) -> String {
+    if action.kind() != "network" || v.reason.starts_with("irongate_") {
+        return String::new();
+    }
+    let Some(host) = action.text(Field::Host) else {
+        return String::new();
+    };
+    if host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok() {
+        return String::new();
+    }
+    let host_json = Value::from(host).to_string();
+    let rule = match action.subtype() {
+        "http" | "dns" => {
+            format!(r#"{{"type": "network", "host": {host_json}, "decision": "allow"}}"#)
+        }
+        sub => {
+            let port = action
+                .get(Field::Port)
+                .and_then(Value::as_i64)
+                .map(|p| format!(r#", "port": {p}"#))
+                .unwrap_or_default();
+            format!(
+                r#"{{"type": "network", "subtype": "{sub}", "host": {host_json}{port}, "decision": "allow"}}"#
+            )
+        }
+    };
+    let profile = match v.reason.strip_prefix("missing_capability:") {
+        Some(cap) => format!(" and a profile with {cap}"),
+        None => String::new(),
+    };
+    format!("\nhint: to allow it, add before the last rule of the policy: {rule}{profile}")
 }
 
 /// One line describing an action, for messages and `--verbose`.

@@ -227,6 +227,16 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         explained: counters.explained.load(Ordering::Relaxed),
     };
     decider.log().finish(&store, &end);
+    if !args.quiet {
+        let home_flag = match &args.home.home {
+            Some(h) => format!(" --home {}", h.display()),
+            None => String::new(),
+        };
+        let cmd = format!("irongate events --run {run_id}{home_flag}");
+        if let Some(line) = counters.summary(&cmd) {
+            eprintln!("{line}");
+        }
+    }
     drop(scratch);
     drop(run_dir);
     Ok(status.exit_code())
