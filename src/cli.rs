@@ -157,6 +157,9 @@ pub struct RunArgs {
     /// Run CMD (with sh -c) for each pending review, the review as JSON on stdin.
     #[arg(long, value_name = "CMD")]
     pub on_review: Option<String>,
+    /// No summary of blocks and reviews at exit.
+    #[arg(short, long)]
+    pub quiet: bool,
     /// State directory.
     #[command(flatten)]
     pub home: HomeArg,
@@ -368,9 +371,67 @@ pub enum PolicyCommand {
     },
 }
 
+/// `irongate run … -m MODULE ARGS…`: everything after the module name is
+/// the module's, flags included (as with `python -m`). clap would read a
+/// `-q` there as irongate's own flag, so a `--` is put after the module name
+/// before parsing. Flags before `-m` stay irongate's; the scan stops at the
+/// first positional (the script), whose arguments are already passed as is.
+pub fn module_args_apart(argv: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory;
+    let Some(run_at) = argv.iter().skip(1).position(|a| a == "run").map(|i| i + 1) else {
+        return argv;
+    };
+    // Everything before `run` must be a flag of irongate itself.
+    if argv[1..run_at]
+        .iter()
+        .any(|a| !a.to_string_lossy().starts_with('-'))
+    {
+        return argv;
+    }
+    let command = Cli::command();
+    let Some(run) = command.find_subcommand("run") else {
+        return argv;
+    };
+    let takes_value = |flag: &str| {
+        run.get_arguments().any(|a| {
+            let named = match flag.strip_prefix("--") {
+                Some(long) => a.get_long() == Some(long),
+                None => flag.len() == 2 && a.get_short() == flag.chars().nth(1),
+            };
+            named && a.get_action().takes_values()
+        })
+    };
+    let mut i = run_at + 1;
+    while i < argv.len() {
+        let arg = argv[i].to_string_lossy().into_owned();
+        if arg == "--" || !arg.starts_with('-') || arg == "-" {
+            return argv; // the script (or an explicit `--`): nothing to do
+        }
+        let module_end = if arg == "-m" {
+            Some(i + 2)
+        } else if arg.starts_with("-m") {
+            Some(i + 1) // -mMODULE
+        } else {
+            None
+        };
+        if let Some(end) = module_end {
+            let mut out = argv;
+            if end <= out.len() {
+                out.insert(end, "--".into());
+            }
+            return out;
+        }
+        if !arg.contains('=') && takes_value(&arg) {
+            i += 1; // the flag's value
+        }
+        i += 1;
+    }
+    argv
+}
+
 /// Parses the command line, runs the command and returns the exit status.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(module_args_apart(std::env::args_os().collect())) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -420,5 +481,71 @@ pub fn main() -> i32 {
             e.downcast_ref::<Failure>()
                 .map_or(EXIT_IRONGATE_ERROR, |f| f.code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apart(args: &[&str]) -> Vec<String> {
+        let argv = args.iter().map(std::ffi::OsString::from).collect();
+        module_args_apart(argv)
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn flags_after_the_module_are_the_modules() {
+        assert_eq!(
+            apart(&[
+                "irongate",
+                "run",
+                "--profile",
+                "trusted",
+                "-m",
+                "pytest",
+                "-q"
+            ]),
+            [
+                "irongate",
+                "run",
+                "--profile",
+                "trusted",
+                "-m",
+                "pytest",
+                "--",
+                "-q"
+            ]
+        );
+        assert_eq!(
+            apart(&["irongate", "run", "-mpytest", "-q", "x.py"]),
+            ["irongate", "run", "-mpytest", "--", "-q", "x.py"]
+        );
+        // A script's own `-m` is the script's.
+        assert_eq!(
+            apart(&["irongate", "run", "a.py", "-m", "x"]),
+            ["irongate", "run", "a.py", "-m", "x"]
+        );
+        // A flag's value is not the script.
+        assert_eq!(
+            apart(&["irongate", "run", "--home", "h", "-q", "-m", "m"]),
+            ["irongate", "run", "--home", "h", "-q", "-m", "m", "--"]
+        );
+        let cli = Cli::try_parse_from(module_args_apart(
+            ["irongate", "run", "-q", "-m", "pytest", "-q", "t.py"]
+                .iter()
+                .map(std::ffi::OsString::from)
+                .collect(),
+        ))
+        .expect("parses");
+        let Command::Run(run) = cli.command else {
+            panic!("not run")
+        };
+        assert!(run.quiet);
+        assert_eq!(run.module.as_deref(), Some("pytest"));
+        assert_eq!(run.script.as_deref(), Some(std::path::Path::new("-q")));
+        assert_eq!(run.args, ["t.py"]);
     }
 }

@@ -15,6 +15,8 @@ after they execute.
     urllib3      urllib3.connectionpool.HTTPConnectionPool.urlopen
     httpx        httpx._client.Client._send_single_request   (sync; each hop)
                  httpx._client.AsyncClient._send_single_request (async; each hop)
+    httpx2       httpx2._client.Client / AsyncClient, the same methods (the fork
+                 openai >= 3 and anthropic >= 2 use)
     aiohttp      aiohttp.connector.BaseConnector.connect      (each hop of ClientSession)
     http.client  http.client.HTTPConnection.putrequest        (urllib.request included)
     os.open      notes dir_fd for the native hook (the `open` event lacks it)
@@ -243,6 +245,14 @@ def _patch_httpx(module):
     )
 
 
+def _patch_httpx2(module):
+    # httpx2 keeps httpx's layout; its own name in the log.
+    for cls, wrap in ((module.Client, _wrap_sync), (module.AsyncClient, _wrap_async)):
+        _safely(
+            _patch_method, cls, "_send_single_request", wrap, "httpx2", _describe_httpx
+        )
+
+
 def _patch_aiohttp(module):
     _patch_method(
         module.BaseConnector, "connect", _wrap_async, "aiohttp", _describe_aiohttp
@@ -254,6 +264,7 @@ _PATCHES = {
     "urllib3.connectionpool": _patch_urllib3,
     "http.client": _patch_http_client,
     "httpx._client": _patch_httpx,
+    "httpx2._client": _patch_httpx2,
     "aiohttp.connector": _patch_aiohttp,
 }
 

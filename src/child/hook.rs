@@ -63,6 +63,8 @@ fn classify(name: &[u8]) -> Option<Handling> {
         | b"shutil.chown"
         | b"shutil.make_archive"
         | b"shutil.unpack_archive"
+        | b"tempfile.mkdtemp"
+        | b"tempfile.mkstemp"
         | b"socket.getaddrinfo"
         | b"socket.gethostbyname"
         | b"socket.gethostbyname_ex"

@@ -27,6 +27,9 @@ pub struct ChildSpec {
     pub interp: interp::InterpConfig,
     /// `--isolate`: the sanitised environment to use; `None` keeps ours.
     pub isolated_env: Option<Vec<(String, String)>>,
+    /// Variables the run sets for the agent (its `TMPDIR`, the scratch
+    /// directory), applied after `isolated_env`.
+    pub env: Vec<(String, String)>,
     /// The child's end of the hand-off socket for the seccomp listener.
     pub handoff: RawFd,
 }
@@ -67,6 +70,12 @@ pub fn run(spec: &ChildSpec) -> ! {
     //    no capabilities, no core dumps.
     if let Some(env) = &spec.isolated_env {
         isolate(env, spec.handoff);
+    }
+    // 3b. The run's own variables (R-33: TMPDIR is its scratch directory).
+    for (k, v) in &spec.env {
+        // SAFETY: single-threaded child (no thread started since the fork),
+        // so no concurrent reader of the environment exists.
+        unsafe { std::env::set_var(k, v) };
     }
 
     // 4. The kernel backstop (IRREVERSIBLE): load the filter, tell the

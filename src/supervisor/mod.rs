@@ -16,6 +16,7 @@ pub mod log;
 pub mod paths;
 pub mod procfs;
 pub mod review;
+pub mod scratch;
 pub mod server;
 pub mod signals;
 pub mod syscall;
@@ -98,6 +99,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         eprintln!("irongate: warning: cannot mark the runs of lost supervisors: {e}");
     }
     let run_dir = launch::RunDir::create()?;
+    let scratch = scratch::Scratch::create()?;
     let listener = crate::ipc::listen(&run_dir.socket()).map_err(|e| {
         Failure::setup(format!(
             "cannot listen on {}: {e}",
@@ -125,6 +127,10 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
             target,
         },
         isolated_env: args.isolate.then(|| launch::isolated_env(&args.pass_env)),
+        env: vec![(
+            "TMPDIR".to_owned(),
+            scratch.path().to_string_lossy().into_owned(),
+        )],
         handoff: std::os::fd::AsRawFd::as_raw_fd(&handoff_child),
     };
     let run_info = log::RunStart {
@@ -153,6 +159,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         profile,
         home: real(&home),
         run_dir: real(&run_dir.dir),
+        scratch: real(scratch.path()),
         runtime_dirs: python.runtime_dirs.clone(),
         script: script_real,
         program_name: python.program.to_string_lossy().into_owned(),
@@ -254,6 +261,17 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         explained: counters.explained.load(Ordering::Relaxed),
     };
     decider.log().finish(&store, &end);
+    if !args.quiet {
+        let home_flag = match &args.home.home {
+            Some(h) => format!(" --home {}", h.display()),
+            None => String::new(),
+        };
+        let cmd = format!("irongate events --run {run_id}{home_flag}");
+        if let Some(line) = counters.summary(&cmd) {
+            eprintln!("{line}");
+        }
+    }
+    drop(scratch);
     drop(dashboard);
     drop(run_dir);
     Ok(status.exit_code())

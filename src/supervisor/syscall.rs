@@ -289,7 +289,7 @@ impl Decider {
             let _ = self.finish(c, Layer::Syscall, action, verdict, None, true);
             return Step::Refused(Answer::Deny(libc::EACCES));
         }
-        if self.is_runtime_read(action) || self.is_libc_runtime(c.pid, action) {
+        if self.is_runtime_op(c, action) || self.is_libc_runtime(c.pid, action) {
             self.counters.runtime_reads.fetch_add(1, Ordering::Relaxed);
             return Step::Allowed;
         }
