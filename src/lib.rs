@@ -11,6 +11,7 @@ pub mod audit;
 pub mod backstop;
 pub mod child;
 pub mod cli;
+pub mod doctor;
 pub mod home;
 pub mod ipc;
 pub mod policy;

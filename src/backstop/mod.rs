@@ -19,6 +19,7 @@ pub mod caller;
 pub mod creds;
 pub mod decode;
 pub mod emulate;
+pub mod freeze;
 pub mod memory;
 pub mod perform;
 pub mod sys;
@@ -252,6 +253,11 @@ fn respond<J: Judge>(
                 let _ = sys::respond_errno(fd, id, libc::EACCES);
                 return;
             };
+            if p.needs_freeze() {
+                let members = || crate::supervisor::signals::descendants(std::process::id() as i32);
+                freeze::continue_frozen(fd, notif, caller, call, &members);
+                return;
+            }
             if p.may_block() {
                 // A blocking connect or send: done on a thread of its own so
                 // the loop goes on answering the agent's other threads.
