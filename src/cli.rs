@@ -76,7 +76,7 @@ pub enum Command {
     #[command(subcommand)]
     Policy(PolicyCommand),
     /// Check kernel features, the interpreter and the home directory.
-    Doctor(HomeArg),
+    Doctor(DoctorArgs),
     /// List, approve or deny held operations; remembered approvals.
     #[command(subcommand)]
     Approvals(ApprovalsCommand),
@@ -99,6 +99,17 @@ pub struct DashboardArgs {
     /// State directory.
     #[command(flatten)]
     pub home: HomeArg,
+}
+
+/// Arguments of `irongate doctor`.
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// State directory.
+    #[command(flatten)]
+    pub home: HomeArg,
+    /// One JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `--home DIR` shared by the commands that read the state directory.
@@ -470,7 +481,7 @@ pub fn main() -> i32 {
             profile,
             json,
         }) => crate::policy::cmd::eval(&file, &action, &profile, json),
-        Command::Doctor(home) => crate::supervisor::cmd_doctor(&home),
+        Command::Doctor(d) => crate::supervisor::cmd_doctor(&d.home, d.json),
         Command::Approvals(cmd) => crate::supervisor::review::cmd_approvals(cmd),
         Command::Dashboard(args) => crate::dashboard::cmd_dashboard(&args),
     };

@@ -12,6 +12,7 @@ pub mod backstop;
 pub mod child;
 pub mod cli;
 pub mod dashboard;
+pub mod doctor;
 pub mod home;
 pub mod ipc;
 pub mod policy;

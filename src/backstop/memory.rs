@@ -2,7 +2,19 @@
 //! check in the caller before the bytes are used: the target may have died
 //! and its pid been reused, or been interrupted, in between.
 
+//!
+//! Two mechanisms, chosen once at start by probing the agent (`select`):
+//! `process_vm_readv`, else `pread` of `/proc/<tid>/mem` (Docker's default
+//! seccomp profile refuses `process_vm_readv` without `CAP_SYS_PTRACE` but
+//! permits opening `/proc/<pid>/mem` of a process the caller may ptrace).
+//! The `/proc` file is opened afresh for every read, after the notification
+//! arrived: a descriptor kept across notifications could outlive an exec
+//! and read another live address space (a vfork parent's). If neither
+//! mechanism works, the run does not start.
+
 use std::io::IoSliceMut;
+use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use nix::sys::uio::{RemoteIoVec, process_vm_readv};
 use nix::unistd::Pid;
@@ -10,11 +22,83 @@ use nix::unistd::Pid;
 /// Longest path we read (PATH_MAX).
 pub const MAX_PATH: usize = 4096;
 
-/// Reads exactly `len` bytes at `addr`.
-pub fn read_bytes(pid: u32, addr: u64, len: usize) -> Option<Vec<u8>> {
-    if addr == 0 {
-        return None;
+/// What the child places at the address it reports for the probe.
+pub const PROBE_BYTES: [u8; 16] = *b"irongate-probe\0\0";
+
+/// How the supervisor reads the agent's memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mechanism {
+    /// `process_vm_readv` (needs the ptrace access check, and outside
+    /// containers nothing else).
+    VmReadv,
+    /// `pread` of `/proc/<tid>/mem`, opened per read.
+    ProcMem,
+}
+
+impl Mechanism {
+    /// The name `doctor` and the run's log use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mechanism::VmReadv => "process_vm_readv",
+            Mechanism::ProcMem => "/proc/<pid>/mem",
+        }
     }
+}
+
+static MODE: AtomicU8 = AtomicU8::new(0);
+const NO_IDS: u64 = u64::MAX;
+static AGENT_IDS: AtomicU64 = AtomicU64::new(NO_IDS);
+
+/// The agent runs as another user (`--user`): `/proc/<tid>/mem` is opened
+/// with the agent's filesystem ids, so the kernel's ptrace access check
+/// (which compares fsuid and fsgid) passes without `CAP_SYS_PTRACE`.
+pub fn set_agent_ids(uid: u32, gid: u32) {
+    AGENT_IDS.store(u64::from(uid) << 32 | u64::from(gid), Ordering::Relaxed);
+}
+
+/// The mechanism in force.
+pub fn mechanism() -> Mechanism {
+    if MODE.load(Ordering::Relaxed) == 1 {
+        Mechanism::ProcMem
+    } else {
+        Mechanism::VmReadv
+    }
+}
+
+/// Probes the agent `pid`, which has put `PROBE_BYTES` at `addr`, and
+/// selects the first mechanism that reads them back. The error names each
+/// mechanism's failure.
+pub fn select(pid: u32, addr: u64) -> Result<Mechanism, String> {
+    let want = PROBE_BYTES.to_vec();
+    let vm = vm_read(pid, addr, want.len());
+    match vm {
+        Ok(ref got) if *got == want => {
+            MODE.store(0, Ordering::Relaxed);
+            return Ok(Mechanism::VmReadv);
+        }
+        _ => {}
+    }
+    match proc_read(pid, addr, want.len()) {
+        Ok(got) if got == want => {
+            MODE.store(1, Ordering::Relaxed);
+            Ok(Mechanism::ProcMem)
+        }
+        other => Err(format!(
+            "cannot read the agent's memory: process_vm_readv: {}; /proc/{pid}/mem: {}\nhint: in a container, run as the same user as the agent or add CAP_SYS_PTRACE; outside, check kernel.yama.ptrace_scope",
+            describe(&vm),
+            describe(&other)
+        )),
+    }
+}
+
+fn describe(r: &Result<Vec<u8>, std::io::Error>) -> String {
+    match r {
+        Ok(_) => "read back the wrong bytes".into(),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn vm_read(pid: u32, addr: u64, len: usize) -> Result<Vec<u8>, std::io::Error> {
     let mut buf = vec![0u8; len];
     let n = process_vm_readv(
         Pid::from_raw(pid as i32),
@@ -23,9 +107,55 @@ pub fn read_bytes(pid: u32, addr: u64, len: usize) -> Option<Vec<u8>> {
             base: addr as usize,
             len,
         }],
-    )
-    .ok()?;
-    (n == len).then_some(buf)
+    )?;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+/// Opens `/proc/<tid>/mem` read-only, with the agent's filesystem ids when
+/// it runs as another user.
+fn open_mem(pid: u32) -> Result<std::fs::File, std::io::Error> {
+    let path = format!("/proc/{pid}/mem");
+    let ids = AGENT_IDS.load(Ordering::Relaxed);
+    if ids == NO_IDS {
+        return std::fs::File::open(path);
+    }
+    let (uid, gid) = ((ids >> 32) as u32, ids as u32);
+    // SAFETY: setfs*id take ids by value and change the calling thread
+    // only; the previous ids are put back before returning.
+    unsafe {
+        let old_gid = libc::syscall(libc::SYS_setfsgid, gid) as u32;
+        let old_uid = libc::syscall(libc::SYS_setfsuid, uid) as u32;
+        let r = std::fs::File::open(path);
+        libc::syscall(libc::SYS_setfsuid, old_uid);
+        libc::syscall(libc::SYS_setfsgid, old_gid);
+        r
+    }
+}
+
+fn proc_read(pid: u32, addr: u64, len: usize) -> Result<Vec<u8>, std::io::Error> {
+    let f = open_mem(pid)?;
+    let mut buf = vec![0u8; len];
+    let n = f.read_at(&mut buf, addr)?;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+/// One read of up to `len` bytes at `addr` by the mechanism in force.
+fn read_some(pid: u32, addr: u64, len: usize) -> Option<Vec<u8>> {
+    match mechanism() {
+        Mechanism::VmReadv => vm_read(pid, addr, len).ok(),
+        Mechanism::ProcMem => proc_read(pid, addr, len).ok(),
+    }
+}
+
+/// Reads exactly `len` bytes at `addr`.
+pub fn read_bytes(pid: u32, addr: u64, len: usize) -> Option<Vec<u8>> {
+    if addr == 0 {
+        return None;
+    }
+    let buf = read_some(pid, addr, len)?;
+    (buf.len() == len).then_some(buf)
 }
 
 /// Reads `len` bytes at `addr`; zero bytes need no readable address.
@@ -48,16 +178,8 @@ pub fn read_cstr(pid: u32, addr: u64, max: usize) -> Option<Vec<u8>> {
     while out.len() < max {
         let to_page_end = (PAGE - (cur % PAGE)) as usize;
         let want = to_page_end.min(max - out.len());
-        let mut buf = vec![0u8; want];
-        let n = process_vm_readv(
-            Pid::from_raw(pid as i32),
-            &mut [IoSliceMut::new(&mut buf)],
-            &[RemoteIoVec {
-                base: cur as usize,
-                len: want,
-            }],
-        )
-        .ok()?;
+        let buf = read_some(pid, cur, want)?;
+        let n = buf.len();
         if n == 0 {
             return None;
         }

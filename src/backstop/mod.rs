@@ -24,6 +24,7 @@ pub mod memory;
 pub mod perform;
 pub mod sys;
 pub mod table;
+pub mod tree_stop;
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;
@@ -301,6 +302,11 @@ fn respond<J: Judge>(
                 let _ = sys::respond_errno(fd, id, libc::EACCES);
                 return;
             };
+            if p.needs_freeze() {
+                let members = || crate::supervisor::signals::descendants(std::process::id() as i32);
+                tree_stop::continue_frozen(fd, notif, caller, call, &members);
+                return;
+            }
             if p.may_block() {
                 // A blocking connect or send: done on a thread of its own so
                 // the loop goes on answering the agent's other threads.

@@ -119,8 +119,10 @@ pub enum Prepared {
     Net {
         /// Which.
         op: NetOp,
-        /// The agent's socket, taken with `pidfd_getfd`.
-        sock: OwnedFd,
+        /// The agent's socket, taken with `pidfd_getfd`; `None` where that
+        /// is refused (containers): the call is then continued with the
+        /// agent's tree frozen (`backstop::freeze`), never performed.
+        sock: Option<OwnedFd>,
         /// The messages (one address for connect and bind).
         msgs: Vec<Msg>,
         /// For a Unix-socket path: the socket file (connect) or the
@@ -361,6 +363,33 @@ pub fn reach_fd(c: &Caller, fd: i64) -> Result<Reached, i32> {
     Ok(Reached { fd, real })
 }
 
+static BY_FREEZE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `pidfd_getfd` is refused here (probed at start): socket calls are
+/// continued under a freeze instead of performed (`backstop::freeze`).
+pub fn set_sockets_by_freeze() {
+    BY_FREEZE.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether socket calls are continued under a freeze.
+pub fn sockets_by_freeze() -> bool {
+    BY_FREEZE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The fallback of `take_fd`: only checks that `fd` is one of the caller's
+/// sockets (`EBADF`, `ENOTSOCK` as the kernel would answer).
+fn is_socket(c: &Caller, fd: i32) -> Result<(), i32> {
+    if fd < 0 {
+        return Err(libc::EBADF);
+    }
+    match std::fs::read_link(format!("/proc/{}/fd/{fd}", c.tid)) {
+        Ok(t) if t.to_string_lossy().starts_with("socket:") => Ok(()),
+        Ok(_) => Err(libc::ENOTSOCK),
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Err(libc::EBADF),
+        Err(_) => Err(libc::EACCES),
+    }
+}
+
 /// Takes the caller's descriptor `fd` with `pidfd_getfd` (the very socket,
 /// which cannot be reopened by path).
 pub fn take_fd(c: &Caller, fd: i32) -> Result<OwnedFd, i32> {
@@ -485,7 +514,12 @@ pub fn prepare(c: &Caller, own: &Creds, call: &Call) -> Result<Option<Prepared>,
             flags,
             many,
         } => {
-            let sock = take_fd(c, *fd)?;
+            let sock = if sockets_by_freeze() {
+                is_socket(c, *fd)?;
+                None
+            } else {
+                Some(take_fd(c, *fd)?)
+            };
             let unix = match msgs.first().and_then(|m| m.addr.as_ref()) {
                 Some(super::decode::SockAddr::Unix(p))
                     if !p.starts_with('@') && msgs.len() == 1 =>
@@ -553,13 +587,22 @@ impl Prepared {
     /// send): the notify loop hands it to a thread of its own.
     pub fn may_block(&self) -> bool {
         match self {
-            Prepared::Net { op, sock, .. } if *op != NetOp::Bind => {
+            Prepared::Net {
+                op,
+                sock: Some(sock),
+                ..
+            } if *op != NetOp::Bind => {
                 // SAFETY: F_GETFL on a descriptor we own.
                 let fl = unsafe { libc::fcntl(sock.as_raw_fd(), libc::F_GETFL) };
                 fl < 0 || fl & libc::O_NONBLOCK == 0
             }
             _ => false,
         }
+    }
+
+    /// True when the call must be continued under a freeze (no socket).
+    pub fn needs_freeze(&self) -> bool {
+        matches!(self, Prepared::Net { sock: None, .. })
     }
 
     /// Performs the call with the caller's umask; returns the syscall's
@@ -706,7 +749,12 @@ impl Prepared {
                 unix,
                 flags,
                 many,
-            } => return net(*op, sock, msgs, unix.as_ref(), *flags, *many),
+            } => {
+                let Some(sock) = sock else {
+                    return Err(libc::EACCES);
+                };
+                return net(*op, sock, msgs, unix.as_ref(), *flags, *many);
+            }
         };
         if rc < 0 { Err(errno()) } else { Ok(rc) }
     }

@@ -22,7 +22,7 @@
 //! union of masked-equal tests; mixing comparison kinds on one argument
 //! gives libseccomp 2.5 trees that are hard to read, so we do not.
 
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 use libseccomp::{ScmpAction, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall};
 
@@ -118,6 +118,63 @@ pub fn install() -> Result<OwnedFd, FilterError> {
     // SAFETY: the kernel just created this listener for us; libseccomp
     // caches the number but never closes it, so we take ownership.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Loads the filter and hands its listener to the supervisor over
+/// `handoff` (see `supervisor::backstop_listener`): a helper thread started
+/// *before* the load is not under the filter, so its `sendmsg` with
+/// `SCM_RIGHTS` is not notified to a listener nobody serves yet. The
+/// helper is joined before this returns, so every thread that runs agent
+/// code is filtered; the caller waits for the supervisor's go and then
+/// closes the returned listener.
+pub fn install_and_hand_off(handoff: RawFd) -> Result<OwnedFd, String> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Option<RawFd>>(1);
+    let helper = std::thread::Builder::new()
+        .name("irongate-handoff".into())
+        .spawn(move || -> Result<(), String> {
+            let Ok(Some(fd)) = rx.recv() else {
+                return Ok(());
+            };
+            send_listener(handoff, fd)
+        })
+        .map_err(|e| format!("cannot start the listener hand-off thread: {e}"))?;
+    let listener = match install() {
+        Ok(fd) => fd,
+        Err(e) => {
+            let _ = tx.send(None);
+            let _ = helper.join();
+            return Err(e.to_string());
+        }
+    };
+    let _ = tx.send(Some(listener.as_raw_fd()));
+    match helper.join() {
+        Ok(Ok(())) => Ok(listener),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err("the listener hand-off thread panicked".into()),
+    }
+}
+
+/// Read back by the supervisor to choose how it reads agent memory.
+static PROBE: [u8; 16] = crate::backstop::memory::PROBE_BYTES;
+
+fn send_listener(handoff: RawFd, fd: RawFd) -> Result<(), String> {
+    use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
+    // The tag, then where the supervisor may probe this process's memory
+    // (backstop::memory::select).
+    let mut msg = [0u8; 9];
+    msg[0] = b'L';
+    let probe = std::hint::black_box(&PROBE) as *const _ as u64;
+    msg[1..].copy_from_slice(&probe.to_ne_bytes());
+    let iov = [std::io::IoSlice::new(&msg)];
+    let fds = [fd];
+    let cmsg = [ControlMessage::ScmRights(&fds)];
+    match sendmsg::<()>(handoff, &iov, &cmsg, MsgFlags::MSG_NOSIGNAL, None) {
+        Ok(9) => Ok(()),
+        Ok(n) => Err(format!("the listener hand-off sent {n} bytes")),
+        Err(e) => Err(format!(
+            "cannot send the seccomp listener to the supervisor: {e}"
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -78,33 +78,29 @@ pub fn run(spec: &ChildSpec) -> ! {
         unsafe { std::env::set_var(k, v) };
     }
 
-    // 4. The kernel backstop (IRREVERSIBLE): load the filter, tell the
-    //    supervisor the listener's number (a plain send, which is not
-    //    trapped; sendmsg is), wait until it holds its own copy
-    //    (pidfd_getfd) and serves notifications, then close ours: a listener
-    //    left in the agent would let it answer its own notifications.
-    let listener = match filter::install() {
+    // 4. The kernel backstop (IRREVERSIBLE): load the filter, hand the
+    //    listener to the supervisor (SCM_RIGHTS from a helper thread that
+    //    predates the filter, see filter::install_and_hand_off), wait until
+    //    it serves notifications, then close ours: a listener left in the
+    //    agent would let it answer its own notifications.
+    let listener = match filter::install_and_hand_off(spec.handoff) {
         Ok(fd) => fd,
         Err(e) => fail!("{e}"),
     };
-    let number = listener.as_raw_fd().to_ne_bytes();
-    // SAFETY: send/recv on the hand-off socket with local buffers.
-    let handed = unsafe {
-        libc::send(
-            spec.handoff,
-            number.as_ptr().cast(),
-            number.len(),
-            libc::MSG_NOSIGNAL,
-        ) == number.len() as isize
-            && {
-                let mut ack = [0u8; 1];
-                libc::recv(spec.handoff, ack.as_mut_ptr().cast(), 1, 0) == 1 && ack[0] == b'G'
-            }
+    // SAFETY: recv on the hand-off socket into a local buffer.
+    let go = unsafe {
+        let mut ack = [0u8; 1];
+        libc::recv(spec.handoff, ack.as_mut_ptr().cast(), 1, 0) == 1 && ack[0] == b'G'
     };
-    if !handed {
+    if !go {
         fail!("the supervisor did not take the seccomp listener");
     }
+    let number = listener.as_raw_fd();
     drop(listener);
+    // SAFETY: F_GETFD on a number we just closed: it must be gone.
+    if unsafe { libc::fcntl(number, libc::F_GETFD) } != -1 {
+        fail!("the seccomp listener is still open in the agent");
+    }
     // SAFETY: closing our end of the hand-off socket; nothing else uses it.
     unsafe { libc::close(spec.handoff) };
 
@@ -164,8 +160,10 @@ fn isolate(env: &[(String, String)], handoff: RawFd) {
             rlim_cur: 0,
             rlim_max: 0,
         };
+        // No core dumps: a hard limit of 0 the agent cannot raise. (Not
+        // PR_SET_DUMPABLE 0: that would also deny the supervisor, without
+        // CAP_SYS_PTRACE in a container, /proc/<pid>/mem and /proc/<pid>/fd.)
         libc::setrlimit(libc::RLIMIT_CORE, &none);
-        libc::prctl(libc::PR_SET_DUMPABLE, 0);
         // Everything but the hand-off socket (still needed in step 4).
         let keep = handoff as u32;
         if keep > 3 {

@@ -184,6 +184,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     // The supervisor's own descriptors only: the agent, forked above, keeps
     // the user's limits.
     let nofile = launch::raise_nofile_limit();
+    let handoff_child_no = std::os::fd::AsRawFd::as_raw_fd(&handoff_child);
     drop(handoff_child);
     let kill_child = || {
         let _ = nix::sys::signal::kill(
@@ -191,14 +192,28 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
             nix::sys::signal::Signal::SIGKILL,
         );
     };
-    let listener_fd = match backstop_listener::take(&handoff_parent, pid) {
-        Ok(fd) => fd,
+    let handed = match backstop_listener::take(&handoff_parent) {
+        Ok(h) => h,
         Err(e) => {
             kill_child();
             let _ = signals::supervise(pid, &forwarded, args.isolate);
             return Err(Failure::setup(format!("the kernel backstop cannot start: {e}")).into());
         }
     };
+    // How the agent's memory is read, probed on the agent itself:
+    // no mechanism → no run.
+    if let Err(e) = crate::backstop::memory::select(pid as u32, handed.probe_addr) {
+        kill_child();
+        let _ = signals::supervise(pid, &forwarded, args.isolate);
+        return Err(Failure::setup(format!("the kernel backstop cannot start: {e}")).into());
+    }
+    // Without pidfd_getfd the supervisor cannot hold the agent's socket:
+    // socket calls the policy allows are then continued with the agent's
+    // tree frozen (backstop::freeze; SECURITY_MODEL.md, "Containers").
+    if backstop_listener::probe_pidfd_getfd(pid, handoff_child_no).is_err() {
+        crate::backstop::perform::set_sockets_by_freeze();
+    }
+    let listener_fd = handed.listener;
 
     // Threads may start now.
     let log = log::EventLog::start_with(&store, run_id, args.durable, args.checkpoint_every)
@@ -293,23 +308,27 @@ fn load_policy(flag: Option<&Path>, home: &Path) -> Result<(Policy, String)> {
     }
 }
 
-/// `irongate doctor`.
-pub fn cmd_doctor(home: &HomeArg) -> Result<i32> {
+/// `irongate doctor [--json]`: the interpreter and home, then every kernel
+/// feature (`crate::doctor`). Exit 1 when a check fails.
+pub fn cmd_doctor(home: &HomeArg, json: bool) -> Result<i32> {
     let home = crate::home::resolve(home.home.as_deref())?;
-    println!("irongate {}", env!("CARGO_PKG_VERSION"));
-    println!(
-        "embedded python: {} (built against {})",
-        launch::BUILD_PYVERSION,
-        env!("IRONGATE_BUILD_PYTHON")
-    );
-    match launch::python_env(None) {
-        Ok(env) => println!("agent interpreter: {}", env.program.display()),
-        Err(e) => println!("agent interpreter: {e}"),
-    }
-    println!("home: {}", home.display());
-    let kernel = nix::sys::utsname::uname()
-        .map(|u| u.release().to_string_lossy().into_owned())
-        .unwrap_or_default();
-    println!("kernel: {kernel}");
-    Ok(0)
+    let mut extra = vec![
+        (
+            "embedded_python".to_owned(),
+            format!(
+                "{} (built against {})",
+                launch::BUILD_PYVERSION,
+                env!("IRONGATE_BUILD_PYTHON")
+            ),
+        ),
+        ("home".to_owned(), home.display().to_string()),
+    ];
+    extra.push((
+        "agent_interpreter".to_owned(),
+        match launch::python_env(None) {
+            Ok(env) => env.program.display().to_string(),
+            Err(e) => e.to_string(),
+        },
+    ));
+    Ok(crate::doctor::cmd(json, &extra))
 }

@@ -140,7 +140,7 @@ pub fn terminate_descendants() {
 }
 
 /// Every process whose parent chain reaches `root`.
-fn descendants(root: i32) -> Vec<i32> {
+pub fn descendants(root: i32) -> Vec<i32> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };

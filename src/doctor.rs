@@ -1,0 +1,455 @@
+//! `irongate doctor [--json]`: every kernel feature IronGate uses, each with
+//! pass / fallback / fail, what is in force and the fix.
+//!
+//! The backstop's features are not guessed from versions: a forked probe
+//! child loads the real filter and hands its listener over exactly as
+//! `irongate run` does; the supervisor side then tries each mechanism on it
+//! (memory reads, `pidfd_getfd`, sync wake-up) and answers one trapped
+//! `openat` with `SECCOMP_IOCTL_NOTIF_ADDFD`.
+
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+
+use serde::Serialize;
+
+use crate::backstop::memory;
+use crate::backstop::sys;
+use crate::supervisor::backstop_listener;
+
+/// One check's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Works as designed.
+    Pass,
+    /// Missing, and a documented fallback is in force.
+    Fallback,
+    /// Missing, and `irongate run` will not start (or will refuse the
+    /// calls it concerns).
+    Fail,
+    /// For information.
+    Info,
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// What was checked.
+    pub name: &'static str,
+    /// The outcome.
+    pub status: Status,
+    /// What is in force, or what went wrong.
+    pub detail: String,
+    /// How to fix it, when there is something to fix.
+    pub fix: Option<String>,
+}
+
+fn check(name: &'static str, status: Status, detail: impl Into<String>) -> Check {
+    Check {
+        name,
+        status,
+        detail: detail.into(),
+        fix: None,
+    }
+}
+
+fn with_fix(mut c: Check, fix: impl Into<String>) -> Check {
+    c.fix = Some(fix.into());
+    c
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// irongate's version.
+    pub version: &'static str,
+    /// The running kernel.
+    pub kernel: String,
+    /// Every check, in order.
+    pub checks: Vec<Check>,
+}
+
+/// Runs every check.
+pub fn report() -> Report {
+    let kernel = nix::sys::utsname::uname()
+        .map(|u| u.release().to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut checks = Vec::new();
+    checks.extend(backstop_checks());
+    checks.push(landlock_check());
+    checks.push(io_uring_check());
+    checks.push(userns_check());
+    checks.extend(container_checks());
+    Report {
+        version: env!("CARGO_PKG_VERSION"),
+        kernel,
+        checks,
+    }
+}
+
+/// `irongate doctor`: 0 when nothing fails, 1 otherwise.
+pub fn cmd(json: bool, extra: &[(String, String)]) -> i32 {
+    let r = report();
+    let failed = r.checks.iter().any(|c| c.status == Status::Fail);
+    if json {
+        let mut v = serde_json::to_value(&r).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            for (k, val) in extra {
+                o.insert(k.clone(), serde_json::Value::String(val.clone()));
+            }
+        }
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        println!("irongate {}", r.version);
+        for (k, v) in extra {
+            println!("{k}: {v}");
+        }
+        println!("kernel: {}", r.kernel);
+        for c in &r.checks {
+            let tag = match c.status {
+                Status::Pass => "pass",
+                Status::Fallback => "FALLBACK",
+                Status::Fail => "FAIL",
+                Status::Info => "info",
+            };
+            println!("{tag:>8}  {}: {}", c.name, c.detail);
+            if let Some(f) = &c.fix {
+                println!("          fix: {f}");
+            }
+        }
+    }
+    i32::from(failed)
+}
+
+/// Forks a probe child under the real filter and tries every mechanism the
+/// notify loop uses on it.
+fn backstop_checks() -> Vec<Check> {
+    let mut out = Vec::new();
+    let pair = nix::sys::socket::socketpair(
+        nix::sys::socket::AddressFamily::Unix,
+        nix::sys::socket::SockType::SeqPacket,
+        None,
+        nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+    );
+    let Ok((parent, child)) = pair else {
+        out.push(check("seccomp notify", Status::Fail, "socketpair failed"));
+        return out;
+    };
+    // SAFETY: doctor has started no thread; the child runs only the probe
+    // and _exits.
+    let pid = match unsafe { nix::unistd::fork() } {
+        Ok(nix::unistd::ForkResult::Child) => probe_child(child.as_raw_fd()),
+        Ok(nix::unistd::ForkResult::Parent { child }) => child.as_raw(),
+        Err(e) => {
+            out.push(check("seccomp notify", Status::Fail, format!("fork: {e}")));
+            return out;
+        }
+    };
+    let child_no = child.as_raw_fd();
+    drop(child);
+    let kill = || {
+        // SAFETY: kill/waitpid of our own child.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+            libc::waitpid(pid, std::ptr::null_mut(), 0);
+        }
+    };
+    let handed = match backstop_listener::take(&parent) {
+        Ok(h) => h,
+        Err(e) => {
+            out.push(with_fix(
+                check("seccomp notify + listener hand-off", Status::Fail, e.to_string()),
+                "a Linux 5.9+ kernel with seccomp user notification (CONFIG_SECCOMP_FILTER) and libseccomp 2.5+",
+            ));
+            kill();
+            return out;
+        }
+    };
+    out.push(check(
+        "listener hand-off",
+        Status::Pass,
+        backstop_listener::MECHANISM,
+    ));
+    out.push(match memory::select(pid as u32, handed.probe_addr) {
+        Ok(memory::Mechanism::VmReadv) => check(
+            "agent memory",
+            Status::Pass,
+            "process_vm_readv",
+        ),
+        Ok(memory::Mechanism::ProcMem) => with_fix(
+            check(
+                "agent memory",
+                Status::Fallback,
+                "process_vm_readv is refused; /proc/<pid>/mem (pread, opened per read) is in force, with the same ID_VALID check after every read",
+            ),
+            "nothing needed (about 2 µs more per read); CAP_SYS_PTRACE would allow process_vm_readv",
+        ),
+        Err(e) => with_fix(
+            check("agent memory", Status::Fail, e),
+            "run the supervisor as the agent's user, or grant CAP_SYS_PTRACE",
+        ),
+    });
+    out.push(match backstop_listener::probe_pidfd_getfd(pid, child_no) {
+        Ok(()) => check(
+            "pidfd_getfd (socket calls on the agent's behalf)",
+            Status::Pass,
+            "connect, bind and sendto are performed on the agent's own socket",
+        ),
+        Err(e) => with_fix(
+            check(
+                "pidfd_getfd (socket calls on the agent's behalf)",
+                Status::Fallback,
+                format!(
+                    "refused ({e}): allowed connect, bind and sendto are continued with every process of the agent's tree stopped (SIGSTOP) and the arguments read again before the kernel reads them; the agent sees SIGCONT after each such call"
+                ),
+            ),
+            "nothing needed; docker run --cap-add SYS_PTRACE lets irongate perform them on the agent's socket without stopping the tree",
+        ),
+    });
+    let listener: OwnedFd = handed.listener;
+    out.push(if sys::set_sync_wake_up(listener.as_fd()) {
+        check(
+            "sync wake-up",
+            Status::Pass,
+            "SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP",
+        )
+    } else {
+        with_fix(
+            check(
+                "sync wake-up",
+                Status::Fallback,
+                "not available: each notification costs a cross-CPU wake-up",
+            ),
+            "Linux 6.6+",
+        )
+    });
+    let _ = backstop_listener::go(&parent);
+    // The child now opens /dev/null; answer it with ADDFD.
+    let mut pfd = libc::pollfd {
+        fd: listener.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: poll on one valid pollfd.
+    let ready = unsafe { libc::poll(&mut pfd, 1, 3000) } == 1;
+    let notif = ready.then(|| sys::recv(listener.as_fd()).ok()).flatten();
+    let Some(notif) = notif else {
+        out.push(check(
+            "seccomp notify",
+            Status::Fail,
+            "the probe's trapped openat never reached the listener",
+        ));
+        kill();
+        return out;
+    };
+    out.push(check(
+        "seccomp notify",
+        Status::Pass,
+        format!("a trapped {} reached the supervisor", notif.data.nr),
+    ));
+    let devnull = std::fs::File::open("/dev/null");
+    let addfd = match devnull {
+        Ok(f) => sys::respond_addfd(listener.as_fd(), notif.id, f.as_raw_fd(), true),
+        Err(e) => Err(e),
+    };
+    let mut got = [0u8; 8];
+    // SAFETY: recv into a local buffer with a timeout set below.
+    let n = unsafe {
+        let tv = libc::timeval {
+            tv_sec: 3,
+            tv_usec: 0,
+        };
+        libc::setsockopt(
+            parent.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            (&tv as *const libc::timeval).cast(),
+            std::mem::size_of::<libc::timeval>() as u32,
+        );
+        libc::recv(parent.as_raw_fd(), got.as_mut_ptr().cast(), 8, 0)
+    };
+    let child_fd = (n == 8).then(|| i64::from_ne_bytes(got));
+    out.push(match (addfd, child_fd) {
+        (Ok(_), Some(fd)) if fd >= 0 => check(
+            "ADDFD",
+            Status::Pass,
+            "SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND: opens are emulated and the descriptor injected",
+        ),
+        (r, fd) => with_fix(
+            check(
+                "ADDFD",
+                Status::Fail,
+                format!("injection failed ({r:?}, the probe saw {fd:?})"),
+            ),
+            "Linux 5.14+",
+        ),
+    });
+    kill();
+    out
+}
+
+/// The probe child: the real filter, the real hand-off, one trapped open.
+fn probe_child(handoff: i32) -> ! {
+    // SAFETY: plain prctl.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+    let listener = match crate::child::filter::install_and_hand_off(handoff) {
+        Ok(l) => l,
+        // SAFETY: _exit has no preconditions.
+        Err(_) => unsafe { libc::_exit(1) },
+    };
+    // SAFETY: recv/openat/send with local buffers; _exit at the end.
+    unsafe {
+        let mut ack = [0u8; 1];
+        if libc::recv(handoff, ack.as_mut_ptr().cast(), 1, 0) != 1 {
+            libc::_exit(1);
+        }
+        drop(listener);
+        let fd = libc::openat(libc::AT_FDCWD, c"/dev/null".as_ptr(), libc::O_RDONLY) as i64;
+        let b = fd.to_ne_bytes();
+        libc::send(handoff, b.as_ptr().cast(), 8, libc::MSG_NOSIGNAL);
+        libc::_exit(0)
+    }
+}
+
+/// The Landlock ABI this kernel offers.
+pub fn landlock_abi() -> Result<i32, i32> {
+    const LANDLOCK_CREATE_RULESET_VERSION: u32 = 1;
+    // SAFETY: the version query takes a null attribute pointer and size 0.
+    let v = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<u8>(),
+            0usize,
+            LANDLOCK_CREATE_RULESET_VERSION,
+        )
+    };
+    if v < 0 {
+        Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+    } else {
+        Ok(v as i32)
+    }
+}
+
+fn landlock_check() -> Check {
+    match landlock_abi() {
+        Ok(v) if v >= 1 => {
+            let mut have = vec!["filesystem"];
+            if v >= 4 {
+                have.push("TCP bind/connect");
+            }
+            if v >= 6 {
+                have.push("signal and abstract-socket scoping");
+            }
+            check(
+                "Landlock",
+                if v >= 6 {
+                    Status::Pass
+                } else {
+                    Status::Fallback
+                },
+                format!("ABI {v}: {}", have.join(", ")),
+            )
+        }
+        Ok(v) => check("Landlock", Status::Fallback, format!("ABI {v}")),
+        Err(e) => with_fix(
+            check(
+                "Landlock",
+                Status::Fallback,
+                format!(
+                    "not available ({}): the third layer is off; seccomp and the hook still decide",
+                    std::io::Error::from_raw_os_error(e)
+                ),
+            ),
+            "Linux 5.13+ with lsm=landlock (6.12+ for every layer IronGate uses); in a container, a seccomp profile that allows landlock_*",
+        ),
+    }
+}
+
+fn io_uring_check() -> Check {
+    let state = std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "unknown (no kernel.io_uring_disabled)".into());
+    check(
+        "io_uring",
+        Status::Pass,
+        format!(
+            "refused to the agent by the filter whatever the system setting (kernel.io_uring_disabled = {state})"
+        ),
+    )
+}
+
+fn userns_check() -> Check {
+    check(
+        "user namespaces",
+        Status::Info,
+        "not needed by IronGate (refused to the agent by the filter)",
+    )
+}
+
+fn container_checks() -> Vec<Check> {
+    let mut out = Vec::new();
+    let docker = std::path::Path::new("/.dockerenv").exists();
+    let podman = std::path::Path::new("/run/.containerenv").exists();
+    let cgroup = std::fs::read_to_string("/proc/1/cgroup").unwrap_or_default();
+    let kind = if docker {
+        "Docker"
+    } else if podman {
+        "Podman"
+    } else if cgroup.contains("docker")
+        || cgroup.contains("kubepods")
+        || cgroup.contains("containerd")
+    {
+        "a container"
+    } else {
+        "none detected"
+    };
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let seccomp = match field("Seccomp:").as_str() {
+        "0" => "no seccomp filter on irongate itself".to_owned(),
+        "2" => format!(
+            "irongate itself runs under {} seccomp filter(s) (a container profile): the mechanisms above are what it permits",
+            field("Seccomp_filters:")
+        ),
+        other => format!("seccomp mode {other}"),
+    };
+    out.push(check(
+        "container",
+        Status::Info,
+        format!("{kind}; {seccomp}"),
+    ));
+    let pid1 = std::process::id() == 1;
+    out.push(check(
+        "init duties",
+        Status::Pass,
+        if pid1 {
+            "PID 1: forwards signals, reaps every zombie, ends the agent's tree".to_owned()
+        } else {
+            "not PID 1: registers as child subreaper for the agent's tree".to_owned()
+        },
+    ));
+    let capeff = u64::from_str_radix(&field("CapEff:"), 16).unwrap_or(0);
+    const CAP_SETUID: u64 = 1 << 7;
+    const CAP_SETGID: u64 = 1 << 6;
+    // SAFETY: geteuid has no preconditions.
+    let euid = unsafe { libc::geteuid() };
+    out.push(if capeff & CAP_SETUID != 0 && capeff & CAP_SETGID != 0 {
+        check(
+            "--user",
+            Status::Pass,
+            "CAP_SETUID/CAP_SETGID held: --isolate runs the agent as an unprivileged user (default nobody when root)",
+        )
+    } else {
+        check(
+            "--user",
+            Status::Info,
+            format!("no CAP_SETUID: --isolate keeps the agent's uid ({euid})"),
+        )
+    });
+    out
+}
