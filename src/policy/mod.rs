@@ -327,6 +327,11 @@ enum DecidedBy {
 /// Per-evaluation memo of which set members matched, by field index.
 type SetMemo = [Option<regex::bytes::SetMatches>; FIELD_COUNT];
 
+/// An empty memo (arrays longer than 32 have no `Default`).
+fn new_memo() -> SetMemo {
+    std::array::from_fn(|_| None)
+}
+
 /// Batches the string predicates of every rule by field (see
 /// [`Policy::evaluate`]) and records each predicate's slot.
 fn build_sets(rules: &mut [Rule]) -> Vec<Option<regex::bytes::RegexSet>> {
@@ -488,7 +493,7 @@ impl Policy {
         if action.kind() == TAMPER {
             return self.evaluate_tamper(action);
         }
-        let mut memo = SetMemo::default();
+        let mut memo = new_memo();
         let outcome = self.evaluate_one(action, profile, &mut memo);
         if outcome.decision == Decision::Block || !two_path::is_two_path(action) {
             return self.verdict(outcome, "");
@@ -518,7 +523,7 @@ impl Policy {
         let (mut best, mut side) = (own, two_path::Side::Path);
         for view in &views {
             // A field whose text is the action's has the action's matches.
-            let mut view_memo = SetMemo::default();
+            let mut view_memo = new_memo();
             for f in Field::ALL {
                 let i = f.index();
                 if let Some(m) = &memo[i]
@@ -637,7 +642,7 @@ impl Policy {
 
     /// The first rule whose predicates match `action`, ignoring capabilities.
     pub fn first_match(&self, action: &Action) -> Option<usize> {
-        let mut memo = SetMemo::default();
+        let mut memo = new_memo();
         self.index
             .candidates(action)
             .iter()
@@ -789,7 +794,7 @@ mod tests {
         for p in &policies {
             assert!(p.sets.iter().any(Option::is_some));
             for a in &actions {
-                let mut memo = SetMemo::default();
+                let mut memo = new_memo();
                 for r in &p.rules {
                     assert_eq!(
                         p.rule_matches_fast(r, a, &mut memo),
