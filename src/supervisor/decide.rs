@@ -878,7 +878,7 @@ impl Decider {
                 return outcome(action, verdict);
             }
         };
-        let out = match verdict.decision {
+        match verdict.decision {
             Decision::Allow | Decision::Block => {
                 self.counters.count(&verdict, &verdict);
                 outcome(action, verdict)
@@ -889,8 +889,7 @@ impl Decider {
                 self.counters.count(&verdict, &final_verdict);
                 outcome(action, final_verdict)
             }
-        };
-        out
+        }
     }
 
     /// The innermost tool call in progress in the caller's thread.
