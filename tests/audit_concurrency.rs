@@ -98,7 +98,11 @@ fn concurrent_writer_processes_keep_one_chain() {
     assert_eq!(out.code, 0, "{out:?}");
     let v = out.json();
     assert_eq!(
-        (v["ok"].clone(), v["checked"].clone(), v["first_bad"].clone()),
+        (
+            v["ok"].clone(),
+            v["checked"].clone(),
+            v["first_bad"].clone()
+        ),
         (json!(true), json!(total), json!(null)),
         "{v}"
     );

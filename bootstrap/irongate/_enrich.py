@@ -373,6 +373,12 @@ def _patch_os_open():
 def install():
     """Arms the enrichment. Called once by the bootstrap; imports nothing."""
     _safely(_patch_os_open)
+    try:
+        from irongate._frameworks import PATCHES as frameworks
+
+        _PATCHES.update(frameworks)
+    except Exception:
+        pass
     for name, patch in _PATCHES.items():
         module = sys.modules.get(name)
         if module is not None:

@@ -383,6 +383,11 @@ const _: () = assert!(FIELD_COUNT <= 64);
 /// Per-evaluation memo of which set members matched, by field index.
 type SetMemo = [Option<regex::bytes::SetMatches>; FIELD_COUNT];
 
+/// An empty memo (arrays longer than 32 have no `Default`).
+fn new_memo() -> SetMemo {
+    std::array::from_fn(|_| None)
+}
+
 /// Assigns every string predicate its slot in its field's set and returns
 /// the sets' patterns by field (see [`Policy::evaluate`]).
 fn set_patterns(rules: &mut [Rule]) -> Vec<Vec<String>> {
@@ -534,7 +539,7 @@ impl Policy {
         if action.kind() == TAMPER {
             return self.evaluate_tamper(action);
         }
-        let mut memo = SetMemo::default();
+        let mut memo = new_memo();
         let outcome = self.evaluate_one(action, profile, &mut memo);
         if outcome.decision == Decision::Block || !two_path::is_two_path(action) {
             return self.verdict(outcome, "");
@@ -555,7 +560,7 @@ impl Policy {
         let walked = two_path::for_each_view(action, |view, view_side| {
             // A field whose text is the action's has the action's matches:
             // lend them to the view (evaluation only adds missing entries).
-            let mut view_memo = SetMemo::default();
+            let mut view_memo = new_memo();
             let mut lent = 0u64;
             for f in Field::ALL {
                 let i = f.index();
@@ -687,7 +692,7 @@ impl Policy {
 
     /// The first rule whose predicates match `action`, ignoring capabilities.
     pub fn first_match(&self, action: &Action) -> Option<usize> {
-        let mut memo = SetMemo::default();
+        let mut memo = new_memo();
         self.index
             .candidates(action)
             .iter()
@@ -841,7 +846,7 @@ mod tests {
         for p in &policies {
             assert!(p.sets().sets.iter().any(Option::is_some));
             for a in &actions {
-                let mut memo = SetMemo::default();
+                let mut memo = new_memo();
                 for r in &p.rules {
                     assert_eq!(
                         p.rule_matches_fast(r, a, &mut memo),

@@ -212,6 +212,13 @@ pub struct Decider {
     /// Names the agent's processes looked up (allowed `network/dns`), with
     /// the addresses the supervisor's own lookup found for them.
     lookups: Mutex<Vec<Lookup>>,
+    /// The tool calls in progress per thread (pid, tid), innermost last,
+    /// as `TOOL#N` (the run's N-th allowed tool call). Every operation of
+    /// the thread meanwhile carries it as `in_tool`. Only a label:
+    /// what the child says about a tool's end changes no decision.
+    tool_calls: Mutex<HashMap<(i32, i64), Vec<String>>>,
+    /// Allowed tool calls so far.
+    tool_seq: AtomicU64,
 }
 
 /// One allowed name lookup: a connect to one of `ips` from `pid` soon after
@@ -257,6 +264,8 @@ impl Decider {
             temporary: Mutex::new(std::collections::HashSet::new()),
             claims: Mutex::new(std::collections::HashSet::new()),
             lookups: Mutex::new(Vec::new()),
+            tool_calls: Mutex::new(HashMap::new()),
+            tool_seq: AtomicU64::new(0),
         }
     }
 
@@ -519,8 +528,34 @@ impl Decider {
                 }
             }
         }
+        if action.kind() == "tool" && action.subtype() == "end" {
+            // The bootstrap's note that the innermost tool call of this
+            // thread returned: nothing to decide or log.
+            let mut calls = lock(&self.tool_calls);
+            if let Some(stack) = calls.get_mut(&(caller.pid, caller.tid)) {
+                stack.pop();
+                if stack.is_empty() {
+                    calls.remove(&(caller.pid, caller.tid));
+                }
+            }
+            return allow_reply();
+        }
         let log_args_candidate = prepare_tool(&mut action);
+        let tool_call = (action.kind() == "tool" && action.subtype() == "invoke")
+            .then(|| action.text(Field::ToolName).unwrap_or("?").to_owned());
         let out = self.decide(caller, layer, action, frame.as_deref(), log_args_candidate);
+        if let Some(name) = tool_call
+            && out.allow
+        {
+            let n = self.tool_seq.fetch_add(1, Ordering::Relaxed) + 1;
+            let mut calls = lock(&self.tool_calls);
+            if calls.len() < 4096 {
+                let stack = calls.entry((caller.pid, caller.tid)).or_default();
+                if stack.len() < 64 {
+                    stack.push(format!("{name}#{n}"));
+                }
+            }
+        }
         verdict_reply(&out)
     }
 
@@ -808,6 +843,16 @@ impl Decider {
     ) -> Outcome {
         // A remembered approval in the user overlay answers a review.
         let verdict = self.reviews.remembered(action, &verdict).unwrap_or(verdict);
+        let tagged;
+        let action = match self.current_tool(caller) {
+            Some(id) => {
+                let mut a = action.clone();
+                a.set(Field::InTool, id);
+                tagged = a;
+                &tagged
+            }
+            None => action,
+        };
         let logged = self.log.record(
             layer,
             action,
@@ -849,6 +894,17 @@ impl Decider {
                 outcome(action, final_verdict)
             }
         }
+    }
+
+    /// The innermost tool call in progress in the caller's thread.
+    fn current_tool(&self, caller: Caller) -> Option<String> {
+        let calls = lock(&self.tool_calls);
+        if calls.is_empty() {
+            return None;
+        }
+        calls
+            .get(&(caller.pid, caller.tid))
+            .and_then(|s| s.last().cloned())
     }
 
     pub(crate) fn own_state(&self, action: &Action) -> Option<Verdict> {
