@@ -196,12 +196,11 @@ fn serve(
 ) {
     let mut store = None;
     while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-        match server.recv() {
-            Ok(req) => api::handle(req, state, remote, &mut store),
-            // A client's broken connection (e.g. a browser's speculative
-            // one closed unused) is reported here: it must not end the
-            // worker. Shutdown is told apart by the flag.
-            Err(_) => {}
+        // A client's broken connection (e.g. a browser's speculative one
+        // closed unused) comes back as an error: it must not end the
+        // worker. Shutdown is told apart by the flag.
+        if let Ok(req) = server.recv() {
+            api::handle(req, state, remote, &mut store);
         }
     }
 }
