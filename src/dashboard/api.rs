@@ -249,7 +249,7 @@ fn decide(state: &State, db: &Store, id: &str, verb: &str, body: &[u8]) -> Reply
     let answer = Answer {
         id,
         allow,
-        remember: remember.then(|| Widen {
+        remember: remember.then_some(Widen {
             argv_prefix,
             path_prefix,
         }),

@@ -79,6 +79,7 @@ impl State {
 /// A running dashboard; stops when dropped.
 pub struct Dashboard {
     server: Arc<tiny_http::Server>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
     workers: Vec<JoinHandle<()>>,
     /// The bound address.
     pub addr: SocketAddr,
@@ -152,18 +153,21 @@ impl Dashboard {
             user: crate::supervisor::review::os_user(),
         });
         let server = Arc::new(server);
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut workers = Vec::new();
         for i in 0..WORKERS {
             let server = Arc::clone(&server);
             let state = Arc::clone(&state);
+            let stop = Arc::clone(&stop);
             workers.push(
                 std::thread::Builder::new()
                     .name(format!("dashboard-{i}"))
-                    .spawn(move || serve(&server, &state, remote))?,
+                    .spawn(move || serve(&server, &state, remote, &stop))?,
             );
         }
         Ok(Dashboard {
             server,
+            stop,
             workers,
             addr,
             url,
@@ -174,6 +178,7 @@ impl Dashboard {
 
 impl Drop for Dashboard {
     fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
         for _ in &self.workers {
             self.server.unblock();
         }
@@ -183,10 +188,20 @@ impl Drop for Dashboard {
     }
 }
 
-fn serve(server: &tiny_http::Server, state: &State, remote: bool) {
+fn serve(
+    server: &tiny_http::Server,
+    state: &State,
+    remote: bool,
+    stop: &std::sync::atomic::AtomicBool,
+) {
     let mut store = None;
-    while let Ok(req) = server.recv() {
-        api::handle(req, state, remote, &mut store);
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        // A client's broken connection (e.g. a browser's speculative one
+        // closed unused) comes back as an error: it must not end the
+        // worker. Shutdown is told apart by the flag.
+        if let Ok(req) = server.recv() {
+            api::handle(req, state, remote, &mut store);
+        }
     }
 }
 

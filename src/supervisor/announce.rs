@@ -11,7 +11,7 @@
 
 use std::collections::VecDeque;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -243,15 +243,18 @@ fn run_hook(cmd: &str, doc: Value) {
     }
 }
 
+/// Reviews waiting for a terminal answer: (id, one-line summary).
+type Queue = (Mutex<VecDeque<(i64, String)>>, Condvar);
+
 /// The terminal prompt: one question at a time, for the oldest review
 /// still waiting; answered on irongate's stdin.
 struct Prompt {
-    queue: Arc<(Mutex<VecDeque<(i64, String)>>, Condvar)>,
+    queue: Arc<Queue>,
 }
 
 impl Prompt {
     fn start(home: &Path) -> Prompt {
-        let queue: Arc<(Mutex<VecDeque<(i64, String)>>, Condvar)> = Arc::default();
+        let queue: Arc<Queue> = Arc::default();
         let q = Arc::clone(&queue);
         let home = home.to_path_buf();
         let _ = std::thread::Builder::new()
@@ -297,7 +300,7 @@ fn parse_answer(line: &str) -> Typed {
     }
 }
 
-fn prompt_loop(home: &PathBuf, queue: &(Mutex<VecDeque<(i64, String)>>, Condvar)) {
+fn prompt_loop(home: &Path, queue: &Queue) {
     let (m, cv) = queue;
     loop {
         let (id, summary) = {

@@ -381,9 +381,10 @@ pub enum AnswerError {
 }
 
 /// Records a human verdict on held operation `answer.id` and wakes its
-/// waiter; with `remember`, also stores the allowance (after the approval,
-/// so a refused approval leaves nothing behind). Used by the CLI, the
-/// terminal prompt and the dashboard alike.
+/// waiter; with `remember`, also stores the allowance — before the
+/// approval, so the agent, released at once, finds it for its next
+/// identical request; it is taken back if the approval is then refused.
+/// Used by the CLI, the terminal prompt and the dashboard alike.
 pub fn answer(home: &Path, store: &Store, answer: &Answer) -> Result<Decided, AnswerError> {
     let id = answer.id;
     let approval = store
@@ -429,17 +430,9 @@ pub fn answer(home: &Path, store: &Store, answer: &Answer) -> Result<Decided, An
         },
         via: answer.via,
     };
-    let review_event = match store.record_review_verdict(id, &verdict) {
-        Ok(r) => r,
-        Err(AuditError::ApprovalNotPending { status, .. }) => {
-            return Err(AnswerError::NotPending { id, status });
-        }
-        Err(AuditError::NoApproval { .. } | AuditError::UnknownEvent { .. }) => {
-            return Err(AnswerError::NotFound(id));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    wake(home, id);
+    let before = Overlay::load(home)
+        .map(|o| o.allowances.iter().map(|a| a.id).collect::<Vec<_>>())
+        .unwrap_or_default();
     let allowance = match remember {
         Some((action, agent, widen)) => Some(
             Overlay::remember(
@@ -453,11 +446,34 @@ pub fn answer(home: &Path, store: &Store, answer: &Answer) -> Result<Decided, An
             )
             .map_err(|e| AnswerError::Remember {
                 id,
-                why: format!("approved, but the allowance was not stored: {e}"),
+                why: format!("the allowance cannot be stored: {e}"),
             })?,
         ),
         None => None,
     };
+    let take_back = || {
+        if let Some(a) = &allowance
+            && !before.contains(&a.id)
+        {
+            let _ = Overlay::revoke(home, a.id);
+        }
+    };
+    let review_event = match store.record_review_verdict(id, &verdict) {
+        Ok(r) => r,
+        Err(AuditError::ApprovalNotPending { status, .. }) => {
+            take_back();
+            return Err(AnswerError::NotPending { id, status });
+        }
+        Err(AuditError::NoApproval { .. } | AuditError::UnknownEvent { .. }) => {
+            take_back();
+            return Err(AnswerError::NotFound(id));
+        }
+        Err(e) => {
+            take_back();
+            return Err(e.into());
+        }
+    };
+    wake(home, id);
     Ok(Decided {
         review_event,
         allowance,

@@ -210,15 +210,16 @@ async function start() {
   if (!token) { showLogin(); return; }
   document.getElementById("login").hidden = true;
   document.getElementById("app").hidden = false;
+  // Keep polling whatever the first load does: one failed request must
+  // not leave a reviewer looking at a stale page.
+  setInterval(tick, 1000);
+  setInterval(() => { refreshRuns().catch(() => {}); refreshRemembered().catch(() => {}); }, 5000);
   try {
     await Promise.all([refreshPending(), refreshEvents(true), refreshRuns(), refreshRemembered(), loadPolicy()]);
     document.getElementById("conn").textContent = "live";
   } catch (e) {
     if (e.message !== "unauthorized") setError(e.message);
-    return;
   }
-  setInterval(tick, 1000);
-  setInterval(() => { refreshRuns().catch(() => {}); refreshRemembered().catch(() => {}); }, 5000);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
