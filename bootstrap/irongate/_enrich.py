@@ -353,7 +353,11 @@ def _patch_os_open():
 
     def open(path, flags, mode=0o777, *, dir_fd=None):
         if dir_fd is None:
-            return real_open(path, flags, mode)
+            try:
+                return real_open(path, flags, mode)
+            except PermissionError:
+                _raise_refusal()
+                raise
         # Convert first, so that no Python code (__fspath__, __index__) runs
         # between the note and the `open` audit event that consumes it.
         path = fspath(path)
@@ -363,6 +367,9 @@ def _patch_os_open():
         note(dir_fd)
         try:
             return real_open(path, flags, mode, dir_fd=dir_fd)
+        except PermissionError:
+            _raise_refusal()
+            raise
         finally:
             note(None)
 
@@ -370,9 +377,46 @@ def _patch_os_open():
     os.open = open
 
 
+# --------------------------------------------------------------------------
+# open(): the supervisor's reason for a refused open
+#
+# The hook does not wait for the verdict of an open (its syscall carries
+# it, R-91), so a refused open fails with the kernel's plain EACCES; the
+# reason (action, rule) is then fetched and raised instead, as the hook
+# itself would have raised it.
+
+
+def _raise_refusal():
+    message = _irongate.deferred_refusal()
+    if message is not None:
+        raise PermissionError(message) from None
+
+
+def _patch_builtin_open():
+    import builtins
+    import io
+
+    real_open = builtins.open
+    if getattr(real_open, "_irongate_enrichment", False):
+        return
+
+    def open(*args, **kwargs):
+        try:
+            return real_open(*args, **kwargs)
+        except PermissionError:
+            _raise_refusal()
+            raise
+
+    _copy_metadata(open, real_open)
+    builtins.open = open
+    if io.open is real_open:
+        io.open = open
+
+
 def install():
     """Arms the enrichment. Called once by the bootstrap; imports nothing."""
     _safely(_patch_os_open)
+    _safely(_patch_builtin_open)
     try:
         from irongate._frameworks import PATCHES as frameworks
 

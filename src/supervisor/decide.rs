@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, ToSocketAddrs};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -19,6 +19,7 @@ use super::log::{EventLog, Layer};
 use super::paths;
 use super::procfs::parent_of;
 use super::review::Reviews;
+use super::server::ConnState;
 use crate::action::{Action, Field};
 use crate::ipc::{JoinKind, Reply};
 use crate::policy::{Decision, Policy, Profile, RuleRef, Verdict};
@@ -202,6 +203,8 @@ pub struct Decider {
     pub counters: Counters,
     /// Unclassified syscall numbers already logged this run.
     pub(crate) unclassified_seen: Mutex<std::collections::HashSet<i64>>,
+    /// The IPC connection of each (process, thread) that defers opens.
+    conns: Mutex<HashMap<(i32, i64), Arc<ConnState>>>,
     /// Directories and files this run created (an allowed `mkdir`, or an
     /// exclusive create).
     created: Mutex<std::collections::HashSet<String>>,
@@ -266,6 +269,7 @@ impl Decider {
             lookups: Mutex::new(Vec::new()),
             tool_calls: Mutex::new(HashMap::new()),
             tool_seq: AtomicU64::new(0),
+            conns: Mutex::new(HashMap::new()),
         }
     }
 
@@ -370,6 +374,37 @@ impl Decider {
         }
     }
 
+    /// Remembers the connection thread `tid` of `pid` defers its opens on.
+    /// The thread id comes from the agent: it must be a thread of the
+    /// connection's (kernel-given) process.
+    pub(crate) fn register_conn(&self, pid: i32, tid: i64, state: &Arc<ConnState>) -> bool {
+        if !std::path::Path::new(&format!("/proc/{pid}/task/{tid}")).exists() {
+            return false;
+        }
+        lock(&self.conns).insert((pid, tid), Arc::clone(state));
+        true
+    }
+
+    /// Forgets a connection (before its descriptor is closed).
+    pub(crate) fn unregister_conn(&self, pid: i32, tid: i64) {
+        let mut conns = lock(&self.conns);
+        if conns.get(&(pid, tid)).is_some() {
+            conns.remove(&(pid, tid));
+        }
+    }
+
+    /// True while thread `tid` of `pid` has a request queued or being
+    /// decided on its connection (a deferred open's verdict is coming).
+    pub(crate) fn deferred_pending(&self, pid: i32, tid: i64) -> bool {
+        let conns = lock(&self.conns);
+        let Some(c) = conns.get(&(pid, tid)) else {
+            return false;
+        };
+        // Queued first, then busy: the server sets busy before it takes the
+        // frame, so a frame is always seen in one of the two.
+        crate::ipc::queued(c.fd) > 0 || c.busy.load(Ordering::SeqCst)
+    }
+
     /// True when `pid` is one of the agent's processes.
     pub(crate) fn in_agent_tree(&self, pid: i32) -> bool {
         let main = *lock(&self.main_pid);
@@ -426,6 +461,7 @@ impl Decider {
         args: &[Value],
         frame: Option<String>,
         dir_fd: Option<i64>,
+        deferred: bool,
     ) -> Reply {
         match events::map(caller, event, args, dir_fd, self.settings.supervisor_pid) {
             Mapped::Nothing => allow_reply(),
@@ -462,7 +498,20 @@ impl Decider {
                 verdict_reply(&out)
             }
             Mapped::Decide(action) => {
+                // A deferred open that is refused: its syscall, which the
+                // hook did not hold back, is refused by the kernel layer on
+                // this decision (no second row).
+                let refused_open = (deferred && action.kind() == "file")
+                    .then(|| intent_of(&action))
+                    .flatten()
+                    .filter(|op| matches!(op, Op::Open(_) | Op::OpenWrite(_)))
+                    .map(|op| (op, action.text(Field::Requested).map(str::to_owned)));
                 let out = self.decide(caller, Layer::Hook, *action, frame.as_deref(), false);
+                if !out.allow
+                    && let Some((op, raw)) = refused_open
+                {
+                    self.intents.record_refused(caller.pid, caller.tid, op, raw);
+                }
                 verdict_reply(&out)
             }
         }
