@@ -782,7 +782,7 @@ pub fn verify_anchors(
         }
         return Ok(report);
     };
-    if home_key.is_some() && report.file == false {
+    if home_key.is_some() && !report.file {
         report.problem = Some(tamper(
             chain_len.max(1),
             TamperKind::CheckpointsMissing,
@@ -943,16 +943,12 @@ pub fn seal_of(store: &Store, run_id: i64) -> Result<Option<Note>, AuditError> {
         }
     }
     let entries = read_file(&file_of(store.path()))?.unwrap_or_default();
-    Ok(entries
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|n| {
-            n.checkpoint
-                .run
-                .as_ref()
-                .is_some_and(|r| r.run_id == run_id)
-        })
-        .last())
+    Ok(entries.into_iter().rev().filter_map(Result::ok).find(|n| {
+        n.checkpoint
+            .run
+            .as_ref()
+            .is_some_and(|r| r.run_id == run_id)
+    }))
 }
 
 /// Checks a run's events against its seal: the signature under `key`, and

@@ -223,6 +223,13 @@ impl Store {
                 Ok(true)
             })?;
             if marked {
+                // The end checkpoint its supervisor could not write: it
+                // seals what is left of the run, as `supervisor_lost`.
+                if let Err(e) = self.seal_run(run_id) {
+                    eprintln!(
+                        "irongate: warning: run {run_id}'s end checkpoint was not written: {e}"
+                    );
+                }
                 lost.push(run_id);
             }
         }
