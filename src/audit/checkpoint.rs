@@ -701,6 +701,43 @@ pub fn verify_anchors(
     db_path: &Path,
     key: Option<&PublicKey>,
 ) -> Result<AnchorReport, AuditError> {
+    let gathered = gather(store, db_path)?;
+    verify_gathered(gathered, store, chain_len, db_path, key)
+}
+
+/// The checkpoints of a database and of its file, read *before* the chain
+/// is verified: a supervisor appending meanwhile then only adds events
+/// beyond what they cover, never a checkpoint beyond the verified chain.
+#[derive(Debug)]
+pub struct Gathered {
+    db: Vec<(i64, String)>,
+    file: Option<Vec<FileEntry>>,
+}
+
+/// Reads the checkpoints to check (see [`Gathered`]).
+pub fn gather(store: Option<&Store>, db_path: &Path) -> Result<Gathered, AuditError> {
+    let db = match store {
+        Some(s) => stored_notes(&s.conn).map_err(|source| AuditError::Sql {
+            path: db_path.to_path_buf(),
+            op: "read checkpoints",
+            source,
+        })?,
+        None => Vec::new(),
+    };
+    Ok(Gathered {
+        db,
+        file: read_file(&file_of(db_path))?,
+    })
+}
+
+/// [`verify_anchors`] with checkpoints read beforehand by [`gather`].
+pub fn verify_gathered(
+    gathered: Gathered,
+    store: Option<&Store>,
+    chain_len: i64,
+    db_path: &Path,
+    key: Option<&PublicKey>,
+) -> Result<AnchorReport, AuditError> {
     let home = db_path.parent().unwrap_or(Path::new("."));
     let home_key = home_public_key(home)?;
     let key = key.cloned().or_else(|| home_key.clone());
@@ -711,16 +748,13 @@ pub fn verify_anchors(
             source,
         }
     };
-    let db_notes: Vec<(Source, FileEntry)> = match store {
-        Some(s) => stored_notes(&s.conn)
-            .map_err(sql("read checkpoints"))?
-            .into_iter()
-            .map(|(id, text)| (Source::Db(id), Note::parse(&text)))
-            .collect(),
-        None => Vec::new(),
-    };
+    let db_notes: Vec<(Source, FileEntry)> = gathered
+        .db
+        .into_iter()
+        .map(|(id, text)| (Source::Db(id), Note::parse(&text)))
+        .collect();
     let file_path = file_of(db_path);
-    let file = read_file(&file_path)?;
+    let file = gathered.file;
     let mut report = AnchorReport {
         verified: 0,
         key_id: key.as_ref().map(|k| k.id().to_owned()),
