@@ -411,26 +411,37 @@ pub fn file_of(db: &Path) -> PathBuf {
     db.with_file_name(CHECKPOINT_FILE)
 }
 
-/// Appends a note to the checkpoint file (created 0600), under an
-/// exclusive lock so that concurrent supervisors do not interleave.
-pub fn append_to_file(file: &Path, note: &str) -> Result<(), AuditError> {
-    let io = |op| key_io(op, file);
-    let mut f = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .open(file)
-        .map_err(io("open the checkpoint file"))?;
-    nix::fcntl::Flock::lock(
-        f.try_clone().map_err(io("lock the checkpoint file"))?,
-        nix::fcntl::FlockArg::LockExclusive,
-    )
-    .map_err(|(_, e)| io("lock the checkpoint file")(e.into()))
-    .and_then(|_lock| {
+/// The checkpoint file opened and exclusively locked (flock) by a writer
+/// from *before* the commit of a checkpoint until its note is appended, so
+/// that a reader holding the shared lock ([`gather`]) never sees a
+/// committed checkpoint whose copy is not in the file yet.
+pub struct FileLock {
+    file: nix::fcntl::Flock<std::fs::File>,
+    path: PathBuf,
+}
+
+impl FileLock {
+    /// Opens (creating, 0600) and locks the checkpoint file beside `db`.
+    pub fn acquire(db: &Path) -> Result<FileLock, AuditError> {
+        let path = file_of(db);
+        let f = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(key_io("open the checkpoint file", &path))?;
+        let file = nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusive)
+            .map_err(|(_, e)| key_io("lock the checkpoint file", &path)(e.into()))?;
+        Ok(FileLock { file, path })
+    }
+
+    /// Appends a note and syncs; the lock is released on drop.
+    pub fn append(mut self, note: &str) -> Result<(), AuditError> {
+        let f: &mut std::fs::File = &mut self.file;
         f.write_all(note.as_bytes())
             .and_then(|()| f.sync_data())
-            .map_err(io("append to the checkpoint file"))
-    })
+            .map_err(key_io("append to the checkpoint file", &self.path))
+    }
 }
 
 /// One entry of the checkpoint file: the note, or why it does not parse.
@@ -701,8 +712,75 @@ pub fn verify_anchors(
     db_path: &Path,
     key: Option<&PublicKey>,
 ) -> Result<AnchorReport, AuditError> {
+    let gathered = gather(store, db_path)?;
+    verify_gathered(gathered, store, chain_len, db_path, key)
+}
+
+/// The checkpoints of a database and of its file, read *before* the chain
+/// is verified: a supervisor appending meanwhile then only adds events
+/// beyond what they cover, never a checkpoint beyond the verified chain.
+#[derive(Debug)]
+pub struct Gathered {
+    db: Vec<(i64, String)>,
+    file: Option<Vec<FileEntry>>,
+    home_key: Option<PublicKey>,
+    has_runs: bool,
+}
+
+/// Reads the checkpoints to check (see [`Gathered`]) under the checkpoint
+/// file's shared lock, so that no checkpoint is in the database without
+/// its copy in the file (see [`FileLock`]).
+pub fn gather(store: Option<&Store>, db_path: &Path) -> Result<Gathered, AuditError> {
+    let file_path = file_of(db_path);
+    for _ in 0..5 {
+        let existed = file_path.exists();
+        let _lock = if existed {
+            std::fs::File::open(&file_path)
+                .ok()
+                .and_then(|f| nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockShared).ok())
+        } else {
+            None
+        };
+        let home_key = home_public_key(db_path.parent().unwrap_or(Path::new(".")))?;
+        let db = match store {
+            Some(s) => stored_notes(&s.conn).map_err(|source| AuditError::Sql {
+                path: db_path.to_path_buf(),
+                op: "read checkpoints",
+                source,
+            })?,
+            None => Vec::new(),
+        };
+        let has_runs = match store {
+            Some(s) => s.last_run_id()?.is_some(),
+            None => false,
+        };
+        let file = read_file(&file_path)?;
+        // A writer created the file meanwhile: read again under its lock.
+        if !existed && file_path.exists() {
+            continue;
+        }
+        return Ok(Gathered {
+            db,
+            file,
+            home_key,
+            has_runs,
+        });
+    }
+    Err(key_io("read the checkpoint file", &file_path)(
+        std::io::Error::other("it keeps appearing and disappearing"),
+    ))
+}
+
+/// [`verify_anchors`] with checkpoints read beforehand by [`gather`].
+pub fn verify_gathered(
+    gathered: Gathered,
+    store: Option<&Store>,
+    chain_len: i64,
+    db_path: &Path,
+    key: Option<&PublicKey>,
+) -> Result<AnchorReport, AuditError> {
     let home = db_path.parent().unwrap_or(Path::new("."));
-    let home_key = home_public_key(home)?;
+    let home_key = gathered.home_key.clone();
     let key = key.cloned().or_else(|| home_key.clone());
     let sql = |op| {
         move |source| AuditError::Sql {
@@ -711,16 +789,13 @@ pub fn verify_anchors(
             source,
         }
     };
-    let db_notes: Vec<(Source, FileEntry)> = match store {
-        Some(s) => stored_notes(&s.conn)
-            .map_err(sql("read checkpoints"))?
-            .into_iter()
-            .map(|(id, text)| (Source::Db(id), Note::parse(&text)))
-            .collect(),
-        None => Vec::new(),
-    };
+    let db_notes: Vec<(Source, FileEntry)> = gathered
+        .db
+        .into_iter()
+        .map(|(id, text)| (Source::Db(id), Note::parse(&text)))
+        .collect();
     let file_path = file_of(db_path);
-    let file = read_file(&file_path)?;
+    let file = gathered.file;
     let mut report = AnchorReport {
         verified: 0,
         key_id: key.as_ref().map(|k| k.id().to_owned()),
@@ -755,7 +830,9 @@ pub fn verify_anchors(
                     n.checkpoint.tree_size, n.checkpoint.ts
                 ),
             ));
-        } else if newest_in_file.is_none() && home_key.is_some() {
+        } else if newest_in_file.is_none() && home_key.is_some() && !gathered.has_runs {
+            // A run row is committed before its writer can create the key,
+            // so a key without any run is not a log being started.
             report.problem = Some(tamper(
                 1,
                 TamperKind::Replaced,
@@ -782,7 +859,7 @@ pub fn verify_anchors(
         }
         return Ok(report);
     };
-    if home_key.is_some() && report.file == false {
+    if home_key.is_some() && !report.file {
         report.problem = Some(tamper(
             chain_len.max(1),
             TamperKind::CheckpointsMissing,
@@ -943,16 +1020,12 @@ pub fn seal_of(store: &Store, run_id: i64) -> Result<Option<Note>, AuditError> {
         }
     }
     let entries = read_file(&file_of(store.path()))?.unwrap_or_default();
-    Ok(entries
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|n| {
-            n.checkpoint
-                .run
-                .as_ref()
-                .is_some_and(|r| r.run_id == run_id)
-        })
-        .last())
+    Ok(entries.into_iter().rev().filter_map(Result::ok).find(|n| {
+        n.checkpoint
+            .run
+            .as_ref()
+            .is_some_and(|r| r.run_id == run_id)
+    }))
 }
 
 /// Checks a run's events against its seal: the signature under `key`, and

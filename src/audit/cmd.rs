@@ -120,6 +120,9 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<i32> {
     }
     let home = crate::home::resolve(args.home.home.as_deref())?;
     let store = open(Some(&home))?;
+    let db_path = home.join(super::DB_FILE);
+    // The checkpoints first, then the chain (see `checkpoint::Gathered`).
+    let gathered = super::checkpoint::gather(store.as_ref(), &db_path).map_err(with_hint)?;
     let report = match &store {
         Some(store) => store.verify().map_err(with_hint)?,
         None => super::VerifyReport {
@@ -128,11 +131,15 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<i32> {
             first_bad: None,
         },
     };
-    let db_path = home.join(super::DB_FILE);
     let chain_len = i64::try_from(report.checked).unwrap_or(i64::MAX);
-    let anchors =
-        super::checkpoint::verify_anchors(store.as_ref(), chain_len, &db_path, pubkey.as_ref())
-            .map_err(with_hint)?;
+    let anchors = super::checkpoint::verify_gathered(
+        gathered,
+        store.as_ref(),
+        chain_len,
+        &db_path,
+        pubkey.as_ref(),
+    )
+    .map_err(with_hint)?;
     let first_bad = report.first_bad.clone().or_else(|| anchors.problem.clone());
     let ok = first_bad.is_none();
     let status = finish_output(|out| {

@@ -126,12 +126,12 @@ CREATE INDEX approvals_pending ON approvals (status) WHERE status = 'pending';
 
 /// The tables of version 3 (see [`checkpoint`](super::checkpoint)).
 const CREATE_V3: &str = "
-CREATE TABLE log_meta (
+CREATE TABLE IF NOT EXISTS log_meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
 
-CREATE TABLE checkpoints (
+CREATE TABLE IF NOT EXISTS checkpoints (
     id        INTEGER PRIMARY KEY,
     tree_size INTEGER NOT NULL,       -- events covered: ids 1..=tree_size
     head_hash TEXT    NOT NULL,       -- hash of event tree_size (hex)
@@ -140,21 +140,22 @@ CREATE TABLE checkpoints (
     key_id    TEXT    NOT NULL,
     note      TEXT    NOT NULL        -- the signed note, verbatim: the source of truth
 );
-CREATE INDEX checkpoints_size ON checkpoints (tree_size);
-CREATE INDEX checkpoints_run ON checkpoints (run_id) WHERE run_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS checkpoints_size ON checkpoints (tree_size);
+CREATE INDEX IF NOT EXISTS checkpoints_run ON checkpoints (run_id) WHERE run_id IS NOT NULL;
 
-CREATE TABLE policies (
+CREATE TABLE IF NOT EXISTS policies (
     digest TEXT PRIMARY KEY,          -- SHA-256 of the text, as runs.policy_digest
     origin TEXT NOT NULL,
     text   TEXT NOT NULL
 );
 ";
 
-/// Version 2 → 3: new tables only, and the log's id.
+/// Version 2 → 3: new tables only, and the log's id. Idempotent (a file
+/// whose version number was set back keeps its tables and id).
 fn migrate_2_to_3(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(CREATE_V3)?;
     tx.execute(
-        "INSERT INTO log_meta (key, value) VALUES ('log_id', ?1)",
+        "INSERT OR IGNORE INTO log_meta (key, value) VALUES ('log_id', ?1)",
         [super::checkpoint::new_log_id()],
     )?;
     Ok(())

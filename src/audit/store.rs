@@ -223,6 +223,13 @@ impl Store {
                 Ok(true)
             })?;
             if marked {
+                // The end checkpoint its supervisor could not write: it
+                // seals what is left of the run, as `supervisor_lost`.
+                if let Err(e) = self.seal_run(run_id) {
+                    eprintln!(
+                        "irongate: warning: run {run_id}'s end checkpoint was not written: {e}"
+                    );
+                }
                 lost.push(run_id);
             }
         }
@@ -240,15 +247,19 @@ impl Store {
     /// checkpoint file. Creates the key on first use.
     pub fn seal_run(&self, run_id: i64) -> Result<(), AuditError> {
         let signer = super::checkpoint::Signer::load_or_create(self.home())?;
+        let mut lock = None;
         let note = writer::with_write_tx(&self.conn, &self.path, |tx| {
+            // Held from before the commit until the note is in the file
+            // (see `checkpoint::FileLock`). A retried transaction drops
+            // the previous attempt's lock first.
+            lock = None;
+            lock = Some(super::checkpoint::FileLock::acquire(&self.path)?);
             super::checkpoint::seal(tx, &signer, run_id)
                 .map_err(self.sql("write a run's checkpoint"))
         })?;
-        match note {
-            Some(note) => {
-                super::checkpoint::append_to_file(&super::checkpoint::file_of(&self.path), &note)
-            }
-            None => Err(self.unknown_run(run_id)),
+        match (note, lock) {
+            (Some(note), Some(lock)) => lock.append(&note),
+            _ => Err(self.unknown_run(run_id)),
         }
     }
 

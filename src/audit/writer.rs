@@ -381,6 +381,8 @@ impl Worker {
                 let signer = &mut self.signer;
                 let mut note = None;
                 let r = with_write_tx(&self.conn, path, |tx| {
+                    // A retried transaction drops the previous attempt's lock.
+                    note = None;
                     let first = append_events(tx, path, events, body)?;
                     note = if every > 0 {
                         interval_checkpoint(tx, path, signer, every)?
@@ -395,11 +397,12 @@ impl Worker {
                     let _ = self.failed.set(Arc::clone(&e));
                     e
                 });
-                if let (Ok(_), Some(note)) = (&r, note) {
-                    // After the commit: the file never holds a checkpoint
-                    // the database lacks. A failed append loses only the
-                    // outside copy of this one; the next one is tried anew.
-                    if let Err(e) = checkpoint::append_to_file(&checkpoint::file_of(path), &note) {
+                if let (Ok(_), Some((note, lock))) = (&r, note) {
+                    // After the commit, still under the file's lock: the
+                    // file never holds a checkpoint the database lacks, and
+                    // a reader never sees one the file lacks. A failed
+                    // append loses only the outside copy of this one.
+                    if let Err(e) = lock.append(&note) {
                         eprintln!("irongate: warning: {e}");
                     }
                 }
@@ -435,7 +438,7 @@ fn interval_checkpoint(
     path: &Path,
     signer: &mut Option<checkpoint::Signer>,
     every: u64,
-) -> Result<Option<String>, AuditError> {
+) -> Result<Option<(String, checkpoint::FileLock)>, AuditError> {
     let sql = |source| AuditError::Sql {
         path: path.to_path_buf(),
         op: "write a checkpoint",
@@ -444,13 +447,16 @@ fn interval_checkpoint(
     if !checkpoint::due(tx, every).map_err(sql)? {
         return Ok(None);
     }
+    let lock = checkpoint::FileLock::acquire(path)?;
     let signer = match signer {
         Some(s) => s,
         None => signer.insert(checkpoint::Signer::load_or_create(
             path.parent().unwrap_or(Path::new(".")),
         )?),
     };
-    checkpoint::interval(tx, signer, every).map_err(sql)
+    Ok(checkpoint::interval(tx, signer, every)
+        .map_err(sql)?
+        .map(|note| (note, lock)))
 }
 
 /// How many times a transaction that found the database locked is retried
