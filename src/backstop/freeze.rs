@@ -25,7 +25,7 @@ use super::decode::{self, Call};
 use super::sys;
 
 /// How long the agent's threads get to reach the stop.
-const STOP_WAIT: Duration = Duration::from_millis(500);
+const STOP_WAIT: Duration = Duration::from_secs(2);
 /// How long the caller's call may take before its process is continued
 /// anyway (its arguments were read long before).
 const CALL_WAIT: Duration = Duration::from_secs(5);
