@@ -108,6 +108,10 @@ pub struct RunArgs {
     /// Sanitised environment, new session, no inherited fds, capabilities dropped.
     #[arg(long)]
     pub isolate: bool,
+    /// With --isolate: the user the agent runs as (name or uid; default
+    /// nobody when irongate runs as root).
+    #[arg(long, value_name = "NAME|UID")]
+    pub user: Option<String>,
     /// Environment variable to keep with --isolate (repeatable).
     #[arg(long = "pass-env", value_name = "NAME")]
     pub pass_env: Vec<String>,

@@ -145,6 +145,29 @@ fn docker_default_profile_as_entrypoint() {
     check_logged(home.path());
     eprintln!("container run of agent.py: {started:?} (docker run to exit)");
 
+    // --isolate as root in the container: the agent runs as nobody.
+    let out = docker_run(
+        &image.0,
+        home.path(),
+        &[
+            "-e",
+            "OPENAI_API_KEY=sk-container-secret",
+            "--entrypoint",
+            "irongate",
+        ],
+        &["run", "--isolate", "isolate_check.py"],
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{}", text(&out)));
+    assert_eq!(v["uid"], 65534, "{v:#}");
+    assert_eq!(v["cap_eff"], "0000000000000000", "{v:#}");
+    assert!(
+        !v["environ_block_text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("sk-container-secret")
+    );
+
     // Exit statuses and signal deaths propagate.
     let ep = ["--entrypoint", "irongate"];
     for (how, n, want) in [("exit", "3", 3), ("exit", "0", 0), ("signal", "10", 138)] {
@@ -326,12 +349,18 @@ fn docker_like_filter_fallbacks() {
 fn pid_namespace_checks() {
     let home = tempdir();
     for (how, n, want) in [("exit", "3", 3), ("signal", "10", 138)] {
-        let out = host_run(&["--isolate", "exit_status.py", how, n], true, home.path());
+        let out = host_run(
+            &["--isolate", "--user", "root", "exit_status.py", how, n],
+            true,
+            home.path(),
+        );
         assert_eq!(out.status.code(), Some(want), "{}", text(&out));
     }
     let out = host_run(
         &[
             "--isolate",
+            "--user",
+            "root",
             "--profile",
             "trusted",
             "--policy",

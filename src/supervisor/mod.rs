@@ -103,6 +103,14 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
             run_dir.socket().display()
         ))
     })?;
+    let user = launch::agent_user(args.user.as_deref(), args.isolate)?;
+    if let Some((uid, gid)) = user {
+        // SAFETY: geteuid/getegid have no preconditions.
+        if (uid, gid) != unsafe { (libc::geteuid(), libc::getegid()) } {
+            launch::share_run_dir(&run_dir.dir, &run_dir.socket(), gid)?;
+            crate::backstop::memory::set_agent_ids(uid, gid);
+        }
+    }
 
     // The seccomp listener comes back over this pair (see child::run, step 4).
     let (handoff_parent, handoff_child) = nix::sys::socket::socketpair(
@@ -124,6 +132,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
             target,
         },
         isolated_env: args.isolate.then(|| launch::isolated_env(&args.pass_env)),
+        user,
         handoff: std::os::fd::AsRawFd::as_raw_fd(&handoff_child),
     };
     let run_info = log::RunStart {
@@ -214,6 +223,21 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     let reviews = review::Reviews::new(&home, run_id);
     let decider = Arc::new(decide::Decider::new(settings, log, reviews));
     decider.set_main_pid(pid);
+    if args.isolate {
+        let removed = launch::removed_env_names(&args.pass_env);
+        let user = user.map_or_else(|| "irongate's own".to_owned(), |(u, g)| format!("{u}:{g}"));
+        decider.log().system(
+            pid,
+            &format!(
+                "isolate: user {user}; environment variables removed (names only): {}",
+                if removed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    removed.join(", ")
+                }
+            ),
+        );
+    }
     let server = server::spawn(
         listener.try_clone()?,
         Arc::clone(&decider),
