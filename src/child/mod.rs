@@ -7,6 +7,7 @@ pub mod client;
 pub mod filter;
 pub mod hook;
 pub mod interp;
+pub mod landlock;
 pub mod pymod;
 
 use std::ffi::CString;
@@ -32,6 +33,8 @@ pub struct ChildSpec {
     pub user: Option<(u32, u32)>,
     /// The child's end of the hand-off socket for the seccomp listener.
     pub handoff: RawFd,
+    /// The Landlock layer to put in force before the filter.
+    pub landlock: Option<landlock::Plan>,
 }
 
 /// Exit status for a failure in the child before the agent's code runs.
@@ -78,6 +81,13 @@ pub fn run(spec: &ChildSpec) -> ! {
 
 /// Steps 4 to 7: the backstop, the supervisor, the hook, the agent.
 fn agent_steps(spec: &ChildSpec) -> ! {
+    // 3b. Landlock (best effort by ABI; a ruleset the kernel accepted but
+    //     could not enforce stops the run).
+    if let Some(plan) = &spec.landlock
+        && let Err(e) = landlock::apply(plan)
+    {
+        fail!("the Landlock layer cannot be put in force: {e}");
+    }
     // 4. The kernel backstop (IRREVERSIBLE): load the filter, hand the
     //    listener to the supervisor (SCM_RIGHTS from a helper thread that
     //    predates the filter, see filter::install_and_hand_off), wait until
@@ -276,6 +286,7 @@ fn spec_to_json(spec: &ChildSpec) -> String {
         "argv": spec.interp.argv.iter().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>(),
         "target": target_json(&spec.interp.target),
         "handoff": spec.handoff,
+        "landlock": spec.landlock.as_ref().map(landlock::Plan::to_json),
     })
     .to_string()
 }
@@ -305,6 +316,11 @@ fn spec_from_json(json: &str) -> Option<ChildSpec> {
         isolated_env: None,
         user: None,
         handoff: i32::try_from(v["handoff"].as_i64()?).ok()?,
+        landlock: if v["landlock"].is_null() {
+            None
+        } else {
+            Some(landlock::Plan::from_json(&v["landlock"])?)
+        },
     })
 }
 

@@ -121,6 +121,23 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     )
     .context("socketpair failed")?;
 
+    let real = |p: &Path| {
+        std::fs::canonicalize(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .to_string_lossy()
+            .into_owned()
+    };
+    let landlock_plan = child::landlock::Plan::for_profile(
+        &profile,
+        [std::env::current_exe().ok(), Some(python.program.clone())]
+            .into_iter()
+            .flatten()
+            .map(|p| real(&p))
+            .collect(),
+        std::env::var("TMPDIR")
+            .ok()
+            .filter(|t| Path::new(t).is_dir()),
+    );
     let mut argv = vec![child::cstring(&argv0)];
     argv.extend(args.args.iter().map(|a| child::cstring(a)));
     let spec = ChildSpec {
@@ -134,6 +151,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         isolated_env: args.isolate.then(|| launch::isolated_env(&args.pass_env)),
         user,
         handoff: std::os::fd::AsRawFd::as_raw_fd(&handoff_child),
+        landlock: Some(landlock_plan.clone()),
     };
     let run_info = log::RunStart {
         agent_name: agent_name.clone(),
@@ -149,12 +167,6 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     };
     let run_id = log::begin_run(&store, &run_info).map_err(|e| Failure::setup(e.to_string()))?;
 
-    let real = |p: &Path| {
-        std::fs::canonicalize(p)
-            .unwrap_or_else(|_| p.to_path_buf())
-            .to_string_lossy()
-            .into_owned()
-    };
     let settings = decide::RunSettings {
         policy,
         profile,
@@ -223,10 +235,43 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     let reviews = review::Reviews::new(&home, run_id);
     let decider = Arc::new(decide::Decider::new(settings, log, reviews));
     decider.set_main_pid(pid);
+    {
+        let abi = crate::doctor::landlock_abi().unwrap_or(0);
+        let p = &landlock_plan;
+        let mut what = Vec::new();
+        if p.no_writes {
+            what.push("writes");
+        }
+        if p.no_exec {
+            what.push("execution");
+        }
+        if abi >= 4 && p.no_bind {
+            what.push("TCP bind");
+        }
+        if abi >= 4 && p.no_connect {
+            what.push("TCP connect");
+        }
+        if abi >= 6 {
+            what.push("signals and abstract sockets outside the agent");
+        }
+        let note = if abi < 1 {
+            "landlock: not available on this kernel (the layer is off)".to_owned()
+        } else {
+            format!(
+                "landlock ABI {abi}: restricts {}",
+                if what.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    what.join(", ")
+                }
+            )
+        };
+        decider.log().info(pid, &note);
+    }
     if args.isolate {
         let removed = launch::removed_env_names(&args.pass_env);
         let user = user.map_or_else(|| "irongate's own".to_owned(), |(u, g)| format!("{u}:{g}"));
-        decider.log().system(
+        decider.log().info(
             pid,
             &format!(
                 "isolate: user {user}; environment variables removed (names only): {}",
