@@ -60,7 +60,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a Python agent under the supervisor.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Show the audit log's runs with their counts and exit status.
     Runs(RunsArgs),
     /// Show logged decisions.
@@ -269,7 +269,7 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Run(args) => crate::supervisor::cmd_run(args),
+        Command::Run(args) => crate::supervisor::cmd_run(*args),
         Command::Runs(args) => crate::audit::cmd::runs(&args),
         Command::Events(args) => crate::audit::cmd::events(&args),
         Command::Verify(args) => crate::audit::cmd::verify(&args),
