@@ -57,6 +57,20 @@ fn is_still(state: Option<u8>) -> bool {
     matches!(state, None | Some(b'T' | b't' | b'Z' | b'X' | b'x' | b'D'))
 }
 
+fn tgkill_stop(pid: i32, tid: i32) {
+    // SAFETY: tgkill with ids and a signal number.
+    unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGSTOP) };
+}
+
+/// Sends the stop to each thread of `pid` but the caller's.
+fn poke(pid: i32, caller_tid: i32) {
+    for t in threads(pid) {
+        if t != caller_tid {
+            tgkill_stop(pid, t);
+        }
+    }
+}
+
 /// The processes stopped by one freeze; continued when dropped.
 struct Frozen {
     stopped: Vec<i32>,
@@ -95,17 +109,26 @@ fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<Frozen> {
             if unsafe { libc::kill(p, libc::SIGSTOP) } == 0 {
                 frozen.stopped.push(p);
             }
+            // The process-wide signal wakes one thread of the kernel's
+            // choosing, possibly the caller, which a held call does not
+            // wake: tell every other thread itself, so each enters the stop.
+            poke(p, caller_tid);
         }
         if Instant::now() > deadline {
             return None;
         }
     }
     loop {
-        let moving = seen.iter().any(|p| {
-            threads(*p)
-                .into_iter()
-                .any(|t| t != caller_tid && !is_still(task_state(*p, t)))
-        });
+        let mut moving = false;
+        for p in &seen {
+            for t in threads(*p) {
+                if t != caller_tid && !is_still(task_state(*p, t)) {
+                    moving = true;
+                    // A thread started since: tell it too.
+                    tgkill_stop(*p, t);
+                }
+            }
+        }
         if !moving {
             return Some(frozen);
         }
