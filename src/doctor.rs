@@ -394,10 +394,29 @@ fn io_uring_check() -> Check {
 }
 
 fn userns_check() -> Check {
+    // SAFETY: fork; the child only calls unshare and _exit.
+    let available = unsafe {
+        match libc::fork() {
+            0 => libc::_exit(i32::from(libc::unshare(libc::CLONE_NEWUSER) != 0)),
+            pid if pid > 0 => {
+                let mut status = 0;
+                libc::waitpid(pid, &mut status, 0);
+                libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
+            }
+            _ => false,
+        }
+    };
     check(
         "user namespaces",
         Status::Info,
-        "not needed by IronGate (refused to the agent by the filter)",
+        format!(
+            "{}; not needed by IronGate (refused to the agent by the filter)",
+            if available {
+                "available here"
+            } else {
+                "refused here (as under Docker's default profile)"
+            }
+        ),
     )
 }
 
