@@ -11,6 +11,7 @@ const BOOTSTRAP: &[(&str, &str)] = &[
     ("irongate._boot", "bootstrap/irongate/_boot.py"),
     ("irongate", "bootstrap/irongate/__init__.py"),
     ("irongate._enrich", "bootstrap/irongate/_enrich.py"),
+    ("irongate._frameworks", "bootstrap/irongate/_frameworks.py"),
     ("agentshield", "bootstrap/agentshield/__init__.py"),
 ];
 

@@ -98,6 +98,7 @@ fields! {
     Agent => "agent",
     Source => "source",
     Layer => "layer",
+    InTool => "in_tool",
 }
 
 /// Number of [`Field`]s; the size of an action's field arrays.

@@ -65,16 +65,40 @@ pub enum Command {
     Runs(RunsArgs),
     /// Show logged decisions.
     Events(EventsArgs),
-    /// Verify the audit log's hash chain.
+    /// Verify the audit log's hash chain and its signed checkpoints.
     Verify(VerifyArgs),
+    /// Show a run's timeline; re-evaluate it under another policy or profile.
+    Replay(ReplayArgs),
+    /// The checkpoint signing key.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Validate or evaluate a policy file.
     #[command(subcommand)]
     Policy(PolicyCommand),
     /// Check kernel features, the interpreter and the home directory.
     Doctor(DoctorArgs),
-    /// List, approve or deny held operations.
+    /// List, approve or deny held operations; remembered approvals.
     #[command(subcommand)]
     Approvals(ApprovalsCommand),
+    /// Serve the local dashboard (page and JSON API).
+    Dashboard(DashboardArgs),
+}
+
+/// Arguments of `irongate dashboard`.
+#[derive(Debug, Clone, Args)]
+pub struct DashboardArgs {
+    /// Address to bind (non-loopback needs IRONGATE_ALLOW_REMOTE=1).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port (0: any free port; the URL printed says which).
+    #[arg(long, default_value_t = 9123)]
+    pub port: u16,
+    /// The policy shown as active (default: $IRONGATE_HOME/policies.json, else the built-in policy).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// State directory.
+    #[command(flatten)]
+    pub home: HomeArg,
 }
 
 /// Arguments of `irongate doctor`.
@@ -130,9 +154,27 @@ pub struct RunArgs {
     /// Make every decision wait for its commit before the operation proceeds.
     #[arg(long)]
     pub durable: bool,
+    /// Write a signed checkpoint of the audit log every N events (0: only at the end of the run).
+    #[arg(long, value_name = "N", default_value_t = crate::audit::checkpoint::DEFAULT_EVERY)]
+    pub checkpoint_every: u64,
     /// Print each decision to stderr.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Also serve the dashboard from this supervisor (127.0.0.1, --dashboard-port).
+    #[arg(long)]
+    pub dashboard: bool,
+    /// Port of --dashboard (0: any free port).
+    #[arg(long, value_name = "PORT", default_value_t = 9123)]
+    pub dashboard_port: u16,
+    /// Do not offer an interactive review answer on the terminal.
+    #[arg(long)]
+    pub no_prompt: bool,
+    /// Run CMD (with sh -c) for each pending review, the review as JSON on stdin.
+    #[arg(long, value_name = "CMD")]
+    pub on_review: Option<String>,
+    /// No summary of blocks and reviews at exit.
+    #[arg(short, long)]
+    pub quiet: bool,
     /// State directory.
     #[command(flatten)]
     pub home: HomeArg,
@@ -188,9 +230,50 @@ pub struct VerifyArgs {
     /// One JSON document.
     #[arg(long)]
     pub json: bool,
+    /// Check the checkpoints against this exported public key (`irongate key export`)
+    /// instead of the home's key.
+    #[arg(long, value_name = "FILE")]
+    pub pubkey: Option<PathBuf>,
+    /// Verify an incident bundle (`irongate replay RUN --export FILE`) instead of the log.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
     /// State directory.
     #[command(flatten)]
     pub home: HomeArg,
+}
+
+/// Arguments of `irongate replay`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// Run id, or `last`.
+    #[arg(value_name = "RUN|last", default_value = "last")]
+    pub run: String,
+    /// Re-evaluate every recorded action under this policy file (`builtin`: the built-in one).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Re-evaluate under this capability profile (default: the run's).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Write an incident bundle (events, checkpoints, public key, policy) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<PathBuf>,
+    /// JSON Lines.
+    #[arg(long)]
+    pub json: bool,
+    /// State directory.
+    #[command(flatten)]
+    pub home: HomeArg,
+}
+
+/// `irongate key …`
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Print the checkpoint key's public half (for `verify --pubkey`).
+    Export {
+        /// State directory.
+        #[command(flatten)]
+        home: HomeArg,
+    },
 }
 
 /// `irongate approvals …`
@@ -209,16 +292,47 @@ pub enum ApprovalsCommand {
     Approve(DecideArgs),
     /// Refuse a held operation.
     Deny(DecideArgs),
+    /// Approve a held operation and remember a narrow allowance for its agent.
+    Remember(DecideArgs),
+    /// Remembered approvals (the user overlay), with what each allows.
+    ListRemembered {
+        /// One JSON document.
+        #[arg(long)]
+        json: bool,
+        /// State directory.
+        #[command(flatten)]
+        home: HomeArg,
+    },
+    /// Remove a remembered approval.
+    Revoke {
+        /// The remembered approval's id (as listed by list-remembered).
+        id: u64,
+        /// One JSON document.
+        #[arg(long)]
+        json: bool,
+        /// State directory.
+        #[command(flatten)]
+        home: HomeArg,
+    },
 }
 
 /// Arguments of `irongate approvals approve|deny`.
 #[derive(Debug, Clone, Args)]
 pub struct DecideArgs {
-    /// The held event's id (as listed).
+    /// The held operation's id (as announced and listed).
     pub id: i64,
     /// Why (recorded with the verdict).
     #[arg(long)]
     pub reason: Option<String>,
+    /// Also remember a narrow allowance (approve only).
+    #[arg(long)]
+    pub remember: bool,
+    /// Remember: widen a command to its first N argv words.
+    #[arg(long, value_name = "N")]
+    pub argv_prefix: Option<usize>,
+    /// Remember: widen a file action to every path under DIR.
+    #[arg(long, value_name = "DIR")]
+    pub path_prefix: Option<String>,
     /// One JSON document.
     #[arg(long)]
     pub json: bool,
@@ -237,6 +351,24 @@ pub enum PolicyCommand {
         /// One JSON document.
         #[arg(long)]
         json: bool,
+        /// State directory whose remembered approvals (overlay) are shown.
+        #[command(flatten)]
+        home: HomeArg,
+    },
+    /// Learn the narrowest policy that allows what a run did.
+    Suggest {
+        /// Run id, or `last`.
+        #[arg(value_name = "RUN|last")]
+        run: String,
+        /// The profile the policy is for (default: the run's).
+        #[arg(long, value_name = "P")]
+        from_profile: Option<String>,
+        /// Where to write the policy.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+        /// State directory.
+        #[command(flatten)]
+        home: HomeArg,
     },
     /// Evaluate one action against a policy file.
     Eval {
@@ -254,9 +386,67 @@ pub enum PolicyCommand {
     },
 }
 
+/// `irongate run … -m MODULE ARGS…`: everything after the module name is
+/// the module's, flags included (as with `python -m`). clap would read a
+/// `-q` there as irongate's own flag, so a `--` is put after the module name
+/// before parsing. Flags before `-m` stay irongate's; the scan stops at the
+/// first positional (the script), whose arguments are already passed as is.
+pub fn module_args_apart(argv: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory;
+    let Some(run_at) = argv.iter().skip(1).position(|a| a == "run").map(|i| i + 1) else {
+        return argv;
+    };
+    // Everything before `run` must be a flag of irongate itself.
+    if argv[1..run_at]
+        .iter()
+        .any(|a| !a.to_string_lossy().starts_with('-'))
+    {
+        return argv;
+    }
+    let command = Cli::command();
+    let Some(run) = command.find_subcommand("run") else {
+        return argv;
+    };
+    let takes_value = |flag: &str| {
+        run.get_arguments().any(|a| {
+            let named = match flag.strip_prefix("--") {
+                Some(long) => a.get_long() == Some(long),
+                None => flag.len() == 2 && a.get_short() == flag.chars().nth(1),
+            };
+            named && a.get_action().takes_values()
+        })
+    };
+    let mut i = run_at + 1;
+    while i < argv.len() {
+        let arg = argv[i].to_string_lossy().into_owned();
+        if arg == "--" || !arg.starts_with('-') || arg == "-" {
+            return argv; // the script (or an explicit `--`): nothing to do
+        }
+        let module_end = if arg == "-m" {
+            Some(i + 2)
+        } else if arg.starts_with("-m") {
+            Some(i + 1) // -mMODULE
+        } else {
+            None
+        };
+        if let Some(end) = module_end {
+            let mut out = argv;
+            if end <= out.len() {
+                out.insert(end, "--".into());
+            }
+            return out;
+        }
+        if !arg.contains('=') && takes_value(&arg) {
+            i += 1; // the flag's value
+        }
+        i += 1;
+    }
+    argv
+}
+
 /// Parses the command line, runs the command and returns the exit status.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(module_args_apart(std::env::args_os().collect())) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -273,9 +463,22 @@ pub fn main() -> i32 {
         Command::Runs(args) => crate::audit::cmd::runs(&args),
         Command::Events(args) => crate::audit::cmd::events(&args),
         Command::Verify(args) => crate::audit::cmd::verify(&args),
-        Command::Policy(PolicyCommand::Check { file, json }) => {
-            crate::policy::cmd::check(&file, json)
+        Command::Replay(args) => crate::replay::cmd(&args),
+        Command::Key(KeyCommand::Export { home }) => crate::audit::cmd::key_export(&home),
+        Command::Policy(PolicyCommand::Check { file, json, home }) => {
+            crate::policy::cmd::check_with_overlay(&file, json, home.home.as_deref())
         }
+        Command::Policy(PolicyCommand::Suggest {
+            run,
+            from_profile,
+            output,
+            home,
+        }) => crate::replay::suggest::cmd(
+            &run,
+            from_profile.as_deref(),
+            &output,
+            home.home.as_deref(),
+        ),
         Command::Policy(PolicyCommand::Eval {
             file,
             action,
@@ -284,6 +487,7 @@ pub fn main() -> i32 {
         }) => crate::policy::cmd::eval(&file, &action, &profile, json),
         Command::Doctor(d) => crate::supervisor::cmd_doctor(&d.home, d.json),
         Command::Approvals(cmd) => crate::supervisor::review::cmd_approvals(cmd),
+        Command::Dashboard(args) => crate::dashboard::cmd_dashboard(&args),
     };
     match result {
         Ok(code) => code,
@@ -292,5 +496,71 @@ pub fn main() -> i32 {
             e.downcast_ref::<Failure>()
                 .map_or(EXIT_IRONGATE_ERROR, |f| f.code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apart(args: &[&str]) -> Vec<String> {
+        let argv = args.iter().map(std::ffi::OsString::from).collect();
+        module_args_apart(argv)
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn flags_after_the_module_are_the_modules() {
+        assert_eq!(
+            apart(&[
+                "irongate",
+                "run",
+                "--profile",
+                "trusted",
+                "-m",
+                "pytest",
+                "-q"
+            ]),
+            [
+                "irongate",
+                "run",
+                "--profile",
+                "trusted",
+                "-m",
+                "pytest",
+                "--",
+                "-q"
+            ]
+        );
+        assert_eq!(
+            apart(&["irongate", "run", "-mpytest", "-q", "x.py"]),
+            ["irongate", "run", "-mpytest", "--", "-q", "x.py"]
+        );
+        // A script's own `-m` is the script's.
+        assert_eq!(
+            apart(&["irongate", "run", "a.py", "-m", "x"]),
+            ["irongate", "run", "a.py", "-m", "x"]
+        );
+        // A flag's value is not the script.
+        assert_eq!(
+            apart(&["irongate", "run", "--home", "h", "-q", "-m", "m"]),
+            ["irongate", "run", "--home", "h", "-q", "-m", "m", "--"]
+        );
+        let cli = Cli::try_parse_from(module_args_apart(
+            ["irongate", "run", "-q", "-m", "pytest", "-q", "t.py"]
+                .iter()
+                .map(std::ffi::OsString::from)
+                .collect(),
+        ))
+        .expect("parses");
+        let Command::Run(run) = cli.command else {
+            panic!("not run")
+        };
+        assert!(run.quiet);
+        assert_eq!(run.module.as_deref(), Some("pytest"));
+        assert_eq!(run.script.as_deref(), Some(std::path::Path::new("-q")));
+        assert_eq!(run.args, ["t.py"]);
     }
 }

@@ -67,6 +67,12 @@ pub enum Request {
         /// audit event does not carry it).
         #[serde(default)]
         dir_fd: Option<i64>,
+        /// An `open` whose syscall follows at once: the hook does not wait
+        /// for the verdict, the kernel layer's notification of that very
+        /// open carries it (one round trip per checked open). The reply is
+        /// still sent, and read by the hook before its next request.
+        #[serde(default)]
+        deferred: bool,
     },
     /// An action built by the Python API or by enrichment.
     Action {
@@ -220,6 +226,49 @@ pub fn recv_frame_spinning(
             Err(e) => return Err(FrameError::Io(e.into())),
         }
     }
+}
+
+/// Waits until a frame can be read without taking it (`MSG_PEEK`),
+/// spinning first like [`recv_frame_spinning`]. A server marks itself busy
+/// between this and the [`recv_frame`] that takes the frame, so an observer
+/// never sees a frame that is neither queued nor being handled.
+pub fn wait_frame_spinning(
+    fd: BorrowedFd<'_>,
+    spin: std::time::Duration,
+) -> Result<(), FrameError> {
+    let start = std::time::Instant::now();
+    let spin = if can_spin() {
+        spin
+    } else {
+        std::time::Duration::ZERO
+    };
+    let mut probe = [0u8; 1];
+    loop {
+        let spinning = !spin.is_zero() && start.elapsed() < spin;
+        let flags = if spinning {
+            MsgFlags::MSG_PEEK | MsgFlags::MSG_DONTWAIT
+        } else {
+            MsgFlags::MSG_PEEK
+        };
+        match socket::recv(fd.as_raw_fd(), &mut probe, flags) {
+            Ok(0) => return Err(FrameError::Closed),
+            Ok(_) => return Ok(()),
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(nix::errno::Errno::EAGAIN) if spinning => std::hint::spin_loop(),
+            // The peer closed with replies it never read (a deferred open's,
+            // at exit): an end like any other.
+            Err(nix::errno::Errno::ECONNRESET) => return Err(FrameError::Closed),
+            Err(e) => return Err(FrameError::Io(e.into())),
+        }
+    }
+}
+
+/// Bytes of the next frame queued on `fd` (0: none).
+pub fn queued(fd: RawFd) -> usize {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int for a socket we hold open.
+    let rc = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) };
+    if rc < 0 { 0 } else { n.max(0) as usize }
 }
 
 /// Spinning only pays with another CPU to spin on: pinned to one CPU it

@@ -132,3 +132,34 @@ fn version_1_database_is_migrated_and_lost_runs_marked() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json()["checked"], 121, "{out:?}");
 }
+
+#[test]
+fn version_2_database_is_read_as_it_is_then_gains_the_checkpoint_tables() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path().join("home");
+    common::build_db(&home, 60);
+    common::raw(&home)
+        .execute_batch(
+            "DROP TABLE log_meta; DROP TABLE checkpoints; DROP TABLE policies;
+             PRAGMA user_version = 2;",
+        )
+        .expect("write a version-2 file");
+    let out = common::irongate(&home, &["verify", "--json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json()["checked"], 60, "{out:?}");
+    // `runs` opens it read-write: migrated.
+    assert_eq!(common::irongate(&home, &["runs"]).code, 0);
+    let raw = common::raw(&home);
+    let version: i64 = raw
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, schema::SCHEMA_VERSION);
+    let log_id: String = raw
+        .query_row("SELECT value FROM log_meta WHERE key = 'log_id'", [], |r| {
+            r.get(0)
+        })
+        .expect("log id");
+    assert_eq!(log_id.len(), 32);
+    let out = common::irongate(&home, &["verify", "--json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+}

@@ -58,7 +58,7 @@ fn policy_100() -> String {
     }
     // 5 final allow/review rules, then the terminal block: 100 in all.
     rules.push(json!({"name": "reads", "type": "file", "subtype": "read", "decision": "allow"}));
-    rules.push(json!({"name": "writes", "type": "file", "subtype": "write", "path_glob": "~/project/**", "decision": "allow"}));
+    rules.push(json!({"name": "writes", "type": "file", "subtype_pattern": "^(write|create|delete|rename|link)$", "path_glob": "~/project/**", "decision": "allow"}));
     rules.push(json!({"name": "http", "type": "network", "subtype": "http", "decision": "allow"}));
     rules.push(json!({"name": "procs", "type": "process", "decision": "review"}));
     rules.push(json!({"name": "tools", "type": "tool", "decision": "allow"}));

@@ -62,6 +62,10 @@ fn module_runs_with_its_arguments() {
     let (code, out, err) = run(dir.path(), &["-m", "argv_mod", "x", "--flag"]);
     assert_eq!(code, 4, "{err}");
     assert!(out.contains("argv ['x', '--flag']"), "{out}{err}");
+    // Flags right after the module name are the module's too (issue 10).
+    let (code, out, err) = run(dir.path(), &["-q", "-m", "argv_mod", "-q", "-v", "x"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(out.contains("argv ['-q', '-v', 'x']"), "{out}{err}");
 }
 
 /// A held read proceeds once `irongate approvals approve` is given, and the

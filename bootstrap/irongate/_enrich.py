@@ -15,6 +15,8 @@ after they execute.
     urllib3      urllib3.connectionpool.HTTPConnectionPool.urlopen
     httpx        httpx._client.Client._send_single_request   (sync; each hop)
                  httpx._client.AsyncClient._send_single_request (async; each hop)
+    httpx2       httpx2._client.Client / AsyncClient, the same methods (the fork
+                 openai >= 3 and anthropic >= 2 use)
     aiohttp      aiohttp.connector.BaseConnector.connect      (each hop of ClientSession)
     http.client  http.client.HTTPConnection.putrequest        (urllib.request included)
     os.open      notes dir_fd for the native hook (the `open` event lacks it)
@@ -243,6 +245,14 @@ def _patch_httpx(module):
     )
 
 
+def _patch_httpx2(module):
+    # httpx2 keeps httpx's layout; its own name in the log.
+    for cls, wrap in ((module.Client, _wrap_sync), (module.AsyncClient, _wrap_async)):
+        _safely(
+            _patch_method, cls, "_send_single_request", wrap, "httpx2", _describe_httpx
+        )
+
+
 def _patch_aiohttp(module):
     _patch_method(
         module.BaseConnector, "connect", _wrap_async, "aiohttp", _describe_aiohttp
@@ -254,6 +264,7 @@ _PATCHES = {
     "urllib3.connectionpool": _patch_urllib3,
     "http.client": _patch_http_client,
     "httpx._client": _patch_httpx,
+    "httpx2._client": _patch_httpx2,
     "aiohttp.connector": _patch_aiohttp,
 }
 
@@ -342,7 +353,11 @@ def _patch_os_open():
 
     def open(path, flags, mode=0o777, *, dir_fd=None):
         if dir_fd is None:
-            return real_open(path, flags, mode)
+            try:
+                return real_open(path, flags, mode)
+            except PermissionError:
+                _raise_refusal()
+                raise
         # Convert first, so that no Python code (__fspath__, __index__) runs
         # between the note and the `open` audit event that consumes it.
         path = fspath(path)
@@ -352,6 +367,9 @@ def _patch_os_open():
         note(dir_fd)
         try:
             return real_open(path, flags, mode, dir_fd=dir_fd)
+        except PermissionError:
+            _raise_refusal()
+            raise
         finally:
             note(None)
 
@@ -359,9 +377,52 @@ def _patch_os_open():
     os.open = open
 
 
+# --------------------------------------------------------------------------
+# open(): the supervisor's reason for a refused open
+#
+# The hook does not wait for the verdict of an open (its syscall carries
+# it, R-91), so a refused open fails with the kernel's plain EACCES; the
+# reason (action, rule) is then fetched and raised instead, as the hook
+# itself would have raised it.
+
+
+def _raise_refusal():
+    message = _irongate.deferred_refusal()
+    if message is not None:
+        raise PermissionError(message) from None
+
+
+def _patch_builtin_open():
+    import builtins
+    import io
+
+    real_open = builtins.open
+    if getattr(real_open, "_irongate_enrichment", False):
+        return
+
+    def open(*args, **kwargs):
+        try:
+            return real_open(*args, **kwargs)
+        except PermissionError:
+            _raise_refusal()
+            raise
+
+    _copy_metadata(open, real_open)
+    builtins.open = open
+    if io.open is real_open:
+        io.open = open
+
+
 def install():
     """Arms the enrichment. Called once by the bootstrap; imports nothing."""
     _safely(_patch_os_open)
+    _safely(_patch_builtin_open)
+    try:
+        from irongate._frameworks import PATCHES as frameworks
+
+        _PATCHES.update(frameworks)
+    except Exception:
+        pass
     for name, patch in _PATCHES.items():
         module = sys.modules.get(name)
         if module is not None:

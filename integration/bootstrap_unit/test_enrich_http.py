@@ -12,6 +12,7 @@ from support import _irongate
 
 import aiohttp
 import httpx
+import httpx2
 import requests
 import urllib3
 
@@ -201,6 +202,30 @@ class HttpEnrichment(unittest.TestCase):
         with self.assertRaises(PermissionError):
             asyncio.run(main())
         self.assert_one_decision(self.server.url("/a"), "GET", "httpx")
+        self.assert_nothing_reached_server()
+
+    # httpx2 (openai >= 3, anthropic >= 2) ----------------------------------
+
+    def test_httpx2_sync_and_async(self):
+        with httpx2.Client() as c:
+            r = c.get(self.server.url("/h2"))
+        self.assertEqual((r.status_code, r.text), (200, "ok"))
+        self.assert_one_decision(self.server.url("/h2"), "GET", "httpx2")
+        _irongate.reset()
+
+        async def main():
+            async with httpx2.AsyncClient() as c:
+                return await c.post(self.server.url("/h2a"), content=b"x")
+
+        self.assertEqual(asyncio.run(main()).status_code, 200)
+        self.assert_one_decision(self.server.url("/h2a"), "POST", "httpx2")
+        self.assertTrue(isinstance(httpx2.Client(), httpx2.Client))
+
+    def test_httpx2_blocked(self):
+        _irongate.reset(support.block_http)
+        with self.assertRaises(PermissionError) as cm:
+            httpx2.get(self.server.url("/h2"))
+        self.assert_blocked_message(cm)
         self.assert_nothing_reached_server()
 
     def test_httpx_async_connect_error_unchanged(self):

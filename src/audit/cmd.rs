@@ -110,10 +110,19 @@ pub fn events(args: &EventsArgs) -> anyhow::Result<i32> {
     io_status(result)
 }
 
-/// `irongate verify`: exit 0 when the chain is intact, 1 when tampering is
-/// found.
+/// `irongate verify`: exit 0 when the chain and its signed checkpoints are
+/// intact, 1 when tampering is found. With `--bundle FILE`, verifies
+/// an incident bundle instead ([`crate::replay::bundle`]).
 pub fn verify(args: &VerifyArgs) -> anyhow::Result<i32> {
-    let store = open(args.home.home.as_deref())?;
+    let pubkey = args.pubkey.as_deref().map(read_pubkey).transpose()?;
+    if let Some(bundle) = &args.bundle {
+        return crate::replay::bundle::cmd_verify(bundle, pubkey.as_ref(), args.json);
+    }
+    let home = crate::home::resolve(args.home.home.as_deref())?;
+    let store = open(Some(&home))?;
+    let db_path = home.join(super::DB_FILE);
+    // The checkpoints first, then the chain (see `checkpoint::Gathered`).
+    let gathered = super::checkpoint::gather(store.as_ref(), &db_path).map_err(with_hint)?;
     let report = match &store {
         Some(store) => store.verify().map_err(with_hint)?,
         None => super::VerifyReport {
@@ -122,18 +131,52 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<i32> {
             first_bad: None,
         },
     };
+    let chain_len = i64::try_from(report.checked).unwrap_or(i64::MAX);
+    let anchors = super::checkpoint::verify_gathered(
+        gathered,
+        store.as_ref(),
+        chain_len,
+        &db_path,
+        pubkey.as_ref(),
+    )
+    .map_err(with_hint)?;
+    let first_bad = report.first_bad.clone().or_else(|| anchors.problem.clone());
+    let ok = first_bad.is_none();
     let status = finish_output(|out| {
         if args.json {
-            serde_json::to_writer(&mut *out, &report.to_json())?;
+            let mut doc = super::VerifyReport {
+                ok,
+                checked: report.checked,
+                first_bad: first_bad.clone(),
+            }
+            .to_json();
+            doc["checkpoints"] = anchors.to_json();
+            serde_json::to_writer(&mut *out, &doc)?;
             return writeln!(out);
         }
-        match &report.first_bad {
+        match &first_bad {
             None if store.is_none() => writeln!(out, "ok: no audit log yet (0 events)"),
-            None => writeln!(
-                out,
-                "ok: {} events verified, the chain is intact",
-                report.checked
-            ),
+            None => {
+                writeln!(
+                    out,
+                    "ok: {} events verified, the chain is intact",
+                    report.checked
+                )?;
+                match &anchors.latest {
+                    Some(c) => writeln!(
+                        out,
+                        "ok: {} signed checkpoints verified (key {}); the newest covers event {}, signed {} UTC",
+                        anchors.verified,
+                        anchors.key_id.as_deref().unwrap_or("?"),
+                        c.tree_size,
+                        utc(c.ts, false)
+                    ),
+                    None => writeln!(
+                        out,
+                        "note: no signed checkpoint yet: nothing outside the database vouches for its end"
+                    ),
+                }
+            }
             Some(t) => writeln!(
                 out,
                 "TAMPERED: event {} ({}): {}\n{} events verified before it",
@@ -147,15 +190,43 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<i32> {
     if status != 0 {
         return Ok(status);
     }
-    Ok(if report.ok { 0 } else { EXIT_TAMPERED })
+    Ok(if ok { 0 } else { EXIT_TAMPERED })
 }
 
-enum RunSel {
+/// Reads `--pubkey FILE`.
+pub fn read_pubkey(path: &Path) -> anyhow::Result<super::checkpoint::PublicKey> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --pubkey {}", path.display()))?;
+    super::checkpoint::PublicKey::parse(&text).map_err(|e| {
+        anyhow!(
+            "--pubkey {}: {e}\nhint: pass the file `irongate key export > FILE` wrote on the machine that ran the agent",
+            path.display()
+        )
+    })
+}
+
+/// `irongate key export`: the checkpoint key's public half on stdout.
+pub fn key_export(home: &crate::cli::HomeArg) -> anyhow::Result<i32> {
+    let home = crate::home::resolve(home.home.as_deref())?;
+    let key = super::checkpoint::home_public_key(&home).map_err(with_hint)?;
+    let Some(key) = key else {
+        return Err(crate::cli::Failure::setup(format!(
+            "{} has no checkpoint key yet\nhint: the key is created with the first checkpoint, at the end of the first `irongate run`",
+            home.display()
+        ))
+        .into());
+    };
+    finish_output(|out| out.write_all(key.to_text().as_bytes()))
+}
+
+pub(crate) enum RunSel {
+    /// A run id.
     Id(i64),
+    /// The newest run.
     Last,
 }
 
-fn parse_run(s: &str) -> anyhow::Result<RunSel> {
+pub(crate) fn parse_run(s: &str) -> anyhow::Result<RunSel> {
     if s == "last" {
         return Ok(RunSel::Last);
     }
@@ -189,7 +260,7 @@ fn open(home_flag: Option<&Path>) -> anyhow::Result<Option<Store>> {
 }
 
 /// Adds the second line of the message: how to fix it.
-fn with_hint(e: AuditError) -> anyhow::Error {
+pub(crate) fn with_hint(e: AuditError) -> anyhow::Error {
     let hint = match &e {
         AuditError::Open { path, .. } => format!(
             "the file is damaged or not an irongate database; move {} aside (irongate then starts a new log) and keep it for inspection",
@@ -225,7 +296,7 @@ fn chain_message(e: &dyn std::error::Error) -> String {
 }
 
 /// Runs `write` on a buffered stdout; a closed pipe is a normal end.
-fn finish_output(
+pub(crate) fn finish_output(
     write: impl FnOnce(&mut BufWriter<io::StdoutLock<'_>>) -> io::Result<()>,
 ) -> anyhow::Result<i32> {
     let stdout = io::stdout();
@@ -234,7 +305,7 @@ fn finish_output(
     io_status(result)
 }
 
-fn io_status(result: io::Result<()>) -> anyhow::Result<i32> {
+pub(crate) fn io_status(result: io::Result<()>) -> anyhow::Result<i32> {
     match result {
         Ok(()) => Ok(0),
         // The reader went away (`| head`): what it wanted was written.
@@ -286,7 +357,7 @@ fn print_runs(out: &mut impl Write, runs: &[RunRecord]) -> io::Result<()> {
     Ok(())
 }
 
-fn signal_name(sig: i32) -> String {
+pub(crate) fn signal_name(sig: i32) -> String {
     nix::sys::signal::Signal::try_from(sig)
         .map(|s| s.as_str().to_owned())
         .unwrap_or_else(|_| format!("signal {sig}"))
@@ -324,7 +395,7 @@ fn print_event(out: &mut impl Write, ev: &EventRecord) -> io::Result<()> {
 }
 
 /// `type/subtype target` of an action, for the one-line view.
-fn summary(action: &Value) -> String {
+pub(crate) fn summary(action: &Value) -> String {
     let field = |k: &str| action.get(k).and_then(Value::as_str);
     let kind = match (field("type"), field("subtype")) {
         (Some(t), Some(s)) => format!("{t}/{s}"),
@@ -342,7 +413,7 @@ fn summary(action: &Value) -> String {
 
 /// Escapes control characters: paths and commands are agent-controlled and
 /// must not drive the terminal.
-fn printable(s: &str) -> String {
+pub(crate) fn printable(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
@@ -355,7 +426,7 @@ fn printable(s: &str) -> String {
 }
 
 /// `YYYY-MM-DD HH:MM:SS[.mmm]` in UTC.
-fn utc(ts: f64, millis: bool) -> String {
+pub(crate) fn utc(ts: f64, millis: bool) -> String {
     if !ts.is_finite() {
         return "?".to_owned();
     }

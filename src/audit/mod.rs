@@ -8,6 +8,7 @@
 //! - [`schema`]: tables, pragmas, schema version;
 //! - [`model`]: the event, run and approval types and their stable JSON shape;
 //! - [`chain`]: the canonical event body and the hash chain;
+//! - [`checkpoint`]: the signing key, signed checkpoints, their file and their verification;
 //! - [`writer`]: batching, the chain head read inside the write transaction;
 //! - [`verify`]: chain verification and tamper classification;
 //! - [`liveness`]: whether a `running` run's supervisor still exists;
@@ -24,13 +25,14 @@
 //! deleted event. A single-row `chain_head` table (last id, last hash, count)
 //! and per-run counters in `runs` are updated in the same transaction, so a
 //! truncated tail or a wiped table disagrees with them. None of this stops
-//! someone with write access from rebuilding everything consistently; signed
-//! checkpoints are the later answer: a signed `(last id, last hash,
-//! count)` of `chain_head`, written at run end and every N events, checked
-//! by [`verify`] at the same place it checks `chain_head` today
-//! (`Verifier::check_ends`).
+//! someone with write access from rebuilding everything consistently, or
+//! from replacing the file: [`checkpoint`] is the answer — signed
+//! checkpoints at every run's end and every N events, in the database and in
+//! an append-only file beside it, checked by `irongate verify` after the
+//! chain ([`checkpoint::verify_anchors`]).
 
 pub mod chain;
+pub mod checkpoint;
 pub mod cmd;
 pub mod liveness;
 pub mod model;

@@ -17,6 +17,15 @@ const RUN_COLUMNS: &str = "SELECT id, started_at, ended_at, agent_name, script, 
      event_count, allow_count, review_count, block_count, unexplained_count FROM runs";
 
 impl Store {
+    /// SQLite's `PRAGMA data_version`: changes whenever another connection
+    /// commits. A cheap way for a waiting review to notice a verdict
+    /// without re-reading its approval row every time (R-52).
+    pub fn data_version(&self) -> Result<i64, AuditError> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(self.sql("read data_version"))
+    }
+
     /// Every run, oldest first.
     pub fn list_runs(&self) -> Result<Vec<RunRecord>, AuditError> {
         let mut stmt = self

@@ -22,7 +22,10 @@ use super::chain::GENESIS_HEX;
 ///   `runs.supervisor_start` and `runs.supervisor_pidns` identify the supervisor across pid reuse. A
 ///   version-1 file is migrated on its first read-write open
 ///   ([`migrate_1_to_2`]); read-only opens read it as it is.
-pub const SCHEMA_VERSION: i64 = 2;
+/// - 3: `log_meta` (the log's random id), `checkpoints` (signed checkpoints,
+///   R-71) and `policies` (the text of each policy a run used, by digest).
+///   Added by [`migrate_2_to_3`]; nothing existing changes.
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// `PRAGMA application_id` of an IronGate database ("IrGa"), so a foreign
 /// SQLite file is recognised as such instead of being written into.
@@ -120,6 +123,43 @@ CREATE TABLE approvals (
 );
 CREATE INDEX approvals_pending ON approvals (status) WHERE status = 'pending';
 ";
+
+/// The tables of version 3 (see [`checkpoint`](super::checkpoint)).
+const CREATE_V3: &str = "
+CREATE TABLE IF NOT EXISTS log_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS checkpoints (
+    id        INTEGER PRIMARY KEY,
+    tree_size INTEGER NOT NULL,       -- events covered: ids 1..=tree_size
+    head_hash TEXT    NOT NULL,       -- hash of event tree_size (hex)
+    ts        REAL    NOT NULL,
+    run_id    INTEGER,                -- the run whose end it seals; NULL: every-N checkpoint
+    key_id    TEXT    NOT NULL,
+    note      TEXT    NOT NULL        -- the signed note, verbatim: the source of truth
+);
+CREATE INDEX IF NOT EXISTS checkpoints_size ON checkpoints (tree_size);
+CREATE INDEX IF NOT EXISTS checkpoints_run ON checkpoints (run_id) WHERE run_id IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS policies (
+    digest TEXT PRIMARY KEY,          -- SHA-256 of the text, as runs.policy_digest
+    origin TEXT NOT NULL,
+    text   TEXT NOT NULL
+);
+";
+
+/// Version 2 → 3: new tables only, and the log's id. Idempotent (a file
+/// whose version number was set back keeps its tables and id).
+fn migrate_2_to_3(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(CREATE_V3)?;
+    tx.execute(
+        "INSERT OR IGNORE INTO log_meta (key, value) VALUES ('log_id', ?1)",
+        [super::checkpoint::new_log_id()],
+    )?;
+    Ok(())
+}
 
 /// Opens (creating if needed) the database for reading and writing.
 ///
@@ -329,6 +369,9 @@ fn ensure_schema(conn: &mut Connection, path: &Path) -> Result<(), AuditError> {
     let found = check_identity(&tx, path)?;
     if found == Some(1) {
         migrate_1_to_2(&tx).map_err(sql("migrate the schema from version 1 to 2"))?;
+    }
+    if matches!(found, Some(1 | 2)) {
+        migrate_2_to_3(&tx).map_err(sql("migrate the schema from version 2 to 3"))?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(sql("set schema version"))?;
     }
@@ -336,6 +379,7 @@ fn ensure_schema(conn: &mut Connection, path: &Path) -> Result<(), AuditError> {
         tx.execute_batch(&RUNS_TABLE.replace("{name}", "runs"))
             .map_err(sql("create tables"))?;
         tx.execute_batch(CREATE).map_err(sql("create tables"))?;
+        migrate_2_to_3(&tx).map_err(sql("create tables"))?;
         tx.execute(
             "INSERT INTO chain_head (id, last_id, last_hash, count) VALUES (0, 0, ?1, 0)",
             [GENESIS_HEX],

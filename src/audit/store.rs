@@ -223,10 +223,117 @@ impl Store {
                 Ok(true)
             })?;
             if marked {
+                // The end checkpoint its supervisor could not write: it
+                // seals what is left of the run, as `supervisor_lost`.
+                if let Err(e) = self.seal_run(run_id) {
+                    eprintln!(
+                        "irongate: warning: run {run_id}'s end checkpoint was not written: {e}"
+                    );
+                }
                 lost.push(run_id);
             }
         }
         Ok(lost)
+    }
+
+    /// The state directory the database lives in.
+    pub fn home(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// Writes the signed end checkpoint of a run: the chain head as
+    /// it stands and the run's seal (status, events, last event, digest of
+    /// its event hashes, policy digest), into the database and the
+    /// checkpoint file. Creates the key on first use.
+    pub fn seal_run(&self, run_id: i64) -> Result<(), AuditError> {
+        let signer = super::checkpoint::Signer::load_or_create(self.home())?;
+        let mut lock = None;
+        let note = writer::with_write_tx(&self.conn, &self.path, |tx| {
+            // Held from before the commit until the note is in the file
+            // (see `checkpoint::FileLock`). A retried transaction drops
+            // the previous attempt's lock first.
+            lock = None;
+            lock = Some(super::checkpoint::FileLock::acquire(&self.path)?);
+            super::checkpoint::seal(tx, &signer, run_id)
+                .map_err(self.sql("write a run's checkpoint"))
+        })?;
+        match (note, lock) {
+            (Some(note), Some(lock)) => lock.append(&note),
+            _ => Err(self.unknown_run(run_id)),
+        }
+    }
+
+    /// Stores the text of a policy a run uses, by its digest (once).
+    pub fn record_policy(&self, digest: &str, origin: &str, text: &str) -> Result<(), AuditError> {
+        writer::with_write_tx(&self.conn, &self.path, |tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO policies (digest, origin, text) VALUES (?1, ?2, ?3)",
+                params![digest, origin, text],
+            )
+            .map_err(self.sql("record policy"))?;
+            Ok(())
+        })
+    }
+
+    /// The stored text of a policy by digest: `(origin, text)`.
+    pub fn policy_text(&self, digest: &str) -> Result<Option<(String, String)>, AuditError> {
+        if !super::checkpoint::has_table(&self.conn, "policies").map_err(self.sql("read policy"))? {
+            return Ok(None);
+        }
+        self.conn
+            .query_row(
+                "SELECT origin, text FROM policies WHERE digest = ?1",
+                [digest],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(self.sql("read policy"))
+    }
+
+    /// Streams one run's stored rows `(id, body, prev_hash, hash)` in chain order.
+    pub fn each_row_of_run(
+        &self,
+        run_id: i64,
+        mut f: impl FnMut(i64, &str, &str, &str) -> std::ops::ControlFlow<()>,
+    ) -> Result<(), AuditError> {
+        let op = "read events";
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, body, prev_hash, hash FROM events WHERE run_id = ?1 ORDER BY id")
+            .map_err(self.sql(op))?;
+        let mut rows = stmt.query([run_id]).map_err(self.sql(op))?;
+        while let Some(row) = rows.next().map_err(self.sql(op))? {
+            let id: i64 = row.get(0).map_err(self.sql(op))?;
+            let text = |i| -> Result<String, AuditError> {
+                row.get(i)
+                    .map_err(|e| self.corrupt("events", id, e.to_string()))
+            };
+            if f(id, &text(1)?, &text(2)?, &text(3)?).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The first and last event ids of a run (`(0, 0)` without events).
+    pub fn run_range(&self, run_id: i64) -> Result<(i64, i64), AuditError> {
+        self.conn
+            .query_row(
+                "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM events WHERE run_id = ?1",
+                [run_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(self.sql("read events"))
+    }
+
+    /// The stored checkpoint notes, oldest first: `(row id, note)`.
+    pub fn checkpoint_notes(&self) -> Result<Vec<(i64, String)>, AuditError> {
+        super::checkpoint::stored_notes(&self.conn).map_err(self.sql("read checkpoints"))
+    }
+
+    /// The log's id (schema 3), `None` for an older database opened read-only.
+    pub fn log_id(&self) -> Result<Option<String>, AuditError> {
+        super::checkpoint::log_id(&self.conn).map_err(self.sql("read the log id"))
     }
 
     /// Adds `n` to the run's counter `name` (e.g. `runtime_reads`, R-33).

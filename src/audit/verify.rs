@@ -16,6 +16,20 @@
 //! | `wiped` | no events, but the chain head or the runs record some |
 //! | `head_mismatch` | the chain head (row, count, last hash) or a run's last id disagrees with an otherwise intact chain |
 //!
+//! Then the signed checkpoints ([`checkpoint`](super::checkpoint)) of the
+//! database and of the checkpoint file beside it:
+//!
+//! | kind | evidence |
+//! |---|---|
+//! | `replaced` | the database is missing or empty while the checkpoint file records events, or it is another log (log id) |
+//! | `key_missing` | checkpoints exist but neither the home nor `--pubkey` has the key |
+//! | `checkpoints_missing` | the home has a checkpoint key, so checkpoints were written, but the checkpoint file is gone |
+//! | `foreign_key` | a checkpoint is signed by another key (re-signed) |
+//! | `bad_signature` | a checkpoint's signature does not verify, or it does not parse |
+//! | `truncated` | a checkpoint of the database itself covers events the chain no longer has |
+//! | `rolled_back` | only the checkpoint file covers events the chain no longer has: an older copy of the database |
+//! | `rebuilt` | a checkpoint records another hash for its last event than the chain has |
+//!
 //! Everything runs in one read transaction, so concurrent appends neither
 //! disturb nor get half-seen by a verification.
 
@@ -49,6 +63,25 @@ pub enum TamperKind {
     ColumnMismatch,
     /// The chain head or a run's counters disagree with the chain.
     HeadMismatch,
+    /// A signed checkpoint records another hash for its last event: the
+    /// chain was rewritten and rehashed without the key.
+    Rebuilt,
+    /// A checkpoint is signed by another key than the log's.
+    ForeignKey,
+    /// A checkpoint's signature does not verify (it was edited or forged).
+    BadSignature,
+    /// The checkpoint file records events the database no longer has, and
+    /// the database's own checkpoints stop before them: an older copy.
+    RolledBack,
+    /// The database is empty, missing or another log than the checkpoint
+    /// file records.
+    Replaced,
+    /// Checkpoints exist but no key to check them.
+    KeyMissing,
+    /// The key exists (so checkpoints were written) but the checkpoint file is gone.
+    CheckpointsMissing,
+    /// An incident bundle's policy is not the one its run recorded.
+    PolicyMismatch,
 }
 
 impl TamperKind {
@@ -63,6 +96,14 @@ impl TamperKind {
             TamperKind::Wiped => "wiped",
             TamperKind::ColumnMismatch => "column_mismatch",
             TamperKind::HeadMismatch => "head_mismatch",
+            TamperKind::Rebuilt => "rebuilt",
+            TamperKind::ForeignKey => "foreign_key",
+            TamperKind::BadSignature => "bad_signature",
+            TamperKind::RolledBack => "rolled_back",
+            TamperKind::Replaced => "replaced",
+            TamperKind::KeyMissing => "key_missing",
+            TamperKind::CheckpointsMissing => "checkpoints_missing",
+            TamperKind::PolicyMismatch => "policy_mismatch",
         }
     }
 }
@@ -126,7 +167,7 @@ impl VerifyReport {
     }
 }
 
-fn tamper(id: i64, kind: TamperKind, detail: String) -> Tamper {
+pub(crate) fn tamper(id: i64, kind: TamperKind, detail: String) -> Tamper {
     Tamper { id, kind, detail }
 }
 

@@ -28,7 +28,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, Transactio
 
 use super::chain::{self, PreparedEvent};
 use super::model::{Decision, NewEvent, RunCounts};
-use super::{AuditError, schema};
+use super::{AuditError, checkpoint, schema};
 
 /// Writer settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +40,10 @@ pub struct WriterConfig {
     pub max_batch: usize,
     /// How long one attempt waits for another process's write lock. Default 30 s.
     pub busy_timeout: Duration,
+    /// A signed checkpoint is written in the commit that brings the chain
+    /// this many events past the newest checkpoint; 0: never.
+    /// Default [`checkpoint::DEFAULT_EVERY`].
+    pub checkpoint_every: u64,
 }
 
 impl Default for WriterConfig {
@@ -48,6 +52,7 @@ impl Default for WriterConfig {
             flush_interval: Duration::from_millis(50),
             max_batch: 2048,
             busy_timeout: schema::BUSY_TIMEOUT,
+            checkpoint_every: checkpoint::DEFAULT_EVERY,
         }
     }
 }
@@ -106,6 +111,7 @@ impl EventWriter {
             failed: Arc::clone(&failed),
             checkpointer,
             wal_estimate: 0,
+            signer: None,
         };
         let thread = std::thread::Builder::new()
             .name("irongate-audit".into())
@@ -213,6 +219,8 @@ struct Worker {
     /// Bytes written to the WAL since the writer last finished a checkpoint
     /// (an estimate: SQLite does not say without a hook).
     wal_estimate: usize,
+    /// The checkpoint key, loaded (or created) when the first checkpoint is due.
+    signer: Option<checkpoint::Signer>,
 }
 
 /// WAL bytes between checkpoints: SQLite's default auto-checkpoint is about
@@ -369,14 +377,36 @@ impl Worker {
             None => {
                 let path = &self.path;
                 let events = &batch.events;
-                with_write_tx(&self.conn, path, |tx| append_events(tx, path, events, body)).map_err(
-                    |e| {
-                        let e = Arc::new(e);
-                        // First failure wins; later batches see it in `failed`.
-                        let _ = self.failed.set(Arc::clone(&e));
-                        e
-                    },
-                )
+                let every = self.config.checkpoint_every;
+                let signer = &mut self.signer;
+                let mut note = None;
+                let r = with_write_tx(&self.conn, path, |tx| {
+                    // A retried transaction drops the previous attempt's lock.
+                    note = None;
+                    let first = append_events(tx, path, events, body)?;
+                    note = if every > 0 {
+                        interval_checkpoint(tx, path, signer, every)?
+                    } else {
+                        None
+                    };
+                    Ok(first)
+                })
+                .map_err(|e| {
+                    let e = Arc::new(e);
+                    // First failure wins; later batches see it in `failed`.
+                    let _ = self.failed.set(Arc::clone(&e));
+                    e
+                });
+                if let (Ok(_), Some((note, lock))) = (&r, note) {
+                    // After the commit, still under the file's lock: the
+                    // file never holds a checkpoint the database lacks, and
+                    // a reader never sees one the file lacks. A failed
+                    // append loses only the outside copy of this one.
+                    if let Err(e) = lock.append(&note) {
+                        eprintln!("irongate: warning: {e}");
+                    }
+                }
+                r
             }
         };
         let fail = |cause: &Arc<AuditError>| AuditError::WriterFailed {
@@ -399,6 +429,34 @@ impl Worker {
         }
         batch.events.clear();
     }
+}
+
+/// [`checkpoint::interval`] with the key of the database's directory,
+/// loaded or created only once a checkpoint is due.
+fn interval_checkpoint(
+    tx: &Transaction<'_>,
+    path: &Path,
+    signer: &mut Option<checkpoint::Signer>,
+    every: u64,
+) -> Result<Option<(String, checkpoint::FileLock)>, AuditError> {
+    let sql = |source| AuditError::Sql {
+        path: path.to_path_buf(),
+        op: "write a checkpoint",
+        source,
+    };
+    if !checkpoint::due(tx, every).map_err(sql)? {
+        return Ok(None);
+    }
+    let lock = checkpoint::FileLock::acquire(path)?;
+    let signer = match signer {
+        Some(s) => s,
+        None => signer.insert(checkpoint::Signer::load_or_create(
+            path.parent().unwrap_or(Path::new(".")),
+        )?),
+    };
+    Ok(checkpoint::interval(tx, signer, every)
+        .map_err(sql)?
+        .map(|note| (note, lock)))
 }
 
 /// How many times a transaction that found the database locked is retried

@@ -13,7 +13,9 @@ pub struct Caller {
     pub tid: i32,
     /// Its process (thread group).
     pub pid: i32,
-    /// Its parent process.
+    /// Its parent process (as read for this notification; a remembered
+    /// identity may have been reparented since — read fresh where it
+    /// matters, as for an exec).
     pub ppid: i32,
     /// Its umask (what a file it creates gets).
     pub umask: u32,
@@ -73,6 +75,80 @@ fn parse_status(tid: i32, status: &str) -> Option<Caller> {
     })
 }
 
+/// Identities of the threads the loop has seen, each held with a pidfd of
+/// that very thread: a pidfd turns readable when its thread exits, so an
+/// entry can never be taken for a new thread that got the same id. Entries
+/// are dropped when the thread changes its credentials or umask (those
+/// calls are notified) or execs.
+#[derive(Debug, Default)]
+pub struct Identities {
+    known: std::collections::HashMap<i32, (std::os::fd::OwnedFd, Caller)>,
+}
+
+/// Most threads remembered at once (a hostile agent can make many).
+const MAX_KNOWN: usize = 4096;
+
+impl Identities {
+    /// The caller behind thread `tid`: remembered while its pidfd says the
+    /// thread lives, else read from `/proc` (and remembered).
+    pub fn get(&mut self, tid: i32) -> Option<Caller> {
+        if let Some((pidfd, c)) = self.known.get(&tid) {
+            if alive(pidfd) {
+                return Some(c.clone());
+            }
+            self.known.remove(&tid);
+        }
+        let c = identify(tid)?;
+        if let Some(pidfd) = thread_pidfd(tid) {
+            // Opened after the read: if the thread had already been
+            // replaced by another with this id, the read above is that
+            // other thread's, and so is the pidfd — still consistent, and
+            // the caller re-checks ID_VALID after this.
+            if self.known.len() >= MAX_KNOWN {
+                self.known.clear();
+            }
+            self.known.insert(tid, (pidfd, c.clone()));
+        }
+        Some(c)
+    }
+
+    /// Forgets thread `tid`.
+    pub fn forget(&mut self, tid: i32) {
+        self.known.remove(&tid);
+    }
+
+    /// Forgets every thread of process `pid`.
+    pub fn forget_process(&mut self, pid: i32) {
+        self.known.retain(|_, (_, c)| c.pid != pid);
+    }
+}
+
+/// `PIDFD_THREAD` (Linux 6.9): a pidfd for one thread, not its group.
+const PIDFD_THREAD: libc::c_uint = libc::O_EXCL as libc::c_uint;
+
+fn thread_pidfd(tid: i32) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: pidfd_open takes a tid and flags by value.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, tid, PIDFD_THREAD) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: pidfd_open returned a new descriptor we own.
+    Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
+}
+
+fn alive(pidfd: &std::os::fd::OwnedFd) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut p = libc::pollfd {
+        fd: pidfd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: poll on one pollfd we own, no wait.
+    let n = unsafe { libc::poll(&mut p, 1, 0) };
+    n == 0
+}
+
 /// The supervisor's own credentials (the performing thread's, at start).
 pub fn own_creds() -> Option<Creds> {
     let me = std::process::id() as i32;
@@ -107,5 +183,27 @@ mod tests {
         let me = std::process::id() as i32;
         let c = identify(me).expect("own status");
         assert_eq!(c.pid, me);
+    }
+
+    #[test]
+    fn a_remembered_thread_is_forgotten_when_it_exits() {
+        let mut ids = Identities::default();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || {
+            // SAFETY: gettid has no arguments.
+            tx.send(unsafe { libc::gettid() }).expect("send");
+            let _ = go_rx.recv();
+        });
+        let tid = rx.recv().expect("tid");
+        let first = ids.get(tid).expect("identity");
+        assert_eq!(first.pid, std::process::id() as i32);
+        assert!(ids.known.contains_key(&tid), "remembered");
+        go_tx.send(()).expect("go");
+        t.join().expect("join");
+        // The thread is gone: its entry is not used (its pidfd is readable)
+        // and a fresh read fails.
+        assert_eq!(ids.get(tid), None);
+        assert!(!ids.known.contains_key(&tid));
     }
 }

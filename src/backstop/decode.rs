@@ -78,7 +78,7 @@ pub enum Route {
 
 /// A decoded syscall. Every pointer argument is copied out once, here: the
 /// decision and any call performed on the target's behalf use these copies.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call {
     /// open, openat, openat2, creat.
     Open {
@@ -227,6 +227,12 @@ pub enum Call {
         fd: i32,
         /// What it asks.
         route: Route,
+    },
+    /// A change of the caller's credentials or umask (`umask` changes the
+    /// whole process's, the others the calling thread's).
+    CredChange {
+        /// `umask`: every thread of the process is concerned.
+        process_wide: bool,
     },
     /// A syscall the filter sends only to be refused and logged (io_uring,
     /// ptrace, bpf, namespaces, a second seccomp filter, …).
@@ -528,6 +534,19 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
                 many: true,
             }
         }
+        libc::SYS_umask => Call::CredChange { process_wide: true },
+        libc::SYS_setuid
+        | libc::SYS_setgid
+        | libc::SYS_setreuid
+        | libc::SYS_setregid
+        | libc::SYS_setgroups
+        | libc::SYS_setresuid
+        | libc::SYS_setresgid
+        | libc::SYS_setfsuid
+        | libc::SYS_setfsgid
+        | libc::SYS_capset => Call::CredChange {
+            process_wide: false,
+        },
         // Everything else the filter sends: an escape syscall the table
         // marks as never the agent's (refused, logged), or a number the
         // table does not know at all (ENOSYS, logged once).

@@ -55,11 +55,7 @@ pub fn open(caller: &Caller, own: &Creds, call: &Call) -> Result<Opened, i32> {
     // The target's own /proc entries (cwd, root, fd/N) are magic links the
     // kernel would follow for it; anywhere else a magic link would resolve
     // in the supervisor's context, so it is refused.
-    let own_prefix = format!("/proc/{}", caller.pid);
-    let own_proc = cpath
-        .as_bytes()
-        .strip_prefix(own_prefix.as_bytes())
-        .is_some_and(|rest| rest.is_empty() || rest.first() == Some(&b'/'));
+    let own_proc = super::perform::magic_ok(caller, cpath.as_bytes());
     let how = OpenHow {
         flags: (*flags & !i64::from(libc::O_CLOEXEC)) as u64 | libc::O_CLOEXEC as u64,
         mode: if creating {

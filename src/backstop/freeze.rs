@@ -1,181 +1,193 @@
-//! Socket calls where the supervisor cannot hold the agent's socket.
+//! Closing the window of the one call that must continue: `execve`.
 //!
-//! connect, bind and sendto to an address are normally performed by the
-//! supervisor on the agent's own socket, taken with `pidfd_getfd`.
-//! Docker's default seccomp profile refuses `pidfd_getfd` without
-//! `CAP_SYS_PTRACE`, and a socket cannot be reopened through `/proc`. Then
-//! an allowed call is let through with `CONTINUE`, and what makes that safe
-//! is that nothing of the agent can run while the kernel reads the
-//! arguments: before answering, every process of the agent's tree is
-//! stopped (`SIGSTOP`, which cannot be caught, blocked or ignored), every
-//! one of their threads is seen stopped, the call's arguments are read again
-//! and must be what was decided, and only then is the call continued. The
-//! caller itself stops as soon as its call returns (the stop is pending for
-//! its process); once it has, every process this freeze stopped is
-//! continued. A process that was already stopped is left as it was.
+//! An exec cannot be performed for the agent, so the kernel re-reads its
+//! path and argv after the supervisor's answer. Only a task that shares the
+//! caller's memory can rewrite them in that window: the caller's other
+//! threads, and the parent whose memory a `vfork` child borrows. Before the
+//! exec continues, the supervisor stops every such task (`PTRACE_SEIZE` +
+//! `PTRACE_INTERRUPT`), reads the arguments again and compares them with
+//! what was judged, and lets them run again once the exec has taken its
+//! copy (it succeeded, the caller left, or a bounded wait passed).
 //!
-//! Whatever cannot be confirmed (a thread that does not stop in time, the
-//! arguments changed, the notification no longer valid) is a refusal.
+//! Stops are observed through `/proc/<tid>/stat` rather than `waitpid`: the
+//! supervisor's reaper waits for its own children on another thread.
 
-use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
 use super::caller::Caller;
-use super::decode::{self, Call};
-use super::sys;
 
-/// How long the agent's threads get to reach the stop.
-const STOP_WAIT: Duration = Duration::from_secs(2);
-/// How long the caller's call may take before its process is continued
-/// anyway (its arguments were read long before).
-const CALL_WAIT: Duration = Duration::from_secs(5);
+/// How long a stopped task may wait for a frozen exec to finish.
+const RELEASE_AFTER: Duration = Duration::from_secs(1);
 
-/// One-letter state of a task, from `/proc/<pid>/task/<tid>/stat`.
-fn task_state(pid: i32, tid: i32) -> Option<u8> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")).ok()?;
-    let after = stat.rfind(')')?;
-    stat.as_bytes().get(after + 2).copied()
+/// How long the supervisor waits for one task to reach its stop.
+const STOP_WAIT: Duration = Duration::from_millis(500);
+
+/// How long a task in uninterruptible sleep gets to reach its stop before
+/// it is taken as stopped.
+const D_GRACE: Duration = Duration::from_millis(5);
+
+/// Tasks stopped for the length of an exec.
+#[derive(Debug, Default)]
+pub struct Frozen {
+    tids: Vec<i32>,
 }
 
-fn process_state(pid: i32) -> Option<u8> {
-    task_state(pid, pid)
+fn ptrace(req: libc::c_uint, tid: i32) -> Result<(), i32> {
+    // SAFETY: PTRACE_SEIZE/INTERRUPT/DETACH take a tid and null addr/data.
+    let rc = unsafe {
+        libc::ptrace(
+            req,
+            tid,
+            std::ptr::null_mut::<libc::c_void>(),
+            std::ptr::null_mut::<libc::c_void>(),
+        )
+    };
+    if rc < 0 {
+        return Err(std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EPERM));
+    }
+    Ok(())
+}
+
+/// The state letter of `/proc/<tid>/stat` (`t`: stopped by its tracer),
+/// `None` when the task is gone.
+fn state(tid: i32) -> Option<u8> {
+    let stat = std::fs::read(format!("/proc/{tid}/stat")).ok()?;
+    let close = stat.iter().rposition(|b| *b == b')')?;
+    stat.get(close + 2).copied()
 }
 
 fn threads(pid: i32) -> Vec<i32> {
     std::fs::read_dir(format!("/proc/{pid}/task"))
         .map(|d| {
-            d.flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
                 .collect()
         })
         .unwrap_or_default()
 }
 
-/// Stopped, traced-stopped, dead, or in the kernel where it cannot touch
-/// its memory until it returns (and then it stops).
-fn is_still(state: Option<u8>) -> bool {
-    matches!(state, None | Some(b'T' | b't' | b'Z' | b'X' | b'x' | b'D'))
+/// True unless the kernel says `a` and `b` have separate memory (`kcmp`;
+/// when it cannot say, they are treated as sharing it).
+fn shares_memory(a: i32, b: i32) -> bool {
+    const KCMP_VM: libc::c_long = 1;
+    // SAFETY: kcmp takes two pids, a type and two unused values.
+    let rc = unsafe { libc::syscall(libc::SYS_kcmp, a, b, KCMP_VM, 0, 0) };
+    rc != 1 && rc != 2
 }
 
-fn tgkill_stop(pid: i32, tid: i32) {
-    // SAFETY: tgkill with ids and a signal number.
-    unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGSTOP) };
+/// The tasks that could rewrite the caller's memory.
+fn writers(c: &Caller) -> Vec<i32> {
+    let mut out: Vec<i32> = threads(c.pid).into_iter().filter(|t| *t != c.tid).collect();
+    if c.ppid > 1 && c.ppid != std::process::id() as i32 && shares_memory(c.pid, c.ppid) {
+        out.extend(threads(c.ppid));
+    }
+    out
 }
 
-/// Sends the stop to each thread of `pid` but the caller's.
-fn poke(pid: i32, caller_tid: i32) {
-    for t in threads(pid) {
-        if t != caller_tid {
-            tgkill_stop(pid, t);
+/// Stops every task that shares the caller's memory. `Err(errno)`: one of
+/// them could not be stopped (the exec is then refused).
+pub fn freeze(c: &Caller) -> Result<Frozen, i32> {
+    let mut frozen = Frozen::default();
+    // A task not yet stopped may start new threads: repeat until the set is
+    // stable (bounded: a thread that keeps cloning is refused).
+    for _ in 0..16 {
+        let fresh: Vec<i32> = writers(c)
+            .into_iter()
+            .filter(|t| !frozen.tids.contains(t))
+            .collect();
+        if fresh.is_empty() {
+            return Ok(frozen);
+        }
+        for tid in fresh {
+            match ptrace(libc::PTRACE_SEIZE, tid) {
+                Ok(()) => frozen.tids.push(tid),
+                Err(libc::ESRCH) => continue,
+                Err(e) => return Err(e),
+            }
+            match ptrace(libc::PTRACE_INTERRUPT, tid) {
+                Ok(()) | Err(libc::ESRCH) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        for &tid in &frozen.tids {
+            let start = Instant::now();
+            loop {
+                match state(tid) {
+                    None | Some(b't' | b'Z' | b'X') => break,
+                    // In uninterruptible sleep (a vfork parent waiting for
+                    // this very exec): it traps before it runs user code
+                    // again, so after a short grace it counts as stopped.
+                    Some(b'D') if start.elapsed() > D_GRACE => break,
+                    Some(_) if start.elapsed() > STOP_WAIT => return Err(libc::EAGAIN),
+                    Some(_) => std::thread::sleep(Duration::from_micros(50)),
+                }
+            }
         }
     }
+    Err(libc::EAGAIN)
 }
 
-/// The processes stopped by one freeze; continued when dropped.
-struct Frozen {
-    stopped: Vec<i32>,
+impl Frozen {
+    /// Number of stopped tasks.
+    pub fn len(&self) -> usize {
+        self.tids.len()
+    }
+
+    /// True when nothing had to be stopped.
+    pub fn is_empty(&self) -> bool {
+        self.tids.is_empty()
+    }
+
+    /// Waits until the caller's exec has taken its copy of the arguments —
+    /// its program changed, it is gone, or the stopped threads of its own
+    /// process were ended by a successful exec — or [`RELEASE_AFTER`].
+    pub fn wait_exec(&self, c: &Caller, exe_before: Option<&std::path::Path>) {
+        let deadline = Instant::now() + RELEASE_AFTER;
+        let own: Vec<i32> = self
+            .tids
+            .iter()
+            .copied()
+            .filter(|t| std::path::Path::new(&format!("/proc/{}/task/{t}", c.pid)).exists())
+            .collect();
+        while Instant::now() < deadline {
+            self.reap();
+            let exe_now = std::fs::read_link(format!("/proc/{}/exe", c.pid)).ok();
+            let changed = match (exe_before, exe_now.as_deref()) {
+                (Some(a), Some(b)) => a != b,
+                _ => true,
+            };
+            let own_gone = !own.is_empty()
+                && own
+                    .iter()
+                    .all(|t| matches!(state(*t), None | Some(b'Z' | b'X')));
+            let caller_gone = matches!(state(c.tid), None | Some(b'Z' | b'X'));
+            let vm_split = c.ppid > 1
+                && !shares_memory(c.pid, c.ppid)
+                && self.tids.iter().any(|t| !own.contains(t));
+            if changed || own_gone || caller_gone || vm_split {
+                return;
+            }
+            std::thread::sleep(Duration::from_micros(100));
+        }
+    }
+
+    /// Collects tasks that ended while traced (a successful exec kills the
+    /// caller's other threads; they wait for their tracer).
+    fn reap(&self) {
+        for &tid in &self.tids {
+            let mut status = 0;
+            // SAFETY: waitpid on one specific task, non-blocking.
+            unsafe { libc::waitpid(tid, &mut status, libc::WNOHANG | libc::__WALL) };
+        }
+    }
 }
 
 impl Drop for Frozen {
     fn drop(&mut self) {
-        for p in &self.stopped {
-            // SAFETY: kill with a pid and a signal number.
-            unsafe { libc::kill(*p, libc::SIGCONT) };
+        self.reap();
+        for &tid in &self.tids {
+            let _ = ptrace(libc::PTRACE_DETACH, tid);
         }
     }
-}
-
-/// Stops every process of the agent's tree (`members()` is asked again
-/// until no new process appears) and waits until each of their threads but
-/// `caller_tid` is still. `None` when that cannot be confirmed.
-fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<Frozen> {
-    let mut frozen = Frozen {
-        stopped: Vec::new(),
-    };
-    let mut seen: Vec<i32> = Vec::new();
-    let deadline = Instant::now() + STOP_WAIT;
-    loop {
-        let now = members();
-        let new: Vec<i32> = now.iter().copied().filter(|p| !seen.contains(p)).collect();
-        if new.is_empty() && !seen.is_empty() {
-            break;
-        }
-        for p in new {
-            seen.push(p);
-            if matches!(process_state(p), Some(b'T' | b't' | b'Z' | b'X')) {
-                continue;
-            }
-            // SAFETY: kill with a pid and a signal number.
-            if unsafe { libc::kill(p, libc::SIGSTOP) } == 0 {
-                frozen.stopped.push(p);
-            }
-            // The process-wide signal wakes one thread of the kernel's
-            // choosing, possibly the caller, which a held call does not
-            // wake: tell every other thread itself, so each enters the stop.
-            poke(p, caller_tid);
-        }
-        if Instant::now() > deadline {
-            return None;
-        }
-    }
-    loop {
-        let mut moving = false;
-        for p in &seen {
-            for t in threads(*p) {
-                if t != caller_tid && !is_still(task_state(*p, t)) {
-                    moving = true;
-                    // A thread started since: tell it too.
-                    tgkill_stop(*p, t);
-                }
-            }
-        }
-        if !moving {
-            return Some(frozen);
-        }
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_micros(200));
-    }
-}
-
-/// Answers an allowed socket call of `caller` with `CONTINUE` while the
-/// agent's tree is frozen (see the module documentation). `members` lists
-/// the agent's processes. Returns false when the call was refused instead.
-pub fn continue_frozen(
-    listener: BorrowedFd<'_>,
-    notif: &sys::seccomp_notif,
-    caller: &Caller,
-    decided: &Call,
-    members: &dyn Fn() -> Vec<i32>,
-) -> bool {
-    let Some(frozen) = freeze(members, caller.tid) else {
-        let _ = sys::respond_errno(listener, notif.id, libc::EAGAIN);
-        return false;
-    };
-    // Nothing of the agent runs now: what the kernel will read is what is
-    // in its memory at this moment. It must be what was decided.
-    let again = decode::decode(notif);
-    if format!("{again:?}") != format!("{decided:?}") || !sys::id_valid(listener, notif.id) {
-        drop(frozen);
-        let _ = sys::respond_errno(listener, notif.id, libc::EACCES);
-        return false;
-    }
-    if sys::respond_continue(listener, notif.id).is_err() {
-        return false;
-    }
-    // The caller's process has a stop pending: the caller stops when its
-    // call returns. Until then nothing else may run.
-    let deadline = Instant::now() + CALL_WAIT;
-    while Instant::now() < deadline {
-        if matches!(
-            task_state(caller.pid, caller.tid),
-            None | Some(b'T' | b't' | b'Z' | b'X')
-        ) {
-            break;
-        }
-        std::thread::sleep(Duration::from_micros(100));
-    }
-    drop(frozen);
-    true
 }

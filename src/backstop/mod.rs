@@ -24,6 +24,7 @@ pub mod memory;
 pub mod perform;
 pub mod sys;
 pub mod table;
+pub mod tree_stop;
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;
@@ -104,7 +105,11 @@ pub fn spawn<J: Judge>(listener: OwnedFd, judge: Arc<J>) -> std::io::Result<Join
     std::thread::Builder::new()
         .name("irongate-notify".into())
         .spawn(move || {
-            let ctx = Ctx { judge, own };
+            let ctx = Ctx {
+                judge,
+                own,
+                ids: std::cell::RefCell::new(caller::Identities::default()),
+            };
             run(&listener, &ctx)
         })
 }
@@ -112,6 +117,9 @@ pub fn spawn<J: Judge>(listener: OwnedFd, judge: Arc<J>) -> std::io::Result<Join
 struct Ctx<J> {
     judge: Arc<J>,
     own: Option<Creds>,
+    /// The loop thread's cache of caller identities (held threads and
+    /// performing threads get a copy of the one they need).
+    ids: std::cell::RefCell<caller::Identities>,
 }
 
 fn run<J: Judge>(listener: &OwnedFd, decider: &Ctx<J>) {
@@ -179,7 +187,31 @@ fn handle<J: Judge>(listener: &OwnedFd, ctx: &Ctx<J>, notif: &sys::seccomp_notif
     if !sys::id_valid(fd, id) {
         return;
     }
-    let Some(caller) = caller::identify(notif.pid as i32) else {
+    let tid = notif.pid as i32;
+    if let Call::CredChange { process_wide } = call {
+        // Registers only; it runs as the agent's own call. What the cache
+        // knew of the caller no longer holds once it has.
+        let mut ids = ctx.ids.borrow_mut();
+        match (process_wide, ids.get(tid)) {
+            (true, Some(c)) => ids.forget_process(c.pid),
+            _ => ids.forget(tid),
+        }
+        drop(ids);
+        let _ = sys::respond_continue(fd, id);
+        return;
+    }
+    let caller = if let Call::Exec { .. } = call {
+        // Read fresh (its parent matters to the exec), and forgotten: an
+        // exec may change what the kernel checks the caller with.
+        let c = caller::identify(tid);
+        if let Some(c) = &c {
+            ctx.ids.borrow_mut().forget_process(c.pid);
+        }
+        c
+    } else {
+        ctx.ids.borrow_mut().get(tid)
+    };
+    let Some(caller) = caller else {
         let _ = sys::respond_errno(fd, id, libc::EACCES);
         return;
     };
@@ -246,6 +278,23 @@ fn respond<J: Judge>(
 ) {
     let id = notif.id;
     let result = match answer {
+        Answer::Continue if matches!(call, Call::Exec { .. }) => {
+            // The exec continues with every task that could rewrite its
+            // arguments stopped: on a thread, the loop goes on.
+            let Ok(listener) = fd.try_clone_to_owned() else {
+                let _ = sys::respond_errno(fd, id, libc::EACCES);
+                return;
+            };
+            let judge = Arc::clone(&ctx.judge);
+            let (caller, call, notif) = (caller.clone(), call.clone(), *notif);
+            let spawned = std::thread::Builder::new()
+                .name("irongate-exec".into())
+                .spawn(move || continue_exec(listener.as_fd(), &*judge, &notif, &caller, &call));
+            if spawned.is_err() {
+                let _ = sys::respond_errno(fd, id, libc::EAGAIN);
+            }
+            return;
+        }
         Answer::Continue => sys::respond_continue(fd, id),
         Answer::Deny(errno) => sys::respond_errno(fd, id, errno),
         Answer::Perform => {
@@ -255,7 +304,7 @@ fn respond<J: Judge>(
             };
             if p.needs_freeze() {
                 let members = || crate::supervisor::signals::descendants(std::process::id() as i32);
-                freeze::continue_frozen(fd, notif, caller, call, &members);
+                tree_stop::continue_frozen(fd, notif, caller, call, &members);
                 return;
             }
             if p.may_block() {
@@ -335,7 +384,11 @@ fn respond<J: Judge>(
                 .name("irongate-held".into())
                 .spawn(move || {
                     let answer = judge.resolve_held(&caller, &call, prepared.as_ref());
-                    let ctx = Ctx { judge, own };
+                    let ctx = Ctx {
+                        judge,
+                        own,
+                        ids: std::cell::RefCell::new(caller::Identities::default()),
+                    };
                     respond(
                         listener.as_fd(),
                         &ctx,
@@ -359,6 +412,41 @@ fn respond<J: Judge>(
     };
     // ENOENT: the target was interrupted or died meanwhile; nothing to do.
     let _ = result;
+}
+
+/// Lets an allowed exec continue once the tasks sharing the caller's memory
+/// are stopped and its arguments, read again, are still what was judged.
+fn continue_exec<J: Judge>(
+    fd: BorrowedFd<'_>,
+    judge: &J,
+    notif: &sys::seccomp_notif,
+    caller: &Caller,
+    judged: &Call,
+) {
+    let id = notif.id;
+    let exe_before = std::fs::read_link(format!("/proc/{}/exe", caller.pid)).ok();
+    let frozen = match freeze::freeze(caller) {
+        Ok(f) => f,
+        Err(errno) => {
+            judge.refused(caller, judged, errno);
+            let _ = sys::respond_errno(fd, id, libc::EACCES);
+            return;
+        }
+    };
+    if !frozen.is_empty() && decode::decode(notif) != *judged {
+        // Rewritten between the check and the freeze.
+        judge.refused(caller, judged, libc::EAGAIN);
+        let _ = sys::respond_errno(fd, id, libc::EACCES);
+        return;
+    }
+    if !sys::id_valid(fd, id) {
+        return;
+    }
+    let _ = sys::respond_continue(fd, id);
+    if !frozen.is_empty() {
+        frozen.wait_exec(caller, exe_before.as_deref());
+    }
+    drop(frozen);
 }
 
 fn answer_result(fd: BorrowedFd<'_>, id: u64, r: Result<i64, i32>) -> std::io::Result<()> {

@@ -228,10 +228,13 @@ fn as_caller(c: &Caller, path: &[u8]) -> Vec<u8> {
 /// Magic links (`/proc/<pid>/fd/N`, `cwd`, `root`) are followed only in the
 /// caller's own `/proc` entry: anywhere else they would resolve with the
 /// supervisor's rights (another process's cwd, the supervisor's own fds).
-fn magic_ok(c: &Caller, path: &[u8]) -> bool {
+/// A `..` anywhere could walk out of that entry (`/proc/<pid>/../<other>`),
+/// so a path with one never follows magic links.
+pub fn magic_ok(c: &Caller, path: &[u8]) -> bool {
     let own = format!("/proc/{}", c.pid);
     path.strip_prefix(own.as_bytes())
         .is_some_and(|rest| rest.is_empty() || rest.first() == Some(&b'/'))
+        && !path.split(|b| *b == b'/').any(|part| part == b"..")
 }
 
 /// The directory a relative path starts from: the caller's cwd or the
@@ -1000,6 +1003,15 @@ mod tests {
         let c = me();
         assert!(magic_ok(&c, format!("/proc/{}/fd/3", c.pid).as_bytes()));
         assert!(!magic_ok(&c, b"/proc/1/cwd/x"));
+        // `..` walks out of the caller's entry: never with magic links.
+        assert!(!magic_ok(
+            &c,
+            format!("/proc/{}/../1/cwd", c.pid).as_bytes()
+        ));
+        assert!(!magic_ok(
+            &c,
+            format!("/proc/{}/task/{}/../../../1/fd/0", c.pid, c.tid).as_bytes()
+        ));
         assert_eq!(
             as_caller(&c, b"/proc/self/fd/3"),
             format!("/proc/{}/fd/3", c.pid).into_bytes()

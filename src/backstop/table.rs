@@ -49,6 +49,10 @@ pub enum Notified {
     /// group (`F_SETOWN`, `FIOSETOWN`, `TIOCSPGRP`, …) or inject terminal
     /// input (`TIOCSTI`, `TIOCLINUX`).
     SignalRoute,
+    /// Calls that change what the kernel checks the caller with (the
+    /// set*id family, `capset`, `umask`): they continue, and the
+    /// supervisor forgets the identity it cached for the caller.
+    Creds,
     /// Never the agent's business: refused (EPERM) and logged.
     Forbidden,
 }
@@ -210,7 +214,7 @@ const fn gone(nr: i64, name: &'static str) -> Row {
 }
 
 use Notified::{
-    Exec, Link, Meta, Mkdir, Mknod, Net, Open, Rename, Signal, SignalRoute, Symlink, Unlink,
+    Creds, Exec, Link, Meta, Mkdir, Mknod, Net, Open, Rename, Signal, SignalRoute, Symlink, Unlink,
 };
 
 /// Namespace flags: a `clone` carrying any of them is refused.
@@ -388,7 +392,7 @@ pub static TABLE: &[Row] = &[
     n(92, "chown", Meta),
     n(93, "fchown", Meta),
     n(94, "lchown", Meta),
-    a(95, "umask"),
+    n(95, "umask", Creds),
     a(96, "gettimeofday"),
     a(97, "getrlimit"),
     a(98, "getrusage"),
@@ -400,31 +404,32 @@ pub static TABLE: &[Row] = &[
     f(103, "syslog"),
     a(104, "getgid"),
     // Credentials: under no_new_privs a process only moves within what it
-    // already holds (setuid binaries and file capabilities give nothing),
-    // and the supervisor's checks are by path and address, not by uid.
-    a(105, "setuid"),
-    a(106, "setgid"),
+    // already holds (setuid binaries and file capabilities give nothing).
+    // They are notified all the same: the supervisor performs calls with
+    // the caller's credentials and caches them, so it must see them change.
+    n(105, "setuid", Creds),
+    n(106, "setgid", Creds),
     a(107, "geteuid"),
     a(108, "getegid"),
     a(109, "setpgid"),
     a(110, "getppid"),
     a(111, "getpgrp"),
     a(112, "setsid"),
-    a(113, "setreuid"),
-    a(114, "setregid"),
+    n(113, "setreuid", Creds),
+    n(114, "setregid", Creds),
     a(115, "getgroups"),
-    a(116, "setgroups"),
-    a(117, "setresuid"),
+    n(116, "setgroups", Creds),
+    n(117, "setresuid", Creds),
     a(118, "getresuid"),
-    a(119, "setresgid"),
+    n(119, "setresgid", Creds),
     a(120, "getresgid"),
     a(121, "getpgid"),
-    a(122, "setfsuid"),
-    a(123, "setfsgid"),
+    n(122, "setfsuid", Creds),
+    n(123, "setfsgid", Creds),
     a(124, "getsid"),
     a(125, "capget"),
     // Only within the permitted set, which no_new_privs keeps from growing.
-    a(126, "capset"),
+    n(126, "capset", Creds),
     a(127, "rt_sigpending"),
     a(128, "rt_sigtimedwait"),
     n(129, "rt_sigqueueinfo", Signal),

@@ -12,6 +12,11 @@ macro_rules! compiled {
 const MODULES: &[(&str, &[u8], bool)] = &[
     ("irongate", compiled!("irongate"), true),
     ("irongate._enrich", compiled!("irongate._enrich"), false),
+    (
+        "irongate._frameworks",
+        compiled!("irongate._frameworks"),
+        false,
+    ),
     ("agentshield", compiled!("agentshield"), true),
 ];
 

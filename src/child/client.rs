@@ -43,6 +43,12 @@ pub struct Welcome {
 const REPLY_SPIN: std::time::Duration = std::time::Duration::from_micros(100);
 
 thread_local! {
+    /// Replies still to read for deferred requests on this thread's
+    /// connection, and the message of the last deferred request refused.
+    static DEFERRED: RefCell<(u32, Option<String>)> = const { RefCell::new((0, None)) };
+    /// This connection has carried an event (and so this thread's id) to
+    /// the supervisor, which then knows to await its deferred opens.
+    static KNOWN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// This thread's connection and the pid it was opened for.
     static CONN: RefCell<Option<(i32, OwnedFd)>> = const { RefCell::new(None) };
     static BUF: RefCell<Vec<u8>> = RefCell::new(vec![0u8; ipc::MAX_FRAME + 1]);
@@ -102,6 +108,68 @@ fn exchange(fd: &OwnedFd, req: &Request) -> Result<Reply, FrameError> {
 /// Sends one request on this thread's connection and waits for its reply.
 /// Callers release the GIL around this call.
 pub fn request(req: &Request) -> Result<Reply, FrameError> {
+    with_connection(|fd| {
+        drain(fd)?;
+        let reply = exchange(fd, req)?;
+        if matches!(req, Request::Event { .. }) {
+            KNOWN.with(|k| k.set(true));
+        }
+        Ok(reply)
+    })
+}
+
+/// True when this thread's next open may be deferred: its connection is
+/// open and has carried one event already.
+pub fn may_defer() -> bool {
+    let me = pid();
+    CONN.with(|c| c.borrow().as_ref().is_some_and(|(p, _)| *p == me)) && KNOWN.with(|k| k.get())
+}
+
+/// Sends a deferred request (see `Request::Event::deferred`) without
+/// waiting: its reply is read before the next request, or by
+/// [`deferred_refusal`].
+pub fn defer(req: &Request) -> Result<(), FrameError> {
+    with_connection(|fd| {
+        drain(fd)?;
+        ipc::send_frame(fd.as_fd(), &ipc::encode(req))?;
+        DEFERRED.with(|d| d.borrow_mut().0 += 1);
+        Ok(())
+    })
+}
+
+/// The message of the last deferred request the supervisor refused, once
+/// (the bootstrap turns the kernel's plain `EACCES` into it).
+pub fn deferred_refusal() -> Option<String> {
+    let _ = with_connection(drain);
+    DEFERRED.with(|d| d.borrow_mut().1.take())
+}
+
+/// Reads the replies of this thread's deferred requests. They are already
+/// queued: the supervisor answers before the syscall the request preceded
+/// returns.
+fn drain(fd: &OwnedFd) -> Result<(), FrameError> {
+    while DEFERRED.with(|d| d.borrow().0) > 0 {
+        let reply = BUF.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            let n = ipc::recv_frame_spinning(fd.as_fd(), &mut buf, REPLY_SPIN)?;
+            ipc::decode::<Reply>(&buf[..n])
+        })?;
+        DEFERRED.with(|d| {
+            let mut d = d.borrow_mut();
+            d.0 -= 1;
+            if let Reply::Verdict {
+                decision, message, ..
+            } = reply
+                && decision != "allow"
+            {
+                d.1 = Some(message);
+            }
+        });
+    }
+    Ok(())
+}
+
+fn with_connection<T>(f: impl FnOnce(&OwnedFd) -> Result<T, FrameError>) -> Result<T, FrameError> {
     CONN.with(|conn| {
         let mut conn = conn.borrow_mut();
         let me = pid();
@@ -114,6 +182,9 @@ pub fn request(req: &Request) -> Result<Reply, FrameError> {
                 JoinKind::Fork
             };
             *conn = None;
+            // Replies owed on the old connection never come on the new one.
+            DEFERRED.with(|d| *d.borrow_mut() = (0, None));
+            KNOWN.with(|k| k.set(false));
             let fd = open_connection(kind, Vec::new())?;
             if kind == JoinKind::Fork {
                 JOINED_PID.store(me, Ordering::Release);
@@ -121,7 +192,7 @@ pub fn request(req: &Request) -> Result<Reply, FrameError> {
             *conn = Some((me, fd));
         }
         match conn.as_ref() {
-            Some((_, fd)) => exchange(fd, req),
+            Some((_, fd)) => f(fd),
             None => Err(FrameError::Closed),
         }
     })

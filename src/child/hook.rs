@@ -63,6 +63,8 @@ fn classify(name: &[u8]) -> Option<Handling> {
         | b"shutil.chown"
         | b"shutil.make_archive"
         | b"shutil.unpack_archive"
+        | b"tempfile.mkdtemp"
+        | b"tempfile.mkstemp"
         | b"socket.getaddrinfo"
         | b"socket.gethostbyname"
         | b"socket.gethostbyname_ex"
@@ -114,6 +116,11 @@ pub fn note_dir_fd(fd: Option<i64>) {
     DIR_FD.with(|c| c.set(fd));
 }
 
+/// The agent added an audit hook of its own: opens are no longer deferred
+/// (that hook, running after ours, could end an open we passed on before its
+/// syscall, and the agent would see its error instead of IronGate's).
+static OTHER_HOOKS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Tripwires already reported by this process (one report per event name).
 static REPORTED: std::sync::Mutex<Vec<(i32, &'static [u8])>> = std::sync::Mutex::new(Vec::new());
 
@@ -146,6 +153,11 @@ unsafe extern "C" fn audit_hook(
     if handling == Handling::Decide && unsafe { is_runtime_read(name, args) } {
         IN_HOOK.with(|c| c.set(false));
         return 0;
+    }
+    if name == b"sys.addaudithook" {
+        // Another hook may refuse an open after ours has passed it on
+        // without waiting; from now on this process waits for its verdicts.
+        OTHER_HOOKS.store(true, std::sync::atomic::Ordering::Relaxed);
     }
     if handling == Handling::Tripwire && !first_report(name) {
         IN_HOOK.with(|c| c.set(false));
@@ -240,6 +252,14 @@ unsafe fn decide(name: &[u8], args: *mut ffi::PyObject) -> c_int {
     } else {
         None
     };
+    // An open by name: its syscall follows at once, and the kernel layer's
+    // notification of it carries the verdict (one round trip, R-91). A
+    // refusal comes back as the open's EACCES; the bootstrap then asks for
+    // its message.
+    let deferred = name == b"open"
+        && matches!(converted.first(), Some(Value::String(_)))
+        && client::may_defer()
+        && !OTHER_HOOKS.load(std::sync::atomic::Ordering::Relaxed);
     let req = Request::Event {
         tid: gettid(),
         event: String::from_utf8_lossy(name).into_owned(),
@@ -247,7 +267,21 @@ unsafe fn decide(name: &[u8], args: *mut ffi::PyObject) -> c_int {
         // SAFETY: GIL held.
         frame: unsafe { current_frame() },
         dir_fd,
+        deferred,
     };
+    if deferred {
+        // SAFETY: GIL held by this thread; released only around the IPC.
+        match unsafe { without_gil(|| client::defer(&req)) } {
+            Ok(()) => return 0,
+            Err(e) => {
+                let message =
+                    format!("irongate: cannot reach the supervisor ({e}); operation denied");
+                // SAFETY: GIL held.
+                unsafe { raise_permission_error(&message) };
+                return -1;
+            }
+        }
+    }
     // SAFETY: GIL held by this thread; released only around the IPC.
     let reply = unsafe { without_gil(|| client::request(&req)) };
     let message = match reply {

@@ -31,6 +31,9 @@ pub struct ChildSpec {
     /// `--isolate`: the uid and gid the agent runs as (`--user`, or nobody
     /// when root); `None` keeps ours.
     pub user: Option<(u32, u32)>,
+    /// Variables the run sets for the agent (its `TMPDIR`, the scratch
+    /// directory), applied after `isolated_env`.
+    pub env: Vec<(String, String)>,
     /// The child's end of the hand-off socket for the seccomp listener.
     pub handoff: RawFd,
     /// The Landlock layer to put in force before the filter.
@@ -73,8 +76,18 @@ pub fn run(spec: &ChildSpec) -> ! {
     //    dumps, the agent's own user, and a fresh exec with the sanitised
     //    environment: the removed variables then exist nowhere in the
     //    agent's memory. The new image continues in `isolated_main`.
+    // 3b. The run's own variables (R-33: TMPDIR is its scratch directory);
+    //     under --isolate they go into the fresh image's environment.
     if let Some(env) = &spec.isolated_env {
-        isolate_and_exec(spec, env);
+        let mut env = env.clone();
+        env.retain(|(k, _)| !spec.env.iter().any(|(n, _)| n == k));
+        env.extend(spec.env.iter().cloned());
+        isolate_and_exec(spec, &env);
+    }
+    for (k, v) in &spec.env {
+        // SAFETY: single-threaded child (no thread started since the fork),
+        // so no concurrent reader of the environment exists.
+        unsafe { std::env::set_var(k, v) };
     }
     agent_steps(spec)
 }
@@ -315,6 +328,7 @@ fn spec_from_json(json: &str) -> Option<ChildSpec> {
         },
         isolated_env: None,
         user: None,
+        env: Vec::new(),
         handoff: i32::try_from(v["handoff"].as_i64()?).ok()?,
         landlock: if v["landlock"].is_null() {
             None

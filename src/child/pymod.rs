@@ -98,6 +98,13 @@ fn note_dir_fd(fd: Option<i64>) {
     hook::note_dir_fd(fd);
 }
 
+/// The message of this thread's last open that the supervisor refused at
+/// the kernel layer (a deferred open fails with plain `EACCES`), once.
+#[pyfunction]
+fn deferred_refusal(py: Python<'_>) -> Option<String> {
+    py.detach(client::deferred_refusal)
+}
+
 /// Marshalled code of an embedded bootstrap module, and whether it is a
 /// package.
 #[pyfunction]
@@ -127,5 +134,8 @@ fn supervisor_pid() -> Option<i32> {
 #[pymodule]
 pub mod _irongate {
     #[pymodule_export]
-    use super::{boot, code, decide, launcher, narrow, note_dir_fd, release, supervisor_pid};
+    use super::{
+        boot, code, decide, deferred_refusal, launcher, narrow, note_dir_fd, release,
+        supervisor_pid,
+    };
 }

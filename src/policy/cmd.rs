@@ -32,16 +32,33 @@ fn load(file: &Path) -> Result<Policy, PolicyError> {
 /// `--json`: `{"ok": bool, "rules": N, "warnings": [{"kind", "rule", "message"}],
 /// "error": {"kind", "message", "hint", "file", "rule", "rule_name", "key", …} | null}`.
 pub fn check(file: &Path, json: bool) -> anyhow::Result<i32> {
+    check_inner(file, json, None)
+}
+
+/// `policy check` with the user overlay of remembered approvals in `home`
+/// listed after the rules (`--json`: an `"overlay"` array).
+pub fn check_with_overlay(file: &Path, json: bool, home: Option<&Path>) -> anyhow::Result<i32> {
+    let home = crate::home::resolve(home)?;
+    check_inner(file, json, Some(&home))
+}
+
+fn check_inner(file: &Path, json: bool, home: Option<&Path>) -> anyhow::Result<i32> {
     match load(file) {
         Ok(policy) => {
             let warnings = policy.check_report();
             if json {
-                print_json(&json!({
+                let mut doc = json!({
                     "ok": true,
                     "rules": policy.rule_count(),
                     "warnings": warnings,
                     "error": null,
-                }))?;
+                });
+                if let Some(h) = home {
+                    doc["overlay"] = super::overlay::Overlay::load(h)
+                        .map(|o| o.to_json())
+                        .unwrap_or_else(|e| json!({"error": e.to_string()}));
+                }
+                print_json(&doc)?;
             } else {
                 println!("ok: {} rules", policy.rule_count());
                 for w in &warnings {
@@ -50,6 +67,9 @@ pub fn check(file: &Path, json: bool) -> anyhow::Result<i32> {
                         _ => "warning",
                     };
                     println!("{label}: {}", w.message);
+                }
+                if let Some(h) = home {
+                    super::overlay::print_summary(h);
                 }
             }
             Ok(0)

@@ -16,6 +16,7 @@ mod capability;
 pub mod cmd;
 mod compile;
 mod error;
+pub mod overlay;
 mod predicate;
 mod profile;
 mod shadow;
@@ -23,6 +24,7 @@ mod suggest;
 mod two_path;
 
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::Duration;
 
@@ -182,9 +184,20 @@ impl Rule {
     /// declare: `match` = the rule applies to some path the action touches,
     /// `no_match` = to none.
     pub fn applies_to(&self, action: &Action) -> bool {
-        self.matches(action)
-            || two_path::views(action)
-                .is_ok_and(|views| views.iter().any(|v| self.matches(&v.action)))
+        if self.matches(action) {
+            return true;
+        }
+        let mut hit = false;
+        // A missing path leaves only the action itself, already tested.
+        let _ = two_path::for_each_view(action, |view, _| {
+            hit = self.matches(view);
+            if hit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        hit
     }
 
     fn kind_ok(&self, action: &Action) -> bool {
@@ -300,10 +313,50 @@ pub struct Policy {
     approval_timeout: Duration,
     rules: Vec<Rule>,
     index: Index,
-    /// Per field (by index): every string predicate on that field, batched
-    /// into one set so an action's text is scanned once per field.
-    sets: Vec<Option<regex::bytes::RegexSet>>,
+    /// Per field (by index): the set patterns of its string predicates,
+    /// each predicate's `slot` its position.
+    patterns: Vec<Vec<String>>,
+    /// The sets, built on first use (or by [`Policy::warm`] on a thread of
+    /// its own): compiling them is most of a policy's load time, and a run
+    /// needs them only once the agent asks its first question.
+    sets: std::sync::Arc<std::sync::OnceLock<Sets>>,
     notes: Vec<Warning>,
+}
+
+/// Every string predicate of a field, batched into one set so an action's
+/// text is scanned once per field.
+#[derive(Debug)]
+struct Sets {
+    /// Per field: the set (None: no predicate, or it did not build within
+    /// the size limits — the predicates then match one by one).
+    sets: Vec<Option<regex::bytes::RegexSet>>,
+    /// Per field: what its set matches in the empty text, the text of a
+    /// missing field (a rename's view has no `target`, most actions no
+    /// `src_path`), computed once instead of per evaluation.
+    empty: Vec<Option<regex::bytes::SetMatches>>,
+}
+
+impl Sets {
+    fn build(patterns: &[Vec<String>]) -> Sets {
+        let sets: Vec<Option<regex::bytes::RegexSet>> = patterns
+            .iter()
+            .map(|list| {
+                if list.is_empty() {
+                    return None;
+                }
+                regex::bytes::RegexSetBuilder::new(list)
+                    .size_limit(1 << 26)
+                    .dfa_size_limit(1 << 24)
+                    .build()
+                    .ok()
+            })
+            .collect();
+        let empty = sets
+            .iter()
+            .map(|set| set.as_ref().map(|set| set.matches(b"")))
+            .collect();
+        Sets { sets, empty }
+    }
 }
 
 /// What decided one action or view, before it becomes a [`Verdict`] (the
@@ -324,12 +377,20 @@ enum DecidedBy {
     DefaultDeny,
 }
 
+// The views of a two-path action lend set matches by field with a u64 mask.
+const _: () = assert!(FIELD_COUNT <= 64);
+
 /// Per-evaluation memo of which set members matched, by field index.
 type SetMemo = [Option<regex::bytes::SetMatches>; FIELD_COUNT];
 
-/// Batches the string predicates of every rule by field (see
-/// [`Policy::evaluate`]) and records each predicate's slot.
-fn build_sets(rules: &mut [Rule]) -> Vec<Option<regex::bytes::RegexSet>> {
+/// An empty memo (arrays longer than 32 have no `Default`).
+fn new_memo() -> SetMemo {
+    std::array::from_fn(|_| None)
+}
+
+/// Assigns every string predicate its slot in its field's set and returns
+/// the sets' patterns by field (see [`Policy::evaluate`]).
+fn set_patterns(rules: &mut [Rule]) -> Vec<Vec<String>> {
     let mut patterns: Vec<Vec<String>> = vec![Vec::new(); FIELD_COUNT];
     for r in rules.iter_mut() {
         for p in &mut r.preds {
@@ -340,28 +401,7 @@ fn build_sets(rules: &mut [Rule]) -> Vec<Option<regex::bytes::RegexSet>> {
             }
         }
     }
-    let sets: Vec<Option<regex::bytes::RegexSet>> = patterns
-        .iter()
-        .map(|list| {
-            if list.is_empty() {
-                return None;
-            }
-            regex::bytes::RegexSetBuilder::new(list)
-                .size_limit(1 << 26)
-                .dfa_size_limit(1 << 24)
-                .build()
-                .ok()
-        })
-        .collect();
-    // A field whose set did not build (size limits) keeps per-predicate matching.
-    for r in rules.iter_mut() {
-        for p in &mut r.preds {
-            if sets[p.field.index()].is_none() {
-                p.slot = None;
-            }
-        }
-    }
-    sets
+    patterns
 }
 
 /// The agent's home for `~` in globs: `$HOME`.
@@ -405,7 +445,7 @@ impl Policy {
     ) -> Result<Policy, PolicyError> {
         let mut c = compile::compile(text, origin, home)?;
         let index = Index::build(&c.rules);
-        let sets = build_sets(&mut c.rules);
+        let patterns = set_patterns(&mut c.rules);
         Ok(Policy {
             origin: origin.to_owned(),
             source: text.to_owned(),
@@ -413,9 +453,20 @@ impl Policy {
             approval_timeout: c.approval_timeout,
             rules: c.rules,
             index,
-            sets,
+            patterns,
+            sets: std::sync::Arc::new(std::sync::OnceLock::new()),
             notes: c.notes,
         })
+    }
+
+    fn sets(&self) -> &Sets {
+        self.sets.get_or_init(|| Sets::build(&self.patterns))
+    }
+
+    /// Builds the matching sets now (a run calls it on a thread of its own
+    /// while the agent starts; the first evaluation otherwise builds them).
+    pub fn warm(&self) {
+        let _ = self.sets();
     }
 
     /// The built-in policy.
@@ -488,52 +539,56 @@ impl Policy {
         if action.kind() == TAMPER {
             return self.evaluate_tamper(action);
         }
-        let mut memo = SetMemo::default();
+        let mut memo = new_memo();
         let outcome = self.evaluate_one(action, profile, &mut memo);
         if outcome.decision == Decision::Block || !two_path::is_two_path(action) {
             return self.verdict(outcome, "");
         }
-        self.evaluate_views(action, profile, outcome, &memo)
+        self.evaluate_views(action, profile, outcome, &mut memo)
     }
 
     /// The rest of [`Policy::evaluate`] for a two-path action whose own
-    /// outcome is `own`; `memo` is the set matches of the action itself.
+    /// outcome is `own`; `memo` holds the set matches of the action itself.
     fn evaluate_views(
         &self,
         action: &Action,
         profile: &Profile,
         own: Outcome,
-        memo: &SetMemo,
+        memo: &mut SetMemo,
     ) -> Verdict {
-        let views = match two_path::views(action) {
-            Ok(views) => views,
-            Err(side) => {
-                return Verdict {
-                    decision: Decision::Block,
-                    reason: format!("{}{}", side.prefix(), two_path::MISSING_PATH),
-                    rule: None,
-                };
-            }
-        };
         let (mut best, mut side) = (own, two_path::Side::Path);
-        for view in &views {
-            // A field whose text is the action's has the action's matches.
-            let mut view_memo = SetMemo::default();
+        let walked = two_path::for_each_view(action, |view, view_side| {
+            // A field whose text is the action's has the action's matches:
+            // lend them to the view (evaluation only adds missing entries).
+            let mut view_memo = new_memo();
+            let mut lent = 0u64;
             for f in Field::ALL {
                 let i = f.index();
-                if let Some(m) = &memo[i]
-                    && view.action.text(*f) == action.text(*f)
-                {
-                    view_memo[i] = Some(m.clone());
+                if memo[i].is_some() && view.text(*f) == action.text(*f) {
+                    view_memo[i] = memo[i].take();
+                    lent |= 1 << i;
                 }
             }
-            let o = self.evaluate_one(&view.action, profile, &mut view_memo);
+            let o = self.evaluate_one(view, profile, &mut view_memo);
+            for (i, slot) in memo.iter_mut().enumerate() {
+                if lent & (1 << i) != 0 {
+                    *slot = view_memo[i].take();
+                }
+            }
             if o.decision.rank() > best.decision.rank() {
-                (best, side) = (o, view.side);
+                (best, side) = (o, view_side);
                 if best.decision == Decision::Block {
-                    break;
+                    return ControlFlow::Break(());
                 }
             }
+            ControlFlow::Continue(())
+        });
+        if let Err(missing) = walked {
+            return Verdict {
+                decision: Decision::Block,
+                reason: format!("{}{}", missing.prefix(), two_path::MISSING_PATH),
+                rule: None,
+            };
         }
         self.verdict(best, side.prefix())
     }
@@ -637,7 +692,7 @@ impl Policy {
 
     /// The first rule whose predicates match `action`, ignoring capabilities.
     pub fn first_match(&self, action: &Action) -> Option<usize> {
-        let mut memo = SetMemo::default();
+        let mut memo = new_memo();
         self.index
             .candidates(action)
             .iter()
@@ -652,13 +707,15 @@ impl Policy {
     /// which is what keeps a 100-rule policy under R-91's microsecond.
     #[inline]
     fn rule_matches_fast(&self, r: &Rule, action: &Action, memo: &mut SetMemo) -> bool {
+        let sets = self.sets();
         r.preds.iter().all(|p| {
             let fi = p.field.index();
-            match (p.slot, &self.sets[fi]) {
-                (Some(slot), Some(set)) => memo[fi]
-                    .get_or_insert_with(|| {
-                        set.matches(action.text(p.field).unwrap_or("").as_bytes())
-                    })
+            match (p.slot, &sets.sets[fi], action.text(p.field)) {
+                (Some(slot), Some(_), None) => {
+                    sets.empty[fi].as_ref().is_some_and(|m| m.matched(slot))
+                }
+                (Some(slot), Some(set), Some(text)) => memo[fi]
+                    .get_or_insert_with(|| set.matches(text.as_bytes()))
                     .matched(slot),
                 _ => p.matches(action),
             }
@@ -787,9 +844,9 @@ mod tests {
         }
         assert!(actions.len() > 100);
         for p in &policies {
-            assert!(p.sets.iter().any(Option::is_some));
+            assert!(p.sets().sets.iter().any(Option::is_some));
             for a in &actions {
-                let mut memo = SetMemo::default();
+                let mut memo = new_memo();
                 for r in &p.rules {
                     assert_eq!(
                         p.rule_matches_fast(r, a, &mut memo),

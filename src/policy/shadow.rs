@@ -12,6 +12,8 @@
 //! when every path of it that j judges (the action itself and its two-path
 //! views, see `two_path.rs`) is matched by an earlier rule first.
 
+use std::ops::ControlFlow;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -19,6 +21,7 @@ use super::Rule;
 use super::error::describe_rule;
 use super::predicate::{Pred, Test, json_eq};
 use super::two_path;
+use crate::action::Action;
 
 /// What a warning is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -85,20 +88,25 @@ pub fn analyse(rules: &[Rule]) -> Vec<Warning> {
             }
             // A two-path example is judged on each path it touches: it is
             // shadowed when every view rule j matches is taken earlier.
-            let views = two_path::views(action).unwrap_or_default();
-            let judged = std::iter::once(action)
-                .chain(views.iter().map(|v| &v.action))
-                .filter(|a| rj.matches(a));
             let mut first_taker = None;
             let mut all_taken = true;
-            for a in judged {
+            let mut judge = |a: &Action| {
+                if !rj.matches(a) {
+                    return;
+                }
                 match (0..j).find(|&i| rules[i].matches(a)) {
                     Some(i) => {
                         first_taker.get_or_insert(i);
                     }
                     None => all_taken = false,
                 }
-            }
+            };
+            judge(action);
+            // A missing path leaves only the action itself, judged above.
+            let _ = two_path::for_each_view(action, |view, _| {
+                judge(view);
+                ControlFlow::Continue(())
+            });
             if let Some(i) = first_taker.filter(|_| all_taken) {
                 out.push(Warning {
                     kind: WarningKind::ExampleShadowed,

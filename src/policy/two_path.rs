@@ -25,6 +25,8 @@
 //! subtype's capability. A rename or link whose second path is missing is
 //! refused: a path that could not be resolved is never allowed.
 
+use std::ops::ControlFlow;
+
 use serde_json::Value;
 
 use crate::action::{Action, Field};
@@ -51,7 +53,9 @@ impl Side {
     }
 }
 
-/// One more way of looking at a two-path action.
+/// One more way of looking at a two-path action (collected by [`views`],
+/// for tests; evaluation walks them with [`for_each_view`]).
+#[cfg(test)]
 #[derive(Debug, Clone)]
 pub struct View {
     /// The derived action, normalized.
@@ -83,17 +87,44 @@ pub fn is_exchange(action: &Action) -> bool {
 
 /// The views of `action` besides itself, in the order they are judged; empty
 /// for a one-path action. `Err(side)` when the path of `side` is missing.
+#[cfg(test)]
 pub fn views(action: &Action) -> Result<Vec<View>, Side> {
+    let mut out = Vec::new();
+    for_each_view(action, |a, side| {
+        out.push(View {
+            action: a.clone(),
+            side,
+        });
+        ControlFlow::Continue(())
+    })?;
+    Ok(out)
+}
+
+/// Calls `f` with each view of `action` (see [`views`]) until it breaks.
+/// This is what evaluation uses: the views are one scratch action rewritten
+/// in turn (its inherited fields copied once), and no list is allocated.
+pub fn for_each_view(
+    action: &Action,
+    mut f: impl FnMut(&Action, Side) -> ControlFlow<()>,
+) -> Result<(), Side> {
     if !is_two_path(action) {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let path = action.text(Field::Path);
     let target = action.text(Field::Target);
     let src_path = action.text(Field::SrcPath);
-    let view = |subtype: &str, p: &str, side: Side| View {
-        action: derive(action, subtype, p, None),
-        side,
-    };
+    let mut scratch = inherit(action);
+    macro_rules! emit {
+        ($subtype:expr, $path:expr, $target:expr, $side:expr) => {
+            scratch.set(Field::Subtype, $subtype);
+            scratch.set(Field::Path, $path);
+            scratch.set(Field::Target, $target);
+            scratch.normalize();
+            if f(&scratch, $side).is_break() {
+                return Ok(());
+            }
+        };
+    }
     match action.subtype() {
         "rename" => {
             let (Some(a), Some(b)) = (path, target) else {
@@ -103,37 +134,28 @@ pub fn views(action: &Action) -> Result<Vec<View>, Side> {
                     Side::Target
                 });
             };
-            let mut out = vec![
-                view("delete", a, Side::Path),
-                view("write", b, Side::Target),
-            ];
+            emit!("delete", a, Value::Null, Side::Path);
+            emit!("write", b, Value::Null, Side::Target);
             if is_exchange(action) {
-                let mut mirror = derive(action, "rename", b, Some(a));
-                mirror.set(Field::Exchange, true);
-                mirror.normalize();
-                out.push(View {
-                    action: mirror,
-                    side: Side::Target,
-                });
-                out.push(view("delete", b, Side::Target));
-                out.push(view("write", a, Side::Path));
+                scratch.set(Field::Exchange, true);
+                emit!("rename", b, a, Side::Target);
+                scratch.remove(Field::Exchange);
+                emit!("delete", b, Value::Null, Side::Target);
+                emit!("write", a, Value::Null, Side::Path);
             }
-            Ok(out)
+            Ok(())
         }
         "link" => match (path, target, src_path) {
-            (Some(_), Some(b), _) => Ok(vec![view("create", b, Side::Target)]),
+            (Some(_), Some(b), _) => {
+                emit!("create", b, Value::Null, Side::Target);
+                Ok(())
+            }
             // The original's spelling: `path` is the new name, `src_path`
             // the file it reaches.
             (Some(b), None, Some(a)) => {
-                let mut as_link = derive(action, "link", a, Some(b));
-                as_link.normalize();
-                Ok(vec![
-                    View {
-                        action: as_link,
-                        side: Side::SrcPath,
-                    },
-                    view("create", b, Side::Path),
-                ])
+                emit!("link", a, b, Side::SrcPath);
+                emit!("create", b, Value::Null, Side::Path);
+                Ok(())
             }
             (None, _, _) => Err(Side::Path),
             (Some(_), None, None) => Err(Side::Target),
@@ -141,9 +163,12 @@ pub fn views(action: &Action) -> Result<Vec<View>, Side> {
         // `copytree(src, dst)` as the original spelled it: `path` is the
         // copy, `src_path` what is read. Without `src_path` there is nothing
         // more to judge (the layers of the rewrite do not produce it).
-        _ => Ok(src_path
-            .map(|a| vec![view("read", a, Side::SrcPath)])
-            .unwrap_or_default()),
+        _ => {
+            if let Some(a) = src_path {
+                emit!("read", a, Value::Null, Side::SrcPath);
+            }
+            Ok(())
+        }
     }
 }
 
@@ -160,14 +185,11 @@ const NOT_INHERITED: &[Field] = &[
     Field::Mode,
 ];
 
-/// `action` as `subtype` on `path` (with `target`, if given): built field by
-/// field rather than cloned, so the dropped fields and `extra` (logged,
-/// never matched) cost nothing.
-fn derive(action: &Action, subtype: &str, path: &str, target: Option<&str>) -> Action {
-    let mut a = Action::new("file", subtype).with(Field::Path, path);
-    if let Some(t) = target {
-        a.set(Field::Target, t);
-    }
+/// A file action with the fields of `action` that views inherit: built
+/// field by field rather than cloned, so the dropped fields and `extra`
+/// (logged, never matched) cost nothing.
+fn inherit(action: &Action) -> Action {
+    let mut a = Action::default().with(Field::Type, "file");
     for f in Field::ALL {
         if !NOT_INHERITED.contains(f)
             && let Some(v) = action.get(*f)
@@ -175,7 +197,6 @@ fn derive(action: &Action, subtype: &str, path: &str, target: Option<&str>) -> A
             a.set(*f, v.clone());
         }
     }
-    a.normalize();
     a
 }
 

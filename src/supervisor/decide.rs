@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, ToSocketAddrs};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -19,6 +19,7 @@ use super::log::{EventLog, Layer};
 use super::paths;
 use super::procfs::parent_of;
 use super::review::Reviews;
+use super::server::ConnState;
 use crate::action::{Action, Field};
 use crate::ipc::{JoinKind, Reply};
 use crate::policy::{Decision, Policy, Profile, RuleRef, Verdict};
@@ -43,7 +44,21 @@ const SYSTEM_RUNTIME_DIRS: &[&str] = &[
     "/etc/ld.so.cache",
     "/dev/null",
     "/dev/urandom",
+    // C-library and runtime configuration read without an audit event of
+    // their own: cgroup limits (CPU counts of OpenBLAS, Rust and Go
+    // runtimes), OpenSSL's configuration, readline's.
+    "/sys/fs/cgroup",
+    "/sys/devices/system/cpu",
+    "/etc/ssl/openssl.cnf",
+    "/usr/local/ssl/openssl.cnf",
+    "/etc/inputrc",
 ];
+
+/// `platform.processor()` runs exactly this (Lib/platform.py, `_Processor`).
+const UNAME_P: &[&str] = &["uname", "-p"];
+
+/// Where `uname` is on the systems we run on.
+const UNAME_PATHS: &[&str] = &["/usr/bin/uname", "/bin/uname"];
 
 /// Everything fixed for one run.
 #[derive(Debug)]
@@ -56,6 +71,8 @@ pub struct RunSettings {
     pub home: String,
     /// The run directory (socket, launcher): never writable.
     pub run_dir: String,
+    /// The run's scratch directory (real path): the agent's `TMPDIR`.
+    pub scratch: String,
     /// Venv and base-interpreter directories (real paths).
     pub runtime_dirs: Vec<String>,
     /// The agent's script (real path), read by the interpreter itself.
@@ -115,6 +132,59 @@ pub struct Counters {
     pub runtime_reads: AtomicU64,
     /// Calls explained by an earlier decision.
     pub explained: AtomicU64,
+    /// Final decisions that blocked, and reviews held (for the exit summary).
+    pub blocked: AtomicU64,
+    /// Reviews held.
+    pub reviewed: AtomicU64,
+    /// Why operations were blocked: reason → count.
+    pub block_reasons: Mutex<HashMap<String, u64>>,
+}
+
+impl Counters {
+    fn count(&self, first: &Verdict, last: &Verdict) {
+        if first.decision == Decision::Review {
+            self.reviewed.fetch_add(1, Ordering::Relaxed);
+        }
+        if last.decision != Decision::Allow {
+            self.blocked.fetch_add(1, Ordering::Relaxed);
+            let mut reasons = lock(&self.block_reasons);
+            if reasons.len() < 64 || reasons.contains_key(&last.reason) {
+                *reasons.entry(last.reason.clone()).or_default() += 1;
+            }
+        }
+    }
+
+    /// The one-line exit summary (nothing when nothing was blocked or
+    /// reviewed): counts, the top reasons, the command that lists them.
+    pub fn summary(&self, events_cmd: &str) -> Option<String> {
+        let blocked = self.blocked.load(Ordering::Relaxed);
+        let reviewed = self.reviewed.load(Ordering::Relaxed);
+        if blocked == 0 && reviewed == 0 {
+            return None;
+        }
+        let mut reasons: Vec<(String, u64)> = lock(&self.block_reasons)
+            .iter()
+            .map(|(r, n)| (r.clone(), *n))
+            .collect();
+        reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let top: Vec<String> = reasons
+            .iter()
+            .take(3)
+            .map(|(r, n)| {
+                // Long reasons (a review's "timed out after…") cut at a word.
+                let r: String = r.chars().take(60).collect();
+                format!("{r} ×{n}")
+            })
+            .collect();
+        let top = if top.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", top.join(", "))
+        };
+        Some(format!(
+            "irongate: {blocked} blocked, {reviewed} reviewed{top}; see: {events_cmd}"
+        ))
+    }
 }
 
 /// The decision state of one run.
@@ -133,7 +203,42 @@ pub struct Decider {
     pub counters: Counters,
     /// Unclassified syscall numbers already logged this run.
     pub(crate) unclassified_seen: Mutex<std::collections::HashSet<i64>>,
+    /// The IPC connection of each (process, thread) that defers opens.
+    conns: Mutex<HashMap<(i32, i64), Arc<ConnState>>>,
+    /// Directories and files this run created (an allowed `mkdir`, or an
+    /// exclusive create).
+    created: Mutex<std::collections::HashSet<String>>,
+    /// Of those, the ones `tempfile` made (`own_files`).
+    temporary: Mutex<std::collections::HashSet<String>>,
+    /// `tempfile` announcements whose create has not been seen yet.
+    claims: Mutex<std::collections::HashSet<String>>,
+    /// Names the agent's processes looked up (allowed `network/dns`), with
+    /// the addresses the supervisor's own lookup found for them (R-45).
+    lookups: Mutex<Vec<Lookup>>,
+    /// The tool calls in progress per thread (pid, tid), innermost last,
+    /// as `TOOL#N` (the run's N-th allowed tool call). Every operation of
+    /// the thread meanwhile carries it as `in_tool` (R-45). Only a label:
+    /// what the child says about a tool's end changes no decision.
+    tool_calls: Mutex<HashMap<(i32, i64), Vec<String>>>,
+    /// Allowed tool calls so far.
+    tool_seq: AtomicU64,
 }
+
+/// One allowed name lookup: a connect to one of `ips` from `pid` soon after
+/// is a connect to `host`.
+#[derive(Debug)]
+struct Lookup {
+    pid: i32,
+    host: String,
+    ips: Vec<IpAddr>,
+    expires: Instant,
+}
+
+/// Ports on which a connect to a looked-up name is judged as the HTTP
+/// request it starts (R-45). Elsewhere it stays a `network/connect` (with
+/// the name as its `host`): a host rule for HTTP does not open the host's
+/// other services.
+const HTTP_PORTS: &[(i64, &str)] = &[(80, "http"), (443, "https")];
 
 /// A final decision with its log row written.
 #[derive(Debug)]
@@ -158,6 +263,13 @@ impl Decider {
             intents: Intents::default(),
             counters: Counters::default(),
             unclassified_seen: Mutex::new(std::collections::HashSet::new()),
+            created: Mutex::new(std::collections::HashSet::new()),
+            temporary: Mutex::new(std::collections::HashSet::new()),
+            claims: Mutex::new(std::collections::HashSet::new()),
+            lookups: Mutex::new(Vec::new()),
+            tool_calls: Mutex::new(HashMap::new()),
+            tool_seq: AtomicU64::new(0),
+            conns: Mutex::new(HashMap::new()),
         }
     }
 
@@ -262,6 +374,37 @@ impl Decider {
         }
     }
 
+    /// Remembers the connection thread `tid` of `pid` defers its opens on.
+    /// The thread id comes from the agent: it must be a thread of the
+    /// connection's (kernel-given) process.
+    pub(crate) fn register_conn(&self, pid: i32, tid: i64, state: &Arc<ConnState>) -> bool {
+        if !std::path::Path::new(&format!("/proc/{pid}/task/{tid}")).exists() {
+            return false;
+        }
+        lock(&self.conns).insert((pid, tid), Arc::clone(state));
+        true
+    }
+
+    /// Forgets a connection (before its descriptor is closed).
+    pub(crate) fn unregister_conn(&self, pid: i32, tid: i64) {
+        let mut conns = lock(&self.conns);
+        if conns.get(&(pid, tid)).is_some() {
+            conns.remove(&(pid, tid));
+        }
+    }
+
+    /// True while thread `tid` of `pid` has a request queued or being
+    /// decided on its connection (a deferred open's verdict is coming).
+    pub(crate) fn deferred_pending(&self, pid: i32, tid: i64) -> bool {
+        let conns = lock(&self.conns);
+        let Some(c) = conns.get(&(pid, tid)) else {
+            return false;
+        };
+        // Queued first, then busy: the server sets busy before it takes the
+        // frame, so a frame is always seen in one of the two.
+        crate::ipc::queued(c.fd) > 0 || c.busy.load(Ordering::SeqCst)
+    }
+
     /// True when `pid` is one of the agent's processes.
     pub(crate) fn in_agent_tree(&self, pid: i32) -> bool {
         let main = *lock(&self.main_pid);
@@ -318,9 +461,23 @@ impl Decider {
         args: &[Value],
         frame: Option<String>,
         dir_fd: Option<i64>,
+        deferred: bool,
     ) -> Reply {
         match events::map(caller, event, args, dir_fd, self.settings.supervisor_pid) {
             Mapped::Nothing => allow_reply(),
+            Mapped::Temporary(path) => {
+                // CPython raises the event just before the create: the claim
+                // waits for the create the supervisor sees (note_created).
+                if lock(&self.created).contains(&path) {
+                    lock(&self.temporary).insert(path);
+                } else {
+                    let mut claims = lock(&self.claims);
+                    if claims.len() < 1024 {
+                        claims.insert(path);
+                    }
+                }
+                allow_reply()
+            }
             Mapped::SignalToSupervisor => {
                 let action = Action::new("tamper", "signal_supervisor")
                     .with(Field::Name, event)
@@ -341,7 +498,20 @@ impl Decider {
                 verdict_reply(&out)
             }
             Mapped::Decide(action) => {
+                // A deferred open that is refused: its syscall, which the
+                // hook did not hold back, is refused by the kernel layer on
+                // this decision (no second row).
+                let refused_open = (deferred && action.kind() == "file")
+                    .then(|| intent_of(&action))
+                    .flatten()
+                    .filter(|op| matches!(op, Op::Open(_) | Op::OpenWrite(_)))
+                    .map(|op| (op, action.text(Field::Requested).map(str::to_owned)));
                 let out = self.decide(caller, Layer::Hook, *action, frame.as_deref(), false);
+                if !out.allow
+                    && let Some((op, raw)) = refused_open
+                {
+                    self.intents.record_refused(caller.pid, caller.tid, op, raw);
+                }
                 verdict_reply(&out)
             }
         }
@@ -407,8 +577,34 @@ impl Decider {
                 }
             }
         }
+        if action.kind() == "tool" && action.subtype() == "end" {
+            // The bootstrap's note that the innermost tool call of this
+            // thread returned: nothing to decide or log.
+            let mut calls = lock(&self.tool_calls);
+            if let Some(stack) = calls.get_mut(&(caller.pid, caller.tid)) {
+                stack.pop();
+                if stack.is_empty() {
+                    calls.remove(&(caller.pid, caller.tid));
+                }
+            }
+            return allow_reply();
+        }
         let log_args_candidate = prepare_tool(&mut action);
+        let tool_call = (action.kind() == "tool" && action.subtype() == "invoke")
+            .then(|| action.text(Field::ToolName).unwrap_or("?").to_owned());
         let out = self.decide(caller, layer, action, frame.as_deref(), log_args_candidate);
+        if let Some(name) = tool_call
+            && out.allow
+        {
+            let n = self.tool_seq.fetch_add(1, Ordering::Relaxed) + 1;
+            let mut calls = lock(&self.tool_calls);
+            if calls.len() < 4096 {
+                let stack = calls.entry((caller.pid, caller.tid)).or_default();
+                if stack.len() < 64 {
+                    stack.push(format!("{name}#{n}"));
+                }
+            }
+        }
         verdict_reply(&out)
     }
 
@@ -492,8 +688,8 @@ impl Decider {
         if let Some(verdict) = self.own_state(&action) {
             return self.finish(caller, layer, &action, verdict, frame, false);
         }
-        // 2. Runtime reads: allowed, counted, not logged one by one.
-        if self.is_runtime_read(&action) {
+        // 2. Runtime operations: allowed, counted, not logged one by one.
+        if self.is_runtime_op(caller, &action) {
             self.counters.runtime_reads.fetch_add(1, Ordering::Relaxed);
             return allowed();
         }
@@ -504,9 +700,19 @@ impl Decider {
             self.record_intent(caller, &action);
             return allowed();
         }
-        // 4. The policy.
+        // 4. A connect to an address a name lookup produced is a connect to
+        //    that name (R-45): on an HTTP port, the request it starts.
+        let action = self.carry_lookup(caller.pid, action);
+        // 5. The policy.
         let profile = self.profile_for(caller);
-        let verdict = self.settings.policy.evaluate(&action, &profile);
+        let mut verdict = self.settings.policy.evaluate(&action, &profile);
+        if verdict.decision == Decision::Review && self.only_own_files(&action) {
+            verdict.decision = Decision::Allow;
+            verdict.reason = format!(
+                "own_files: only what this run created (else: {})",
+                verdict.reason
+            );
+        }
         let mut action = action;
         if tool_args {
             let keep = verdict
@@ -521,8 +727,156 @@ impl Decider {
         if out.allow {
             self.grant_after(caller.pid, &action);
             self.record_intent(caller, &action);
+            self.note_created(&action);
+            self.note_lookup(caller.pid, &action);
         }
         out
+    }
+
+    /// An allowed lookup of a name: the supervisor resolves it itself, so
+    /// only addresses the name really has are carried to a connect — the
+    /// agent's resolver (or a forged event) cannot make an arbitrary address
+    /// pass for an allowed host.
+    fn note_lookup(&self, pid: i32, action: &Action) {
+        if action.kind() != "network" || action.subtype() != "dns" {
+            return;
+        }
+        let Some(host) = action.text(Field::Host) else {
+            return;
+        };
+        if host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok() {
+            return;
+        }
+        let ips: Vec<IpAddr> = (host, 0u16)
+            .to_socket_addrs()
+            .map(|it| it.map(|a| canonical_ip(a.ip())).collect())
+            .unwrap_or_default();
+        if ips.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let mut lookups = lock(&self.lookups);
+        lookups.retain(|l| l.expires > now && !(l.pid == pid && l.host == host));
+        if lookups.len() >= 256 {
+            lookups.remove(0);
+        }
+        lookups.push(Lookup {
+            pid,
+            host: host.to_owned(),
+            ips,
+            expires: now + GRANT_TTL,
+        });
+    }
+
+    /// `network/connect` to an IP address that an allowed lookup of a name
+    /// in the same process produced, judged as a connect to that name: on
+    /// an HTTP port the `network/http` request it starts (`framework`
+    /// `connect`, the URL without a path), elsewhere a `network/connect`
+    /// whose `host` is the name. A connect to an address no lookup produced
+    /// keeps its address as its host: no host rule allows it.
+    fn carry_lookup(&self, pid: i32, action: Action) -> Action {
+        if action.kind() != "network" || action.subtype() != "connect" {
+            return action;
+        }
+        let Some(ip) = action
+            .text(Field::Ip)
+            .and_then(|s| s.trim_matches(['[', ']']).parse::<IpAddr>().ok())
+            .map(canonical_ip)
+        else {
+            return action;
+        };
+        let Some(port) = action.get(Field::Port).and_then(Value::as_i64) else {
+            return action;
+        };
+        let now = Instant::now();
+        let host = {
+            let lookups = lock(&self.lookups);
+            lookups
+                .iter()
+                .rev()
+                .find(|l| l.pid == pid && l.expires > now && l.ips.contains(&ip))
+                .map(|l| l.host.clone())
+        };
+        let Some(host) = host else {
+            return action;
+        };
+        if let Some((_, scheme)) = HTTP_PORTS.iter().find(|(p, _)| *p == port) {
+            let mut http =
+                events::http_action(&format!("{scheme}://{host}/"), None, Some("connect"));
+            http.set(Field::Ip, ip.to_string());
+            return http;
+        }
+        let mut carried = action;
+        carried.set(Field::Host, host.clone());
+        carried.set(Field::Ip, ip.to_string());
+        let shown = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        carried.set(Field::Target, format!("{shown}:{port}"));
+        carried
+    }
+
+    /// Remembers what an allowed action creates: a directory, or a file
+    /// opened with `O_CREAT | O_EXCL` (so it did not exist before).
+    fn note_created(&self, action: &Action) {
+        if action.kind() != "file" {
+            return;
+        }
+        let excl = i64::from(libc::O_CREAT | libc::O_EXCL);
+        let flags = action
+            .get(Field::Flags)
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        let created = match action.subtype() {
+            "mkdir" => true,
+            "write" | "create" => flags & excl == excl,
+            _ => false,
+        };
+        if created && let Some(p) = action.text(Field::Path) {
+            if lock(&self.claims).remove(p) {
+                lock(&self.temporary).insert(p.to_owned());
+            }
+            lock(&self.created).insert(p.to_owned());
+        }
+    }
+
+    /// A chmod, delete or rename that touches only a temporary file or
+    /// directory this run created with `tempfile` (R-33: pytest writes its
+    /// cache directory under a `mkdtemp` name, chmods it and renames it into
+    /// place, and removes it when another process won the race). Both must
+    /// hold: the supervisor saw the create itself, and `tempfile` announced
+    /// it as temporary; a plain `os.mkdir` then `rmdir` is still reviewed.
+    /// A review would ask a human about the agent's own scratch work; a rule
+    /// that blocks still blocks. chmod only of the entry itself (a hard link
+    /// inside such a directory may name any file); a rename only onto a
+    /// name that does not exist.
+    fn only_own_files(&self, action: &Action) -> bool {
+        if action.kind() != "file" {
+            return false;
+        }
+        let created = lock(&self.temporary);
+        if created.is_empty() {
+            return false;
+        }
+        let own = |p: &str| {
+            created.contains(p) || created.iter().any(|c| paths::is_under(p, c) && p != c)
+        };
+        let Some(path) = action.text(Field::Path) else {
+            return false;
+        };
+        match action.subtype() {
+            "chmod" => created.contains(path),
+            "delete" => own(path),
+            "rename" => {
+                own(path)
+                    && action
+                        .text(Field::Target)
+                        .is_some_and(|t| std::fs::symlink_metadata(t).is_err())
+            }
+            _ => false,
+        }
     }
 
     /// Logs, runs a review to its end, and returns the final answer. A
@@ -536,6 +890,18 @@ impl Decider {
         frame: Option<&str>,
         unexplained: bool,
     ) -> Outcome {
+        // A remembered approval in the user overlay answers a review (R-53).
+        let verdict = self.reviews.remembered(action, &verdict).unwrap_or(verdict);
+        let tagged;
+        let action = match self.current_tool(caller) {
+            Some(id) => {
+                let mut a = action.clone();
+                a.set(Field::InTool, id);
+                tagged = a;
+                &tagged
+            }
+            None => action,
+        };
         let logged = self.log.record(
             layer,
             action,
@@ -564,16 +930,41 @@ impl Decider {
             }
         };
         match verdict.decision {
-            Decision::Allow | Decision::Block => outcome(action, verdict),
+            Decision::Allow | Decision::Block => {
+                self.counters.count(&verdict, &verdict);
+                outcome(action, verdict)
+            }
             Decision::Review => {
                 let timeout = self.settings.review_timeout;
-                let final_verdict = self.reviews.wait(event_id, action, &verdict, timeout);
+                let final_verdict = self
+                    .reviews
+                    .wait(event_id, action, &verdict, timeout, frame);
+                self.counters.count(&verdict, &final_verdict);
                 outcome(action, final_verdict)
             }
         }
     }
 
+    /// The innermost tool call in progress in the caller's thread.
+    fn current_tool(&self, caller: Caller) -> Option<String> {
+        let calls = lock(&self.tool_calls);
+        if calls.is_empty() {
+            return None;
+        }
+        calls
+            .get(&(caller.pid, caller.tid))
+            .and_then(|s| s.last().cloned())
+    }
+
     pub(crate) fn own_state(&self, action: &Action) -> Option<Verdict> {
+        if self.reviews.is_dashboard(action) {
+            return Some(Verdict {
+                decision: Decision::Block,
+                reason: "irongate_dashboard: this run's dashboard is out of the agent's reach"
+                    .into(),
+                rule: None,
+            });
+        }
         if action.kind() != "file"
             && !(action.kind() == "network" && action.get(Field::Path).is_some())
         {
@@ -626,6 +1017,60 @@ impl Decider {
             return true;
         }
         n > 0 && std::path::Path::new(&format!("/proc/{sup}/task/{n}")).exists()
+    }
+
+    /// Housekeeping of the runtime rather than the agent's intent (R-33),
+    /// recognised by what the operation is — its exact paths, argv or
+    /// address, as the supervisor resolved them — never by the agent's
+    /// account of it: runtime reads; file operations whose every path is in
+    /// the run's scratch directory (not under `minimal`); urllib3's IPv6
+    /// probe, a bind of `[::1]:0`; `platform`'s `uname -p`.
+    pub(crate) fn is_runtime_op(&self, caller: Caller, action: &Action) -> bool {
+        if self.is_runtime_read(action) {
+            return true;
+        }
+        match action.kind() {
+            "file" => self.in_scratch(action) && self.profile_for(caller).has("file.read"),
+            "network" => {
+                action.subtype() == "bind"
+                    && action.text(Field::Host) == Some("::1")
+                    && action.get(Field::Port).and_then(Value::as_i64) == Some(0)
+            }
+            "process" => {
+                let argv: Vec<&str> = action
+                    .get(Field::Argv)
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                let exe = action.text(Field::Executable).unwrap_or("");
+                UNAME_PATHS.contains(&exe)
+                    && argv.len() == 2
+                    && (argv[0] == "uname" || UNAME_PATHS.contains(&argv[0]))
+                    && argv[1] == UNAME_P[1]
+                    && action.get(Field::EnvChanges).is_none()
+            }
+            _ => false,
+        }
+    }
+
+    /// Every path of a file action is inside the scratch directory. A
+    /// symlink's target is only text until followed (and following it is
+    /// judged on the file reached); a link or rename needs both names inside.
+    fn in_scratch(&self, action: &Action) -> bool {
+        let scratch = &self.settings.scratch;
+        let inside = |p: &str| p != scratch && paths::is_under(p, scratch);
+        let Some(path) = action.text(Field::Path) else {
+            return false;
+        };
+        // The directory itself may be listed and opened, not removed or
+        // renamed. (NamedTemporaryFile's `open` event names the directory
+        // with write flags: its opener makes the real, audited, open; the
+        // kernel refuses to open a directory for writing.)
+        let path_ok = inside(path)
+            || (path == scratch && matches!(action.subtype(), "read" | "list" | "write"));
+        let target_ok =
+            action.subtype() == "symlink" || action.text(Field::Target).is_none_or(inside);
+        path_ok && target_ok
     }
 
     pub(crate) fn is_runtime_read(&self, action: &Action) -> bool {
@@ -951,7 +1396,47 @@ fn message(action: &Action, v: &Verdict) -> String {
         },
         None => String::new(),
     };
-    format!("irongate blocked {}: {}{rule}", describe(action), v.reason)
+    format!(
+        "irongate blocked {}: {}{rule}{}",
+        describe(action),
+        v.reason,
+        hint(action, v)
+    )
+}
+
+/// For a blocked network operation on a named host: the policy rule that
+/// would allow it (R-45: a model endpoint is one line of policy).
+fn hint(action: &Action, v: &Verdict) -> String {
+    if action.kind() != "network" || v.reason.starts_with("irongate_") {
+        return String::new();
+    }
+    let Some(host) = action.text(Field::Host) else {
+        return String::new();
+    };
+    if host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok() {
+        return String::new();
+    }
+    let host_json = Value::from(host).to_string();
+    let rule = match action.subtype() {
+        "http" | "dns" => {
+            format!(r#"{{"type": "network", "host": {host_json}, "decision": "allow"}}"#)
+        }
+        sub => {
+            let port = action
+                .get(Field::Port)
+                .and_then(Value::as_i64)
+                .map(|p| format!(r#", "port": {p}"#))
+                .unwrap_or_default();
+            format!(
+                r#"{{"type": "network", "subtype": "{sub}", "host": {host_json}{port}, "decision": "allow"}}"#
+            )
+        }
+    };
+    let profile = match v.reason.strip_prefix("missing_capability:") {
+        Some(cap) => format!(" and a profile with {cap}"),
+        None => String::new(),
+    };
+    format!("\nhint: to allow it, add before the last rule of the policy: {rule}{profile}")
 }
 
 /// One line describing an action, for messages and `--verbose`.

@@ -17,6 +17,10 @@ pub enum Mapped {
     Decide(Box<Action>),
     /// A signal aimed at the supervisor: always refused.
     SignalToSupervisor,
+    /// `tempfile.mkdtemp`/`mkstemp` says it just created this path (raised
+    /// after the create, which was decided on its own). A claim only: the
+    /// supervisor believes it for paths it saw this run create.
+    Temporary(String),
 }
 
 /// The caller, as the supervisor knows it.
@@ -176,6 +180,10 @@ pub fn map(
         },
         "shutil.copytree" => match path_arg(c, a(1), None, false) {
             Some(r) => decide(file_action("write", r)),
+            None => Mapped::Nothing,
+        },
+        "tempfile.mkdtemp" | "tempfile.mkstemp" => match path_arg(c, a(0), None, false) {
+            Some((path, _)) => Mapped::Temporary(path),
             None => Mapped::Nothing,
         },
         // The opens inside these raise their own events, which decide.

@@ -34,6 +34,9 @@ pub struct RunStart {
     pub policy_origin: String,
     /// The policy's digest.
     pub policy_digest: String,
+    /// The policy's text, stored once per digest so that `irongate replay`
+    /// and incident bundles have the policy the run was decided by.
+    pub policy_text: Option<String>,
 }
 
 /// What the run record needs at the end.
@@ -49,6 +52,9 @@ pub struct RunEnd {
 
 /// Records the start of a run.
 pub fn begin_run(store: &Store, start: &RunStart) -> Result<i64, AuditError> {
+    if let Some(text) = &start.policy_text {
+        store.record_policy(&start.policy_digest, &start.policy_origin, text)?;
+    }
     store.begin_run(&audit::RunInfo {
         started_at: audit::now(),
         agent_name: start.agent_name.clone(),
@@ -69,9 +75,25 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    /// Starts the writer thread.
+    /// Starts the writer thread, with a signed checkpoint every
+    /// [`DEFAULT_EVERY`](audit::checkpoint::DEFAULT_EVERY) events.
     pub fn start(store: &Store, run_id: i64, durable: bool) -> Result<EventLog, AuditError> {
-        let writer = store.writer(FLUSH_INTERVAL)?;
+        EventLog::start_with(store, run_id, durable, audit::checkpoint::DEFAULT_EVERY)
+    }
+
+    /// Starts the writer thread, with a signed checkpoint every
+    /// `checkpoint_every` events (0: only the run's end checkpoint).
+    pub fn start_with(
+        store: &Store,
+        run_id: i64,
+        durable: bool,
+        checkpoint_every: u64,
+    ) -> Result<EventLog, AuditError> {
+        let writer = store.writer_with(audit::WriterConfig {
+            flush_interval: FLUSH_INTERVAL,
+            checkpoint_every,
+            ..audit::WriterConfig::default()
+        })?;
         Ok(EventLog {
             writer,
             run_id,
@@ -146,7 +168,8 @@ impl EventLog {
         let _ = self.writer.append(ev);
     }
 
-    /// Flushes everything and records how the run ended.
+    /// Flushes everything, records how the run ended and writes the run's
+    /// signed end checkpoint.
     pub fn finish(&self, store: &Store, end: &RunEnd) {
         let _ = self.writer.flush();
         let (status, exit_code, signal) = match end.status {
@@ -164,6 +187,9 @@ impl EventLog {
                 signal,
             },
         );
+        if let Err(e) = store.seal_run(self.run_id) {
+            eprintln!("irongate: warning: the run's end checkpoint was not written: {e}");
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! child subreaper and forks the agent. Only after the fork does it start
 //! threads (IPC server, log writer), so the child never inherits a lock.
 
+pub mod announce;
 pub mod backstop_listener;
 pub mod decide;
 pub mod events;
@@ -15,6 +16,7 @@ pub mod log;
 pub mod paths;
 pub mod procfs;
 pub mod review;
+pub mod scratch;
 pub mod server;
 pub mod signals;
 pub mod syscall;
@@ -97,6 +99,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         eprintln!("irongate: warning: cannot mark the runs of lost supervisors: {e}");
     }
     let run_dir = launch::RunDir::create()?;
+    let scratch = scratch::Scratch::create()?;
     let listener = crate::ipc::listen(&run_dir.socket()).map_err(|e| {
         Failure::setup(format!(
             "cannot listen on {}: {e}",
@@ -108,6 +111,13 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         // SAFETY: geteuid/getegid have no preconditions.
         if (uid, gid) != unsafe { (libc::geteuid(), libc::getegid()) } {
             launch::share_run_dir(&run_dir.dir, &run_dir.socket(), gid)?;
+            // The scratch directory is the agent's own (its TMPDIR).
+            std::os::unix::fs::chown(scratch.path(), Some(uid), Some(gid)).map_err(|e| {
+                Failure::setup(format!(
+                    "--user: cannot give {} to the agent: {e}",
+                    scratch.path().display()
+                ))
+            })?;
             crate::backstop::memory::set_agent_ids(uid, gid);
         }
     }
@@ -134,9 +144,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
             .flatten()
             .map(|p| real(&p))
             .collect(),
-        std::env::var("TMPDIR")
-            .ok()
-            .filter(|t| Path::new(t).is_dir()),
+        Some(real(scratch.path())),
     );
     let mut argv = vec![child::cstring(&argv0)];
     argv.extend(args.args.iter().map(|a| child::cstring(a)));
@@ -150,6 +158,10 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         },
         isolated_env: args.isolate.then(|| launch::isolated_env(&args.pass_env)),
         user,
+        env: vec![(
+            "TMPDIR".to_owned(),
+            scratch.path().to_string_lossy().into_owned(),
+        )],
         handoff: std::os::fd::AsRawFd::as_raw_fd(&handoff_child),
         landlock: Some(landlock_plan.clone()),
     };
@@ -164,6 +176,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         profile: args.profile.clone(),
         policy_origin,
         policy_digest: policy.source_digest().to_owned(),
+        policy_text: Some(policy.source_text().to_owned()),
     };
     let run_id = log::begin_run(&store, &run_info).map_err(|e| Failure::setup(e.to_string()))?;
 
@@ -172,6 +185,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         profile,
         home: real(&home),
         run_dir: real(&run_dir.dir),
+        scratch: real(scratch.path()),
         runtime_dirs: python.runtime_dirs.clone(),
         script: script_real,
         program_name: python.program.to_string_lossy().into_owned(),
@@ -228,11 +242,37 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     let listener_fd = handed.listener;
 
     // Threads may start now.
-    let log = log::EventLog::start(&store, run_id, args.durable).map_err(|e| {
-        kill_child();
-        Failure::setup(e.to_string())
-    })?;
-    let reviews = review::Reviews::new(&home, run_id);
+    let log = log::EventLog::start_with(&store, run_id, args.durable, args.checkpoint_every)
+        .map_err(|e| {
+            kill_child();
+            Failure::setup(e.to_string())
+        })?;
+    // Announcements (and the prompt's thread) start after the fork.
+    let prompt = !args.no_prompt && std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let notifier = announce::Notifier::new(&home, args.on_review.clone(), prompt);
+    let reviews = review::Reviews::new(&home, run_id).with(&agent_name, notifier);
+    // The dashboard binds after the fork too: the agent never holds its socket.
+    let dashboard = if args.dashboard {
+        match crate::dashboard::serve_for_run(
+            &home,
+            args.dashboard_port,
+            &reviews,
+            crate::dashboard::PolicyView {
+                origin: settings.policy.origin().to_owned(),
+                text: settings.policy.source_text().to_owned(),
+            },
+            run_id,
+        ) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                kill_child();
+                let _ = signals::supervise(pid, &forwarded, args.isolate);
+                return Err(Failure::setup(format!("--dashboard: {e}")).into());
+            }
+        }
+    } else {
+        None
+    };
     let decider = Arc::new(decide::Decider::new(settings, log, reviews));
     decider.set_main_pid(pid);
     {
@@ -283,6 +323,12 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
             ),
         );
     }
+    // The policy's matching sets are built while the agent's interpreter
+    // starts, not before the fork (a few ms of every start-up).
+    let warm = Arc::clone(&decider);
+    let _ = std::thread::Builder::new()
+        .name("irongate-warm".into())
+        .spawn(move || warm.settings().policy.warm());
     let server = server::spawn(
         listener.try_clone()?,
         Arc::clone(&decider),
@@ -304,6 +350,18 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         explained: counters.explained.load(Ordering::Relaxed),
     };
     decider.log().finish(&store, &end);
+    if !args.quiet {
+        let home_flag = match &args.home.home {
+            Some(h) => format!(" --home {}", h.display()),
+            None => String::new(),
+        };
+        let cmd = format!("irongate events --run {run_id}{home_flag}");
+        if let Some(line) = counters.summary(&cmd) {
+            eprintln!("{line}");
+        }
+    }
+    drop(scratch);
+    drop(dashboard);
     drop(run_dir);
     Ok(status.exit_code())
 }

@@ -287,8 +287,23 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
     }
     let mut buf = vec![0u8; ipc::MAX_FRAME + 1];
     let mut joined = false;
+    // The kernel layer waits on this connection's deferred opens (see
+    // `Decider::await_deferred`): it sees a frame either queued or `busy`.
+    let state = Arc::new(ConnState {
+        fd: std::os::fd::AsRawFd::as_raw_fd(conn),
+        busy: AtomicBool::new(false),
+    });
+    let registered: std::cell::RefCell<Vec<i64>> = std::cell::RefCell::new(Vec::new());
+    let _unregister = Unregister {
+        decider,
+        pid,
+        tids: &registered,
+    };
     loop {
-        let n = match ipc::recv_frame_spinning(conn.as_fd(), &mut buf, NEXT_REQUEST_SPIN) {
+        let ready = ipc::wait_frame_spinning(conn.as_fd(), NEXT_REQUEST_SPIN);
+        state.busy.store(true, Ordering::SeqCst);
+        let _idle = Idle(&state.busy);
+        let n = match ready.and_then(|()| ipc::recv_frame(conn.as_fd(), &mut buf)) {
             Ok(n) => n,
             Err(ipc::FrameError::Closed) => return,
             Err(ipc::FrameError::Io(e))
@@ -339,7 +354,15 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
                 args,
                 frame,
                 dir_fd,
-            } => decider.on_event(Caller { pid, tid }, &event, &args, frame, dir_fd),
+                deferred,
+            } => {
+                // Registered at the thread's first event, which the hook
+                // never defers: its later deferred opens are then awaited.
+                if !registered.borrow().contains(&tid) && decider.register_conn(pid, tid, &state) {
+                    registered.borrow_mut().push(tid);
+                }
+                decider.on_event(Caller { pid, tid }, &event, &args, frame, dir_fd, deferred)
+            }
             Request::Action {
                 tid,
                 layer,
@@ -351,6 +374,40 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
         };
         if ipc::send_frame(conn.as_fd(), &ipc::encode(&reply)).is_err() {
             return;
+        }
+        // `_idle` clears `busy` here, after the reply is queued.
+    }
+}
+
+/// What the kernel layer may look at of one connection.
+#[derive(Debug)]
+pub struct ConnState {
+    /// The connection (valid while registered: unregistered before close).
+    pub fd: std::os::fd::RawFd,
+    /// A frame has been taken and is being handled.
+    pub busy: AtomicBool,
+}
+
+struct Idle<'a>(&'a AtomicBool);
+
+impl Drop for Idle<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Unregisters a connection's threads when its serving ends (before the
+/// descriptor is closed).
+struct Unregister<'a> {
+    decider: &'a Decider,
+    pid: i32,
+    tids: &'a std::cell::RefCell<Vec<i64>>,
+}
+
+impl Drop for Unregister<'_> {
+    fn drop(&mut self) {
+        for tid in self.tids.borrow().iter() {
+            self.decider.unregister_conn(self.pid, *tid);
         }
     }
 }

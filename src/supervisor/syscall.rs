@@ -7,7 +7,9 @@ use std::sync::atomic::Ordering;
 
 use super::decide::{Decider, canonical_ip, file_op, lock, net_op};
 use super::events::{self, Caller};
-use super::intents::{NetKey, Op};
+use std::time::{Duration, Instant};
+
+use super::intents::{NetKey, Op, OpenIntent};
 use super::log::Layer;
 use super::paths::{self, Base};
 use crate::action::{Action, Field};
@@ -197,6 +199,7 @@ impl Decider {
             }
             Call::Signal { .. }
             | Call::SignalRoute { .. }
+            | Call::CredChange { .. }
             | Call::Forbidden(_)
             | Call::Unclassified(_)
             | Call::Unreadable(_) => Ok(Vec::new()),
@@ -219,13 +222,21 @@ impl Decider {
         // opens is the one judged.
         if let Call::Open { path, flags, .. } = call
             && flags & i64::from(libc::O_PATH) == 0
-            && let Some(real) =
-                self.intents
-                    .take_open(i64::from(t.tid), &text(path), flags & WRITE_FLAGS != 0)
         {
-            self.counters.explained.fetch_add(1, Ordering::Relaxed);
-            return Answer::Emulate(real);
+            match self.open_intent(t, path, *flags, DEFERRED_SPIN) {
+                Deferred::Decided(a) => return a,
+                // Still being decided (a review): answered by a held thread.
+                Deferred::Pending => return Answer::Held,
+                Deferred::None => {}
+            }
         }
+        self.judge_rest(t, call, prepared)
+    }
+
+    /// A trapped call no hook-layer intent explains (or one whose intent
+    /// is not an open): decided from the syscall itself.
+    fn judge_rest(&self, t: &Thread, call: &Call, prepared: Option<&Prepared>) -> Answer {
+        let c = hook_caller(t);
         let judged = match self.syscall_actions(t, call, prepared) {
             Ok(j) => j,
             Err(libc::ENOENT) if matches!(call, Call::Exec { .. }) => {
@@ -293,7 +304,7 @@ impl Decider {
             let _ = self.finish(c, Layer::Syscall, action, verdict, None, true);
             return Step::Refused(Answer::Deny(libc::EACCES));
         }
-        if self.is_runtime_read(action) || self.is_libc_runtime(c.pid, action) {
+        if self.is_runtime_op(c, action) || self.is_libc_runtime(c.pid, action) {
             self.counters.runtime_reads.fetch_add(1, Ordering::Relaxed);
             return Step::Allowed;
         }
@@ -337,9 +348,66 @@ impl Decider {
         }
     }
 
+    /// The hook layer's decision on this open, if it made one: waits (up to
+    /// `wait`) while the thread's deferred request is queued or decided.
+    fn open_intent(&self, t: &Thread, path: &[u8], flags: i64, wait: Duration) -> Deferred {
+        let raw = text(path);
+        let write = flags & WRITE_FLAGS != 0;
+        let tid = i64::from(t.tid);
+        let start = Instant::now();
+        loop {
+            match self.intents.take_open(tid, &raw, write) {
+                Some(OpenIntent::Allowed(real)) => {
+                    self.counters.explained.fetch_add(1, Ordering::Relaxed);
+                    return Deferred::Decided(Answer::Emulate(real));
+                }
+                Some(OpenIntent::Refused) => return Deferred::Decided(Answer::Deny(libc::EACCES)),
+                None => {}
+            }
+            if !self.deferred_pending(t.pid, tid) {
+                // Decided meanwhile? One last look, then it is the kernel
+                // layer's to decide.
+                return match self.intents.take_open(tid, &raw, write) {
+                    Some(OpenIntent::Allowed(real)) => {
+                        self.counters.explained.fetch_add(1, Ordering::Relaxed);
+                        Deferred::Decided(Answer::Emulate(real))
+                    }
+                    Some(OpenIntent::Refused) => Deferred::Decided(Answer::Deny(libc::EACCES)),
+                    None => Deferred::None,
+                };
+            }
+            if start.elapsed() > wait {
+                return Deferred::Pending;
+            }
+            if wait > DEFERRED_SPIN {
+                std::thread::sleep(Duration::from_millis(1));
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+    }
+
     /// A held syscall: logs it, waits for the review, answers.
     fn held(&self, t: &Thread, call: &Call, prepared: Option<&Prepared>) -> Answer {
         let c = hook_caller(t);
+        // An open whose deferred hook-layer request is still being decided
+        // (a review there): its verdict answers the syscall.
+        if let Call::Open { path, flags, .. } = call
+            && flags & i64::from(libc::O_PATH) == 0
+        {
+            let wait = self.settings.review_timeout + Duration::from_secs(10);
+            match self.open_intent(t, path, *flags, wait) {
+                Deferred::Decided(a) => return a,
+                Deferred::Pending => return Answer::Deny(libc::EACCES),
+                // The hook layer recorded nothing (a runtime read, say):
+                // decided here as any other call, and held only if that
+                // decision is a review.
+                Deferred::None => match self.judge_rest(t, call, prepared) {
+                    Answer::Held => {}
+                    a => return a,
+                },
+            }
+        }
         let Ok(judged) = self.syscall_actions(t, call, prepared) else {
             return Answer::Deny(libc::EACCES);
         };
@@ -367,12 +435,15 @@ impl Decider {
     /// A call whose paths or handles could not be resolved: refused and
     /// logged, never decided from the agent's spelling.
     fn unresolvable(&self, c: Caller, call: &Call, errno: i32) -> Answer {
-        let action = Action::new("tamper", "unresolvable")
+        let mut action = Action::new("tamper", "unresolvable")
             .with(Field::Name, call_name(call))
             .with(
                 Field::Target,
                 std::io::Error::from_raw_os_error(errno).to_string(),
             );
+        if let Some(raw) = call_path(call) {
+            action.set(Field::Requested, text(raw));
+        }
         let _ = self.deny_logged(
             c,
             &action,
@@ -582,6 +653,20 @@ impl Decider {
     }
 }
 
+/// How long the notify loop spins for a deferred open's hook-layer verdict
+/// before handing the call to a held thread.
+const DEFERRED_SPIN: Duration = Duration::from_micros(300);
+
+/// The hook layer's verdict on an open, as far as it is known.
+enum Deferred {
+    /// Decided: the answer.
+    Decided(Answer),
+    /// Still being decided.
+    Pending,
+    /// The hook layer did not decide it.
+    None,
+}
+
 /// How one action of a trapped call was decided.
 enum Step {
     Allowed,
@@ -678,6 +763,23 @@ fn syscall_name(nr: i64) -> String {
     crate::backstop::table::name(nr).map_or_else(|| format!("syscall {nr}"), str::to_owned)
 }
 
+/// The (first) path a call names, as the agent spelled it.
+fn call_path(call: &Call) -> Option<&[u8]> {
+    match call {
+        Call::Open { path, .. }
+        | Call::Unlink { path, .. }
+        | Call::Mkdir { path, .. }
+        | Call::Mknod { path, .. }
+        | Call::Symlink { path, .. }
+        | Call::Chmod { path, .. }
+        | Call::Chown { path, .. }
+        | Call::Truncate { path, .. }
+        | Call::Exec { path, .. } => Some(path),
+        Call::Rename { old, .. } | Call::Link { old, .. } => Some(old),
+        _ => None,
+    }
+}
+
 fn call_name(call: &Call) -> &'static str {
     match call {
         Call::Open { .. } => "open",
@@ -694,6 +796,7 @@ fn call_name(call: &Call) -> &'static str {
         Call::Net { op, .. } => op.subtype(),
         Call::Signal { .. } => "kill",
         Call::SignalRoute { .. } => "fcntl/ioctl",
+        Call::CredChange { .. } => "credentials",
         Call::Forbidden(_) | Call::Unclassified(_) | Call::Unreadable(_) => "syscall",
     }
 }
