@@ -97,7 +97,7 @@ fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<Frozen> {
     loop {
         let now = members();
         let new: Vec<i32> = now.iter().copied().filter(|p| !seen.contains(p)).collect();
-        if new.is_empty() && !seen.is_empty() {
+        if new.is_empty() {
             break;
         }
         for p in new {
@@ -149,7 +149,19 @@ pub fn continue_frozen(
     decided: &Call,
     members: &dyn Fn() -> Vec<i32>,
 ) -> bool {
-    let Some(frozen) = freeze(members, caller.tid) else {
+    // The caller's own process: its other threads (and whatever shares its
+    // memory) stopped with ptrace, which leaves the caller nothing pending.
+    // A stop signal pending for the caller would interrupt its call (a
+    // blocking connect returns ERESTARTSYS and is notified again). Only
+    // where ptrace is refused is the caller's process stopped by signal.
+    let by_ptrace = super::freeze::freeze(caller).ok();
+    let others = || -> Vec<i32> {
+        members()
+            .into_iter()
+            .filter(|p| by_ptrace.is_none() || *p != caller.pid)
+            .collect()
+    };
+    let Some(frozen) = freeze(&others, caller.tid) else {
         let _ = sys::respond_errno(listener, notif.id, libc::EAGAIN);
         return false;
     };
@@ -161,21 +173,80 @@ pub fn continue_frozen(
         let _ = sys::respond_errno(listener, notif.id, libc::EACCES);
         return false;
     }
+    let ran_before = runtime(caller.tid);
     if sys::respond_continue(listener, notif.id).is_err() {
         return false;
     }
-    // The caller's process has a stop pending: the caller stops when its
-    // call returns. Until then nothing else may run.
+    let many = matches!(decided, Call::Net { msgs, .. } if msgs.len() > 1);
     let deadline = Instant::now() + CALL_WAIT;
     while Instant::now() < deadline {
-        if matches!(
-            task_state(caller.pid, caller.tid),
-            None | Some(b'T' | b't' | b'Z' | b'X')
-        ) {
+        let st = task_state(caller.pid, caller.tid);
+        let done = if by_ptrace.is_some() {
+            copied(caller, notif.data.nr, st, ran_before, many)
+        } else {
+            // The caller's process has the stop pending: it stops when its
+            // call returns.
+            matches!(st, None | Some(b'T' | b't' | b'Z' | b'X'))
+        };
+        if done {
             break;
         }
-        std::thread::sleep(Duration::from_micros(100));
+        std::thread::sleep(Duration::from_micros(50));
     }
     drop(frozen);
+    drop(by_ptrace);
     true
+}
+
+/// CPU time the task has run, in ns (`/proc/<tid>/schedstat`).
+fn runtime(tid: i32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{tid}/schedstat"))
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn wchan(tid: i32) -> String {
+    super::memory::as_agent_fs(|| std::fs::read_to_string(format!("/proc/{tid}/wchan")))
+        .unwrap_or_default()
+}
+
+/// Whether the continued call has certainly read its arguments: the caller
+/// has run since, and is now asleep inside the call (connect, bind and
+/// sendto copy their address before anything that sleeps), or back in a
+/// notified call, or gone. A `sendmmsg` of several messages copies each one
+/// as it goes: only its return (or a next notified call) counts.
+fn copied(c: &Caller, call_nr: i32, st: Option<u8>, ran_before: Option<u64>, many: bool) -> bool {
+    let Some(st) = st else { return true };
+    if matches!(st, b'Z' | b'X' | b'x') {
+        return true;
+    }
+    if runtime(c.tid) <= ran_before {
+        return false;
+    }
+    let w = wchan(c.tid);
+    if w.contains("seccomp") {
+        return true;
+    }
+    // In another syscall than the one continued (or returned to user mode
+    // and stopped in one): the call is over.
+    let line =
+        super::memory::as_agent_fs(|| std::fs::read_to_string(format!("/proc/{}/syscall", c.tid)))
+            .unwrap_or_default();
+    if let Some(nr) = line
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse::<i64>().ok())
+        && nr != i64::from(call_nr)
+    {
+        return true;
+    }
+    if many {
+        return false;
+    }
+    // Asleep inside the call: past the copy. A page fault during the copy
+    // sleeps uninterruptibly (D) outside seccomp: not yet.
+    matches!(st, b'S' | b'T' | b't')
 }
