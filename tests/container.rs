@@ -168,6 +168,27 @@ fn docker_default_profile_as_entrypoint() {
             .contains("sk-container-secret")
     );
 
+    // A Python child (exec of the launcher) as that user.
+    let out = docker_run(
+        &image.0,
+        home.path(),
+        &["--entrypoint", "irongate"],
+        &[
+            "run",
+            "--isolate",
+            "--profile",
+            "trusted",
+            "--policy",
+            "allow-processes.json",
+            "spawn_child.py",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("rc 0 child uid 65534"),
+        "{}",
+        text(&out)
+    );
+
     // Exit statuses and signal deaths propagate.
     let ep = ["--entrypoint", "irongate"];
     for (how, n, want) in [("exit", "3", 3), ("exit", "0", 0), ("signal", "10", 138)] {

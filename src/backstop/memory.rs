@@ -78,6 +78,34 @@ pub fn as_agent_fs<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
+/// Runs `f` with the agent's real uid and gid on this thread when it runs
+/// as another user: ptrace's access check (`PTRACE_SEIZE`) compares the
+/// tracer's *real* ids, and in a container the supervisor has no
+/// `CAP_SYS_PTRACE` to stand in for them. The effective and saved ids stay
+/// the supervisor's, so nothing is lost; they are put back at once.
+pub fn as_agent_real<T>(f: impl FnOnce() -> T) -> T {
+    let ids = AGENT_IDS.load(Ordering::Relaxed);
+    if ids == NO_IDS {
+        return f();
+    }
+    let (uid, gid) = ((ids >> 32) as u32, ids as u32);
+    let keep = u32::MAX; // -1: unchanged
+    // SAFETY: raw setres[ug]id change the calling thread only (libc's
+    // wrappers would broadcast to every thread); restored before return.
+    unsafe {
+        let (mut ru, mut eu, mut su) = (0u32, 0u32, 0u32);
+        let (mut rg, mut eg, mut sg) = (0u32, 0u32, 0u32);
+        libc::syscall(libc::SYS_getresuid, &mut ru, &mut eu, &mut su);
+        libc::syscall(libc::SYS_getresgid, &mut rg, &mut eg, &mut sg);
+        libc::syscall(libc::SYS_setresgid, gid, keep, keep);
+        libc::syscall(libc::SYS_setresuid, uid, keep, keep);
+        let r = f();
+        libc::syscall(libc::SYS_setresuid, ru, keep, keep);
+        libc::syscall(libc::SYS_setresgid, rg, keep, keep);
+        r
+    }
+}
+
 /// The mechanism in force.
 pub fn mechanism() -> Mechanism {
     if MODE.load(Ordering::Relaxed) == 1 {

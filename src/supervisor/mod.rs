@@ -275,7 +275,9 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     };
     let decider = Arc::new(decide::Decider::new(settings, log, reviews));
     decider.set_main_pid(pid);
-    {
+    // Landlock's state goes into the --isolate note (ordinary runs keep
+    // their event numbering; `doctor` reports the ABI).
+    let landlock_note = {
         let abi = crate::doctor::landlock_abi().unwrap_or(0);
         let p = &landlock_plan;
         let mut what = Vec::new();
@@ -306,15 +308,15 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
                 }
             )
         };
-        decider.log().info(pid, &note);
-    }
+        note
+    };
     if args.isolate {
         let removed = launch::removed_env_names(&args.pass_env);
         let user = user.map_or_else(|| "irongate's own".to_owned(), |(u, g)| format!("{u}:{g}"));
         decider.log().info(
             pid,
             &format!(
-                "isolate: user {user}; environment variables removed (names only): {}",
+                "isolate: user {user}; {landlock_note}; environment variables removed (names only): {}",
                 if removed.is_empty() {
                     "none".to_owned()
                 } else {
