@@ -296,7 +296,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         if abi >= 6 {
             what.push("signals and abstract sockets outside the agent");
         }
-        let note = if abi < 1 {
+        if abi < 1 {
             "landlock: not available on this kernel (the layer is off)".to_owned()
         } else {
             format!(
@@ -307,8 +307,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
                     what.join(", ")
                 }
             )
-        };
-        note
+        }
     };
     if args.isolate {
         let removed = launch::removed_env_names(&args.pass_env);
