@@ -60,7 +60,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a Python agent under the supervisor.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Show the audit log's runs with their counts and exit status.
     Runs(RunsArgs),
     /// Show logged decisions.
@@ -132,6 +132,10 @@ pub struct RunArgs {
     /// Sanitised environment, new session, no inherited fds, capabilities dropped.
     #[arg(long)]
     pub isolate: bool,
+    /// With --isolate: the user the agent runs as (name or uid; default
+    /// nobody when irongate runs as root).
+    #[arg(long, value_name = "NAME|UID")]
+    pub user: Option<String>,
     /// Environment variable to keep with --isolate (repeatable).
     #[arg(long = "pass-env", value_name = "NAME")]
     pub pass_env: Vec<String>,
@@ -455,7 +459,7 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Run(args) => crate::supervisor::cmd_run(args),
+        Command::Run(args) => crate::supervisor::cmd_run(*args),
         Command::Runs(args) => crate::audit::cmd::runs(&args),
         Command::Events(args) => crate::audit::cmd::events(&args),
         Command::Verify(args) => crate::audit::cmd::verify(&args),

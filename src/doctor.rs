@@ -205,6 +205,22 @@ fn backstop_checks() -> Vec<Check> {
             "nothing needed; docker run --cap-add SYS_PTRACE lets irongate perform them on the agent's socket without stopping the tree",
         ),
     });
+    out.push(if crate::child::filter::has_wait_killable() {
+        check(
+            "WAIT_KILLABLE_RECV",
+            Status::Pass,
+            "a decided call is interrupted only by a fatal signal (the socket freeze relies on it)",
+        )
+    } else {
+        with_fix(
+            check(
+                "WAIT_KILLABLE_RECV",
+                Status::Fallback,
+                "not available: a signal aborts a decided call, which is notified again; socket calls under the freeze (no pidfd_getfd) fail",
+            ),
+            "Linux 5.19+",
+        )
+    });
     let listener: OwnedFd = handed.listener;
     out.push(if sys::set_sync_wake_up(listener.as_fd()) {
         check(
@@ -378,10 +394,29 @@ fn io_uring_check() -> Check {
 }
 
 fn userns_check() -> Check {
+    // SAFETY: fork; the child only calls unshare and _exit.
+    let available = unsafe {
+        match libc::fork() {
+            0 => libc::_exit(i32::from(libc::unshare(libc::CLONE_NEWUSER) != 0)),
+            pid if pid > 0 => {
+                let mut status = 0;
+                libc::waitpid(pid, &mut status, 0);
+                libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
+            }
+            _ => false,
+        }
+    };
     check(
         "user namespaces",
         Status::Info,
-        "not needed by IronGate (refused to the agent by the filter)",
+        format!(
+            "{}; not needed by IronGate (refused to the agent by the filter)",
+            if available {
+                "available here"
+            } else {
+                "refused here (as under Docker's default profile)"
+            }
+        ),
     )
 }
 

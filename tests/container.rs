@@ -145,6 +145,50 @@ fn docker_default_profile_as_entrypoint() {
     check_logged(home.path());
     eprintln!("container run of agent.py: {started:?} (docker run to exit)");
 
+    // --isolate as root in the container: the agent runs as nobody.
+    let out = docker_run(
+        &image.0,
+        home.path(),
+        &[
+            "-e",
+            "OPENAI_API_KEY=sk-container-secret",
+            "--entrypoint",
+            "irongate",
+        ],
+        &["run", "--isolate", "isolate_check.py"],
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{}", text(&out)));
+    assert_eq!(v["uid"], 65534, "{v:#}");
+    assert_eq!(v["cap_eff"], "0000000000000000", "{v:#}");
+    assert!(
+        !v["environ_block_text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("sk-container-secret")
+    );
+
+    // A Python child (exec of the launcher) as that user.
+    let out = docker_run(
+        &image.0,
+        home.path(),
+        &["--entrypoint", "irongate"],
+        &[
+            "run",
+            "--isolate",
+            "--profile",
+            "trusted",
+            "--policy",
+            "allow-processes.json",
+            "spawn_child.py",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("rc 0 child uid 65534"),
+        "{}",
+        text(&out)
+    );
+
     // Exit statuses and signal deaths propagate.
     let ep = ["--entrypoint", "irongate"];
     for (how, n, want) in [("exit", "3", 3), ("exit", "0", 0), ("signal", "10", 138)] {
@@ -179,22 +223,60 @@ fn docker_default_profile_as_entrypoint() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
+    // What remains of the tree when the agent exits is ended (a child that
+    // ignores SIGTERM is killed after the grace period); the agent's status
+    // stands.
+    let t = Instant::now();
+    let out = docker_run(
+        &image.0,
+        home.path(),
+        &ep,
+        &[
+            "run",
+            "--isolate",
+            "--profile",
+            "trusted",
+            "--policy",
+            "allow-processes.json",
+            "leftover.py",
+        ],
+    );
+    let took = t.elapsed();
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out));
+    assert!(
+        took < Duration::from_secs(6),
+        "leftover tree ended after {took:?}"
+    );
+
+    // Forwarded signals: SIGHUP and SIGUSR1 reach the agent (default
+    // action: death by that signal → 128+N).
+    for (sig, want) in [("HUP", "129"), ("USR1", "138")] {
+        let name = format!("irongate-sig-{sig}-{}", std::process::id());
+        assert_eq!(
+            stopped_with(&image.0, home.path(), &name, &["kill", "-s", sig]).0,
+            want,
+            "docker kill -s {sig}"
+        );
+    }
+
     // docker stop → SIGTERM to the agent → 143, promptly.
     let name = format!("irongate-stop-{}", std::process::id());
-    let vol = format!("{}:/var/lib/irongate", home.path().display());
+    let (code, stop_latency) = stopped_with(&image.0, home.path(), &name, &["stop", "-t", "10"]);
+    assert_eq!(code, "143", "docker stop did not end the agent by SIGTERM");
+    eprintln!("docker stop latency: {stop_latency:?}");
+    assert!(
+        stop_latency < Duration::from_secs(2),
+        "docker stop took {stop_latency:?}"
+    );
+}
+
+/// Starts `sleep_term.py` detached, waits for it, runs `docker ACTION… NAME`,
+/// returns the container's exit code and how long the action took.
+fn stopped_with(image: &str, home: &Path, name: &str, action: &[&str]) -> (String, Duration) {
+    let vol = format!("{}:/var/lib/irongate", home.display());
     let started = Command::new("docker")
-        .args([
-            "run",
-            "-d",
-            "--network",
-            "none",
-            "--name",
-            &name,
-            "-v",
-            &vol,
-        ])
-        .args(ep)
-        .arg(&image.0)
+        .args(["run", "-d", "--network", "none", "--name", name, "-v", &vol])
+        .args(["--entrypoint", "irongate", image])
         .args(["run", "--isolate", "sleep_term.py"])
         .output()
         .expect("docker run -d");
@@ -202,7 +284,7 @@ fn docker_default_profile_as_entrypoint() {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let logs = Command::new("docker")
-            .args(["logs", &name])
+            .args(["logs", name])
             .output()
             .expect("docker logs");
         if String::from_utf8_lossy(&logs.stdout).contains("ready") {
@@ -216,27 +298,23 @@ fn docker_default_profile_as_entrypoint() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let t = Instant::now();
-    let stop = Command::new("docker")
-        .args(["stop", "-t", "10", &name])
+    let acted = Command::new("docker")
+        .args(action)
+        .arg(name)
         .output()
-        .expect("docker stop");
-    let stop_latency = t.elapsed();
+        .expect("docker action");
+    assert!(acted.status.success(), "{}", text(&acted));
+    let _ = Command::new("docker").args(["wait", name]).output();
+    let took = t.elapsed();
     let code = Command::new("docker")
-        .args(["inspect", "-f", "{{.State.ExitCode}}", &name])
+        .args(["inspect", "-f", "{{.State.ExitCode}}", name])
         .output()
         .expect("docker inspect");
-    let _ = Command::new("docker").args(["rm", "-f", &name]).output();
-    assert!(stop.status.success(), "{}", text(&stop));
-    assert_eq!(
-        String::from_utf8_lossy(&code.stdout).trim(),
-        "143",
-        "docker stop did not end the agent by SIGTERM"
-    );
-    eprintln!("docker stop latency: {stop_latency:?}");
-    assert!(
-        stop_latency < Duration::from_secs(2),
-        "docker stop took {stop_latency:?}"
-    );
+    let _ = Command::new("docker").args(["rm", "-f", name]).output();
+    (
+        String::from_utf8_lossy(&code.stdout).trim().to_owned(),
+        took,
+    )
 }
 
 /// A filter refusing what Docker's default profile refuses without
@@ -326,12 +404,18 @@ fn docker_like_filter_fallbacks() {
 fn pid_namespace_checks() {
     let home = tempdir();
     for (how, n, want) in [("exit", "3", 3), ("signal", "10", 138)] {
-        let out = host_run(&["--isolate", "exit_status.py", how, n], true, home.path());
+        let out = host_run(
+            &["--isolate", "--user", "root", "exit_status.py", how, n],
+            true,
+            home.path(),
+        );
         assert_eq!(out.status.code(), Some(want), "{}", text(&out));
     }
     let out = host_run(
         &[
             "--isolate",
+            "--user",
+            "root",
             "--profile",
             "trusted",
             "--policy",

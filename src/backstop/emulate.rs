@@ -160,12 +160,12 @@ fn base_dir(tid: i32, dirfd: i64, path: &[u8]) -> Result<Option<OwnedFd>, i32> {
     let c = CString::new(dir).map_err(|_| libc::EINVAL)?;
     // SAFETY: open with a NUL-terminated path; following the magic link is
     // the point (it names the target's directory).
-    let fd = unsafe {
+    let fd = super::memory::as_agent_fs(|| unsafe {
         libc::open(
             c.as_ptr(),
             libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
         )
-    };
+    });
     if fd < 0 {
         return Err(std::io::Error::last_os_error()
             .raw_os_error()

@@ -100,7 +100,9 @@ pub fn freeze(c: &Caller) -> Result<Frozen, i32> {
             return Ok(frozen);
         }
         for tid in fresh {
-            match ptrace(libc::PTRACE_SEIZE, tid) {
+            // As the agent's real user when it runs as another (--user in
+            // a container: no CAP_SYS_PTRACE).
+            match super::memory::as_agent_real(|| ptrace(libc::PTRACE_SEIZE, tid)) {
                 Ok(()) => frozen.tids.push(tid),
                 Err(libc::ESRCH) => continue,
                 Err(e) => return Err(e),

@@ -56,6 +56,56 @@ pub fn set_agent_ids(uid: u32, gid: u32) {
     AGENT_IDS.store(u64::from(uid) << 32 | u64::from(gid), Ordering::Relaxed);
 }
 
+/// Runs `f` with the agent's filesystem ids when it runs as another user
+/// (`--user`): the kernel's ptrace access check on `/proc/<pid>/{mem,cwd,fd}`
+/// compares them, so a supervisor without `CAP_SYS_PTRACE` (a container)
+/// still reaches the agent's `/proc` entries. Otherwise `f` runs as is.
+pub fn as_agent_fs<T>(f: impl FnOnce() -> T) -> T {
+    let ids = AGENT_IDS.load(Ordering::Relaxed);
+    if ids == NO_IDS {
+        return f();
+    }
+    let (uid, gid) = ((ids >> 32) as u32, ids as u32);
+    // SAFETY: setfs*id take ids by value and change the calling thread
+    // only; the previous ids are put back before returning.
+    unsafe {
+        let old_gid = libc::syscall(libc::SYS_setfsgid, gid) as u32;
+        let old_uid = libc::syscall(libc::SYS_setfsuid, uid) as u32;
+        let r = f();
+        libc::syscall(libc::SYS_setfsuid, old_uid);
+        libc::syscall(libc::SYS_setfsgid, old_gid);
+        r
+    }
+}
+
+/// Runs `f` with the agent's real uid and gid on this thread when it runs
+/// as another user: ptrace's access check (`PTRACE_SEIZE`) compares the
+/// tracer's *real* ids, and in a container the supervisor has no
+/// `CAP_SYS_PTRACE` to stand in for them. The effective and saved ids stay
+/// the supervisor's, so nothing is lost; they are put back at once.
+pub fn as_agent_real<T>(f: impl FnOnce() -> T) -> T {
+    let ids = AGENT_IDS.load(Ordering::Relaxed);
+    if ids == NO_IDS {
+        return f();
+    }
+    let (uid, gid) = ((ids >> 32) as u32, ids as u32);
+    let keep = u32::MAX; // -1: unchanged
+    // SAFETY: raw setres[ug]id change the calling thread only (libc's
+    // wrappers would broadcast to every thread); restored before return.
+    unsafe {
+        let (mut ru, mut eu, mut su) = (0u32, 0u32, 0u32);
+        let (mut rg, mut eg, mut sg) = (0u32, 0u32, 0u32);
+        libc::syscall(libc::SYS_getresuid, &mut ru, &mut eu, &mut su);
+        libc::syscall(libc::SYS_getresgid, &mut rg, &mut eg, &mut sg);
+        libc::syscall(libc::SYS_setresgid, gid, keep, keep);
+        libc::syscall(libc::SYS_setresuid, uid, keep, keep);
+        let r = f();
+        libc::syscall(libc::SYS_setresuid, ru, keep, keep);
+        libc::syscall(libc::SYS_setresgid, rg, keep, keep);
+        r
+    }
+}
+
 /// The mechanism in force.
 pub fn mechanism() -> Mechanism {
     if MODE.load(Ordering::Relaxed) == 1 {
@@ -115,22 +165,7 @@ fn vm_read(pid: u32, addr: u64, len: usize) -> Result<Vec<u8>, std::io::Error> {
 /// Opens `/proc/<tid>/mem` read-only, with the agent's filesystem ids when
 /// it runs as another user.
 fn open_mem(pid: u32) -> Result<std::fs::File, std::io::Error> {
-    let path = format!("/proc/{pid}/mem");
-    let ids = AGENT_IDS.load(Ordering::Relaxed);
-    if ids == NO_IDS {
-        return std::fs::File::open(path);
-    }
-    let (uid, gid) = ((ids >> 32) as u32, ids as u32);
-    // SAFETY: setfs*id take ids by value and change the calling thread
-    // only; the previous ids are put back before returning.
-    unsafe {
-        let old_gid = libc::syscall(libc::SYS_setfsgid, gid) as u32;
-        let old_uid = libc::syscall(libc::SYS_setfsuid, uid) as u32;
-        let r = std::fs::File::open(path);
-        libc::syscall(libc::SYS_setfsuid, old_uid);
-        libc::syscall(libc::SYS_setfsgid, old_gid);
-        r
-    }
+    as_agent_fs(|| std::fs::File::open(format!("/proc/{pid}/mem")))
 }
 
 fn proc_read(pid: u32, addr: u64, len: usize) -> Result<Vec<u8>, std::io::Error> {

@@ -248,12 +248,10 @@ fn base(c: &Caller, dirfd: i64) -> Result<OwnedFd, i32> {
         format!("/proc/{}/fd/{dirfd}", c.tid)
     };
     // Following the magic link is the point: it names the caller's directory.
-    openat2(
-        libc::AT_FDCWD,
-        &cstring(dir.as_bytes())?,
-        libc::O_PATH | libc::O_DIRECTORY,
-        0,
-    )
+    let dir = cstring(dir.as_bytes())?;
+    super::memory::as_agent_fs(|| {
+        openat2(libc::AT_FDCWD, &dir, libc::O_PATH | libc::O_DIRECTORY, 0)
+    })
     .map_err(|e| match e {
         libc::ENOENT if dirfd != AT_FDCWD => libc::EBADF,
         e => e,
@@ -357,7 +355,8 @@ pub fn reach_fd(c: &Caller, fd: i64) -> Result<Reached, i32> {
         return Err(libc::EBADF);
     }
     let p = format!("/proc/{}/fd/{fd}", c.tid);
-    let fd = openat2(libc::AT_FDCWD, &cstring(p.as_bytes())?, libc::O_PATH, 0)
+    let p = cstring(p.as_bytes())?;
+    let fd = super::memory::as_agent_fs(|| openat2(libc::AT_FDCWD, &p, libc::O_PATH, 0))
         .map_err(|e| if e == libc::ENOENT { libc::EBADF } else { e })?;
     let real = fd_path(&fd)?;
     Ok(Reached { fd, real })
@@ -382,7 +381,7 @@ fn is_socket(c: &Caller, fd: i32) -> Result<(), i32> {
     if fd < 0 {
         return Err(libc::EBADF);
     }
-    match std::fs::read_link(format!("/proc/{}/fd/{fd}", c.tid)) {
+    match super::memory::as_agent_fs(|| std::fs::read_link(format!("/proc/{}/fd/{fd}", c.tid))) {
         Ok(t) if t.to_string_lossy().starts_with("socket:") => Ok(()),
         Ok(_) => Err(libc::ENOTSOCK),
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Err(libc::EBADF),

@@ -25,7 +25,7 @@ use super::decode::{self, Call};
 use super::sys;
 
 /// How long the agent's threads get to reach the stop.
-const STOP_WAIT: Duration = Duration::from_millis(500);
+const STOP_WAIT: Duration = Duration::from_secs(2);
 /// How long the caller's call may take before its process is continued
 /// anyway (its arguments were read long before).
 const CALL_WAIT: Duration = Duration::from_secs(5);
@@ -57,6 +57,20 @@ fn is_still(state: Option<u8>) -> bool {
     matches!(state, None | Some(b'T' | b't' | b'Z' | b'X' | b'x' | b'D'))
 }
 
+fn tgkill_stop(pid: i32, tid: i32) {
+    // SAFETY: tgkill with ids and a signal number.
+    unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGSTOP) };
+}
+
+/// Sends the stop to each thread of `pid` but the caller's.
+fn poke(pid: i32, caller_tid: i32) {
+    for t in threads(pid) {
+        if t != caller_tid {
+            tgkill_stop(pid, t);
+        }
+    }
+}
+
 /// The processes stopped by one freeze; continued when dropped.
 struct Frozen {
     stopped: Vec<i32>,
@@ -83,7 +97,7 @@ fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<Frozen> {
     loop {
         let now = members();
         let new: Vec<i32> = now.iter().copied().filter(|p| !seen.contains(p)).collect();
-        if new.is_empty() && !seen.is_empty() {
+        if new.is_empty() {
             break;
         }
         for p in new {
@@ -95,17 +109,26 @@ fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<Frozen> {
             if unsafe { libc::kill(p, libc::SIGSTOP) } == 0 {
                 frozen.stopped.push(p);
             }
+            // The process-wide signal wakes one thread of the kernel's
+            // choosing, possibly the caller, which a held call does not
+            // wake: tell every other thread itself, so each enters the stop.
+            poke(p, caller_tid);
         }
         if Instant::now() > deadline {
             return None;
         }
     }
     loop {
-        let moving = seen.iter().any(|p| {
-            threads(*p)
-                .into_iter()
-                .any(|t| t != caller_tid && !is_still(task_state(*p, t)))
-        });
+        let mut moving = false;
+        for p in &seen {
+            for t in threads(*p) {
+                if t != caller_tid && !is_still(task_state(*p, t)) {
+                    moving = true;
+                    // A thread started since: tell it too.
+                    tgkill_stop(*p, t);
+                }
+            }
+        }
         if !moving {
             return Some(frozen);
         }
@@ -126,7 +149,19 @@ pub fn continue_frozen(
     decided: &Call,
     members: &dyn Fn() -> Vec<i32>,
 ) -> bool {
-    let Some(frozen) = freeze(members, caller.tid) else {
+    // The caller's own process: its other threads (and whatever shares its
+    // memory) stopped with ptrace, which leaves the caller nothing pending.
+    // A stop signal pending for the caller would interrupt its call (a
+    // blocking connect returns ERESTARTSYS and is notified again). Only
+    // where ptrace is refused is the caller's process stopped by signal.
+    let by_ptrace = super::freeze::freeze(caller).ok();
+    let others = || -> Vec<i32> {
+        members()
+            .into_iter()
+            .filter(|p| by_ptrace.is_none() || *p != caller.pid)
+            .collect()
+    };
+    let Some(frozen) = freeze(&others, caller.tid) else {
         let _ = sys::respond_errno(listener, notif.id, libc::EAGAIN);
         return false;
     };
@@ -138,21 +173,80 @@ pub fn continue_frozen(
         let _ = sys::respond_errno(listener, notif.id, libc::EACCES);
         return false;
     }
+    let ran_before = runtime(caller.tid);
     if sys::respond_continue(listener, notif.id).is_err() {
         return false;
     }
-    // The caller's process has a stop pending: the caller stops when its
-    // call returns. Until then nothing else may run.
+    let many = matches!(decided, Call::Net { msgs, .. } if msgs.len() > 1);
     let deadline = Instant::now() + CALL_WAIT;
     while Instant::now() < deadline {
-        if matches!(
-            task_state(caller.pid, caller.tid),
-            None | Some(b'T' | b't' | b'Z' | b'X')
-        ) {
+        let st = task_state(caller.pid, caller.tid);
+        let done = if by_ptrace.is_some() {
+            copied(caller, notif.data.nr, st, ran_before, many)
+        } else {
+            // The caller's process has the stop pending: it stops when its
+            // call returns.
+            matches!(st, None | Some(b'T' | b't' | b'Z' | b'X'))
+        };
+        if done {
             break;
         }
-        std::thread::sleep(Duration::from_micros(100));
+        std::thread::sleep(Duration::from_micros(50));
     }
     drop(frozen);
+    drop(by_ptrace);
     true
+}
+
+/// CPU time the task has run, in ns (`/proc/<tid>/schedstat`).
+fn runtime(tid: i32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{tid}/schedstat"))
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn wchan(tid: i32) -> String {
+    super::memory::as_agent_fs(|| std::fs::read_to_string(format!("/proc/{tid}/wchan")))
+        .unwrap_or_default()
+}
+
+/// Whether the continued call has certainly read its arguments: the caller
+/// has run since, and is now asleep inside the call (connect, bind and
+/// sendto copy their address before anything that sleeps), or back in a
+/// notified call, or gone. A `sendmmsg` of several messages copies each one
+/// as it goes: only its return (or a next notified call) counts.
+fn copied(c: &Caller, call_nr: i32, st: Option<u8>, ran_before: Option<u64>, many: bool) -> bool {
+    let Some(st) = st else { return true };
+    if matches!(st, b'Z' | b'X' | b'x') {
+        return true;
+    }
+    if runtime(c.tid) <= ran_before {
+        return false;
+    }
+    let w = wchan(c.tid);
+    if w.contains("seccomp") {
+        return true;
+    }
+    // In another syscall than the one continued (or returned to user mode
+    // and stopped in one): the call is over.
+    let line =
+        super::memory::as_agent_fs(|| std::fs::read_to_string(format!("/proc/{}/syscall", c.tid)))
+            .unwrap_or_default();
+    if let Some(nr) = line
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse::<i64>().ok())
+        && nr != i64::from(call_nr)
+    {
+        return true;
+    }
+    if many {
+        return false;
+    }
+    // Asleep inside the call: past the copy. A page fault during the copy
+    // sleeps uninterruptibly (D) outside seccomp: not yet.
+    matches!(st, b'S' | b'T' | b't')
 }

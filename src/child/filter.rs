@@ -40,6 +40,9 @@ pub enum FilterError {
         #[source]
         source: libseccomp::error::SeccompError,
     },
+    /// The kernel refused the program.
+    #[error("seccomp filter: load: {0}")]
+    Load(#[source] std::io::Error),
 }
 
 fn step<T>(
@@ -109,15 +112,87 @@ pub fn build() -> Result<ScmpFilterContext, FilterError> {
     Ok(ctx)
 }
 
+/// `SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV` (Linux 5.19; not in libc yet).
+const WAIT_KILLABLE_RECV: libc::c_ulong = 1 << 5;
+
 /// Builds and loads the filter; returns the notification listener, which
 /// the caller must hand to the supervisor and then close.
+///
+/// The program is libseccomp's, loaded here with `seccomp(2)` so that it
+/// gets `WAIT_KILLABLE_RECV` where the kernel has it (libseccomp 2.5 cannot
+/// ask for it): once the supervisor holds a notification, only a fatal
+/// signal interrupts the call. Without it a `SIGSTOP` (the socket freeze,
+/// `backstop::freeze`) or any handled signal would abort a decided call and
+/// have it notified again.
 pub fn install() -> Result<OwnedFd, FilterError> {
     let ctx = build()?;
-    step(ctx.load(), || "load".into())?;
-    let fd = step(ctx.get_notify_fd(), || "get the notification fd".into())?;
-    // SAFETY: the kernel just created this listener for us; libseccomp
-    // caches the number but never closes it, so we take ownership.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    let prog = bpf(&ctx)?;
+    let fprog = libc::sock_fprog {
+        len: (prog.len() / 8) as u16,
+        filter: prog.as_ptr() as *mut libc::sock_filter,
+    };
+    let load = |flags: libc::c_ulong| {
+        // SAFETY: seccomp(SET_MODE_FILTER) with a valid program that lives
+        // for the call; no_new_privs is set first (unprivileged filters
+        // require it).
+        unsafe {
+            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+            libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                flags,
+                &fprog as *const libc::sock_fprog,
+            )
+        }
+    };
+    let listener = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER as libc::c_ulong;
+    let mut fd = load(listener | WAIT_KILLABLE_RECV);
+    if fd < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
+        // Before 5.19.
+        fd = load(listener);
+    }
+    if fd < 0 {
+        return Err(FilterError::Load(std::io::Error::last_os_error()));
+    }
+    // SAFETY: the kernel just created this listener for us.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// The filter as classic BPF, as libseccomp generates it.
+fn bpf(ctx: &ScmpFilterContext) -> Result<Vec<u8>, FilterError> {
+    use std::io::{Read, Seek};
+    // SAFETY: memfd_create with a static name and no flags beyond CLOEXEC.
+    let fd = unsafe { libc::memfd_create(c"irongate-bpf".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(FilterError::Load(std::io::Error::last_os_error()));
+    }
+    // SAFETY: a new descriptor we own.
+    let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+    step(ctx.export_bpf(&file), || "export the program".into())?;
+    let mut prog = Vec::new();
+    file.rewind()
+        .and_then(|_| file.read_to_end(&mut prog))
+        .map_err(FilterError::Load)?;
+    if prog.is_empty() || prog.len() % 8 != 0 || prog.len() / 8 > usize::from(u16::MAX) {
+        return Err(FilterError::Load(std::io::Error::other(
+            "libseccomp exported a malformed program",
+        )));
+    }
+    Ok(prog)
+}
+
+/// True when the kernel gives the listener `WAIT_KILLABLE_RECV` (5.19+).
+pub fn has_wait_killable() -> bool {
+    nix::sys::utsname::uname()
+        .ok()
+        .and_then(|u| {
+            let r = u.release().to_string_lossy().into_owned();
+            let mut it = r.split(|c: char| !c.is_ascii_digit());
+            let major: u32 = it.next()?.parse().ok()?;
+            let minor: u32 = it.next()?.parse().ok()?;
+            Some((major, minor) >= (5, 19))
+        })
+        .unwrap_or(false)
 }
 
 /// Loads the filter and hands its listener to the supervisor over

@@ -7,6 +7,7 @@ pub mod client;
 pub mod filter;
 pub mod hook;
 pub mod interp;
+pub mod landlock;
 pub mod pymod;
 
 use std::ffi::CString;
@@ -27,11 +28,16 @@ pub struct ChildSpec {
     pub interp: interp::InterpConfig,
     /// `--isolate`: the sanitised environment to use; `None` keeps ours.
     pub isolated_env: Option<Vec<(String, String)>>,
+    /// `--isolate`: the uid and gid the agent runs as (`--user`, or nobody
+    /// when root); `None` keeps ours.
+    pub user: Option<(u32, u32)>,
     /// Variables the run sets for the agent (its `TMPDIR`, the scratch
     /// directory), applied after `isolated_env`.
     pub env: Vec<(String, String)>,
     /// The child's end of the hand-off socket for the seccomp listener.
     pub handoff: RawFd,
+    /// The Landlock layer to put in force before the filter.
+    pub landlock: Option<landlock::Plan>,
 }
 
 /// Exit status for a failure in the child before the agent's code runs.
@@ -66,18 +72,35 @@ pub fn run(spec: &ChildSpec) -> ! {
     //     inherited descriptors stay, as they would for `python`.
     close_supervisor_fds(spec.handoff);
 
-    // 3. --isolate: new session, sanitised environment, no inherited fds,
-    //    no capabilities, no core dumps.
+    // 3. --isolate: new session, no inherited fds, no capabilities, no core
+    //    dumps, the agent's own user, and a fresh exec with the sanitised
+    //    environment: the removed variables then exist nowhere in the
+    //    agent's memory. The new image continues in `isolated_main`.
+    // 3b. The run's own variables (R-33: TMPDIR is its scratch directory);
+    //     under --isolate they go into the fresh image's environment.
     if let Some(env) = &spec.isolated_env {
-        isolate(env, spec.handoff);
+        let mut env = env.clone();
+        env.retain(|(k, _)| !spec.env.iter().any(|(n, _)| n == k));
+        env.extend(spec.env.iter().cloned());
+        isolate_and_exec(spec, &env);
     }
-    // 3b. The run's own variables (R-33: TMPDIR is its scratch directory).
     for (k, v) in &spec.env {
         // SAFETY: single-threaded child (no thread started since the fork),
         // so no concurrent reader of the environment exists.
         unsafe { std::env::set_var(k, v) };
     }
+    agent_steps(spec)
+}
 
+/// Steps 4 to 7: the backstop, the supervisor, the hook, the agent.
+fn agent_steps(spec: &ChildSpec) -> ! {
+    // 3b. Landlock (best effort by ABI; a ruleset the kernel accepted but
+    //     could not enforce stops the run).
+    if let Some(plan) = &spec.landlock
+        && let Err(e) = landlock::apply(plan)
+    {
+        fail!("the Landlock layer cannot be put in force: {e}");
+    }
     // 4. The kernel backstop (IRREVERSIBLE): load the filter, hand the
     //    listener to the supervisor (SCM_RIGHTS from a helper thread that
     //    predates the filter, see filter::install_and_hand_off), wait until
@@ -150,34 +173,200 @@ fn unblock_all_signals() {
         nix::sys::signal::sigprocmask(nix::sys::signal::SigmaskHow::SIG_SETMASK, Some(&set), None);
 }
 
-fn isolate(env: &[(String, String)], handoff: RawFd) {
-    // SAFETY: single-threaded child; setsid/prctl/setrlimit/close_range have
-    // no memory-safety preconditions; clearenv/setenv are only unsound with
-    // concurrent readers, and there are no other threads.
+/// The argument that starts the isolated agent's fresh image.
+pub const ISOLATED_ARG: &str = "--irongate-isolated-agent";
+
+fn isolate_and_exec(spec: &ChildSpec, env: &[(String, String)]) -> ! {
+    let handoff = spec.handoff;
+    // The binary, opened before the user changes (its path may not be
+    // reachable by the agent's user; only the file's own mode matters).
+    // SAFETY: open of a static path.
+    let exe = unsafe { libc::open(c"/proc/self/exe".as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+    if exe < 0 {
+        fail!(
+            "--isolate: cannot open /proc/self/exe: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+    let mut argv = vec![cstring("irongate"), cstring(ISOLATED_ARG)];
+    argv.push(cstring(&spec_to_json(spec)));
+    let envp: Vec<CString> = env
+        .iter()
+        .map(|(k, v)| cstring(&format!("{k}={v}")))
+        .collect();
+    // SAFETY: single-threaded child; setsid/setrlimit/close_range/fcntl take
+    // plain values.
     unsafe {
         libc::setsid();
+        // No core dumps: a hard limit of 0 the agent cannot raise. (Not
+        // PR_SET_DUMPABLE 0: that would also deny the supervisor, without
+        // CAP_SYS_PTRACE in a container, /proc/<pid>/mem and /proc/<pid>/fd.)
         let none = libc::rlimit {
             rlim_cur: 0,
             rlim_max: 0,
         };
-        // No core dumps: a hard limit of 0 the agent cannot raise. (Not
-        // PR_SET_DUMPABLE 0: that would also deny the supervisor, without
-        // CAP_SYS_PTRACE in a container, /proc/<pid>/mem and /proc/<pid>/fd.)
         libc::setrlimit(libc::RLIMIT_CORE, &none);
-        // Everything but the hand-off socket (still needed in step 4).
-        let keep = handoff as u32;
-        if keep > 3 {
-            libc::close_range(3, keep - 1, 0);
+        // Everything but 0-2, the hand-off socket and the binary.
+        let mut keep = [handoff as u32, exe as u32];
+        keep.sort_unstable();
+        let mut from = 3u32;
+        for k in keep {
+            if k > from {
+                libc::close_range(from, k - 1, 0);
+            }
+            from = from.max(k + 1);
         }
-        libc::close_range(keep + 1, u32::MAX, 0);
-        libc::clearenv();
-        for (k, v) in env {
-            std::env::set_var(k, v);
+        libc::close_range(from, u32::MAX, 0);
+        // The hand-off socket survives the exec.
+        libc::fcntl(handoff, libc::F_SETFD, 0);
+    }
+    if let Err(e) = drop_privileges(spec.user) {
+        fail!("--isolate: {e}");
+    }
+    // What the agent's user must reach, said plainly rather than as a
+    // Python start-up error.
+    // SAFETY: getuid has no preconditions.
+    let uid = unsafe { libc::getuid() };
+    // SAFETY: access with a NUL-terminated path.
+    let can = |p: &CString, mode| unsafe { libc::access(p.as_ptr(), mode) == 0 };
+    if !can(&spec.interp.program_name, libc::X_OK) {
+        fail!(
+            "--isolate: the agent's user (uid {uid}) cannot run the interpreter {}\nhint: make it and its directories readable by that user, or choose another with --user",
+            spec.interp.program_name.to_string_lossy()
+        );
+    }
+    if let interp::Target::Script(p) = &spec.interp.target
+        && !can(p, libc::R_OK)
+    {
+        fail!(
+            "--isolate: the agent's user (uid {uid}) cannot read {}\nhint: make it readable by that user, or choose another with --user",
+            p.to_string_lossy()
+        );
+    }
+    let mut av: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    av.push(std::ptr::null());
+    let mut ev: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).collect();
+    ev.push(std::ptr::null());
+    // SAFETY: execveat of our own binary with NUL-terminated vectors that
+    // outlive the call.
+    unsafe {
+        libc::syscall(
+            libc::SYS_execveat,
+            exe,
+            c"".as_ptr(),
+            av.as_ptr(),
+            ev.as_ptr(),
+            libc::AT_EMPTY_PATH,
+        );
+    }
+    fail!(
+        "--isolate: cannot re-execute irongate as the agent's user: {}\nhint: the irongate binary must be executable by that user (--user)",
+        std::io::Error::last_os_error()
+    )
+}
+
+/// The fresh image of an isolated agent (`irongate --irongate-isolated-agent
+/// SPEC`): no memory of the supervisor's environment; steps 1 and 4 to 7.
+pub fn isolated_main(json: &str) -> ! {
+    let Some(spec) = spec_from_json(json) else {
+        fail!("--isolate: malformed agent specification");
+    };
+    // PDEATHSIG is cleared when the user changes: set it again.
+    // SAFETY: plain prctl/getppid calls.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        if libc::getppid() != spec.supervisor_pid {
+            libc::_exit(EXIT_CHILD_SETUP);
+        }
+        libc::fcntl(spec.handoff, libc::F_SETFD, libc::FD_CLOEXEC);
+    }
+    agent_steps(&spec)
+}
+
+fn target_json(t: &interp::Target) -> serde_json::Value {
+    match t {
+        interp::Target::Script(p) => serde_json::json!({"script": p.to_string_lossy()}),
+        interp::Target::Module(m) => serde_json::json!({"module": m.to_string_lossy()}),
+        interp::Target::CommandLine => serde_json::json!({"command_line": true}),
+    }
+}
+
+fn spec_to_json(spec: &ChildSpec) -> String {
+    serde_json::json!({
+        "socket": spec.socket.to_string_lossy(),
+        "supervisor_pid": spec.supervisor_pid,
+        "program_name": spec.interp.program_name.to_string_lossy(),
+        "argv": spec.interp.argv.iter().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>(),
+        "target": target_json(&spec.interp.target),
+        "handoff": spec.handoff,
+        "landlock": spec.landlock.as_ref().map(landlock::Plan::to_json),
+    })
+    .to_string()
+}
+
+fn spec_from_json(json: &str) -> Option<ChildSpec> {
+    let v: serde_json::Value = serde_json::from_str(json).ok()?;
+    let t = &v["target"];
+    let target = if let Some(s) = t["script"].as_str() {
+        interp::Target::Script(cstring(s))
+    } else if let Some(m) = t["module"].as_str() {
+        interp::Target::Module(cstring(m))
+    } else {
+        interp::Target::CommandLine
+    };
+    Some(ChildSpec {
+        socket: PathBuf::from(v["socket"].as_str()?),
+        supervisor_pid: i32::try_from(v["supervisor_pid"].as_i64()?).ok()?,
+        interp: interp::InterpConfig {
+            program_name: cstring(v["program_name"].as_str()?),
+            argv: v["argv"]
+                .as_array()?
+                .iter()
+                .map(|a| a.as_str().map(cstring))
+                .collect::<Option<Vec<_>>>()?,
+            target,
+        },
+        isolated_env: None,
+        user: None,
+        env: Vec::new(),
+        handoff: i32::try_from(v["handoff"].as_i64()?).ok()?,
+        landlock: if v["landlock"].is_null() {
+            None
+        } else {
+            Some(landlock::Plan::from_json(&v["landlock"])?)
+        },
+    })
+}
+
+/// The bounding set (while CAP_SETPCAP is still held), the user, then every
+/// capability set, and no_new_privs.
+fn drop_privileges(user: Option<(u32, u32)>) -> Result<(), String> {
+    use caps::CapSet;
+    for cap in caps::all() {
+        let _ = caps::drop(None, CapSet::Bounding, cap);
+    }
+    if let Some((uid, gid)) = user {
+        // SAFETY: setgroups/setresgid/setresuid with plain values; the
+        // process is single-threaded, so libc's broadcast is moot.
+        unsafe {
+            if libc::setgroups(0, std::ptr::null()) != 0 && libc::geteuid() == 0 {
+                return Err(format!("setgroups: {}", std::io::Error::last_os_error()));
+            }
+            if libc::setresgid(gid, gid, gid) != 0 {
+                return Err(format!(
+                    "setresgid({gid}): {}",
+                    std::io::Error::last_os_error()
+                ));
+            }
+            if libc::setresuid(uid, uid, uid) != 0 {
+                return Err(format!(
+                    "setresuid({uid}): {}",
+                    std::io::Error::last_os_error()
+                ));
+            }
         }
     }
-    if let Err(e) = drop_capabilities() {
-        fail!("cannot drop capabilities: {e}");
-    }
+    drop_capabilities().map_err(|e| format!("cannot drop capabilities: {e}"))
 }
 
 fn drop_capabilities() -> Result<(), caps::errors::CapsError> {

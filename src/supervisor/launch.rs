@@ -237,11 +237,94 @@ pub fn path_cstring(p: &Path) -> CString {
     CString::new(p.as_os_str().as_bytes()).unwrap_or_default()
 }
 
+/// The user an isolated agent runs as: `--user NAME|UID`, else nobody when
+/// irongate runs as root; `None` keeps irongate's own.
+pub fn agent_user(flag: Option<&str>, isolate: bool) -> Result<Option<(u32, u32)>, Failure> {
+    use nix::unistd::{Group, User};
+    if !isolate {
+        return match flag {
+            Some(_) => Err(Failure::setup(
+                "--user works only with --isolate\nhint: irongate run --isolate --user NAME agent.py",
+            )),
+            None => Ok(None),
+        };
+    }
+    // SAFETY: geteuid has no preconditions.
+    let euid = unsafe { libc::geteuid() };
+    let can_switch = euid == 0
+        || caps::has_cap(None, caps::CapSet::Effective, caps::Capability::CAP_SETUID)
+            .unwrap_or(false);
+    let name = match flag {
+        Some(n) => n.to_owned(),
+        None if euid == 0 => "nobody".to_owned(),
+        None => return Ok(None),
+    };
+    let user = match name.parse::<u32>() {
+        Ok(uid) => User::from_uid(uid.into())
+            .ok()
+            .flatten()
+            .map_or((uid, uid), |u| (u.uid.as_raw(), u.gid.as_raw())),
+        Err(_) => match User::from_name(&name).ok().flatten() {
+            Some(u) => (u.uid.as_raw(), u.gid.as_raw()),
+            None if name == "nobody" => {
+                let gid = Group::from_name("nogroup")
+                    .ok()
+                    .flatten()
+                    .map_or(65534, |g| g.gid.as_raw());
+                (65534, gid)
+            }
+            None => {
+                return Err(Failure::setup(format!(
+                    "--user {name}: no such user\nhint: give a name from /etc/passwd or a numeric uid"
+                )));
+            }
+        },
+    };
+    if user.0 != euid && !can_switch {
+        return Err(Failure::setup(format!(
+            "--user {name}: irongate runs as uid {euid} without CAP_SETUID and cannot switch users\nhint: run irongate as root (as a container's entrypoint it is), or drop --user"
+        )));
+    }
+    Ok(Some(user))
+}
+
+/// Lets the agent's user reach the run directory (its IPC socket and the
+/// launcher) and nothing else: group-owned by the agent's group, 0750, the
+/// socket 0660.
+pub fn share_run_dir(dir: &Path, socket: &Path, gid: u32) -> Result<(), Failure> {
+    use std::os::unix::fs::chown;
+    let err = |p: &Path, e: std::io::Error| {
+        Failure::setup(format!(
+            "--user: cannot share {} with the agent: {e}",
+            p.display()
+        ))
+    };
+    chown(dir, None, Some(gid)).map_err(|e| err(dir, e))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o750))
+        .map_err(|e| err(dir, e))?;
+    let bin = dir.join("bin");
+    chown(&bin, None, Some(gid)).map_err(|e| err(&bin, e))?;
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o750))
+        .map_err(|e| err(&bin, e))?;
+    chown(socket, None, Some(gid)).map_err(|e| err(socket, e))?;
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o660))
+        .map_err(|e| err(socket, e))?;
+    Ok(())
+}
+
 /// The environment for `--isolate`: the original's rules (`PYTHON*`,
 /// `LD_*`, `DYLD_*`) plus credential-looking names; `keep` names survive.
 pub fn isolated_env(keep: &[String]) -> Vec<(String, String)> {
     std::env::vars()
         .filter(|(k, _)| keep.iter().any(|n| n == k) || !is_sensitive_env(k))
+        .collect()
+}
+
+/// The names (never the values) `--isolate` removes.
+pub fn removed_env_names(keep: &[String]) -> Vec<String> {
+    std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| !keep.iter().any(|n| n == k) && is_sensitive_env(k))
         .collect()
 }
 

@@ -154,6 +154,20 @@ impl EventLog {
         let _ = self.writer.append(ev);
     }
 
+    /// A supervisor-side fact about the run's set-up (isolation, Landlock),
+    /// recorded as `allow`: it decides nothing.
+    pub fn info(&self, pid: i32, what: &str) {
+        let mut ev = NewEvent::new(
+            self.run_id,
+            Layer::System,
+            json!({"type": "system", "subtype": "info", "name": what}),
+            audit::Decision::Allow,
+            what.to_owned(),
+        );
+        ev.pid = u32::try_from(pid).unwrap_or(0);
+        let _ = self.writer.append(ev);
+    }
+
     /// Flushes everything, records how the run ended and writes the run's
     /// signed end checkpoint.
     pub fn finish(&self, store: &Store, end: &RunEnd) {

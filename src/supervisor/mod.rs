@@ -106,6 +106,21 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
             run_dir.socket().display()
         ))
     })?;
+    let user = launch::agent_user(args.user.as_deref(), args.isolate)?;
+    if let Some((uid, gid)) = user {
+        // SAFETY: geteuid/getegid have no preconditions.
+        if (uid, gid) != unsafe { (libc::geteuid(), libc::getegid()) } {
+            launch::share_run_dir(&run_dir.dir, &run_dir.socket(), gid)?;
+            // The scratch directory is the agent's own (its TMPDIR).
+            std::os::unix::fs::chown(scratch.path(), Some(uid), Some(gid)).map_err(|e| {
+                Failure::setup(format!(
+                    "--user: cannot give {} to the agent: {e}",
+                    scratch.path().display()
+                ))
+            })?;
+            crate::backstop::memory::set_agent_ids(uid, gid);
+        }
+    }
 
     // The seccomp listener comes back over this pair (see child::run, step 4).
     let (handoff_parent, handoff_child) = nix::sys::socket::socketpair(
@@ -116,6 +131,21 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     )
     .context("socketpair failed")?;
 
+    let real = |p: &Path| {
+        std::fs::canonicalize(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .to_string_lossy()
+            .into_owned()
+    };
+    let landlock_plan = child::landlock::Plan::for_profile(
+        &profile,
+        [std::env::current_exe().ok(), Some(python.program.clone())]
+            .into_iter()
+            .flatten()
+            .map(|p| real(&p))
+            .collect(),
+        Some(real(scratch.path())),
+    );
     let mut argv = vec![child::cstring(&argv0)];
     argv.extend(args.args.iter().map(|a| child::cstring(a)));
     let spec = ChildSpec {
@@ -127,11 +157,13 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
             target,
         },
         isolated_env: args.isolate.then(|| launch::isolated_env(&args.pass_env)),
+        user,
         env: vec![(
             "TMPDIR".to_owned(),
             scratch.path().to_string_lossy().into_owned(),
         )],
         handoff: std::os::fd::AsRawFd::as_raw_fd(&handoff_child),
+        landlock: Some(landlock_plan.clone()),
     };
     let run_info = log::RunStart {
         agent_name: agent_name.clone(),
@@ -148,12 +180,6 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     };
     let run_id = log::begin_run(&store, &run_info).map_err(|e| Failure::setup(e.to_string()))?;
 
-    let real = |p: &Path| {
-        std::fs::canonicalize(p)
-            .unwrap_or_else(|_| p.to_path_buf())
-            .to_string_lossy()
-            .into_owned()
-    };
     let settings = decide::RunSettings {
         policy,
         profile,
@@ -249,6 +275,55 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     };
     let decider = Arc::new(decide::Decider::new(settings, log, reviews));
     decider.set_main_pid(pid);
+    // Landlock's state goes into the --isolate note (ordinary runs keep
+    // their event numbering; `doctor` reports the ABI).
+    let landlock_note = {
+        let abi = crate::doctor::landlock_abi().unwrap_or(0);
+        let p = &landlock_plan;
+        let mut what = Vec::new();
+        if p.no_writes {
+            what.push("writes");
+        }
+        if p.no_exec {
+            what.push("execution");
+        }
+        if abi >= 4 && p.no_bind {
+            what.push("TCP bind");
+        }
+        if abi >= 4 && p.no_connect {
+            what.push("TCP connect");
+        }
+        if abi >= 6 {
+            what.push("signals and abstract sockets outside the agent");
+        }
+        if abi < 1 {
+            "landlock: not available on this kernel (the layer is off)".to_owned()
+        } else {
+            format!(
+                "landlock ABI {abi}: restricts {}",
+                if what.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    what.join(", ")
+                }
+            )
+        }
+    };
+    if args.isolate {
+        let removed = launch::removed_env_names(&args.pass_env);
+        let user = user.map_or_else(|| "irongate's own".to_owned(), |(u, g)| format!("{u}:{g}"));
+        decider.log().info(
+            pid,
+            &format!(
+                "isolate: user {user}; {landlock_note}; environment variables removed (names only): {}",
+                if removed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    removed.join(", ")
+                }
+            ),
+        );
+    }
     // The policy's matching sets are built while the agent's interpreter
     // starts, not before the fork (a few ms of every start-up).
     let warm = Arc::clone(&decider);

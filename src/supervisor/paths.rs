@@ -41,10 +41,19 @@ pub enum Base {
 /// in place of the real path.
 pub fn resolve(pid: i32, tid: i64, base: Base, raw: &str, follow: bool) -> Result<Resolved, i32> {
     let full = proc_path(pid, tid, base, raw);
-    match kernel_resolve(&full, follow) {
+    // The caller's /proc entries with its filesystem ids (--user in a
+    // container: no CAP_SYS_PTRACE), everything else with ours.
+    if full.starts_with("/proc") {
+        return crate::backstop::memory::as_agent_fs(|| resolve_full(&full, follow));
+    }
+    resolve_full(&full, follow)
+}
+
+fn resolve_full(full: &Path, follow: bool) -> Result<Resolved, i32> {
+    match kernel_resolve(full, follow) {
         Ok(path) => Ok(Resolved { path, exists: true }),
         Err(e) if is_missing(e) => Ok(Resolved {
-            path: resolve_missing(&full)?,
+            path: resolve_missing(full)?,
             exists: false,
         }),
         Err(e) => Err(e),

@@ -266,9 +266,11 @@ impl Decider {
             _ if prepared.is_some() => Answer::Perform,
             _ => return Answer::Deny(libc::EACCES),
         };
+        let mut audited = false;
         for (action, op) in &judged {
             match self.judge_action(c, action, op.as_ref()) {
                 Step::Allowed => {}
+                Step::Audited => audited = true,
                 Step::Held if judged.len() == 1 => return Answer::Held,
                 // A review among several destinations of one send: refused
                 // (one held call cannot wait for several humans).
@@ -284,6 +286,9 @@ impl Decider {
                 self.grant_after(t.ppid, action);
                 self.grant_after(t.pid, action);
             }
+        }
+        if audited {
+            return Answer::Continue;
         }
         allowed
     }
@@ -334,7 +339,10 @@ impl Decider {
                 match self.mode() {
                     Mode::Enforce => Step::Refused(Answer::Deny(libc::EACCES)),
                     Mode::Kill => Step::Refused(Answer::Kill(libc::EACCES)),
-                    Mode::Audit => Step::Allowed,
+                    // Recorded only: the call goes to the kernel as the
+                    // agent's own, so what stands behind IronGate (file
+                    // permissions, the Landlock layer) still applies.
+                    Mode::Audit => Step::Audited,
                 }
             }
         }
@@ -662,6 +670,8 @@ enum Deferred {
 /// How one action of a trapped call was decided.
 enum Step {
     Allowed,
+    /// Refused by the policy but `--backstop audit`: continued as is.
+    Audited,
     Held,
     Refused(Answer),
 }
