@@ -8,40 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Exit status when irongate itself fails before the agent starts.
-pub const EXIT_IRONGATE_ERROR: i32 = 125;
-
-/// An error that ends `irongate` with a specific exit status.
-#[derive(Debug)]
-pub struct Failure {
-    /// Exit status.
-    pub code: i32,
-    /// Message: what failed, then a `hint:` line saying how to fix it.
-    pub message: String,
-}
-
-impl Failure {
-    /// A failure with its own exit status.
-    pub fn new(code: i32, message: impl Into<String>) -> Self {
-        Failure {
-            code,
-            message: message.into(),
-        }
-    }
-
-    /// irongate's own failure before the agent starts (125).
-    pub fn setup(message: impl Into<String>) -> Self {
-        Failure::new(EXIT_IRONGATE_ERROR, message)
-    }
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Failure {}
+use crate::exit::IRONGATE_ERROR as EXIT_IRONGATE_ERROR;
 
 /// Top-level command line.
 #[derive(Debug, Parser)]
@@ -489,14 +456,7 @@ pub fn main() -> i32 {
         Command::Approvals(cmd) => crate::supervisor::review::cmd_approvals(cmd),
         Command::Dashboard(args) => crate::dashboard::cmd_dashboard(&args),
     };
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("irongate: {e:#}");
-            e.downcast_ref::<Failure>()
-                .map_or(EXIT_IRONGATE_ERROR, |f| f.code)
-        }
-    }
+    crate::exit::status(result)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod child;
 pub mod cli;
 pub mod dashboard;
 pub mod doctor;
+pub mod exit;
 pub mod home;
 pub mod ipc;
 pub mod policy;

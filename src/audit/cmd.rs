@@ -210,7 +210,7 @@ pub fn key_export(home: &crate::cli::HomeArg) -> anyhow::Result<i32> {
     let home = crate::home::resolve(home.home.as_deref())?;
     let key = super::checkpoint::home_public_key(&home).map_err(with_hint)?;
     let Some(key) = key else {
-        return Err(crate::cli::Failure::setup(format!(
+        return Err(crate::exit::Failure::setup(format!(
             "{} has no checkpoint key yet\nhint: the key is created with the first checkpoint, at the end of the first `irongate run`",
             home.display()
         ))

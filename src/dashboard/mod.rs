@@ -26,7 +26,8 @@ use std::thread::JoinHandle;
 
 use anyhow::Result;
 
-use crate::cli::{DashboardArgs, Failure};
+use crate::cli::DashboardArgs;
+use crate::exit::Failure;
 
 /// The OpenAPI document of the API, kept in the repository.
 pub const OPENAPI: &str = include_str!("openapi.json");

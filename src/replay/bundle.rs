@@ -35,7 +35,7 @@ use crate::audit::chain::{self, Digest};
 use crate::audit::checkpoint::{self, Note, NoteFault, PublicKey};
 use crate::audit::cmd::{finish_output, printable, with_hint};
 use crate::audit::{RunRecord, Store, Tamper, TamperKind};
-use crate::cli::Failure;
+use crate::exit::Failure;
 
 const FORMAT: &str = "irongate-incident-bundle";
 

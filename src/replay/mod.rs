@@ -49,7 +49,8 @@ use serde_json::{Value, json};
 use crate::action::Action;
 use crate::audit::cmd::{RunSel, parse_run, printable, summary, utc, with_hint};
 use crate::audit::{EventFilter, EventRecord, Layer, RunRecord, RunStatus, Store, checkpoint};
-use crate::cli::{Failure, ReplayArgs};
+use crate::cli::ReplayArgs;
+use crate::exit::Failure;
 use crate::policy::{Decision, Policy, Profile, Verdict};
 
 /// Exit status when a decision would change.

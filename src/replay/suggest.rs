@@ -37,7 +37,7 @@ use super::{Recheck, recheck, resolve_run, verify_run};
 use crate::action::{Action, push_shell_quoted};
 use crate::audit::cmd::{printable, with_hint};
 use crate::audit::{Decision as LogDecision, EventFilter, EventRecord, RunRecord, Store};
-use crate::cli::Failure;
+use crate::exit::Failure;
 use crate::policy::{Decision, Policy, Profile};
 
 /// Distinct files of one directory, used the same way, that justify `DIR/*`.

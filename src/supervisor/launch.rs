@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::cli::Failure;
+use crate::exit::Failure;
 
 /// The Python minor version this binary embeds.
 pub const BUILD_PYVERSION: &str = env!("IRONGATE_BUILD_PYVERSION");
@@ -119,28 +119,31 @@ pub fn script(path: &Path) -> Result<PathBuf, Failure> {
     let meta = std::fs::metadata(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Failure::new(
-                127,
+                crate::exit::NOT_FOUND,
                 format!(
                     "{}: no such file\nhint: check the path of the agent script",
                     path.display()
                 ),
             )
         } else {
-            Failure::new(126, format!("{}: cannot be read: {e}", path.display()))
+            Failure::new(
+                crate::exit::NOT_RUNNABLE,
+                format!("{}: cannot be read: {e}", path.display()),
+            )
         }
     })?;
     if meta.is_dir() {
         let main = path.join("__main__.py");
         if !main.exists() {
             return Err(Failure::new(
-                126,
+                crate::exit::NOT_RUNNABLE,
                 format!("{}: is a directory without __main__.py", path.display()),
             ));
         }
     }
     if std::fs::File::open(path).is_err() && !meta.is_dir() {
         return Err(Failure::new(
-            126,
+            crate::exit::NOT_RUNNABLE,
             format!(
                 "{}: permission denied\nhint: make the script readable",
                 path.display()

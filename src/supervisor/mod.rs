@@ -29,7 +29,8 @@ use anyhow::{Context, Result};
 
 use crate::audit::Store;
 use crate::child::{self, ChildSpec, interp};
-use crate::cli::{Failure, HomeArg, RunArgs};
+use crate::cli::{HomeArg, RunArgs};
+use crate::exit::Failure;
 use crate::policy::{Policy, Profile};
 
 /// `irongate run`.

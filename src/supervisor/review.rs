@@ -506,7 +506,7 @@ pub fn pending_json(store: &Store) -> Result<Vec<Value>, AuditError> {
 /// `review` events by this process, with the OS user.
 pub fn cmd_approvals(cmd: crate::cli::ApprovalsCommand) -> anyhow::Result<i32> {
     use crate::cli::ApprovalsCommand as C;
-    use crate::cli::Failure;
+    use crate::exit::Failure;
     use anyhow::Context;
     let home_flag = match &cmd {
         C::List { home, .. } | C::ListRemembered { home, .. } | C::Revoke { home, .. } => {
@@ -605,7 +605,7 @@ fn decide_cli(
     remember: bool,
 ) -> anyhow::Result<i32> {
     if !allow && (a.remember || a.argv_prefix.is_some() || a.path_prefix.is_some()) {
-        return Err(crate::cli::Failure::setup(
+        return Err(crate::exit::Failure::setup(
             "deny cannot remember or widen\nhint: only an approval can be remembered",
         )
         .into());
@@ -648,6 +648,6 @@ fn decide_cli(
             }
             Ok(0)
         }
-        Err(e) => Err(crate::cli::Failure::setup(format!("cannot decide: {e}")).into()),
+        Err(e) => Err(crate::exit::Failure::setup(format!("cannot decide: {e}")).into()),
     }
 }

@@ -12,7 +12,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::cli::Failure;
+use crate::exit::Failure;
 
 /// The scratch directory of one run; removed on drop.
 #[derive(Debug)]

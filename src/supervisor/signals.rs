@@ -36,7 +36,7 @@ impl AgentStatus {
     pub fn exit_code(self) -> i32 {
         match self {
             AgentStatus::Exited(c) => c,
-            AgentStatus::Signaled(s) => 128 + s,
+            AgentStatus::Signaled(s) => crate::exit::SIGNAL_BASE + s,
         }
     }
 }
