@@ -487,16 +487,36 @@ pub unsafe fn current_frame() -> Option<String> {
             return None;
         }
         ffi::Py_IncRef(frame.cast());
+        let runtime = client::welcome()
+            .map(|w| w.runtime_dirs.as_slice())
+            .unwrap_or(&[]);
+        // The innermost frame of the agent's own code: not the bootstrap's,
+        // not the standard library's or an installed package's (a reviewer
+        // wants the line that asked, not `subprocess.py:1821`). Failing
+        // that, the innermost frame that is not the bootstrap's.
+        let mut not_ours = None;
         let mut fallback = None;
         for _ in 0..64 {
             let (name, line) = frame_location(frame);
+            let here = format!("{name}:{line}");
             let ours = name.starts_with("<irongate:");
             if fallback.is_none() {
-                fallback = Some(format!("{name}:{line}"));
+                fallback = Some(here.clone());
             }
             if !ours {
-                ffi::Py_DecRef(frame.cast());
-                return Some(format!("{name}:{line}"));
+                let library = name.starts_with('<')
+                    || runtime.iter().any(|d| {
+                        name.len() > d.len()
+                            && name.starts_with(d.as_str())
+                            && name.as_bytes()[d.len()] == b'/'
+                    });
+                if !library {
+                    ffi::Py_DecRef(frame.cast());
+                    return Some(here);
+                }
+                if not_ours.is_none() {
+                    not_ours = Some(here);
+                }
             }
             let back = ffi::PyFrame_GetBack(frame);
             ffi::Py_DecRef(frame.cast());
@@ -505,7 +525,7 @@ pub unsafe fn current_frame() -> Option<String> {
             }
             frame = back;
         }
-        fallback
+        not_ours.or(fallback)
     }
 }
 
