@@ -385,10 +385,15 @@ impl Decider {
         true
     }
 
-    /// Forgets a connection (before its descriptor is closed).
-    pub(crate) fn unregister_conn(&self, pid: i32, tid: i64) {
+    /// Forgets a connection (before its descriptor is closed) — only if it
+    /// is still the one registered for that thread: another connection of
+    /// the process that claimed the same thread id must not unregister it.
+    pub(crate) fn unregister_conn(&self, pid: i32, tid: i64, state: &Arc<ConnState>) {
         let mut conns = lock(&self.conns);
-        if conns.get(&(pid, tid)).is_some() {
+        if conns
+            .get(&(pid, tid))
+            .is_some_and(|c| Arc::ptr_eq(c, state))
+        {
             conns.remove(&(pid, tid));
         }
     }

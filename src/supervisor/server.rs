@@ -298,6 +298,7 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
         decider,
         pid,
         tids: &registered,
+        state: &state,
     };
     loop {
         let ready = ipc::wait_frame_spinning(conn.as_fd(), NEXT_REQUEST_SPIN);
@@ -402,12 +403,13 @@ struct Unregister<'a> {
     decider: &'a Decider,
     pid: i32,
     tids: &'a std::cell::RefCell<Vec<i64>>,
+    state: &'a Arc<ConnState>,
 }
 
 impl Drop for Unregister<'_> {
     fn drop(&mut self) {
         for tid in self.tids.borrow().iter() {
-            self.decider.unregister_conn(self.pid, *tid);
+            self.decider.unregister_conn(self.pid, *tid, self.state);
         }
     }
 }
