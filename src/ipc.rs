@@ -67,12 +67,11 @@ pub enum Request {
         /// audit event does not carry it).
         #[serde(default)]
         dir_fd: Option<i64>,
-        /// An `open` whose syscall follows at once: the hook does not wait
-        /// for the verdict, the kernel layer's notification of that very
-        /// open carries it (one round trip per checked open). The reply is
-        /// still sent, and read by the hook before its next request.
+        /// The address of this thread's open note (see [`note`]), sent with
+        /// the thread's first event on its connection: later opens by name
+        /// are not sent at all, the kernel layer reads the note instead.
         #[serde(default)]
-        deferred: bool,
+        note: Option<u64>,
     },
     /// An action built by the Python API or by enrichment.
     Action {
@@ -94,6 +93,12 @@ pub enum Request {
     },
     /// Leave the innermost `shield.protect()` of this thread.
     Release {
+        /// Thread id of the caller.
+        tid: i64,
+    },
+    /// The message of this thread's last open refused at the kernel layer
+    /// on its note (the bootstrap turns the plain `EACCES` into it).
+    Refusal {
         /// Thread id of the caller.
         tid: i64,
     },
@@ -223,52 +228,12 @@ pub fn recv_frame_spinning(
             Ok(n) => return Ok(n),
             Err(nix::errno::Errno::EINTR) => continue,
             Err(nix::errno::Errno::EAGAIN) if spinning => std::hint::spin_loop(),
-            Err(e) => return Err(FrameError::Io(e.into())),
-        }
-    }
-}
-
-/// Waits until a frame can be read without taking it (`MSG_PEEK`),
-/// spinning first like [`recv_frame_spinning`]. A server marks itself busy
-/// between this and the [`recv_frame`] that takes the frame, so an observer
-/// never sees a frame that is neither queued nor being handled.
-pub fn wait_frame_spinning(
-    fd: BorrowedFd<'_>,
-    spin: std::time::Duration,
-) -> Result<(), FrameError> {
-    let start = std::time::Instant::now();
-    let spin = if can_spin() {
-        spin
-    } else {
-        std::time::Duration::ZERO
-    };
-    let mut probe = [0u8; 1];
-    loop {
-        let spinning = !spin.is_zero() && start.elapsed() < spin;
-        let flags = if spinning {
-            MsgFlags::MSG_PEEK | MsgFlags::MSG_DONTWAIT
-        } else {
-            MsgFlags::MSG_PEEK
-        };
-        match socket::recv(fd.as_raw_fd(), &mut probe, flags) {
-            Ok(0) => return Err(FrameError::Closed),
-            Ok(_) => return Ok(()),
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(nix::errno::Errno::EAGAIN) if spinning => std::hint::spin_loop(),
-            // The peer closed with replies it never read (a deferred open's,
-            // at exit): an end like any other.
+            // The peer closed with a reply it never read (a thread killed
+            // while it waited): an end like any other.
             Err(nix::errno::Errno::ECONNRESET) => return Err(FrameError::Closed),
             Err(e) => return Err(FrameError::Io(e.into())),
         }
     }
-}
-
-/// Bytes of the next frame queued on `fd` (0: none).
-pub fn queued(fd: RawFd) -> usize {
-    let mut n: libc::c_int = 0;
-    // SAFETY: FIONREAD writes one int for a socket we hold open.
-    let rc = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) };
-    if rc < 0 { 0 } else { n.max(0) as usize }
 }
 
 /// Spinning only pays with another CPU to spin on: pinned to one CPU it
@@ -355,5 +320,156 @@ mod tests {
         ));
         assert!(matches!(decode::<Request>(&[]), Err(FrameError::Closed)));
         assert!(decode::<Request>(&[PROTOCOL_VERSION, b'{']).is_err());
+    }
+}
+
+/// The open note: how an open by name reaches the supervisor without a
+/// frame (one round trip per checked open, R-91).
+///
+/// Each agent thread keeps one note in its own memory and tells the
+/// supervisor its address once. Before an open by name the hook writes what
+/// the audit event says (the path, flags, `dir_fd`, the agent's frame) and
+/// bumps the sequence number; the syscall follows at once, and the kernel
+/// layer reads the note from the stopped thread's memory while deciding that
+/// very syscall. The note is untrusted like any frame: it only *explains* a
+/// syscall whose path bytes and flags it matches exactly, once (the
+/// sequence number must be new), and the decision is the policy's on what
+/// the supervisor resolves itself.
+pub mod note {
+    /// Longest path carried (a longer one is sent as a frame).
+    pub const MAX_PATH: usize = 1024;
+    /// Longest frame text carried (cut at a character boundary).
+    pub const MAX_FRAME_TEXT: usize = 240;
+    /// Longest `open()` mode carried (`"rb+"` and the like).
+    pub const MAX_MODE: usize = 16;
+    /// Header: sequence (u64), flags (i64), dir_fd (i64), valid (u8), mode
+    /// length (u8), path length (u16), frame length (u16), padding, mode.
+    pub const HEADER: usize = 32 + MAX_MODE;
+    /// The whole note.
+    pub const SIZE: usize = HEADER + MAX_PATH + MAX_FRAME_TEXT;
+
+    /// One open, as the hook wrote it.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Note {
+        /// Bumped by the hook for every note.
+        pub seq: u64,
+        /// The open's flags, as the audit event gives them.
+        pub flags: i64,
+        /// The `dir_fd` of `os.open(..., dir_fd=)`, or -1.
+        pub dir_fd: i64,
+        /// The mode of `open()` (`None` for `os.open`).
+        pub mode: Option<String>,
+        /// The path bytes the syscall will carry.
+        pub path: Vec<u8>,
+        /// The agent's frame, `file:line`.
+        pub frame: String,
+    }
+
+    /// Writes `note` into `buf` (at least [`SIZE`] bytes). `false`: it does
+    /// not fit (the open is then sent as a frame).
+    pub fn write(buf: &mut [u8], note: &Note) -> bool {
+        let mode = note.mode.as_deref().unwrap_or_default();
+        if buf.len() < SIZE || note.path.len() > MAX_PATH || mode.len() > MAX_MODE {
+            return false;
+        }
+        let mut cut = note.frame.len().min(MAX_FRAME_TEXT);
+        while !note.frame.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        buf[24] = 0; // invalid while being written
+        buf[0..8].copy_from_slice(&note.seq.to_ne_bytes());
+        buf[8..16].copy_from_slice(&note.flags.to_ne_bytes());
+        buf[16..24].copy_from_slice(&note.dir_fd.to_ne_bytes());
+        // Length 0 is "no mode": `open()` never takes an empty one.
+        buf[25] = mode.len() as u8;
+        buf[26..28].copy_from_slice(&(note.path.len() as u16).to_ne_bytes());
+        buf[28..30].copy_from_slice(&(cut as u16).to_ne_bytes());
+        buf[32..32 + mode.len()].copy_from_slice(mode.as_bytes());
+        buf[HEADER..HEADER + note.path.len()].copy_from_slice(&note.path);
+        let f = HEADER + MAX_PATH;
+        buf[f..f + cut].copy_from_slice(&note.frame.as_bytes()[..cut]);
+        buf[24] = 1;
+        true
+    }
+
+    /// Marks the note used: it explains nothing until the next write.
+    pub fn clear(buf: &mut [u8]) {
+        if let Some(b) = buf.get_mut(24) {
+            *b = 0;
+        }
+    }
+
+    /// Reads a note back from the bytes the supervisor copied out of the
+    /// agent's memory; `None` for anything malformed or not valid.
+    pub fn read(buf: &[u8]) -> Option<Note> {
+        if buf.len() < SIZE || buf[24] != 1 {
+            return None;
+        }
+        let u64_at = |i: usize| u64::from_ne_bytes(buf[i..i + 8].try_into().unwrap_or_default());
+        let u16_at = |i: usize| usize::from(u16::from_ne_bytes([buf[i], buf[i + 1]]));
+        let (path_len, frame_len, mode_len) = (u16_at(26), u16_at(28), usize::from(buf[25]));
+        if path_len > MAX_PATH || frame_len > MAX_FRAME_TEXT || mode_len > MAX_MODE {
+            return None;
+        }
+        let mode = match mode_len {
+            0 => None,
+            n => Some(String::from_utf8(buf[32..32 + n].to_vec()).ok()?),
+        };
+        let f = HEADER + MAX_PATH;
+        Some(Note {
+            seq: u64_at(0),
+            flags: u64_at(8) as i64,
+            dir_fd: u64_at(16) as i64,
+            mode,
+            path: buf[HEADER..HEADER + path_len].to_vec(),
+            frame: String::from_utf8(buf[f..f + frame_len].to_vec()).ok()?,
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn round_trip_and_refusals() {
+            let mut buf = vec![0u8; SIZE];
+            assert_eq!(read(&buf), None, "a zeroed note is not valid");
+            let n = Note {
+                seq: 7,
+                flags: 0o2_000_000,
+                dir_fd: -1,
+                mode: Some("rb".into()),
+                path: b"/tmp/x".to_vec(),
+                frame: "agent.py:3".into(),
+            };
+            assert!(write(&mut buf, &n));
+            assert_eq!(read(&buf), Some(n.clone()));
+            clear(&mut buf);
+            assert_eq!(read(&buf), None, "a cleared note explains nothing");
+            // A long frame is cut at a character boundary.
+            let long = Note {
+                frame: "é".repeat(200),
+                ..n.clone()
+            };
+            assert!(write(&mut buf, &long));
+            let back = read(&buf).expect("valid");
+            assert!(back.frame.len() <= MAX_FRAME_TEXT && long.frame.starts_with(&back.frame));
+            // Too long a path does not fit; forged lengths are refused.
+            let huge = Note {
+                path: vec![b'a'; MAX_PATH + 1],
+                ..n
+            };
+            assert!(!write(&mut buf, &huge));
+            let os_open = Note {
+                mode: None,
+                path: b"/a".to_vec(),
+                ..huge
+            };
+            assert!(write(&mut buf, &os_open));
+            assert_eq!(read(&buf).expect("valid").mode, None);
+            buf[26..28].copy_from_slice(&u16::MAX.to_ne_bytes());
+            assert_eq!(read(&buf), None);
+            assert_eq!(read(&buf[..SIZE - 1]), None);
+        }
     }
 }

@@ -16,6 +16,7 @@ pub mod doctor;
 pub mod exit;
 pub mod home;
 pub mod ipc;
+pub mod pathname;
 pub mod policy;
 pub mod replay;
 pub mod supervisor;

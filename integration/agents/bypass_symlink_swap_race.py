@@ -1,14 +1,12 @@
 # Symlink swap race (R-23, audit-hooks.md 2.10): a thread flips `link` between ok.txt and /etc/shadow
 # (os.symlink + os.replace, atomic) while the main thread opens `link` thousands of times. Whatever the
-# interleaving — swapped between the hook's check and the syscall, or between the kernel layer's check
-# and the supervisor's own open — the content of /etc/shadow is never read.
+# interleaving the content of /etc/shadow is never read. The hook layer's note and the syscall are decided
+# in one step (the open's notification), on the path the supervisor resolves at that moment, and the
+# supervisor's own open is checked against what it judged: a swap shows up as a block of /etc/shadow.
 # irongate: {"args": ["--profile", "trusted", "--policy", "{VENV}/../../integration/policies/bypass_trusted.json"], "exit": 0, "timeout": 240, "stdout": ["forbidden content read: 0", "allowed reads > 0: True", "denied > 0: True", "flips >= 2000: True"], "files": {"ok.txt": "OK-CONTENT"}}
 # event: {"decision": "block", "rule": {"name": "system-secrets"}, "action": {"type": "file", "subtype": "read", "path": "/etc/shadow"}}
-# event: {"decision": "block", "layer": "syscall", "unexplained": true, "rule": {"name": "system-secrets"}, "action": {"type": "file", "subtype": "read", "path": "/etc/shadow"}}
-# A swap the kernel layer itself catches is logged with what the agent asked for (R-23: the requested
-# spelling is recorded too) and its flags.
-# no-event: {"layer": "syscall", "action": {"path": "/etc/shadow", "requested": "re:ok\\.txt$"}}
-# event: {"layer": "syscall", "decision": "block", "action": {"path": "/etc/shadow", "requested": "link", "flags": 524288}}
+# Rows carry what the agent asked for (R-23: `requested` is its spelling, never the other target's).
+# no-event: {"action": {"path": "/etc/shadow", "requested": "re:ok\\.txt$"}}
 # no-event: {"decision": "allow", "action": {"path": "/etc/shadow"}}
 # no-event: {"decision": "allow", "action": {"target": "/etc/shadow", "subtype": "re:^(read|write|link|rename)$"}}
 import os

@@ -24,14 +24,7 @@ pub struct Opened {
     pub cloexec: bool,
 }
 
-#[repr(C)]
-struct OpenHow {
-    flags: u64,
-    mode: u64,
-    resolve: u64,
-}
-
-const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+use super::sys::{RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, openat2};
 
 /// Opens the file an `open`-family call names. Returns an errno on failure
 /// (the kernel's own answer to the same open, or EACCES).
@@ -56,56 +49,51 @@ pub fn open(caller: &Caller, own: &Creds, call: &Call) -> Result<Opened, i32> {
     // kernel would follow for it; anywhere else a magic link would resolve
     // in the supervisor's context, so it is refused.
     let own_proc = super::perform::magic_ok(caller, cpath.as_bytes());
-    let how = OpenHow {
-        flags: (*flags & !i64::from(libc::O_CLOEXEC)) as u64 | libc::O_CLOEXEC as u64,
-        mode: if creating {
-            u64::from(*mode & 0o7777)
-        } else {
-            0
-        },
-        resolve: if own_proc {
-            *resolve
-        } else {
-            resolve | RESOLVE_NO_MAGICLINKS
-        },
+    let resolve = if own_proc {
+        *resolve
+    } else {
+        resolve | RESOLVE_NO_MAGICLINKS
+    };
+    let flags = *flags & !i64::from(libc::O_CLOEXEC);
+    let create_mode = if creating {
+        u64::from(*mode & 0o7777)
+    } else {
+        0
     };
     let base_fd = base.as_ref().map_or(libc::AT_FDCWD, AsRawFd::as_raw_fd);
     // Whether the open will create the file, so its mode gets the target's
     // umask rather than ours.
     let existed = creating && exists_at(base_fd, &cpath);
+    // A plain absolute path reached without any symlink is the file it
+    // names: no need to ask /proc which file was opened. Otherwise (or if a
+    // symlink is on the way) the open follows links as the agent's would.
+    let plain = base.is_none() && crate::pathname::is_plain_outside_proc(cpath.as_bytes());
     // The open itself is the agent's: its permissions, not the supervisor's
     // (the base directory above was taken with the supervisor's).
     let Some(as_agent) = super::creds::adopt(&caller.creds, own) else {
         return Err(libc::EACCES);
     };
-    // SAFETY: openat2 with a valid dirfd (or AT_FDCWD), a NUL-terminated
-    // path and an open_how of the size we pass.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_openat2,
+    let mut opened = Err(libc::ELOOP);
+    if plain {
+        opened = openat2(
             base_fd,
-            cpath.as_ptr(),
-            &how as *const OpenHow,
-            std::mem::size_of::<OpenHow>(),
-        )
-    };
-    // Read before the credentials are put back (that makes syscalls too).
-    let errno = std::io::Error::last_os_error()
-        .raw_os_error()
-        .unwrap_or(libc::EACCES);
-    drop(as_agent);
-    if fd < 0 {
-        // A magic link: not opened here (see the module comment).
-        return Err(
-            if errno == libc::ELOOP && how.resolve & RESOLVE_NO_MAGICLINKS != 0 {
-                libc::EACCES
-            } else {
-                errno
-            },
+            &cpath,
+            flags,
+            create_mode,
+            resolve | RESOLVE_NO_SYMLINKS,
         );
     }
-    // SAFETY: openat2 returned a new descriptor we own.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    let reached_plainly = opened.is_ok();
+    if matches!(opened, Err(libc::ELOOP)) {
+        opened = openat2(base_fd, &cpath, flags, create_mode, resolve);
+    }
+    drop(as_agent);
+    let fd = match opened {
+        Ok(fd) => fd,
+        // A magic link: not opened here (see the module comment).
+        Err(libc::ELOOP) if resolve & RESOLVE_NO_MAGICLINKS != 0 => return Err(libc::EACCES),
+        Err(e) => return Err(e),
+    };
     if creating && !existed {
         // SAFETY: fchmod on a descriptor we own.
         unsafe {
@@ -114,6 +102,13 @@ pub fn open(caller: &Caller, own: &Creds, call: &Call) -> Result<Opened, i32> {
                 (*mode & 0o7777 & !caller.umask) as libc::mode_t,
             )
         };
+    }
+    if reached_plainly {
+        return Ok(Opened {
+            fd,
+            real_path: String::from_utf8_lossy(cpath.as_bytes()).into_owned(),
+            cloexec,
+        });
     }
     let real_path = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
         .map(|p| p.to_string_lossy().into_owned())

@@ -21,8 +21,7 @@ use std::os::unix::ffi::OsStrExt;
 use super::caller::{Caller, Creds};
 use super::decode::{AT_FDCWD, Call, Msg, NetOp};
 
-/// `RESOLVE_NO_MAGICLINKS` (openat2).
-const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+use super::sys::RESOLVE_NO_MAGICLINKS;
 
 /// A path's parent directory, held, and its last component.
 #[derive(Debug)]
@@ -164,42 +163,15 @@ fn text(b: &[u8]) -> String {
 }
 
 fn openat2(dir: RawFd, path: &CString, flags: i32, resolve: u64) -> Result<OwnedFd, i32> {
-    #[repr(C)]
-    struct OpenHow {
-        flags: u64,
-        mode: u64,
-        resolve: u64,
-    }
-    let how = OpenHow {
-        flags: (flags | libc::O_CLOEXEC) as u64,
-        mode: 0,
-        resolve,
-    };
-    // SAFETY: openat2 with a valid dirfd (or AT_FDCWD), a NUL-terminated path
-    // and an open_how of the size passed.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_openat2,
-            dir,
-            path.as_ptr(),
-            &how as *const OpenHow,
-            std::mem::size_of::<OpenHow>(),
-        )
-    };
-    if fd < 0 {
-        let e = errno();
+    super::sys::openat2(dir, path, i64::from(flags), 0, resolve).map_err(|e| {
         // A magic link where none may be followed: refused, not resolved in
         // the supervisor's context.
-        return Err(
-            if e == libc::ELOOP && resolve & RESOLVE_NO_MAGICLINKS != 0 {
-                libc::EACCES
-            } else {
-                e
-            },
-        );
-    }
-    // SAFETY: openat2 returned a new descriptor we own.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+        if e == libc::ELOOP && resolve & RESOLVE_NO_MAGICLINKS != 0 {
+            libc::EACCES
+        } else {
+            e
+        }
+    })
 }
 
 /// What the kernel says a descriptor of ours refers to.

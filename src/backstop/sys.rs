@@ -131,3 +131,49 @@ pub fn respond_addfd(
     }
     Ok(i64::from(rc))
 }
+
+/// `RESOLVE_NO_MAGICLINKS` (openat2): no `/proc/<pid>/fd`-style links.
+pub const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+/// `RESOLVE_NO_SYMLINKS` (openat2): no symlink anywhere on the way.
+pub const RESOLVE_NO_SYMLINKS: u64 = 0x04;
+
+/// `openat2(2)` with `flags` (`O_CLOEXEC` always added), `mode` and
+/// `resolve`. The error is the errno, read at once (before anything else,
+/// such as putting credentials back, can change it).
+pub fn openat2(
+    dir: RawFd,
+    path: &std::ffi::CStr,
+    flags: i64,
+    mode: u64,
+    resolve: u64,
+) -> Result<std::os::fd::OwnedFd, i32> {
+    #[repr(C)]
+    struct OpenHow {
+        flags: u64,
+        mode: u64,
+        resolve: u64,
+    }
+    let how = OpenHow {
+        flags: (flags | i64::from(libc::O_CLOEXEC)) as u64,
+        mode,
+        resolve,
+    };
+    // SAFETY: openat2 with a dirfd the caller holds (or AT_FDCWD), a
+    // NUL-terminated path and an open_how of the size passed.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            dir,
+            path.as_ptr(),
+            &how as *const OpenHow,
+            std::mem::size_of::<OpenHow>(),
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EACCES));
+    }
+    // SAFETY: openat2 returned a new descriptor nobody else owns.
+    Ok(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as i32) })
+}

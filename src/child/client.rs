@@ -43,11 +43,13 @@ pub struct Welcome {
 const REPLY_SPIN: std::time::Duration = std::time::Duration::from_micros(100);
 
 thread_local! {
-    /// Replies still to read for deferred requests on this thread's
-    /// connection, and the message of the last deferred request refused.
-    static DEFERRED: RefCell<(u32, Option<String>)> = const { RefCell::new((0, None)) };
-    /// This connection has carried an event (and so this thread's id) to
-    /// the supervisor, which then knows to await its deferred opens.
+    /// This thread's open note (see [`ipc::note`]): its address is fixed
+    /// for the thread's life, and the supervisor reads it from outside.
+    static NOTE: RefCell<Box<[u8]>> = RefCell::new(vec![0u8; ipc::note::SIZE].into_boxed_slice());
+    /// The sequence number of this thread's last note.
+    static NOTE_SEQ: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// This connection has carried an event with the note's address (and
+    /// this thread's id) to the supervisor, which then reads the note.
     static KNOWN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// This thread's connection and the pid it was opened for.
     static CONN: RefCell<Option<(i32, OwnedFd)>> = const { RefCell::new(None) };
@@ -108,65 +110,66 @@ fn exchange(fd: &OwnedFd, req: &Request) -> Result<Reply, FrameError> {
 /// Sends one request on this thread's connection and waits for its reply.
 /// Callers release the GIL around this call.
 pub fn request(req: &Request) -> Result<Reply, FrameError> {
+    // Whatever this thread noted for an open is stale now: its syscall did
+    // not follow at once.
+    NOTE.with(|n| ipc::note::clear(&mut n.borrow_mut()));
     with_connection(|fd| {
-        drain(fd)?;
         let reply = exchange(fd, req)?;
-        if matches!(req, Request::Event { .. }) {
+        if let Request::Event { note: Some(_), .. } = req {
             KNOWN.with(|k| k.set(true));
         }
         Ok(reply)
     })
 }
 
-/// True when this thread's next open may be deferred: its connection is
-/// open and has carried one event already.
-pub fn may_defer() -> bool {
+/// The address of this thread's note, for its first event on a connection
+/// (`None` once the supervisor knows it).
+pub fn note_to_register() -> Option<u64> {
     let me = pid();
-    CONN.with(|c| c.borrow().as_ref().is_some_and(|(p, _)| *p == me)) && KNOWN.with(|k| k.get())
-}
-
-/// Sends a deferred request (see `Request::Event::deferred`) without
-/// waiting: its reply is read before the next request, or by
-/// [`deferred_refusal`].
-pub fn defer(req: &Request) -> Result<(), FrameError> {
-    with_connection(|fd| {
-        drain(fd)?;
-        ipc::send_frame(fd.as_fd(), &ipc::encode(req))?;
-        DEFERRED.with(|d| d.borrow_mut().0 += 1);
-        Ok(())
-    })
-}
-
-/// The message of the last deferred request the supervisor refused, once
-/// (the bootstrap turns the kernel's plain `EACCES` into it).
-pub fn deferred_refusal() -> Option<String> {
-    let _ = with_connection(drain);
-    DEFERRED.with(|d| d.borrow_mut().1.take())
-}
-
-/// Reads the replies of this thread's deferred requests. They are already
-/// queued: the supervisor answers before the syscall the request preceded
-/// returns.
-fn drain(fd: &OwnedFd) -> Result<(), FrameError> {
-    while DEFERRED.with(|d| d.borrow().0) > 0 {
-        let reply = BUF.with(|buf| {
-            let mut buf = buf.borrow_mut();
-            let n = ipc::recv_frame_spinning(fd.as_fd(), &mut buf, REPLY_SPIN)?;
-            ipc::decode::<Reply>(&buf[..n])
-        })?;
-        DEFERRED.with(|d| {
-            let mut d = d.borrow_mut();
-            d.0 -= 1;
-            if let Reply::Verdict {
-                decision, message, ..
-            } = reply
-                && decision != "allow"
-            {
-                d.1 = Some(message);
-            }
-        });
+    let current = CONN.with(|c| c.borrow().as_ref().is_some_and(|(p, _)| *p == me));
+    if current && KNOWN.with(|k| k.get()) {
+        return None;
     }
-    Ok(())
+    Some(NOTE.with(|n| n.borrow().as_ptr() as u64))
+}
+
+/// Notes an open by name whose syscall follows at once, instead of sending
+/// it (see [`ipc::note`]). `false`: the supervisor does not know this
+/// thread's note yet, or the open does not fit; it is then sent as a frame.
+pub fn note_open(
+    path: &[u8],
+    mode: Option<&str>,
+    flags: i64,
+    dir_fd: Option<i64>,
+    frame: Option<&str>,
+) -> bool {
+    let me = pid();
+    let current = CONN.with(|c| c.borrow().as_ref().is_some_and(|(p, _)| *p == me));
+    if !current || !KNOWN.with(|k| k.get()) {
+        return false;
+    }
+    let seq = NOTE_SEQ.with(|s| {
+        s.set(s.get() + 1);
+        s.get()
+    });
+    let note = ipc::note::Note {
+        seq,
+        flags,
+        dir_fd: dir_fd.unwrap_or(-1),
+        mode: mode.map(str::to_owned),
+        path: path.to_vec(),
+        frame: frame.unwrap_or_default().to_owned(),
+    };
+    NOTE.with(|n| ipc::note::write(&mut n.borrow_mut(), &note))
+}
+
+/// The message of this thread's last noted open the supervisor refused,
+/// once (the bootstrap turns the kernel's plain `EACCES` into it).
+pub fn deferred_refusal(tid: i64) -> Option<String> {
+    match request(&Request::Refusal { tid }) {
+        Ok(Reply::Verdict { message, .. }) => Some(message),
+        _ => None,
+    }
 }
 
 fn with_connection<T>(f: impl FnOnce(&OwnedFd) -> Result<T, FrameError>) -> Result<T, FrameError> {
@@ -182,8 +185,6 @@ fn with_connection<T>(f: impl FnOnce(&OwnedFd) -> Result<T, FrameError>) -> Resu
                 JoinKind::Fork
             };
             *conn = None;
-            // Replies owed on the old connection never come on the new one.
-            DEFERRED.with(|d| *d.borrow_mut() = (0, None));
             KNOWN.with(|k| k.set(false));
             let fd = open_connection(kind, Vec::new())?;
             if kind == JoinKind::Fork {

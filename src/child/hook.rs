@@ -230,17 +230,11 @@ unsafe fn is_runtime_read(name: &[u8], args: *mut ffi::PyObject) -> bool {
 
 /// Absolute, no `.`/`..`/empty components, below one of `dirs`.
 fn runtime_path(p: &[u8], dirs: &[String]) -> bool {
-    if p.first() != Some(&b'/')
-        || p.split(|b| *b == b'/')
-            .skip(1)
-            .any(|c| c.is_empty() || c == b"." || c == b"..")
-    {
-        return false;
-    }
-    dirs.iter().any(|d| {
-        let d = d.as_bytes();
-        p.len() > d.len() && p.starts_with(d) && p[d.len()] == b'/'
-    })
+    crate::pathname::is_plain_absolute(p)
+        && dirs.iter().any(|d| {
+            let d = d.as_bytes();
+            p.len() > d.len() && p.starts_with(d) && p[d.len()] == b'/'
+        })
 }
 
 /// Converts, asks, and enforces. Runs with the GIL held.
@@ -252,36 +246,40 @@ unsafe fn decide(name: &[u8], args: *mut ffi::PyObject) -> c_int {
     } else {
         None
     };
-    // An open by name: its syscall follows at once, and the kernel layer's
-    // notification of it carries the verdict (one round trip, R-91). A
+    // An open by name: its syscall follows at once, and the kernel layer
+    // decides it reading the note left here (one round trip, R-91). A
     // refusal comes back as the open's EACCES; the bootstrap then asks for
-    // its message.
-    let deferred = name == b"open"
-        && matches!(converted.first(), Some(Value::String(_)))
-        && client::may_defer()
-        && !OTHER_HOOKS.load(std::sync::atomic::Ordering::Relaxed);
+    // its message. An agent with audit hooks of its own gets the verdict
+    // first (its hooks must not see an open that is refused).
+    // SAFETY: GIL held.
+    let frame = unsafe { current_frame() };
+    if name == b"open"
+        && !OTHER_HOOKS.load(std::sync::atomic::Ordering::Relaxed)
+        && let Some(Value::String(path)) = converted.first()
+        && client::note_open(
+            path.as_bytes(),
+            converted.get(1).and_then(Value::as_str),
+            converted.get(2).and_then(Value::as_i64).unwrap_or(0),
+            dir_fd,
+            frame.as_deref(),
+        )
+    {
+        return 0;
+    }
+    // SAFETY: GIL held.
+    unsafe { ask(name, converted, frame, dir_fd) }
+}
+
+/// Sends the event and enforces the verdict. Runs with the GIL held.
+unsafe fn ask(name: &[u8], args: Vec<Value>, frame: Option<String>, dir_fd: Option<i64>) -> c_int {
     let req = Request::Event {
         tid: gettid(),
         event: String::from_utf8_lossy(name).into_owned(),
-        args: converted,
-        // SAFETY: GIL held.
-        frame: unsafe { current_frame() },
+        args,
+        frame,
         dir_fd,
-        deferred,
+        note: client::note_to_register(),
     };
-    if deferred {
-        // SAFETY: GIL held by this thread; released only around the IPC.
-        match unsafe { without_gil(|| client::defer(&req)) } {
-            Ok(()) => return 0,
-            Err(e) => {
-                let message =
-                    format!("irongate: cannot reach the supervisor ({e}); operation denied");
-                // SAFETY: GIL held.
-                unsafe { raise_permission_error(&message) };
-                return -1;
-            }
-        }
-    }
     // SAFETY: GIL held by this thread; released only around the IPC.
     let reply = unsafe { without_gil(|| client::request(&req)) };
     let message = match reply {

@@ -102,7 +102,7 @@ fn note_dir_fd(fd: Option<i64>) {
 /// the kernel layer (a deferred open fails with plain `EACCES`), once.
 #[pyfunction]
 fn deferred_refusal(py: Python<'_>) -> Option<String> {
-    py.detach(client::deferred_refusal)
+    py.detach(|| client::deferred_refusal(super::hook::gettid()))
 }
 
 /// Marshalled code of an embedded bootstrap module, and whether it is a

@@ -203,8 +203,15 @@ pub struct Decider {
     pub counters: Counters,
     /// Unclassified syscall numbers already logged this run.
     pub(crate) unclassified_seen: Mutex<std::collections::HashSet<i64>>,
-    /// The IPC connection of each (process, thread) that defers opens.
-    conns: Mutex<HashMap<(i32, i64), Arc<ConnState>>>,
+    /// The open note of each (process, thread) that registered one (see
+    /// `ipc::note`), with the connection that did and the last sequence
+    /// number that explained a syscall.
+    notes: Mutex<HashMap<(i32, i64), NoteSlot>>,
+    /// The message of each thread's last open refused on its note, until
+    /// the bootstrap asks for it.
+    refusals: Mutex<HashMap<(i32, i64), String>>,
+    /// Notes of opens handed to a held thread (a review): taken there.
+    pub(crate) held_notes: Mutex<HashMap<(i32, i64), crate::ipc::note::Note>>,
     /// Directories and files this run created (an allowed `mkdir`, or an
     /// exclusive create).
     created: Mutex<std::collections::HashSet<String>>,
@@ -222,6 +229,29 @@ pub struct Decider {
     tool_calls: Mutex<HashMap<(i32, i64), Vec<String>>>,
     /// Allowed tool calls so far.
     tool_seq: AtomicU64,
+}
+
+/// A decision up to the policy's verdict (see `Decider::judge_first`).
+#[derive(Debug)]
+pub(crate) enum Prejudged {
+    /// Decided before the policy (and logged where that is due).
+    Done(Outcome),
+    /// The policy's verdict on the action, not yet logged.
+    Policy(Box<Action>, Verdict),
+}
+
+/// Notes (and kept refusal messages) at most: one per agent thread.
+const MAX_NOTES: usize = 65_536;
+
+/// Where one agent thread keeps its open note.
+#[derive(Debug)]
+struct NoteSlot {
+    /// The connection that registered it.
+    conn: Arc<ConnState>,
+    /// Its address in the agent's memory.
+    addr: u64,
+    /// The newest sequence number that explained a syscall.
+    seq: u64,
 }
 
 /// One allowed name lookup: a connect to one of `ips` from `pid` soon after
@@ -246,7 +276,7 @@ pub(crate) struct Outcome {
     pub(crate) allow: bool,
     pub(crate) verdict: Verdict,
     /// The `PermissionError` text when blocked: action, rule and reason.
-    message: String,
+    pub(crate) message: String,
 }
 
 impl Decider {
@@ -269,7 +299,9 @@ impl Decider {
             lookups: Mutex::new(Vec::new()),
             tool_calls: Mutex::new(HashMap::new()),
             tool_seq: AtomicU64::new(0),
-            conns: Mutex::new(HashMap::new()),
+            notes: Mutex::new(HashMap::new()),
+            refusals: Mutex::new(HashMap::new()),
+            held_notes: Mutex::new(HashMap::new()),
         }
     }
 
@@ -374,40 +406,82 @@ impl Decider {
         }
     }
 
-    /// Remembers the connection thread `tid` of `pid` defers its opens on.
-    /// The thread id comes from the agent: it must be a thread of the
-    /// connection's (kernel-given) process.
-    pub(crate) fn register_conn(&self, pid: i32, tid: i64, state: &Arc<ConnState>) -> bool {
-        if !std::path::Path::new(&format!("/proc/{pid}/task/{tid}")).exists() {
+    /// Remembers where thread `tid` of `pid` keeps its open note. The thread
+    /// id comes from the agent: it must be a thread of the connection's
+    /// (kernel-given) process.
+    pub(crate) fn register_note(
+        &self,
+        pid: i32,
+        tid: i64,
+        addr: u64,
+        conn: &Arc<ConnState>,
+    ) -> bool {
+        if addr == 0 || !std::path::Path::new(&format!("/proc/{pid}/task/{tid}")).exists() {
             return false;
         }
-        lock(&self.conns).insert((pid, tid), Arc::clone(state));
+        let mut notes = lock(&self.notes);
+        // Bounded like the connections themselves: one note per thread.
+        if notes.len() >= MAX_NOTES && !notes.contains_key(&(pid, tid)) {
+            return false;
+        }
+        notes.insert(
+            (pid, tid),
+            NoteSlot {
+                conn: Arc::clone(conn),
+                addr,
+                seq: 0,
+            },
+        );
         true
     }
 
-    /// Forgets a connection (before its descriptor is closed) — only if it
-    /// is still the one registered for that thread: another connection of
-    /// the process that claimed the same thread id must not unregister it.
-    pub(crate) fn unregister_conn(&self, pid: i32, tid: i64, state: &Arc<ConnState>) {
-        let mut conns = lock(&self.conns);
-        if conns
+    /// Forgets a thread's note (before its connection is closed) — only if
+    /// that connection registered it: another connection of the process
+    /// that claimed the same thread id must not unregister it.
+    pub(crate) fn unregister_note(&self, pid: i32, tid: i64, conn: &Arc<ConnState>) {
+        let mut notes = lock(&self.notes);
+        if notes
             .get(&(pid, tid))
-            .is_some_and(|c| Arc::ptr_eq(c, state))
+            .is_some_and(|n| Arc::ptr_eq(&n.conn, conn))
         {
-            conns.remove(&(pid, tid));
+            notes.remove(&(pid, tid));
+        }
+        lock(&self.refusals).remove(&(pid, tid));
+    }
+
+    /// Where thread `tid` of `pid` keeps its note, and the newest sequence
+    /// number already used.
+    pub(crate) fn note_of(&self, pid: i32, tid: i64) -> Option<(u64, u64)> {
+        lock(&self.notes).get(&(pid, tid)).map(|n| (n.addr, n.seq))
+    }
+
+    /// Marks note `seq` of a thread used: it explains one syscall only.
+    pub(crate) fn note_used(&self, pid: i32, tid: i64, seq: u64) {
+        if let Some(n) = lock(&self.notes).get_mut(&(pid, tid)) {
+            n.seq = n.seq.max(seq);
         }
     }
 
-    /// True while thread `tid` of `pid` has a request queued or being
-    /// decided on its connection (a deferred open's verdict is coming).
-    pub(crate) fn deferred_pending(&self, pid: i32, tid: i64) -> bool {
-        let conns = lock(&self.conns);
-        let Some(c) = conns.get(&(pid, tid)) else {
-            return false;
-        };
-        // Queued first, then busy: the server sets busy before it takes the
-        // frame, so a frame is always seen in one of the two.
-        crate::ipc::queued(c.fd) > 0 || c.busy.load(Ordering::SeqCst)
+    /// Keeps the message of an open refused on its note for the bootstrap.
+    pub(crate) fn note_refusal(&self, caller: Caller, message: String) {
+        let mut refusals = lock(&self.refusals);
+        if refusals.len() >= MAX_NOTES {
+            refusals.clear();
+        }
+        refusals.insert((caller.pid, caller.tid), message);
+    }
+
+    /// `Request::Refusal`: the message of the thread's last refused open.
+    pub fn refusal(&self, caller: Caller) -> Reply {
+        match lock(&self.refusals).remove(&(caller.pid, caller.tid)) {
+            Some(message) => Reply::Verdict {
+                decision: "block".into(),
+                reason: String::new(),
+                rule: Value::Null,
+                message,
+            },
+            None => Reply::Ok,
+        }
     }
 
     /// True when `pid` is one of the agent's processes.
@@ -466,7 +540,6 @@ impl Decider {
         args: &[Value],
         frame: Option<String>,
         dir_fd: Option<i64>,
-        deferred: bool,
     ) -> Reply {
         match events::map(caller, event, args, dir_fd, self.settings.supervisor_pid) {
             Mapped::Nothing => allow_reply(),
@@ -503,20 +576,7 @@ impl Decider {
                 verdict_reply(&out)
             }
             Mapped::Decide(action) => {
-                // A deferred open that is refused: its syscall, which the
-                // hook did not hold back, is refused by the kernel layer on
-                // this decision (no second row).
-                let refused_open = (deferred && action.kind() == "file")
-                    .then(|| intent_of(&action))
-                    .flatten()
-                    .filter(|op| matches!(op, Op::Open(_) | Op::OpenWrite(_)))
-                    .map(|op| (op, action.text(Field::Requested).map(str::to_owned)));
                 let out = self.decide(caller, Layer::Hook, *action, frame.as_deref(), false);
-                if !out.allow
-                    && let Some((op, raw)) = refused_open
-                {
-                    self.intents.record_refused(caller.pid, caller.tid, op, raw);
-                }
                 verdict_reply(&out)
             }
         }
@@ -689,21 +749,39 @@ impl Decider {
         frame: Option<&str>,
         tool_args: bool,
     ) -> Outcome {
+        match self.judge_first(caller, layer, action, frame, tool_args) {
+            Prejudged::Done(out) => out,
+            Prejudged::Policy(action, verdict) => {
+                self.conclude(caller, layer, &action, verdict, frame)
+            }
+        }
+    }
+
+    /// Everything of a decision up to the policy's verdict: what is
+    /// decided before the policy is done here (and logged where it is).
+    pub(crate) fn judge_first(
+        &self,
+        caller: Caller,
+        layer: Layer,
+        action: Action,
+        frame: Option<&str>,
+        tool_args: bool,
+    ) -> Prejudged {
         // 1. IronGate's own state is out of reach whatever the policy says.
         if let Some(verdict) = self.own_state(&action) {
-            return self.finish(caller, layer, &action, verdict, frame, false);
+            return Prejudged::Done(self.finish(caller, layer, &action, verdict, frame, false));
         }
         // 2. Runtime operations: allowed, counted, not logged one by one.
         if self.is_runtime_op(caller, &action) {
             self.counters.runtime_reads.fetch_add(1, Ordering::Relaxed);
-            return allowed();
+            return Prejudged::Done(allowed());
         }
         // 3. Follow-ups of an operation already decided. The syscall it
         // makes is matched to it exactly, once.
         if self.explained(caller.pid, &action) {
             self.counters.explained.fetch_add(1, Ordering::Relaxed);
             self.record_intent(caller, &action);
-            return allowed();
+            return Prejudged::Done(allowed());
         }
         // 4. A connect to an address a name lookup produced is a connect to
         //    that name: on an HTTP port, the request it starts.
@@ -728,12 +806,26 @@ impl Decider {
                 action.remove(Field::Args);
             }
         }
-        let out = self.finish(caller, layer, &action, verdict, frame, false);
+        Prejudged::Policy(Box::new(action), verdict)
+    }
+
+    /// The rest of a decision after the policy's verdict: logged (a review
+    /// waits here for its human), and what an allowed operation leaves for
+    /// the syscalls that follow it.
+    pub(crate) fn conclude(
+        &self,
+        caller: Caller,
+        layer: Layer,
+        action: &Action,
+        verdict: Verdict,
+        frame: Option<&str>,
+    ) -> Outcome {
+        let out = self.finish(caller, layer, action, verdict, frame, false);
         if out.allow {
-            self.grant_after(caller.pid, &action);
-            self.record_intent(caller, &action);
-            self.note_created(&action);
-            self.note_lookup(caller.pid, &action);
+            self.grant_after(caller.pid, action);
+            self.record_intent(caller, action);
+            self.note_created(action);
+            self.note_lookup(caller.pid, action);
         }
         out
     }

@@ -80,19 +80,7 @@ struct Intent {
     op: Op,
     /// For opens: the path as the agent spelled it.
     raw: Option<String>,
-    /// The hook layer refused it (a deferred open): its syscall is refused
-    /// without a second decision.
-    refused: bool,
     expires: Instant,
-}
-
-/// What an open intent says about the syscall it explains.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OpenIntent {
-    /// Allowed: the real path that was judged.
-    Allowed(String),
-    /// Refused at the hook layer, already logged.
-    Refused,
 }
 
 /// The remembered intents of a run.
@@ -104,15 +92,6 @@ pub struct Intents {
 impl Intents {
     /// Records an allowed hook-layer operation.
     pub fn record(&self, pid: i32, tid: i64, op: Op, raw: Option<String>) {
-        self.push(pid, tid, op, raw, false);
-    }
-
-    /// Records a refused deferred open.
-    pub fn record_refused(&self, pid: i32, tid: i64, op: Op, raw: Option<String>) {
-        self.push(pid, tid, op, raw, true);
-    }
-
-    fn push(&self, pid: i32, tid: i64, op: Op, raw: Option<String>, refused: bool) {
         let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         list.retain(|i| i.expires > now);
@@ -124,7 +103,6 @@ impl Intents {
             tid,
             op,
             raw,
-            refused,
             expires: now + TTL,
         });
     }
@@ -135,7 +113,7 @@ impl Intents {
     /// and checks that it reached that path, so no resolution is needed
     /// here (the hook layer did it, and a changed cwd or a swapped link shows
     /// up as a different real path).
-    pub fn take_open(&self, tid: i64, raw: &str, write: bool) -> Option<OpenIntent> {
+    pub fn take_open(&self, tid: i64, raw: &str, write: bool) -> Option<String> {
         let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         let idx = list.iter().rposition(|i| {
@@ -147,10 +125,8 @@ impl Intents {
                     _ => false,
                 }
         })?;
-        let intent = list.remove(idx);
-        match intent.op {
-            _ if intent.refused => Some(OpenIntent::Refused),
-            Op::Open(real) | Op::OpenWrite(real) => Some(OpenIntent::Allowed(real)),
+        match list.remove(idx).op {
+            Op::Open(real) | Op::OpenWrite(real) => Some(real),
             _ => None,
         }
     }
@@ -165,7 +141,7 @@ impl Intents {
             i.expires > now
                 && match (op, &i.op) {
                     (Op::Exec(..), Op::Exec(..)) => i.op == *op && (i.pid == pid || i.pid == ppid),
-                    _ => !i.refused && i.tid == tid && explains(&i.op, op),
+                    _ => i.tid == tid && explains(&i.op, op),
                 }
         });
         match found {

@@ -11,6 +11,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
 use nix::fcntl::{OFlag, open};
+
+use crate::backstop::sys;
 use nix::sys::stat::Mode;
 
 /// A resolved path.
@@ -99,6 +101,29 @@ fn proc_path(pid: i32, tid: i64, base: Base, raw: &str) -> PathBuf {
 /// Opens with `O_PATH` (no read, no side effects, never blocks on FIFOs)
 /// and asks the kernel which file it reached.
 fn kernel_resolve(path: &Path, follow: bool) -> Result<String, i32> {
+    // A plain absolute path the kernel reaches without following any
+    // symlink is its own real path (no readlink through /proc needed).
+    let bytes = path.as_os_str().as_bytes();
+    if crate::pathname::is_plain_outside_proc(bytes) {
+        let c = std::ffi::CString::new(bytes).map_err(|_| libc::EINVAL)?;
+        let nofollow = if follow {
+            0
+        } else {
+            i64::from(libc::O_NOFOLLOW)
+        };
+        match sys::openat2(
+            libc::AT_FDCWD,
+            &c,
+            i64::from(libc::O_PATH) | nofollow,
+            0,
+            sys::RESOLVE_NO_SYMLINKS,
+        ) {
+            Ok(_) => return Ok(String::from_utf8_lossy(bytes).into_owned()),
+            // A symlink on the way: resolved by following it, below.
+            Err(libc::ELOOP) => {}
+            Err(e) => return Err(e),
+        }
+    }
     let mut flags = OFlag::O_PATH | OFlag::O_CLOEXEC;
     if !follow {
         flags |= OFlag::O_NOFOLLOW;

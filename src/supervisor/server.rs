@@ -287,12 +287,8 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
     }
     let mut buf = vec![0u8; ipc::MAX_FRAME + 1];
     let mut joined = false;
-    // The kernel layer waits on this connection's deferred opens (see
-    // `Decider::await_deferred`): it sees a frame either queued or `busy`.
-    let state = Arc::new(ConnState {
-        fd: std::os::fd::AsRawFd::as_raw_fd(conn),
-        busy: AtomicBool::new(false),
-    });
+    // Which connection registered a thread's note (see `Decider::register_note`).
+    let state = Arc::new(ConnState);
     let registered: std::cell::RefCell<Vec<i64>> = std::cell::RefCell::new(Vec::new());
     let _unregister = Unregister {
         decider,
@@ -301,10 +297,7 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
         state: &state,
     };
     loop {
-        let ready = ipc::wait_frame_spinning(conn.as_fd(), NEXT_REQUEST_SPIN);
-        state.busy.store(true, Ordering::SeqCst);
-        let _idle = Idle(&state.busy);
-        let n = match ready.and_then(|()| ipc::recv_frame(conn.as_fd(), &mut buf)) {
+        let n = match ipc::recv_frame_spinning(conn.as_fd(), &mut buf, NEXT_REQUEST_SPIN) {
             Ok(n) => n,
             Err(ipc::FrameError::Closed) => return,
             Err(ipc::FrameError::Io(e))
@@ -355,14 +348,17 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
                 args,
                 frame,
                 dir_fd,
-                deferred,
+                note,
             } => {
-                // Registered at the thread's first event, which the hook
-                // never defers: its later deferred opens are then awaited.
-                if !registered.borrow().contains(&tid) && decider.register_conn(pid, tid, &state) {
+                // The thread's first event carries its note's address: its
+                // later opens by name are decided on the note.
+                if let Some(addr) = note
+                    && decider.register_note(pid, tid, addr, &state)
+                    && !registered.borrow().contains(&tid)
+                {
                     registered.borrow_mut().push(tid);
                 }
-                decider.on_event(Caller { pid, tid }, &event, &args, frame, dir_fd, deferred)
+                decider.on_event(Caller { pid, tid }, &event, &args, frame, dir_fd)
             }
             Request::Action {
                 tid,
@@ -372,30 +368,18 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
             } => decider.on_action(Caller { pid, tid }, &layer, &action, frame),
             Request::Narrow { tid, profile } => decider.narrow(Caller { pid, tid }, &profile),
             Request::Release { tid } => decider.release(Caller { pid, tid }),
+            Request::Refusal { tid } => decider.refusal(Caller { pid, tid }),
         };
         if ipc::send_frame(conn.as_fd(), &ipc::encode(&reply)).is_err() {
             return;
         }
-        // `_idle` clears `busy` here, after the reply is queued.
     }
 }
 
-/// What the kernel layer may look at of one connection.
+/// One connection's identity: a thread's note is forgotten only by the
+/// connection that registered it.
 #[derive(Debug)]
-pub struct ConnState {
-    /// The connection (valid while registered: unregistered before close).
-    pub fd: std::os::fd::RawFd,
-    /// A frame has been taken and is being handled.
-    pub busy: AtomicBool,
-}
-
-struct Idle<'a>(&'a AtomicBool);
-
-impl Drop for Idle<'_> {
-    fn drop(&mut self) {
-        self.0.store(false, Ordering::SeqCst);
-    }
-}
+pub struct ConnState;
 
 /// Unregisters a connection's threads when its serving ends (before the
 /// descriptor is closed).
@@ -409,7 +393,7 @@ struct Unregister<'a> {
 impl Drop for Unregister<'_> {
     fn drop(&mut self) {
         for tid in self.tids.borrow().iter() {
-            self.decider.unregister_conn(self.pid, *tid, self.state);
+            self.decider.unregister_note(self.pid, *tid, self.state);
         }
     }
 }

@@ -5,11 +5,10 @@
 
 use std::sync::atomic::Ordering;
 
-use super::decide::{Decider, canonical_ip, file_op, lock, net_op};
+use super::decide::{Decider, Prejudged, canonical_ip, file_op, lock, net_op};
 use super::events::{self, Caller};
-use std::time::{Duration, Instant};
 
-use super::intents::{NetKey, Op, OpenIntent};
+use super::intents::{NetKey, Op};
 use super::log::Layer;
 use super::paths::{self, Base};
 use crate::action::{Action, Field};
@@ -17,6 +16,7 @@ use crate::backstop::caller::Caller as Thread;
 use crate::backstop::decode::{AT_FDCWD, Call, Msg, NetOp, Route, SockAddr};
 use crate::backstop::perform::Prepared;
 use crate::backstop::{Answer, Judge, Mode};
+use crate::ipc::note::{self, Note};
 use crate::policy::{Decision, Verdict};
 
 /// Write intent in open flags.
@@ -217,20 +217,102 @@ impl Decider {
             Call::Unreadable(_) => return Answer::Deny(libc::EFAULT),
             _ => {}
         }
-        // Fast path: an open the hook layer decided a moment ago in this
-        // thread, spelled the same way. Emulation checks that the file it
-        // opens is the one judged.
+        // Fast path: an open by name the hook layer noted for this very
+        // syscall (or, for an agent with audit hooks of its own, decided a
+        // moment ago). Emulation checks that the file it opens is the one
+        // judged.
+        if matches!(call, Call::Open { .. })
+            && let Some(answer) = self.open_on_note(t, call, true)
+        {
+            return answer;
+        }
         if let Call::Open { path, flags, .. } = call
             && flags & i64::from(libc::O_PATH) == 0
         {
-            match self.open_intent(t, path, *flags, DEFERRED_SPIN) {
-                Deferred::Decided(a) => return a,
-                // Still being decided (a review): answered by a held thread.
-                Deferred::Pending => return Answer::Held,
-                Deferred::None => {}
+            let write = flags & WRITE_FLAGS != 0;
+            if let Some(real) = self.intents.take_open(i64::from(t.tid), &text(path), write) {
+                self.counters.explained.fetch_add(1, Ordering::Relaxed);
+                return Answer::Emulate(real);
             }
         }
         self.judge_rest(t, call, prepared)
+    }
+
+    /// The note the caller's thread left for this open (see `ipc::note`),
+    /// if it says exactly this open and has not explained another.
+    fn note_for(&self, t: &Thread, call: &Call) -> Option<Note> {
+        let Call::Open {
+            dirfd, path, flags, ..
+        } = call
+        else {
+            return None;
+        };
+        let tid = i64::from(t.tid);
+        let (addr, used) = self.note_of(t.pid, tid)?;
+        let bytes = crate::backstop::memory::read_bytes(t.pid as u32, addr, note::SIZE)?;
+        let n = note::read(&bytes)?;
+        let same_base = if *dirfd == AT_FDCWD {
+            n.dir_fd < 0
+        } else {
+            n.dir_fd == *dirfd
+        };
+        if n.seq <= used || n.path != *path || (n.flags ^ flags) & NOTE_FLAGS != 0 || !same_base {
+            return None;
+        }
+        self.note_used(t.pid, tid, n.seq);
+        Some(n)
+    }
+
+    /// An open decided on its note: the hook layer's decision (its action,
+    /// its frame, one row), made here. `None`: no note explains it. In the
+    /// notify loop (`in_loop`) a review is handed to a held thread.
+    fn open_on_note(&self, t: &Thread, call: &Call, in_loop: bool) -> Option<Answer> {
+        let n = if in_loop {
+            self.note_for(t, call)?
+        } else {
+            lock(&self.held_notes).remove(&(t.pid, i64::from(t.tid)))?
+        };
+        let c = hook_caller(t);
+        let raw = String::from_utf8(n.path.clone()).ok()?;
+        let args = [
+            serde_json::Value::String(raw.clone()),
+            n.mode
+                .clone()
+                .map_or(serde_json::Value::Null, serde_json::Value::String),
+            serde_json::Value::from(n.flags),
+        ];
+        let dir_fd = (n.dir_fd >= 0).then_some(n.dir_fd);
+        let events::Mapped::Decide(action) =
+            events::map(c, "open", &args, dir_fd, self.settings.supervisor_pid)
+        else {
+            return None;
+        };
+        let real = action.text(Field::Path)?.to_owned();
+        let write = n.flags & WRITE_FLAGS != 0;
+        let frame = (!n.frame.is_empty()).then_some(n.frame.as_str());
+        let out = match self.judge_first(c, Layer::Hook, *action, frame, false) {
+            Prejudged::Done(out) => out,
+            Prejudged::Policy(_, v) if in_loop && v.decision == Decision::Review => {
+                // A human decides: not on the notify loop.
+                lock(&self.held_notes).insert((t.pid, c.tid), n);
+                return Some(Answer::Held);
+            }
+            Prejudged::Policy(action, v) => self.conclude(c, Layer::Hook, &action, v, frame),
+        };
+        // What `conclude` left for a later syscall of this open: this is it.
+        let _ = self.intents.take_open(c.tid, &raw, write);
+        if out.allow {
+            self.counters.explained.fetch_add(1, Ordering::Relaxed);
+            // O_PATH descriptors give no access to the data and cannot be
+            // injected (ADDFD refuses them): they continue once judged.
+            if n.flags & i64::from(libc::O_PATH) != 0 {
+                return Some(Answer::Continue);
+            }
+            Some(Answer::Emulate(real))
+        } else {
+            self.note_refusal(c, out.message);
+            Some(Answer::Deny(libc::EACCES))
+        }
     }
 
     /// A trapped call no hook-layer intent explains (or one whose intent
@@ -348,65 +430,12 @@ impl Decider {
         }
     }
 
-    /// The hook layer's decision on this open, if it made one: waits (up to
-    /// `wait`) while the thread's deferred request is queued or decided.
-    fn open_intent(&self, t: &Thread, path: &[u8], flags: i64, wait: Duration) -> Deferred {
-        let raw = text(path);
-        let write = flags & WRITE_FLAGS != 0;
-        let tid = i64::from(t.tid);
-        let start = Instant::now();
-        loop {
-            match self.intents.take_open(tid, &raw, write) {
-                Some(OpenIntent::Allowed(real)) => {
-                    self.counters.explained.fetch_add(1, Ordering::Relaxed);
-                    return Deferred::Decided(Answer::Emulate(real));
-                }
-                Some(OpenIntent::Refused) => return Deferred::Decided(Answer::Deny(libc::EACCES)),
-                None => {}
-            }
-            if !self.deferred_pending(t.pid, tid) {
-                // Decided meanwhile? One last look, then it is the kernel
-                // layer's to decide.
-                return match self.intents.take_open(tid, &raw, write) {
-                    Some(OpenIntent::Allowed(real)) => {
-                        self.counters.explained.fetch_add(1, Ordering::Relaxed);
-                        Deferred::Decided(Answer::Emulate(real))
-                    }
-                    Some(OpenIntent::Refused) => Deferred::Decided(Answer::Deny(libc::EACCES)),
-                    None => Deferred::None,
-                };
-            }
-            if start.elapsed() > wait {
-                return Deferred::Pending;
-            }
-            if wait > DEFERRED_SPIN {
-                std::thread::sleep(Duration::from_millis(1));
-            } else {
-                std::hint::spin_loop();
-            }
-        }
-    }
-
     /// A held syscall: logs it, waits for the review, answers.
     fn held(&self, t: &Thread, call: &Call, prepared: Option<&Prepared>) -> Answer {
         let c = hook_caller(t);
-        // An open whose deferred hook-layer request is still being decided
-        // (a review there): its verdict answers the syscall.
-        if let Call::Open { path, flags, .. } = call
-            && flags & i64::from(libc::O_PATH) == 0
-        {
-            let wait = self.settings.review_timeout + Duration::from_secs(10);
-            match self.open_intent(t, path, *flags, wait) {
-                Deferred::Decided(a) => return a,
-                Deferred::Pending => return Answer::Deny(libc::EACCES),
-                // The hook layer recorded nothing (a runtime read, say):
-                // decided here as any other call, and held only if that
-                // decision is a review.
-                Deferred::None => match self.judge_rest(t, call, prepared) {
-                    Answer::Held => {}
-                    a => return a,
-                },
-            }
+        // An open decided on its note, held for its review.
+        if let Some(answer) = self.open_on_note(t, call, false) {
+            return answer;
         }
         let Ok(judged) = self.syscall_actions(t, call, prepared) else {
             return Answer::Deny(libc::EACCES);
@@ -653,19 +682,17 @@ impl Decider {
     }
 }
 
-/// How long the notify loop spins for a deferred open's hook-layer verdict
-/// before handing the call to a held thread.
-const DEFERRED_SPIN: Duration = Duration::from_micros(300);
-
-/// The hook layer's verdict on an open, as far as it is known.
-enum Deferred {
-    /// Decided: the answer.
-    Decided(Answer),
-    /// Still being decided.
-    Pending,
-    /// The hook layer did not decide it.
-    None,
-}
+/// Open flags a note must match exactly (`O_CLOEXEC` and the like may
+/// differ between the audit event and the syscall).
+const NOTE_FLAGS: i64 = (libc::O_ACCMODE
+    | libc::O_CREAT
+    | libc::O_EXCL
+    | libc::O_TRUNC
+    | libc::O_APPEND
+    | libc::O_DIRECTORY
+    | libc::O_NOFOLLOW
+    | libc::O_TMPFILE
+    | libc::O_PATH) as i64;
 
 /// How one action of a trapped call was decided.
 enum Step {
