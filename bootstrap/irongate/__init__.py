@@ -25,6 +25,7 @@ This module is imported on every agent start: keep module-level imports to
 builtins (json, functools and inspect are imported when first needed).
 """
 
+import sys as _sys
 from _thread import _local
 
 try:
@@ -240,6 +241,11 @@ def _tool_action(name, framework, args, kwargs):
 
 
 def _declare(name, framework, args, kwargs, raise_on_block):
+    frameworks = _sys.modules.get("irongate._frameworks")
+    if frameworks is not None and frameworks.declared(name):
+        # A declaration inside the framework tool call of the same name that
+        # IronGate already asked about (a wrapper around a hooked tool).
+        return {"decision": "allow", "reason": "declared by its framework", "rule": None}
     action = _tool_action(name, framework, args, kwargs)
     decision, reason, rule_json, message = _native.decide("api", _dumps(action))
     if decision != "allow" and raise_on_block:

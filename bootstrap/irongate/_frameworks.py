@@ -9,8 +9,8 @@ framework goes through:
                     (@tool, BaseTool subclasses, LangGraph's ToolNode,
                     langchain.agents.create_agent)
     smolagents      smolagents.tools.Tool.__call__
-    openai-agents   agents.tool.FunctionTool.on_invoke_tool (per instance,
-                    wrapped in __post_init__)
+    openai-agents   agents.tool._invoke_function_tool_with_metadata
+                    (every FunctionTool call of the Runner and realtime)
     pydantic-ai     pydantic_ai.toolsets.function.FunctionToolset.call_tool
     mcp             mcp.client.session.ClientSession.call_tool
 
@@ -23,7 +23,9 @@ tool's exception to the model).
 
 While an allowed tool runs, the supervisor tags every operation of the
 thread with `in_tool` (the tool call's event id); the end of the call is
-reported here. None of this is enforcement: the agent can undo a patch, and
+reported here. A framework that runs sync tools in a worker thread
+(openai-agents, pydantic-ai) has the call asked from that thread, so the
+tag follows the tool. None of this is enforcement: the agent can undo a patch, and
 then its tool's operations are judged as they are, untagged.
 
 A framework version outside the range a patch was written for is reported
@@ -31,6 +33,8 @@ once on stderr; the patch is still tried.
 """
 
 import sys
+from _contextvars import ContextVar
+from _thread import _local
 
 import _irongate
 
@@ -90,23 +94,151 @@ def _split(tool_input):
     return (tool_input,), {}
 
 
-def _decide(name, framework, args, kwargs):
-    """None when allowed (the call is then in progress until `_end`), else
-    the message to show the model."""
-    import irongate
-
-    action = irongate._tool_action(str(name), framework, args, kwargs)
-    decision, reason, _rule, message = _irongate.decide("hook", irongate._dumps(action))
-    if decision == "allow":
-        return None
-    return message or "irongate blocked tool %r: %s" % (name, reason)
-
-
-def _end():
+def _parse_json(text):
+    """The arguments of a tool call sent as JSON text (as given if not JSON)."""
+    if not text:
+        return {}
     try:
-        _irongate.decide("hook", _END)
+        import json
+
+        return json.loads(text)
     except Exception:
-        pass
+        return text
+
+
+# The names of the tool calls in progress in this thread (innermost last),
+# so that a wrapper of the original's API around the same tool
+# (`agentshield.integrations`) does not declare the call a second time. Only
+# de-duplicates declarations; nothing is decided from it.
+_active = _local()
+
+
+def _stack():
+    try:
+        return _active.names
+    except AttributeError:
+        names = _active.names = []
+        return names
+
+
+def declared(name):
+    """True when the innermost framework tool call of this thread is `name`
+    (already a tool/invoke decision)."""
+    names = _stack()
+    return bool(names) and names[-1] == name
+
+
+class _Call:
+    """One framework tool call: asked once, ended once if it was allowed."""
+
+    __slots__ = ("name", "framework", "args", "kwargs")
+
+    def __init__(self, name, framework, args, kwargs):
+        self.name = str(name)
+        self.framework = framework
+        self.args = args
+        self.kwargs = kwargs
+
+    def start(self):
+        """None when allowed (the call is then in progress, in this thread,
+        until `end`), else the message to show the model."""
+        import irongate
+
+        action = irongate._tool_action(self.name, self.framework, self.args, self.kwargs)
+        decision, reason, _rule, message = _irongate.decide("hook", irongate._dumps(action))
+        if decision != "allow":
+            return message or "irongate blocked tool %r: %s" % (self.name, reason)
+        _stack().append(self.name)
+        return None
+
+    def end(self):
+        names = _stack()
+        if names:
+            names.pop()
+        try:
+            _irongate.decide("hook", _END)
+        except Exception:
+            pass
+
+
+# The sync and async forms of "ask, then run or fail the way the framework
+# shows a failing tool". `blocked(message)` returns the framework's error
+# result or raises the framework's tool error.
+
+
+def _run(call, blocked, fn, *args, **kwargs):
+    message = call.start()
+    if message is not None:
+        return blocked(message)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        call.end()
+
+
+async def _arun(call, blocked, fn, *args, **kwargs):
+    message = call.start()
+    if message is not None:
+        return blocked(message)
+    try:
+        return await fn(*args, **kwargs)
+    finally:
+        call.end()
+
+
+# A framework that runs a sync tool in a worker thread (asyncio.to_thread,
+# run_in_executor) is asked from that thread, so the operations of the tool
+# carry its `in_tool` (the supervisor tags per thread). The framework's entry
+# point parks the call here; the wrapped hop takes it and asks in the worker.
+_parked = ContextVar("irongate_tool_call", default=None)
+
+
+def _park(call, blocked):
+    """A token for `_unpark`; the hop asks for `call` in its thread."""
+    return _parked.set([call, blocked])
+
+
+def _unpark(token):
+    box = _parked.get()
+    _parked.reset(token)
+    if box is not None and box[0] is not None:
+        # Still parked after the framework returned: its sync path did not go
+        # through the hop this patch knows, so the call was not seen.
+        _report(box[0].framework, "a sync tool ran without the thread hop IronGate expects")
+
+
+def _hop(real):
+    """Wraps a framework's `hop(func, *args, **kwargs)` (an async function
+    running `func` in a worker thread): a parked call is asked there."""
+
+    def hop(func, *args, **kwargs):
+        box = _parked.get()
+        if box is None or box[0] is None:
+            return real(func, *args, **kwargs)
+        call, blocked = box
+        box[0] = None  # taken: the hop of a nested call must not reuse it
+
+        def in_worker(*a, **kw):
+            return _run(call, blocked, func, *a, **kw)
+
+        return real(in_worker, *args, **kwargs)
+
+    return _mark(hop, real)
+
+
+class _ModuleView:
+    """Another module's attributes with some replaced: a patch seen only by
+    the one module that is given this view instead of the module."""
+
+    def __init__(self, module, **replaced):
+        self.__dict__.update(replaced)
+        self._module = module
+
+    def __getattr__(self, attr):
+        return getattr(self._module, attr)
+
+    def __repr__(self):
+        return repr(self._module)
 
 
 def _mark(fn, real):
@@ -119,8 +251,9 @@ def _mark(fn, real):
     return fn
 
 
-def _patched(cls, name):
-    real = cls.__dict__[name]
+def _unpatched(owner, name):
+    """`owner.name` if IronGate has not wrapped it yet, else None."""
+    real = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
     if getattr(real, "_irongate_tool", False):
         return None
     return real
@@ -135,46 +268,41 @@ def _patch_langchain(module):
     base = module.BaseTool
     fmt = module._format_output
 
-    def failed(tool, message, tool_call_id):
-        return fmt(message, None, tool_call_id, tool.name, "error")
+    def failing(tool, kwargs):
+        return lambda message: fmt(message, None, kwargs.get("tool_call_id"), tool.name, "error")
 
-    real_run = _patched(base, "run")
+    real_run = _unpatched(base, "run")
     if real_run is not None:
 
         def run(self, tool_input, *args, **kwargs):
-            blocked = _decide(self.name, "langchain", *_split(tool_input))
-            if blocked is not None:
-                return failed(self, blocked, kwargs.get("tool_call_id"))
-            try:
-                return real_run(self, tool_input, *args, **kwargs)
-            finally:
-                _end()
+            call = _Call(self.name, "langchain", *_split(tool_input))
+            return _run(call, failing(self, kwargs), real_run, self, tool_input, *args, **kwargs)
 
         base.run = _mark(run, real_run)
 
-    real_arun = _patched(base, "arun")
+    real_arun = _unpatched(base, "arun")
     if real_arun is not None:
 
         async def arun(self, tool_input, *args, **kwargs):
-            blocked = _decide(self.name, "langchain", *_split(tool_input))
-            if blocked is not None:
-                return failed(self, blocked, kwargs.get("tool_call_id"))
-            try:
-                return await real_arun(self, tool_input, *args, **kwargs)
-            finally:
-                _end()
+            call = _Call(self.name, "langchain", *_split(tool_input))
+            return await _arun(call, failing(self, kwargs), real_arun, self, tool_input, *args, **kwargs)
 
         base.arun = _mark(arun, real_arun)
 
 
 # --------------------------------------------------------------------------
-# smolagents
+# smolagents: its agents report a tool's exception to the model as the
+# step's error, so a blocked call raises PermissionError from the tool.
+
+
+def _raise_permission(message):
+    raise PermissionError(message)
 
 
 def _patch_smolagents(module):
     _check_version("smolagents")
     cls = module.Tool
-    real = _patched(cls, "__call__")
+    real = _unpatched(cls, "__call__")
     if real is None:
         return
 
@@ -184,113 +312,105 @@ def _patch_smolagents(module):
             call_args, values = (), args[0]
         else:
             call_args = args
-        blocked = _decide(getattr(self, "name", type(self).__name__), "smolagents", call_args, values)
-        if blocked is not None:
-            raise PermissionError(blocked)
-        try:
-            return real(self, *args, **kwargs)
-        finally:
-            _end()
+        name = getattr(self, "name", None) or type(self).__name__
+        call = _Call(name, "smolagents", call_args, values)
+        return _run(call, _raise_permission, real, self, *args, **kwargs)
 
     cls.__call__ = _mark(__call__, real)
 
 
 # --------------------------------------------------------------------------
-# OpenAI Agents SDK
+# OpenAI Agents SDK: every FunctionTool call goes through
+# `_invoke_function_tool_with_metadata`; a blocked call's message is the
+# tool's output. Sync function tools run in `asyncio.to_thread`, which
+# agents.tool is given in a view of asyncio with that hop wrapped.
 
 
 def _patch_openai_agents(module):
-    cls = getattr(module, "FunctionTool", None)
-    if cls is None:
-        return  # another package called `agents`
+    real = getattr(module, "_invoke_function_tool_with_metadata", None)
+    if getattr(module, "FunctionTool", None) is None or real is None:
+        if "FunctionTool" in module.__dict__:
+            _report("openai-agents", "cannot recognise its tool calls (no _invoke_function_tool_with_metadata)")
+        return  # else another package called `agents`
     _check_version("openai-agents")
-    real_post = cls.__dict__.get("__post_init__")
-    if getattr(real_post, "_irongate_tool", False):
+    if getattr(real, "_irongate_tool", False):
         return
+    result = module._FunctionToolInvocationResult
+    marker = getattr(module, "_SYNC_FUNCTION_TOOL_MARKER", None)
+    asyncio_module = module.__dict__.get("asyncio")
+    hops = marker is not None and hasattr(asyncio_module, "to_thread")
+    if hops:
+        module.asyncio = _ModuleView(asyncio_module, to_thread=_hop(asyncio_module.to_thread))
 
-    def __post_init__(self):
-        if real_post is not None:
-            real_post(self)
-        inner = getattr(self, "on_invoke_tool", None)
-        if inner is None or getattr(inner, "_irongate_tool", False):
-            return
-        tool = self
-
-        async def on_invoke_tool(ctx, input_json, *args, **kwargs):
+    async def invoke(*, function_tool, context, arguments, **kwargs):
+        args = _split(_parse_json(arguments))
+        call = _Call(function_tool.name, "openai-agents", *args)
+        go = lambda: real(function_tool=function_tool, context=context, arguments=arguments, **kwargs)
+        if hops and getattr(function_tool.on_invoke_tool, marker, False):
+            token = _park(call, lambda message: message)
             try:
-                import json
-
-                parsed = json.loads(input_json) if input_json else {}
-            except Exception:
-                parsed = input_json
-            blocked = _decide(tool.name, "openai-agents", *_split(parsed))
-            if blocked is not None:
-                return blocked
-            try:
-                return await inner(ctx, input_json, *args, **kwargs)
+                return await go()
             finally:
-                _end()
+                _unpark(token)
+        return await _arun(call, result, go)
 
-        on_invoke_tool._irongate_tool = True
-        try:
-            object.__setattr__(self, "on_invoke_tool", on_invoke_tool)
-        except Exception:
-            pass
-
-    if real_post is not None:
-        _mark(__post_init__, real_post)
-    else:
-        __post_init__._irongate_tool = True
-    cls.__post_init__ = __post_init__
+    module._invoke_function_tool_with_metadata = _mark(invoke, real)
 
 
 # --------------------------------------------------------------------------
-# pydantic-ai
+# pydantic-ai: a blocked call raises ModelRetry (the model gets a retry
+# prompt with the message). Sync tools run in `run_in_executor`.
+
+
+def _model_retry(message):
+    from pydantic_ai.exceptions import ModelRetry
+
+    raise ModelRetry(message)
 
 
 def _patch_pydantic_ai(module):
     _check_version("pydantic-ai-slim")
     cls = module.FunctionToolset
-    real = _patched(cls, "call_tool")
+    real = _unpatched(cls, "call_tool")
     if real is None:
         return
+    schema = sys.modules.get("pydantic_ai._function_schema")
+    hop = getattr(schema, "run_in_executor", None)
+    hops = hop is not None
+    if hops and not getattr(hop, "_irongate_tool", False):
+        schema.run_in_executor = _hop(hop)
 
     async def call_tool(self, name, tool_args, ctx, tool, *args, **kwargs):
-        blocked = _decide(name, "pydantic-ai", *_split(tool_args))
-        if blocked is not None:
-            from pydantic_ai.exceptions import ModelRetry
-
-            raise ModelRetry(blocked)
-        try:
-            return await real(self, name, tool_args, ctx, tool, *args, **kwargs)
-        finally:
-            _end()
+        call = _Call(name, "pydantic-ai", *_split(tool_args))
+        if hops and getattr(tool, "is_async", True) is False:
+            token = _park(call, _model_retry)
+            try:
+                return await real(self, name, tool_args, ctx, tool, *args, **kwargs)
+            finally:
+                _unpark(token)
+        return await _arun(call, _model_retry, real, self, name, tool_args, ctx, tool, *args, **kwargs)
 
     cls.call_tool = _mark(call_tool, real)
 
 
 # --------------------------------------------------------------------------
-# MCP client
+# MCP client: a blocked call returns a CallToolResult with is_error.
 
 
 def _patch_mcp(module):
     _check_version("mcp")
     cls = module.ClientSession
-    real = _patched(cls, "call_tool")
+    real = _unpatched(cls, "call_tool")
     if real is None:
         return
     types = module.types
 
+    def failed(message):
+        return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
+
     async def call_tool(self, name, arguments=None, *args, **kwargs):
-        blocked = _decide(name, "mcp", *_split(arguments))
-        if blocked is not None:
-            return types.CallToolResult(
-                content=[types.TextContent(type="text", text=blocked)], is_error=True
-            )
-        try:
-            return await real(self, name, arguments, *args, **kwargs)
-        finally:
-            _end()
+        call = _Call(name, "mcp", *_split(arguments))
+        return await _arun(call, failed, real, self, name, arguments, *args, **kwargs)
 
     cls.call_tool = _mark(call_tool, real)
 
