@@ -13,11 +13,15 @@ framework goes through:
                     (every FunctionTool call of the Runner and realtime)
     pydantic-ai     pydantic_ai.toolsets.function.FunctionToolset.call_tool
     mcp             mcp.client.session.ClientSession.call_tool
+    anthropic       anthropic.lib.tools._beta_functions.BetaFunctionTool.call
+                    and BetaAsyncFunctionTool.call (@beta_tool, @beta_async_tool,
+                    run by client.beta.messages.tool_runner)
 
 A blocked or denied call reaches the framework as a failing tool does, so
 the model sees an error result and the run goes on: langchain gets an error
 `ToolMessage` (status "error"), openai-agents the error text as the tool's
 output, pydantic-ai a `ModelRetry`, MCP a `CallToolResult` with `is_error`,
+anthropic's tool runner a `ToolError` (an `is_error` tool result),
 smolagents a `PermissionError` raised by the tool (its agents report a
 tool's exception to the model).
 
@@ -47,6 +51,7 @@ _SUPPORTED = {
     "openai-agents": ((0, 20), 0),
     "pydantic-ai-slim": ((2, 0), 2),
     "mcp": ((2, 0), 2),
+    "anthropic": ((2, 0), 2),
 }
 
 _reported = set()
@@ -415,6 +420,37 @@ def _patch_mcp(module):
     cls.call_tool = _mark(call_tool, real)
 
 
+# --------------------------------------------------------------------------
+# anthropic's beta tool helpers: the tool runner turns a ToolError into an
+# `is_error` tool result with its content.
+
+
+def _patch_anthropic(module):
+    _check_version("anthropic")
+    tool_error = module.ToolError
+
+    def blocked(message):
+        raise tool_error(message)
+
+    real_call = _unpatched(module.BetaFunctionTool, "call")
+    if real_call is not None:
+
+        def call(self, input, *args, **kwargs):
+            run = _Call(self.name, "anthropic", *_split(input))
+            return _run(run, blocked, real_call, self, input, *args, **kwargs)
+
+        module.BetaFunctionTool.call = _mark(call, real_call)
+
+    real_acall = _unpatched(module.BetaAsyncFunctionTool, "call")
+    if real_acall is not None:
+
+        async def acall(self, input, *args, **kwargs):
+            run = _Call(self.name, "anthropic", *_split(input))
+            return await _arun(run, blocked, real_acall, self, input, *args, **kwargs)
+
+        module.BetaAsyncFunctionTool.call = _mark(acall, real_acall)
+
+
 def _guarded(dist, patch):
     def run(module):
         try:
@@ -432,4 +468,5 @@ PATCHES = {
     "agents.tool": _guarded("openai-agents", _patch_openai_agents),
     "pydantic_ai.toolsets.function": _guarded("pydantic-ai-slim", _patch_pydantic_ai),
     "mcp.client.session": _guarded("mcp", _patch_mcp),
+    "anthropic.lib.tools._beta_functions": _guarded("anthropic", _patch_anthropic),
 }

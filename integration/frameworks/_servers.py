@@ -10,6 +10,8 @@ tests/integration_frameworks.rs *outside* IronGate (the agents under
   "done: R1 | R2 | R3" with the first characters of each tool result it was
   given (so the agent's final output shows what the model saw). When the
   request offers a `final_answer` tool, the answer is a call of it.
+  Messages API threads (only the new turn sent, with the previous message's
+  id) are followed.
 - An MCP server (Streamable HTTP at /mcp) with the same three tools; they
   really act (it is a separate process, as an MCP server usually is), so an
   agent can check that a denied delete_file did not reach it.
@@ -18,6 +20,7 @@ Prints "MODEL_PORT MCP_PORT" on stdout once both sockets listen; runs until
 killed.
 """
 
+import itertools
 import json
 import os
 import socket
@@ -80,24 +83,40 @@ def _openai(body):
     }
 
 
+# Messages API threads ("thread": {"type": "continue", "previous_message_id":
+# ID} sends only the new turn): message id -> (path, tool results so far).
+_threads = {}
+_ids = itertools.count(1)
+_lock = threading.Lock()
+
+
 def _anthropic(body):
     messages = body.get("messages", [])
-    path = _text(messages[0].get("content")) if messages else ""
-    results = []
+    thread = body.get("thread") or {}
+    with _lock:
+        path, results = _threads.get(thread.get("previous_message_id"), ("", []))
+    results = list(results)
     for m in messages:
-        if m.get("role") == "user" and isinstance(m.get("content"), list):
-            for block in m["content"]:
-                if isinstance(block, dict) and block.get("type") == "tool_result":
-                    results.append(_text(block.get("content")))
+        if m.get("role") != "user":
+            continue
+        if isinstance(m.get("content"), list) and any(
+            isinstance(b, dict) and b.get("type") == "tool_result" for b in m["content"]
+        ):
+            results += [_text(b.get("content")) for b in m["content"] if b.get("type") == "tool_result"]
+        elif not path:
+            path = _text(m.get("content")).strip()
     offered = {t.get("name") for t in body.get("tools") or ()}
-    name, value = _next_step(path.strip(), results, offered)
+    name, value = _next_step(path, results, offered)
     if name is None:
         content, stop = [{"type": "text", "text": value}], "end_turn"
     else:
         content = [{"type": "tool_use", "id": "toolu_%d" % len(results), "name": name, "input": value}]
         stop = "tool_use"
+    with _lock:
+        message_id = "msg_%d" % next(_ids)
+        _threads[message_id] = (path, results)
     return {
-        "id": "msg_%d" % len(results),
+        "id": message_id,
         "type": "message",
         "role": "assistant",
         "model": body.get("model", "scripted"),
@@ -116,9 +135,10 @@ class _Model(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
-        if self.path.endswith("/chat/completions"):
+        path = self.path.split("?", 1)[0]
+        if path.endswith("/chat/completions"):
             reply = _openai(body)
-        elif self.path.endswith("/messages"):
+        elif path.endswith("/messages"):
             reply = _anthropic(body)
         else:
             self.send_error(404)
