@@ -28,8 +28,8 @@ tool's exception to the model).
 While an allowed tool runs, the supervisor tags every operation of the
 thread with `in_tool` (the tool call's event id); the end of the call is
 reported here. A framework that runs sync tools in a worker thread
-(openai-agents, pydantic-ai) has the call asked from that thread, so the
-tag follows the tool. None of this is enforcement: the agent can undo a patch, and
+(openai-agents, pydantic-ai, langchain-core's `arun` of a sync tool) has
+the call asked from that thread, so the tag follows the tool. None of this is enforcement: the agent can undo a patch, and
 then its tool's operations are judged as they are, untagged.
 
 A framework version outside the range a patch was written for is reported
@@ -212,21 +212,23 @@ def _unpark(token):
         _report(box[0].framework, "a sync tool ran without the thread hop IronGate expects")
 
 
-def _hop(real):
-    """Wraps a framework's `hop(func, *args, **kwargs)` (an async function
-    running `func` in a worker thread): a parked call is asked there."""
+def _hop(real, leading=0):
+    """Wraps a framework's `hop(*lead, func, *args, **kwargs)` (an async
+    function running `func` in a worker thread; `leading` arguments come
+    before `func`): a parked call is asked there."""
 
-    def hop(func, *args, **kwargs):
+    def hop(*args, **kwargs):
         box = _parked.get()
-        if box is None or box[0] is None:
-            return real(func, *args, **kwargs)
+        if box is None or box[0] is None or len(args) <= leading:
+            return real(*args, **kwargs)
         call, blocked = box
         box[0] = None  # taken: the hop of a nested call must not reuse it
+        func = args[leading]
 
         def in_worker(*a, **kw):
             return _run(call, blocked, func, *a, **kw)
 
-        return real(in_worker, *args, **kwargs)
+        return real(*args[:leading], in_worker, *args[leading + 1 :], **kwargs)
 
     return _mark(hop, real)
 
@@ -285,11 +287,36 @@ def _patch_langchain(module):
 
         base.run = _mark(run, real_run)
 
+    # The default `_arun` (also Tool's and StructuredTool's without a
+    # coroutine) runs the sync `_run` through this module's run_in_executor.
+    default_arun = base._arun
+    hop = module.__dict__.get("run_in_executor")
+    hops = hop is not None
+    if hops and not getattr(hop, "_irongate_tool", False):
+        module.run_in_executor = _hop(hop, leading=1)
+
+    def in_executor(tool):
+        if not hops or tool.response_format == "content_and_artifact":
+            return False
+        arun_impl = type(tool)._arun
+        if arun_impl is default_arun:
+            return True
+        return getattr(tool, "coroutine", True) is None and getattr(arun_impl, "__module__", "") in (
+            "langchain_core.tools.simple",
+            "langchain_core.tools.structured",
+        )
+
     real_arun = _unpatched(base, "arun")
     if real_arun is not None:
 
         async def arun(self, tool_input, *args, **kwargs):
             call = _Call(self.name, "langchain", *_split(tool_input))
+            if in_executor(self):
+                token = _park(call, failing(self, kwargs))
+                try:
+                    return await real_arun(self, tool_input, *args, **kwargs)
+                finally:
+                    _unpark(token)
             return await _arun(call, failing(self, kwargs), real_arun, self, tool_input, *args, **kwargs)
 
         base.arun = _mark(arun, real_arun)
