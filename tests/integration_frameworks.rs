@@ -55,7 +55,11 @@ impl Servers {
             .split_whitespace()
             .filter_map(|p| p.parse().ok())
             .collect();
-        assert_eq!(ports.len(), 2, "_servers.py printed {line:?}, not two ports");
+        assert_eq!(
+            ports.len(),
+            2,
+            "_servers.py printed {line:?}, not two ports"
+        );
         Servers {
             child,
             model_url: format!("http://127.0.0.1:{}", ports[0]),
