@@ -29,11 +29,13 @@ While an allowed tool runs, the supervisor tags every operation of the
 thread with `in_tool` (the tool call's event id); the end of the call is
 reported here. A framework that runs sync tools in a worker thread
 (openai-agents, pydantic-ai, langchain-core's `arun` of a sync tool) has
-the call asked from that thread, so the tag follows the tool. None of this is enforcement: the agent can undo a patch, and
-then its tool's operations are judged as they are, untagged.
+the call asked from that thread, so the tag follows the tool. None of this
+is enforcement: the agent can undo a patch, and then its tool's operations
+are judged as they are, untagged.
 
-A framework version outside the range a patch was written for is reported
-once on stderr; the patch is still tried.
+A framework version outside the range a patch was written for (or one that
+cannot be read) is reported once on stderr; the patch is still tried. So is
+a layout a patch does not recognise.
 """
 
 import sys
@@ -58,9 +60,10 @@ _reported = set()
 
 
 def _report(dist, why):
-    if dist in _reported:
+    """Says once per run on stderr that `dist`'s tool calls may be missed."""
+    if (dist, why) in _reported:
         return
-    _reported.add(dist)
+    _reported.add((dist, why))
     try:
         sys.stderr.write(
             "irongate: %s: %s; its tool calls may not be seen as tool/invoke\n"
@@ -70,19 +73,32 @@ def _report(dist, why):
         pass
 
 
+def _release(text):
+    """(major, minor) of a version string such as "1.26.0rc1", else None."""
+    parts = []
+    for piece in text.split(".")[:2]:
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            return None
+        parts.append(int(digits))
+    return tuple(parts) if len(parts) == 2 else None
+
+
 def _check_version(dist):
     try:
         from importlib.metadata import version
 
         text = version(dist)
-    except Exception:
+    except Exception as e:
+        _report(dist, "cannot read its installed version (%s)" % type(e).__name__)
         return
-    try:
-        parts = tuple(int(p) for p in text.split(".")[:2])
-    except ValueError:
-        return
+    parts = _release(text)
     low, high_major = _SUPPORTED[dist]
-    if parts < low or parts[0] > high_major:
+    if parts is None or parts < low or parts[0] > high_major:
         _report(
             dist,
             "version %s is not one IronGate was tested with (%d.%d to %d.x)"
@@ -207,9 +223,14 @@ def _unpark(token):
     box = _parked.get()
     _parked.reset(token)
     if box is not None and box[0] is not None:
-        # Still parked after the framework returned: its sync path did not go
-        # through the hop this patch knows, so the call was not seen.
-        _report(box[0].framework, "a sync tool ran without the thread hop IronGate expects")
+        # Still parked after the framework returned: either the tool failed
+        # before it ran (arguments the framework rejected) or this version
+        # runs sync tools another way, unasked. Said once, in case.
+        _report(
+            box[0].framework,
+            "a sync tool call returned without passing the thread hop IronGate "
+            "expects (if the tool ran, it was not asked about)",
+        )
 
 
 def _hop(real, leading=0):

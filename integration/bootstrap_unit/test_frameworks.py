@@ -61,6 +61,16 @@ class Version(unittest.TestCase):
             _frameworks.PATCHES["smolagents.tools"](fake_smolagents())
         self.assertEqual(err.getvalue(), "")
 
+    def test_prerelease_and_unreadable_versions(self):
+        self.assertEqual(_frameworks._release("1.26.0rc1"), (1, 26))
+        self.assertEqual(_frameworks._release("2.0a1"), (2, 0))
+        self.assertIsNone(_frameworks._release("dev"))
+        err = io.StringIO()
+        missing = mock.patch("importlib.metadata.version", side_effect=LookupError("none"))
+        with missing, contextlib.redirect_stderr(err):
+            _frameworks._check_version("smolagents")
+        self.assertIn("smolagents: cannot read its installed version (LookupError)", err.getvalue())
+
     def test_unrecognised_layout_reported_not_raised(self):
         err = io.StringIO()
         with mock.patch("importlib.metadata.version", return_value="1.26.0"), contextlib.redirect_stderr(err):
@@ -160,11 +170,11 @@ class Hop(unittest.TestCase):
 
     def test_parked_call_never_taken_is_reported(self):
         err = io.StringIO()
-        _frameworks._reported.discard("unit")
+        _frameworks._reported.clear()
         with contextlib.redirect_stderr(err):
             token = _frameworks._park(_frameworks._Call("t", "unit", (), {}), None)
             _frameworks._unpark(token)
-        self.assertIn("unit: a sync tool ran without the thread hop", err.getvalue())
+        self.assertIn("unit: a sync tool call returned without passing the thread hop", err.getvalue())
 
 
 if __name__ == "__main__":
