@@ -4,12 +4,17 @@
 //! default `target/frameworks-venv`). Expectations are comment lines, as in
 //! `integration_agents.rs`; `{ROOT}` is the repository, `{WORK}` the
 //! agent's scratch directory. The agents drive their framework with its own
-//! fake model or a loopback model server they start themselves: no network.
+//! fake model or the loopback servers of `integration/frameworks/_servers.py`
+//! (a scripted chat-completions / Messages model and an MCP server), which
+//! this test starts outside IronGate and names to the agents in
+//! `IRONGATE_TEST_MODEL_URL` and `IRONGATE_TEST_MCP_URL`: no network.
 //!
 //! Without the venv the test says so and passes (a machine that never ran
 //! `scripts/setup`); `scripts/test` always creates it.
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -25,7 +30,52 @@ fn frameworks_venv() -> PathBuf {
         .unwrap_or_else(|| root().join("target/frameworks-venv"))
 }
 
-fn check(script: &Path, venv: &Path) -> Result<(), String> {
+/// The loopback servers, killed when dropped.
+struct Servers {
+    child: Child,
+    model_url: String,
+    mcp_url: String,
+}
+
+impl Servers {
+    fn start(venv: &Path) -> Servers {
+        let mut child = Command::new(venv.join("bin/python"))
+            .arg(root().join("integration/frameworks/_servers.py"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start integration/frameworks/_servers.py");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("servers' stdout");
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the servers' ports");
+        let ports: Vec<u16> = line
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        assert_eq!(
+            ports.len(),
+            2,
+            "_servers.py printed {line:?}, not two ports"
+        );
+        Servers {
+            child,
+            model_url: format!("http://127.0.0.1:{}", ports[0]),
+            mcp_url: format!("http://127.0.0.1:{}/mcp", ports[1]),
+        }
+    }
+}
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn check(script: &Path, venv: &Path, servers: &Servers) -> Result<(), String> {
     let name = script.file_name().unwrap_or_default().to_string_lossy();
     let scratch = support::Scratch::new();
     let subst = |s: &str| {
@@ -37,7 +87,7 @@ fn check(script: &Path, venv: &Path) -> Result<(), String> {
     for (rel, content) in &e.files {
         std::fs::write(scratch.work.join(rel), content).map_err(|e| e.to_string())?;
     }
-    let mut cmd = std::process::Command::new(support::bin());
+    let mut cmd = Command::new(support::bin());
     cmd.arg("run")
         .arg("--home")
         .arg(&scratch.home)
@@ -48,11 +98,13 @@ fn check(script: &Path, venv: &Path) -> Result<(), String> {
         .current_dir(&scratch.work)
         .env("IRONGATE_TEST_WORK", &scratch.work)
         .env("IRONGATE_TEST_ROOT", root())
+        .env("IRONGATE_TEST_MODEL_URL", &servers.model_url)
+        .env("IRONGATE_TEST_MCP_URL", &servers.mcp_url)
         .env_remove("IRONGATE_HOME")
         .env_remove("VIRTUAL_ENV")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let child = cmd.spawn().map_err(|e| e.to_string())?;
     let (code, stdout, stderr) = support::wait_output(child, Duration::from_secs(e.timeout));
     let mut problems = Vec::new();
@@ -118,9 +170,10 @@ fn frameworks() {
     if let Ok(only) = std::env::var("IRONGATE_AGENT") {
         scripts.retain(|p| p.to_string_lossy().contains(&only));
     }
+    let servers = Servers::start(&venv);
     let failures: Vec<String> = scripts
         .iter()
-        .filter_map(|s| check(s, &venv).err())
+        .filter_map(|s| check(s, &venv, &servers).err())
         .collect();
     assert!(
         failures.is_empty(),

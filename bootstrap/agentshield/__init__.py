@@ -7,8 +7,7 @@ notifier, review queue) now lives in the supervisor, out of the agent's
 reach: those objects are present only as stand-ins that say so.
 
 Not provided: CapabilityEngine, CapabilityProfile, PolicyEngine,
-LocalStorage, Notifier, ApprovalQueue, normalize_approval_dto,
-integrations.agentshield_tool.AgentshieldTool.
+LocalStorage, Notifier, ApprovalQueue, normalize_approval_dto.
 """
 
 import sys as _sys
@@ -280,7 +279,9 @@ def wrap_instance_methods(instance, method_names, agent_name="unknown"):
 def wrap_langchain_tools(tools, agent_name="unknown"):
     """Declares every run of each LangChain tool. Tools built from a
     function (``Tool``, ``StructuredTool``, ``@tool``) have their ``func`` and
-    ``coroutine`` wrapped; other tools their ``run``/``arun``. Returns a list.
+    ``coroutine`` wrapped; BaseTool subclasses are declared by IronGate's
+    own hook of BaseTool.run/arun (else their ``run``/``arun`` are wrapped).
+    Inside a hooked run a call is declared once. Returns a list.
     A tool that cannot be wrapped raises TypeError (decorate its function
     with ``@irongate.tool`` instead)."""
     tools = list(tools)
@@ -298,6 +299,11 @@ def wrap_langchain_tools(tools, agent_name="unknown"):
                 if callable(fn):
                     setattr(item, attr, declared(fn))
                     wrapped = True
+            if not wrapped and _hooked(type(item)):
+                # A BaseTool subclass: IronGate declares it at BaseTool.run
+                # and .arun (R-45); its methods cannot be reassigned on a
+                # pydantic model anyway.
+                wrapped = True
             if not wrapped:
                 for attr in ("run", "arun"):
                     fn = getattr(item, attr, None)
@@ -318,6 +324,40 @@ def wrap_langchain_tools(tools, agent_name="unknown"):
     return tools
 
 
+class AgentshieldTool:
+    """The original's LangChain tool factory."""
+
+    @staticmethod
+    def from_function(func, name=None, description=None, agent="default_agent"):
+        """A langchain-core ``Tool`` running `func` (sync or async), every
+        call declared as tool `name` (default: the function's name). Under
+        `irongate run` langchain-core tools are declared by IronGate itself
+        (R-45); the call is then declared once, and a blocked call comes back
+        as the framework's error result. Called directly, a blocked call
+        raises PermissionError."""
+        from langchain_core.tools import Tool as LangchainTool
+
+        name = str(name or getattr(func, "__name__", None) or "tool")
+        declared = tool(name, framework="langchain")(func)
+        text = description or getattr(func, "__doc__", None) or ""
+        if _is_async(func):
+            return LangchainTool(name=name, description=text, func=None, coroutine=declared)
+        return LangchainTool(name=name, description=text, func=declared)
+
+
+def _is_async(fn):
+    import inspect
+
+    return inspect.iscoroutinefunction(fn)
+
+
+def _hooked(cls):
+    run = getattr(cls, "run", None)
+    return getattr(run, "_irongate_tool", False) and getattr(
+        getattr(cls, "arun", None), "_irongate_tool", False
+    )
+
+
 def _submodule(name, doc, **attrs):
     module = type(_sys)(__name__ + "." + name, doc)
     module.__dict__.update(attrs)
@@ -331,6 +371,10 @@ integrations = _submodule(
     wrap_functions_map=wrap_functions_map,
     wrap_instance_methods=wrap_instance_methods,
     wrap_langchain_tools=wrap_langchain_tools,
+    AgentshieldTool=AgentshieldTool,
+)
+integrations.agentshield_tool = _submodule(
+    "integrations.agentshield_tool", None, AgentshieldTool=AgentshieldTool
 )
 integrations.generic_agent_wrapper = _submodule(
     "integrations.generic_agent_wrapper",

@@ -25,6 +25,7 @@ This module is imported on every agent start: keep module-level imports to
 builtins (json, functools and inspect are imported when first needed).
 """
 
+import sys as _sys
 from _thread import _local
 
 try:
@@ -239,14 +240,38 @@ def _tool_action(name, framework, args, kwargs):
     }
 
 
-def _declare(name, framework, args, kwargs, raise_on_block):
+_END = '{"type":"tool","subtype":"end"}'
+
+
+def _declare(name, framework, args, kwargs, raise_on_block, body=False):
+    """Asks for one tool call. With `body`, an allowed call stays in
+    progress in this thread (its operations carry `in_tool`) until
+    `_end_call`; the result's "open" says whether it must be ended."""
+    frameworks = _sys.modules.get("irongate._frameworks")
+    if frameworks is not None and frameworks.declared(name):
+        # A declaration inside the framework tool call of the same name that
+        # IronGate already asked about (a wrapper around a hooked tool).
+        return {"decision": "allow", "reason": "declared by its framework", "rule": None}
     action = _tool_action(name, framework, args, kwargs)
     decision, reason, rule_json, message = _native.decide("api", _dumps(action))
+    if decision == "allow" and not body:
+        _end_call()
     if decision != "allow" and raise_on_block:
         raise PermissionError(
             message or "irongate: tool %r blocked: %s" % (name, reason)
         )
-    return {"decision": decision, "reason": reason, "rule": _parse_rule(rule_json)}
+    result = {"decision": decision, "reason": reason, "rule": _parse_rule(rule_json)}
+    if body and decision == "allow":
+        result["open"] = True
+    return result
+
+
+def _end_call():
+    """The innermost allowed tool call of this thread returned."""
+    try:
+        _native.decide("api", _END)
+    except Exception:
+        pass
 
 
 def _is_coroutine_function(fn):
@@ -304,15 +329,23 @@ class Tool:
 
             @functools.wraps(fn)
             async def async_tool(*args, **kwargs):
-                _declare(name, framework, args, kwargs, True)
-                return await fn(*args, **kwargs)
+                opened = _declare(name, framework, args, kwargs, True, True)
+                try:
+                    return await fn(*args, **kwargs)
+                finally:
+                    if opened.get("open"):
+                        _end_call()
 
             return async_tool
 
         @functools.wraps(fn)
         def sync_tool(*args, **kwargs):
-            _declare(name, framework, args, kwargs, True)
-            return fn(*args, **kwargs)
+            opened = _declare(name, framework, args, kwargs, True, True)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                if opened.get("open"):
+                    _end_call()
 
         return sync_tool
 

@@ -39,9 +39,21 @@ def calls_of(name):
         return [c[1] for c in calls if c[0] == name]
 
 
+def _is_end(action):
+    return action.get("type") == "tool" and action.get("subtype") == "end"
+
+
 def decisions(layer=None):
-    """(layer, action) of every decide() call, in order."""
-    return [c for c in calls_of("decide") if layer is None or c[0] == layer]
+    """(layer, action) of every decide() call, in order, but the notes that
+    a tool call ended (see `ends`)."""
+    return [
+        c for c in calls_of("decide") if (layer is None or c[0] == layer) and not _is_end(c[1])
+    ]
+
+
+def ends():
+    """How many times the end of a tool call was reported."""
+    return sum(1 for c in calls_of("decide") if _is_end(c[1]))
 
 
 def _strict_constant(name):

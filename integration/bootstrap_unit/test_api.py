@@ -89,6 +89,8 @@ class ToolDeclarations(unittest.TestCase):
                 )
             ],
         )
+        # the call's end is reported once it returned (its in_tool tag ends)
+        self.assertEqual(_irongate.ends(), 1)
 
     def test_sync_blocked_does_not_run(self):
         ran = []
@@ -102,6 +104,7 @@ class ToolDeclarations(unittest.TestCase):
             wipe()
         self.assertEqual(str(cm.exception), "IronGate blocked tool/invoke: tool_not_allowed")
         self.assertEqual(ran, [])
+        self.assertEqual(_irongate.ends(), 0)  # nothing in progress to end
 
     def test_real_exceptions_unchanged(self):
         @irongate.tool("div")
@@ -169,6 +172,8 @@ class ToolDeclarations(unittest.TestCase):
         self.assertEqual(action["arg_names"], ["n", "0"])
         self.assertEqual(action["args"], {"n": 2, "0": "a"})
         self.assertIsNone(action["framework"])
+        # a declaration without a body ends at once
+        self.assertEqual(_irongate.ends(), 1)
         _irongate.reset(block_tool("search"))
         with self.assertRaises(PermissionError):
             irongate.tool("search").invoke()
