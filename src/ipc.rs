@@ -51,6 +51,14 @@ pub enum Request {
         /// The interpreter command line (launcher re-entry only).
         #[serde(default)]
         argv: Vec<String>,
+        /// Thread id (`gettid`) of the thread this connection serves.
+        #[serde(default)]
+        tid: i64,
+        /// The address of that thread's open note (see [`note`]): its
+        /// opens by name are then not sent at all, the kernel layer reads
+        /// the note instead.
+        #[serde(default)]
+        note: Option<u64>,
     },
     /// A CPython audit event the hook handles, with its arguments converted
     /// from exact `str`/`bytes`/`int` values.
@@ -67,11 +75,6 @@ pub enum Request {
         /// audit event does not carry it).
         #[serde(default)]
         dir_fd: Option<i64>,
-        /// The address of this thread's open note (see [`note`]), sent with
-        /// the thread's first event on its connection: later opens by name
-        /// are not sent at all, the kernel layer reads the note instead.
-        #[serde(default)]
-        note: Option<u64>,
     },
     /// An action built by the Python API or by enrichment.
     Action {
@@ -93,6 +96,13 @@ pub enum Request {
     },
     /// Leave the innermost `shield.protect()` of this thread.
     Release {
+        /// Thread id of the caller.
+        tid: i64,
+    },
+    /// The innermost allowed tool call of this thread returned. One way:
+    /// the supervisor sends no reply (the thread does not wait for it), and
+    /// handles it before the thread's next request on this connection.
+    EndTool {
         /// Thread id of the caller.
         tid: i64,
     },
@@ -120,6 +130,10 @@ pub enum Reply {
         /// reads, which the hook leaves to the kernel layer.
         #[serde(default)]
         runtime_dirs: Vec<String>,
+        /// The thread's note was registered (else its opens go as frames
+        /// and its tool ends as `EndTool`).
+        #[serde(default)]
+        notes: bool,
     },
     /// A decision.
     Verdict {
@@ -347,6 +361,12 @@ pub mod note {
     pub const HEADER: usize = 32 + MAX_MODE;
     /// The whole note.
     pub const SIZE: usize = HEADER + MAX_PATH + MAX_FRAME_TEXT;
+    /// After the note: how many tool calls of the thread have ended (u64,
+    /// bumped by the hook; the supervisor reads it when it labels an
+    /// operation `in_tool`, so an end costs no frame and no syscall).
+    pub const TOOL_ENDS: usize = SIZE;
+    /// What the thread allocates: the note and the tool-end counter.
+    pub const ALLOC: usize = SIZE + 8;
 
     /// One open, as the hook wrote it.
     #[derive(Debug, Clone, PartialEq, Eq)]

@@ -240,9 +240,6 @@ def _tool_action(name, framework, args, kwargs):
     }
 
 
-_END = '{"type":"tool","subtype":"end"}'
-
-
 def _declare(name, framework, args, kwargs, raise_on_block, body=False):
     """Asks for one tool call. With `body`, an allowed call stays in
     progress in this thread (its operations carry `in_tool`) until
@@ -269,7 +266,7 @@ def _declare(name, framework, args, kwargs, raise_on_block, body=False):
 def _end_call():
     """The innermost allowed tool call of this thread returned."""
     try:
-        _native.decide("api", _END)
+        _native.end_tool()
     except Exception:
         pass
 

@@ -44,8 +44,6 @@ from _thread import _local
 
 import _irongate
 
-_END = '{"type":"tool","subtype":"end"}'
-
 #: distribution -> (lowest supported major.minor, highest supported major)
 _SUPPORTED = {
     "langchain-core": ((1, 0), 1),
@@ -177,7 +175,7 @@ class _Call:
         if names:
             names.pop()
         try:
-            _irongate.decide("hook", _END)
+            _irongate.end_tool()
         except Exception:
             pass
 

@@ -39,21 +39,20 @@ def calls_of(name):
         return [c[1] for c in calls if c[0] == name]
 
 
-def _is_end(action):
-    return action.get("type") == "tool" and action.get("subtype") == "end"
-
-
 def decisions(layer=None):
-    """(layer, action) of every decide() call, in order, but the notes that
-    a tool call ended (see `ends`)."""
-    return [
-        c for c in calls_of("decide") if (layer is None or c[0] == layer) and not _is_end(c[1])
-    ]
+    """(layer, action) of every decide() call, in order."""
+    return [c for c in calls_of("decide") if layer is None or c[0] == layer]
 
 
 def ends():
     """How many times the end of a tool call was reported."""
-    return sum(1 for c in calls_of("decide") if _is_end(c[1]))
+    return len(calls_of("end_tool"))
+
+
+def end_tool():
+    _record("end_tool", None)
+    if unreachable:
+        raise PermissionError("irongate: cannot reach the supervisor (fake)")
 
 
 def _strict_constant(name):

@@ -45,11 +45,11 @@ const REPLY_SPIN: std::time::Duration = std::time::Duration::from_micros(100);
 thread_local! {
     /// This thread's open note (see [`ipc::note`]): its address is fixed
     /// for the thread's life, and the supervisor reads it from outside.
-    static NOTE: RefCell<Box<[u8]>> = RefCell::new(vec![0u8; ipc::note::SIZE].into_boxed_slice());
+    static NOTE: RefCell<Box<[u8]>> = RefCell::new(vec![0u8; ipc::note::ALLOC].into_boxed_slice());
     /// The sequence number of this thread's last note.
     static NOTE_SEQ: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-    /// This connection has carried an event with the note's address (and
-    /// this thread's id) to the supervisor, which then reads the note.
+    /// The supervisor registered this thread's note (at its connection's
+    /// hello) and reads it.
     static KNOWN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// This thread's connection and the pid it was opened for.
     static CONN: RefCell<Option<(i32, OwnedFd)>> = const { RefCell::new(None) };
@@ -78,12 +78,19 @@ pub fn welcome() -> Option<&'static Welcome> {
 fn open_connection(kind: JoinKind, argv: Vec<String>) -> Result<OwnedFd, FrameError> {
     let path = SOCKET_PATH.get().ok_or(FrameError::Closed)?;
     let fd = ipc::connect(path)?;
-    match exchange(&fd, &Request::Hello { kind, argv })? {
+    let hello = Request::Hello {
+        kind,
+        argv,
+        tid: nix::unistd::gettid().as_raw().into(),
+        note: Some(NOTE.with(|n| n.borrow().as_ptr() as u64)),
+    };
+    match exchange(&fd, &hello)? {
         Reply::Welcome {
             launcher,
             program_name,
             supervisor_pid,
             runtime_dirs,
+            notes,
         } => {
             let _ = WELCOME.set(Welcome {
                 launcher,
@@ -91,6 +98,7 @@ fn open_connection(kind: JoinKind, argv: Vec<String>) -> Result<OwnedFd, FrameEr
                 supervisor_pid,
                 runtime_dirs,
             });
+            KNOWN.with(|k| k.set(notes));
             Ok(fd)
         }
         Reply::Error { message } => Err(FrameError::Io(std::io::Error::other(message))),
@@ -113,24 +121,31 @@ pub fn request(req: &Request) -> Result<Reply, FrameError> {
     // Whatever this thread noted for an open is stale now: its syscall did
     // not follow at once.
     NOTE.with(|n| ipc::note::clear(&mut n.borrow_mut()));
-    with_connection(|fd| {
-        let reply = exchange(fd, req)?;
-        if let Request::Event { note: Some(_), .. } = req {
-            KNOWN.with(|k| k.set(true));
-        }
-        Ok(reply)
-    })
+    with_connection(|fd| exchange(fd, req))
 }
 
-/// The address of this thread's note, for its first event on a connection
-/// (`None` once the supervisor knows it).
-pub fn note_to_register() -> Option<u64> {
-    let me = pid();
-    let current = CONN.with(|c| c.borrow().as_ref().is_some_and(|(p, _)| *p == me));
-    if current && KNOWN.with(|k| k.get()) {
-        return None;
+/// The innermost allowed tool call of this thread returned. With a note
+/// the supervisor reads, this is a counter in it (no frame, no syscall);
+/// otherwise a one-way `EndTool`.
+pub fn end_tool(tid: i64) -> Result<(), FrameError> {
+    if current() && KNOWN.with(|k| k.get()) {
+        NOTE.with(|n| {
+            let mut n = n.borrow_mut();
+            let at = ipc::note::TOOL_ENDS;
+            let mut count = [0u8; 8];
+            count.copy_from_slice(&n[at..at + 8]);
+            let next = u64::from_ne_bytes(count).wrapping_add(1);
+            n[at..at + 8].copy_from_slice(&next.to_ne_bytes());
+        });
+        return Ok(());
     }
-    Some(NOTE.with(|n| n.borrow().as_ptr() as u64))
+    with_connection(|fd| ipc::send_frame(fd.as_fd(), &ipc::encode(&Request::EndTool { tid })))
+}
+
+/// This thread's connection is open and belongs to this process.
+fn current() -> bool {
+    let me = pid();
+    CONN.with(|c| c.borrow().as_ref().is_some_and(|(p, _)| *p == me))
 }
 
 /// Notes an open by name whose syscall follows at once, instead of sending
@@ -143,9 +158,7 @@ pub fn note_open(
     dir_fd: Option<i64>,
     frame: Option<&str>,
 ) -> bool {
-    let me = pid();
-    let current = CONN.with(|c| c.borrow().as_ref().is_some_and(|(p, _)| *p == me));
-    if !current || !KNOWN.with(|k| k.get()) {
+    if !current() || !KNOWN.with(|k| k.get()) {
         return false;
     }
     let seq = NOTE_SEQ.with(|s| {

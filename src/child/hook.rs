@@ -278,7 +278,6 @@ unsafe fn ask(name: &[u8], args: Vec<Value>, frame: Option<String>, dir_fd: Opti
         args,
         frame,
         dir_fd,
-        note: client::note_to_register(),
     };
     // SAFETY: GIL held by this thread; released only around the IPC.
     let reply = unsafe { without_gil(|| client::request(&req)) };

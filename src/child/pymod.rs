@@ -73,6 +73,16 @@ fn narrow(py: Python<'_>, profile: &str) -> PyResult<()> {
     }
 }
 
+/// Says that the innermost allowed tool call of this thread returned,
+/// without waiting (one way: nothing to decide).
+#[pyfunction]
+fn end_tool(py: Python<'_>) -> PyResult<()> {
+    let tid = hook::gettid();
+    py.detach(|| client::end_tool(tid)).map_err(|e| {
+        PyPermissionError::new_err(format!("irongate: cannot reach the supervisor ({e})"))
+    })
+}
+
 /// Leaves this thread's innermost narrowing.
 #[pyfunction]
 fn release(py: Python<'_>) -> PyResult<()> {
@@ -135,7 +145,7 @@ fn supervisor_pid() -> Option<i32> {
 pub mod _irongate {
     #[pymodule_export]
     use super::{
-        boot, code, decide, deferred_refusal, launcher, narrow, note_dir_fd, release,
+        boot, code, decide, deferred_refusal, end_tool, launcher, narrow, note_dir_fd, release,
         supervisor_pid,
     };
 }

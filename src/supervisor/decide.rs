@@ -226,7 +226,7 @@ pub struct Decider {
     /// as `TOOL#N` (the run's N-th allowed tool call). Every operation of
     /// the thread meanwhile carries it as `in_tool`. Only a label:
     /// what the child says about a tool's end changes no decision.
-    tool_calls: Mutex<HashMap<(i32, i64), Vec<String>>>,
+    tool_calls: Mutex<HashMap<(i32, i64), ToolStack>>,
     /// Allowed tool calls so far.
     tool_seq: AtomicU64,
 }
@@ -238,6 +238,14 @@ pub(crate) enum Prejudged {
     Done(Outcome),
     /// The policy's verdict on the action, not yet logged.
     Policy(Box<Action>, Verdict),
+}
+
+/// The tool calls in progress in one thread, innermost last.
+#[derive(Debug, Default)]
+struct ToolStack {
+    labels: Vec<String>,
+    /// The thread's tool-end counter (in its note) when last looked at.
+    ends_seen: u64,
 }
 
 /// Notes (and kept refusal messages) at most: one per agent thread.
@@ -338,6 +346,7 @@ impl Decider {
             program_name: self.settings.program_name.clone(),
             supervisor_pid: self.settings.supervisor_pid,
             runtime_dirs: self.settings.runtime_dirs.clone(),
+            notes: false,
         };
         match kind {
             JoinKind::Main if main == Some(pid) && !lock(&self.joined).contains(&pid) => {
@@ -469,6 +478,42 @@ impl Decider {
             refusals.clear();
         }
         refusals.insert((caller.pid, caller.tid), message);
+    }
+
+    /// `Request::EndTool`: the innermost tool call of the thread returned
+    /// (nothing to decide or log; only the `in_tool` label changes).
+    pub fn end_tool(&self, caller: Caller) {
+        let mut calls = lock(&self.tool_calls);
+        if let Some(stack) = calls.get_mut(&(caller.pid, caller.tid)) {
+            stack.labels.pop();
+            if stack.labels.is_empty() {
+                calls.remove(&(caller.pid, caller.tid));
+            }
+        }
+    }
+
+    /// The thread's tool-end counter, read from its note (`None`: no note,
+    /// or it cannot be read).
+    fn tool_ends(&self, caller: Caller) -> Option<u64> {
+        let (addr, _) = self.note_of(caller.pid, caller.tid)?;
+        let at = addr.checked_add(crate::ipc::note::TOOL_ENDS as u64)?;
+        let b = crate::backstop::memory::read_bytes(caller.pid as u32, at, 8)?;
+        Some(u64::from_ne_bytes(b.try_into().ok()?))
+    }
+
+    /// Takes off the thread's stack the tool calls its note says ended
+    /// since the last look.
+    fn sync_tools(&self, caller: Caller, stack: &mut ToolStack) {
+        let Some(ends) = self.tool_ends(caller) else {
+            return;
+        };
+        let ended = ends.wrapping_sub(stack.ends_seen);
+        let keep = stack
+            .labels
+            .len()
+            .saturating_sub(usize::try_from(ended).unwrap_or(usize::MAX));
+        stack.labels.truncate(keep);
+        stack.ends_seen = ends;
     }
 
     /// `Request::Refusal`: the message of the thread's last refused open.
@@ -642,18 +687,6 @@ impl Decider {
                 }
             }
         }
-        if action.kind() == "tool" && action.subtype() == "end" {
-            // The bootstrap's note that the innermost tool call of this
-            // thread returned: nothing to decide or log.
-            let mut calls = lock(&self.tool_calls);
-            if let Some(stack) = calls.get_mut(&(caller.pid, caller.tid)) {
-                stack.pop();
-                if stack.is_empty() {
-                    calls.remove(&(caller.pid, caller.tid));
-                }
-            }
-            return allow_reply();
-        }
         let log_args_candidate = prepare_tool(&mut action);
         let tool_call = (action.kind() == "tool" && action.subtype() == "invoke")
             .then(|| action.text(Field::ToolName).unwrap_or("?").to_owned());
@@ -662,11 +695,16 @@ impl Decider {
             && out.allow
         {
             let n = self.tool_seq.fetch_add(1, Ordering::Relaxed) + 1;
+            let ends = self.tool_ends(caller).unwrap_or(0);
             let mut calls = lock(&self.tool_calls);
             if calls.len() < 4096 {
-                let stack = calls.entry((caller.pid, caller.tid)).or_default();
-                if stack.len() < 64 {
-                    stack.push(format!("{name}#{n}"));
+                let stack = calls.entry((caller.pid, caller.tid)).or_insert(ToolStack {
+                    labels: Vec::new(),
+                    ends_seen: ends,
+                });
+                self.sync_tools(caller, stack);
+                if stack.labels.len() < 64 {
+                    stack.labels.push(format!("{name}#{n}"));
                 }
             }
         }
@@ -1044,13 +1082,18 @@ impl Decider {
 
     /// The innermost tool call in progress in the caller's thread.
     fn current_tool(&self, caller: Caller) -> Option<String> {
-        let calls = lock(&self.tool_calls);
+        let mut calls = lock(&self.tool_calls);
         if calls.is_empty() {
             return None;
         }
-        calls
-            .get(&(caller.pid, caller.tid))
-            .and_then(|s| s.last().cloned())
+        let stack = calls.get_mut(&(caller.pid, caller.tid))?;
+        // Ended since the last look? (The hook counts ends in its note.)
+        self.sync_tools(caller, stack);
+        let top = stack.labels.last().cloned();
+        if top.is_none() {
+            calls.remove(&(caller.pid, caller.tid));
+        }
+        top
     }
 
     pub(crate) fn own_state(&self, action: &Action) -> Option<Verdict> {

@@ -325,9 +325,22 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
             }
         };
         let reply = match req {
-            Request::Hello { kind, argv } if !joined => {
-                let r = decider.on_hello(pid, kind, &argv);
+            Request::Hello {
+                kind,
+                argv,
+                tid,
+                note,
+            } if !joined => {
+                let mut r = decider.on_hello(pid, kind, &argv);
                 joined = matches!(r, Reply::Welcome { .. });
+                // The thread's note: its opens by name are decided on it.
+                if let Reply::Welcome { notes, .. } = &mut r
+                    && let Some(addr) = note
+                    && decider.register_note(pid, tid, addr, &state)
+                {
+                    *notes = true;
+                    registered.borrow_mut().push(tid);
+                }
                 // A joined connection waits for requests as long as its
                 // thread lives (a thread may be idle for hours).
                 if joined && !set_receive_timeout(conn, Duration::ZERO) {
@@ -348,18 +361,7 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
                 args,
                 frame,
                 dir_fd,
-                note,
-            } => {
-                // The thread's first event carries its note's address: its
-                // later opens by name are decided on the note.
-                if let Some(addr) = note
-                    && decider.register_note(pid, tid, addr, &state)
-                    && !registered.borrow().contains(&tid)
-                {
-                    registered.borrow_mut().push(tid);
-                }
-                decider.on_event(Caller { pid, tid }, &event, &args, frame, dir_fd)
-            }
+            } => decider.on_event(Caller { pid, tid }, &event, &args, frame, dir_fd),
             Request::Action {
                 tid,
                 layer,
@@ -369,6 +371,10 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
             Request::Narrow { tid, profile } => decider.narrow(Caller { pid, tid }, &profile),
             Request::Release { tid } => decider.release(Caller { pid, tid }),
             Request::Refusal { tid } => decider.refusal(Caller { pid, tid }),
+            Request::EndTool { tid } => {
+                decider.end_tool(Caller { pid, tid });
+                continue;
+            }
         };
         if ipc::send_frame(conn.as_fd(), &ipc::encode(&reply)).is_err() {
             return;
