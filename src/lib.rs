@@ -20,3 +20,4 @@ pub mod pathname;
 pub mod policy;
 pub mod replay;
 pub mod supervisor;
+pub mod timing;

@@ -50,6 +50,7 @@ pub fn run(cfg: &InterpConfig) -> i32 {
             eprintln!("irongate: cannot configure the interpreter");
             return EXIT_INIT_FAILED;
         }
+        crate::timing::step("child: interpreter configured");
         let status = ffi::Py_InitializeFromConfig(config);
         ffi::PyConfig_Clear(config);
         if ffi::PyStatus_Exception(status) != 0 {
@@ -59,11 +60,13 @@ pub fn run(cfg: &InterpConfig) -> i32 {
             // Prints CPython's own message ("Fatal Python error: …") and exits.
             ffi::Py_ExitStatusException(status);
         }
+        crate::timing::step("child: interpreter initialised");
         if let Err(message) = run_bootstrap() {
             eprintln!("irongate: bootstrap failed: {message}");
             ffi::Py_FinalizeEx();
             return EXIT_INIT_FAILED;
         }
+        crate::timing::step("child: bootstrap done");
         ffi::Py_RunMain()
     }
 }

@@ -101,6 +101,7 @@ fn agent_steps(spec: &ChildSpec) -> ! {
     {
         fail!("the Landlock layer cannot be put in force: {e}");
     }
+    crate::timing::step("child: landlock");
     // 4. The kernel backstop (IRREVERSIBLE): load the filter, hand the
     //    listener to the supervisor (SCM_RIGHTS from a helper thread that
     //    predates the filter, see filter::install_and_hand_off), wait until
@@ -127,6 +128,7 @@ fn agent_steps(spec: &ChildSpec) -> ! {
     // SAFETY: closing our end of the hand-off socket; nothing else uses it.
     unsafe { libc::close(spec.handoff) };
 
+    crate::timing::step("child: filter in force");
     // 5. Join the supervisor.
     if let Err(e) = client::connect(spec.socket.clone(), JoinKind::Main, Vec::new()) {
         fail!(
@@ -140,6 +142,7 @@ fn agent_steps(spec: &ChildSpec) -> ! {
         fail!("cannot install the audit hook");
     }
 
+    crate::timing::step("child: joined, hook installed");
     // 7. The agent.
     let code = interp::run(&spec.interp);
     std::process::exit(code)

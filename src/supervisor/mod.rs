@@ -35,6 +35,7 @@ use crate::policy::{Policy, Profile};
 
 /// `irongate run`.
 pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
+    crate::timing::start();
     // With `-m MODULE`, the positional that clap takes for SCRIPT is the
     // module's first argument.
     if args.module.is_some()
@@ -64,6 +65,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         Some(t) => std::time::Duration::from_secs_f64(t),
         None => policy.approval_timeout(),
     };
+    crate::timing::step("policy loaded");
     let python = launch::python_env(args.python.as_deref())?;
     let (target, script_real, agent_default, argv0) = match (&args.module, &args.script) {
         (Some(m), _) => (
@@ -94,11 +96,6 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     };
     let agent_name = args.agent_name.clone().unwrap_or(agent_default);
 
-    let store = Store::open(&home).map_err(|e| Failure::setup(format!("{e}")))?;
-    // Runs whose supervisor was killed outright still say `running`.
-    if let Err(e) = store.mark_lost_runs() {
-        eprintln!("irongate: warning: cannot mark the runs of lost supervisors: {e}");
-    }
     let run_dir = launch::RunDir::create()?;
     let scratch = scratch::Scratch::create()?;
     let listener = crate::ipc::listen(&run_dir.socket()).map_err(|e| {
@@ -179,7 +176,6 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         policy_digest: policy.source_digest().to_owned(),
         policy_text: Some(policy.source_text().to_owned()),
     };
-    let run_id = log::begin_run(&store, &run_info).map_err(|e| Failure::setup(e.to_string()))?;
 
     let settings = decide::RunSettings {
         policy,
@@ -198,12 +194,12 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         backstop,
     };
 
+    crate::timing::step("ready to fork");
     // Single-threaded from here to the fork.
     let forwarded = signals::block_forwarded()?;
     signals::become_subreaper();
-    // SAFETY: no thread has been started in this process (the store opens a
-    // SQLite connection but starts no thread), so the child may run
-    // arbitrary code, including the Python interpreter.
+    // SAFETY: no thread has been started in this process, so the child may
+    // run arbitrary code, including the Python interpreter.
     let pid = match unsafe { nix::unistd::fork() }.context("fork failed")? {
         nix::unistd::ForkResult::Child => child::run(&spec),
         nix::unistd::ForkResult::Parent { child } => child.as_raw(),
@@ -213,13 +209,36 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     let nofile = launch::raise_nofile_limit();
     let handoff_child_no = std::os::fd::AsRawFd::as_raw_fd(&handoff_child);
     drop(handoff_child);
+    // The log's first writes (its open, lost runs, this run's row) while
+    // the child sets up its filter: off the agent's critical path, and the
+    // agent never inherits a descriptor of the database.
+    let opening = {
+        let home = home.clone();
+        std::thread::Builder::new()
+            .name("irongate-open".into())
+            .spawn(move || -> Result<(Store, i64), String> {
+                let store = Store::open(&home).map_err(|e| e.to_string())?;
+                // Runs whose supervisor was killed outright still say `running`.
+                if let Err(e) = store.mark_lost_runs() {
+                    eprintln!("irongate: warning: cannot mark the runs of lost supervisors: {e}");
+                }
+                let run_id = log::begin_run(&store, &run_info).map_err(|e| e.to_string())?;
+                Ok((store, run_id))
+            })
+            .context("cannot start a thread")?
+    };
     let kill_child = || {
         let _ = nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(pid),
             nix::sys::signal::Signal::SIGKILL,
         );
     };
-    let handed = match backstop_listener::take(&handoff_parent) {
+    let taken = backstop_listener::take(&handoff_parent);
+    crate::timing::step("listener taken");
+    // Joined before any return, so no run row is written after one.
+    let opened = opening.join();
+    crate::timing::step("log opened");
+    let handed = match taken {
         Ok(h) => h,
         Err(e) => {
             kill_child();
@@ -241,6 +260,19 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         crate::backstop::perform::set_sockets_by_freeze();
     }
     let listener_fd = handed.listener;
+    let (store, run_id) = match opened {
+        Ok(Ok(opened)) => opened,
+        Ok(Err(e)) => {
+            kill_child();
+            let _ = signals::supervise(pid, &forwarded, args.isolate);
+            return Err(Failure::setup(e).into());
+        }
+        Err(_) => {
+            kill_child();
+            let _ = signals::supervise(pid, &forwarded, args.isolate);
+            return Err(Failure::setup("the audit log could not be opened".to_owned()).into());
+        }
+    };
 
     // Threads may start now.
     let log = log::EventLog::start_with(&store, run_id, args.durable, args.checkpoint_every)
@@ -338,9 +370,12 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     )?;
     let notify = crate::backstop::spawn(listener_fd, Arc::clone(&decider))?;
     backstop_listener::go(&handoff_parent)?;
+    crate::timing::step("supervising");
 
     let status = signals::supervise(pid, &forwarded, args.isolate);
+    crate::timing::step("agent exited");
     signals::terminate_descendants();
+    crate::timing::step("descendants ended");
 
     // Stop accepting; connection threads end when their processes are gone.
     server.shutdown(&listener);
@@ -352,6 +387,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         explained: counters.explained.load(Ordering::Relaxed),
     };
     decider.log().finish(&store, &end);
+    crate::timing::step("run logged");
     if !args.quiet {
         let home_flag = match &args.home.home {
             Some(h) => format!(" --home {}", h.display()),
@@ -365,6 +401,9 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     drop(scratch);
     drop(dashboard);
     drop(run_dir);
+    drop(decider);
+    drop(store);
+    crate::timing::step("done");
     Ok(status.exit_code())
 }
 

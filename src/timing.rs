@@ -1,0 +1,26 @@
+//! Start-up and exit steps, timed (`IRONGATE_TIMING=1`): each step's time
+//! since the supervisor started, on stderr, from the supervisor and from the
+//! agent's side before its interpreter runs the script. For measuring
+//! (`scripts/bench-startup-steps`), not for users; off by default.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+static START: OnceLock<Option<Instant>> = OnceLock::new();
+
+/// Starts the clock if `IRONGATE_TIMING` is set (the supervisor's first
+/// step; a forked child inherits the clock).
+pub fn start() {
+    START.get_or_init(|| std::env::var_os("IRONGATE_TIMING").map(|_| Instant::now()));
+}
+
+/// Reports `what` as done now, if timing is on.
+pub fn step(what: &str) {
+    if let Some(Some(t0)) = START.get() {
+        eprintln!(
+            "irongate: timing: {:8.3} ms  {what} (pid {})",
+            t0.elapsed().as_secs_f64() * 1e3,
+            std::process::id()
+        );
+    }
+}
