@@ -345,38 +345,146 @@ pub fn landlock_abi() -> Result<i32, i32> {
     }
 }
 
-fn landlock_check() -> Check {
-    match landlock_abi() {
-        Ok(v) if v >= 1 => {
-            let mut have = vec!["filesystem"];
-            if v >= 4 {
-                have.push("TCP bind/connect");
+/// What a forked probe child saw the kernel refuse after putting a
+/// Landlock ruleset in force on itself (bit set: refused as designed).
+const PROBE_WRITE: i32 = 1;
+const PROBE_EXEC: i32 = 2;
+const PROBE_SIGNAL: i32 = 4;
+/// The ruleset itself was refused.
+const PROBE_FAILED: i32 = 64;
+
+/// Puts a ruleset in force in a forked child and tries what it should
+/// refuse: opening `/dev/null` for writing, executing `/bin/true`, and
+/// (ABI 6+) a signal 0 to this process, outside the child's domain.
+fn landlock_probe() -> Option<i32> {
+    let plan = crate::child::landlock::Plan {
+        no_writes: true,
+        no_exec: true,
+        ..Default::default()
+    };
+    // SAFETY: fork; the child only applies the ruleset, makes three calls
+    // and _exits. doctor has started no thread at this point.
+    unsafe {
+        match libc::fork() {
+            0 => {
+                if crate::child::landlock::apply(&plan).is_err() {
+                    libc::_exit(PROBE_FAILED);
+                }
+                let mut seen = 0;
+                let fd = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                if fd < 0 && *libc::__errno_location() == libc::EACCES {
+                    seen |= PROBE_WRITE;
+                }
+                let argv = [c"true".as_ptr(), std::ptr::null()];
+                libc::execv(c"/bin/true".as_ptr(), argv.as_ptr());
+                if *libc::__errno_location() == libc::EACCES {
+                    seen |= PROBE_EXEC;
+                }
+                if libc::kill(libc::getppid(), 0) != 0 && *libc::__errno_location() == libc::EPERM {
+                    seen |= PROBE_SIGNAL;
+                }
+                libc::_exit(seen)
             }
-            if v >= 6 {
-                have.push("signal and abstract-socket scoping");
+            pid if pid > 0 => {
+                let mut status = 0;
+                libc::waitpid(pid, &mut status, 0);
+                libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status))
             }
-            check(
-                "Landlock",
-                if v >= 6 {
-                    Status::Pass
-                } else {
-                    Status::Fallback
-                },
-                format!("ABI {v}: {}", have.join(", ")),
-            )
+            _ => None,
         }
-        Ok(v) => check("Landlock", Status::Fallback, format!("ABI {v}")),
-        Err(e) => with_fix(
-            check(
-                "Landlock",
-                Status::Fallback,
-                format!(
-                    "not available ({}): the third layer is off; seccomp and the hook still decide",
-                    std::io::Error::from_raw_os_error(e)
+    }
+}
+
+/// What the layer puts in force under the default profile and the
+/// built-in policy on a kernel with `abi`.
+fn landlock_default_plan(abi: i32) -> Vec<&'static str> {
+    let profile = crate::policy::Profile::sandboxed();
+    let scope = crate::policy::Policy::builtin().exec_scope();
+    crate::child::landlock::Plan::for_profile(&profile, &scope, Vec::new(), None).restricts(abi)
+}
+
+fn landlock_check() -> Check {
+    let fix = "Linux 5.13+ with lsm=landlock (6.12+ for every layer IronGate uses); in a container, a seccomp profile that allows landlock_*";
+    let v = match landlock_abi() {
+        Ok(v) if v >= 1 => v,
+        Ok(v) => return with_fix(check("Landlock", Status::Fallback, format!("ABI {v}")), fix),
+        Err(e) => {
+            return with_fix(
+                check(
+                    "Landlock",
+                    Status::Fallback,
+                    format!(
+                        "not available ({}): the third layer is off; seccomp and the hook still decide",
+                        std::io::Error::from_raw_os_error(e)
+                    ),
                 ),
-            ),
-            "Linux 5.13+ with lsm=landlock (6.12+ for every layer IronGate uses); in a container, a seccomp profile that allows landlock_*",
-        ),
+                fix,
+            );
+        }
+    };
+    let mut have = vec!["filesystem writes and execution"];
+    let mut missing = Vec::new();
+    for (abi, what) in [
+        (2, "links and renames across directories"),
+        (3, "truncation"),
+        (4, "TCP bind/connect"),
+        (6, "signal and abstract-socket scoping"),
+    ] {
+        if v >= abi {
+            have.push(what);
+        } else {
+            missing.push(format!("{what} (ABI {abi})"));
+        }
+    }
+    let probe = landlock_probe();
+    let mut proven = Vec::new();
+    let mut failed = Vec::new();
+    match probe {
+        Some(bits) if bits & PROBE_FAILED == 0 => {
+            for (bit, what, wanted) in [
+                (PROBE_WRITE, "a write", true),
+                (PROBE_EXEC, "an exec", true),
+                (PROBE_SIGNAL, "a signal outside the domain", v >= 6),
+            ] {
+                match (bits & bit != 0, wanted) {
+                    (true, _) => proven.push(what),
+                    (false, true) => failed.push(what),
+                    (false, false) => {}
+                }
+            }
+        }
+        _ => failed.push("the ruleset itself"),
+    }
+    let mut detail = format!(
+        "ABI {v}: {}; a probe saw the kernel refuse {}; under the default profile and built-in policy it restricts {}",
+        have.join(", "),
+        if proven.is_empty() {
+            "nothing".to_owned()
+        } else {
+            proven.join(", ")
+        },
+        landlock_default_plan(v).join(", ")
+    );
+    if !missing.is_empty() {
+        detail.push_str(&format!("; missing here: {}", missing.join(", ")));
+    }
+    if !failed.is_empty() {
+        detail.push_str(&format!(
+            "; NOT refused in the probe: {}",
+            failed.join(", ")
+        ));
+        return with_fix(check("Landlock", Status::Fail, detail), fix);
+    }
+    let status = if v >= 6 {
+        Status::Pass
+    } else {
+        Status::Fallback
+    };
+    let c = check("Landlock", status, detail);
+    if status == Status::Fallback {
+        with_fix(c, fix)
+    } else {
+        c
     }
 }
 

@@ -13,8 +13,10 @@
 //! - No `file.write`: writes, creations, removals, renames, links and
 //!   truncation are refused everywhere except the runtime's own places
 //!   (`/dev`, `/dev/shm`, the run's `TMPDIR` when set).
-//! - No `process.exec`: executing is refused except the interpreter and
-//!   irongate's launcher.
+//! - Execution (without `process.exec`, or when the policy pins what a
+//!   process rule may allow: [`crate::policy::ExecScope`]): refused except
+//!   the interpreter, irongate's launcher, the dynamic loader, the runtime's
+//!   own `uname` and whatever the policy's allow or review rules name.
 //! - No `network.socket` (ABI 4+): TCP bind refused except port 0 (the
 //!   runtime's ephemeral probes); TCP connect refused unless the profile
 //!   has `network.http` (an allowed HTTP request connects to any port).
@@ -28,7 +30,7 @@ use std::ffi::CString;
 pub struct Plan {
     /// Restrict writes (no `file.write`).
     pub no_writes: bool,
-    /// Restrict execution (no `process.exec`).
+    /// Restrict execution (no `process.exec`, or a policy that pins it).
     pub no_exec: bool,
     /// Restrict TCP bind (no `network.socket`).
     pub no_bind: bool,
@@ -36,27 +38,66 @@ pub struct Plan {
     pub no_connect: bool,
     /// Directories where writes stay allowed.
     pub writable: Vec<String>,
-    /// Files that may still be executed.
+    /// Files (or directories, everything below them) that may still be
+    /// executed.
     pub executable: Vec<String>,
 }
 
 impl Plan {
-    /// The plan for a profile.
+    /// The plan for a profile and what the policy could let the agent
+    /// execute; `runtime` are the files the run itself executes.
     pub fn for_profile(
         profile: &crate::policy::Profile,
-        executable: Vec<String>,
+        exec: &crate::policy::ExecScope,
+        runtime: Vec<String>,
         tmpdir: Option<String>,
     ) -> Plan {
         let mut writable = vec!["/dev".to_owned()];
         writable.extend(tmpdir);
+        let mut executable = runtime;
+        let no_exec = match exec {
+            _ if !profile.has("process.exec") => true,
+            crate::policy::ExecScope::Any => false,
+            crate::policy::ExecScope::Only { files, dirs } => {
+                executable.extend(files.iter().chain(dirs).cloned());
+                true
+            }
+        };
+        executable.sort();
+        executable.dedup();
         Plan {
             no_writes: !profile.has("file.write"),
-            no_exec: !profile.has("process.exec"),
+            no_exec,
             no_bind: !profile.has("network.socket"),
             no_connect: !profile.has("network.socket") && !profile.has("network.http"),
             writable,
             executable,
         }
+    }
+
+    /// What the plan restricts on a kernel with Landlock `abi`, in words
+    /// (the run's note and `irongate doctor`).
+    pub fn restricts(&self, abi: i32) -> Vec<&'static str> {
+        let mut what = Vec::new();
+        if abi < 1 {
+            return what;
+        }
+        if self.no_writes {
+            what.push("writes");
+        }
+        if self.no_exec {
+            what.push("execution");
+        }
+        if abi >= 4 && self.no_bind {
+            what.push("TCP bind");
+        }
+        if abi >= 4 && self.no_connect {
+            what.push("TCP connect");
+        }
+        if abi >= 6 {
+            what.push("signals and abstract sockets outside the agent");
+        }
+        what
     }
 
     /// As JSON, for the isolated agent's fresh exec.

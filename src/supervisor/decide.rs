@@ -58,7 +58,7 @@ const SYSTEM_RUNTIME_DIRS: &[&str] = &[
 const UNAME_P: &[&str] = &["uname", "-p"];
 
 /// Where `uname` is on the systems we run on.
-const UNAME_PATHS: &[&str] = &["/usr/bin/uname", "/bin/uname"];
+pub(crate) const UNAME_PATHS: &[&str] = &["/usr/bin/uname", "/bin/uname"];
 
 /// Everything fixed for one run.
 #[derive(Debug)]
@@ -685,10 +685,12 @@ impl Decider {
         &self,
         caller: Caller,
         layer: Layer,
-        action: Action,
+        mut action: Action,
         frame: Option<&str>,
         tool_args: bool,
     ) -> Outcome {
+        // Whose /proc entry a file action reaches is the supervisor's to say.
+        super::proc_owner::annotate(&mut action, caller.pid);
         // 1. IronGate's own state is out of reach whatever the policy says.
         if let Some(verdict) = self.own_state(&action) {
             return self.finish(caller, layer, &action, verdict, frame, false);
