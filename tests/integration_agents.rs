@@ -21,7 +21,7 @@
 //! `no-event` none. A string value starting with `re:` is a regex search;
 //! `{WORK}` in a string or argument is replaced by the script's scratch
 //! directory, `{HTTP}` by the test HTTP server's `host:port`, `{VENV}` by the
-//! test venv. Agents see `IRONGATE_TEST_WORK` and `IRONGATE_TEST_HTTP`.
+//! test venv, `{ROOT}` by the repository. Agents see `IRONGATE_TEST_WORK` and `IRONGATE_TEST_HTTP`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -117,8 +117,10 @@ fn check_script(script: &Path, http: &HttpServer) -> Result<(), String> {
     let home = scratch.path().join("home");
     let work_s = work.to_string_lossy().into_owned();
     let venv_s = venv().to_string_lossy().into_owned();
+    let root_s = root().to_string_lossy().into_owned();
     let subst = |s: &str| {
         s.replace("{WORK}", &work_s)
+            .replace("{ROOT}", &root_s)
             .replace("{HTTP}", &http.addr)
             .replace("{VENV}", &venv_s)
     };

@@ -3,7 +3,7 @@
 # lets the agent execute that (and the runtime's own programs) and nothing else. subprocess.run of /usr/bin/true
 # is allowed and runs; a native execve of /usr/bin/echo, which the backstop only records under --backstop audit,
 # is refused by the kernel itself (EACCES) and the process goes on.
-# irongate: {"args": ["--profile", "trusted", "--policy", "{VENV}/../../integration/policies/exec-only-true.json", "--backstop", "audit"], "exit": 0, "stdout": ["true: 0", "echo: refused EACCES"]}
+# irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/exec-only-true.json", "--backstop", "audit"], "exit": 0, "stdout": ["true: 0", "echo: refused EACCES"]}
 # event: {"layer": "hook", "decision": "allow", "rule": {"name": "true-only"}, "action": {"type": "process", "executable": "/usr/bin/true"}}
 # event: {"count": 1, "layer": "syscall", "unexplained": true, "decision": "block", "rule": {"name": "default-deny"}, "action": {"type": "process", "subtype": "exec", "executable": "/usr/bin/echo"}}
 import ctypes

@@ -116,7 +116,7 @@ mod tests {
     use super::*;
 
     fn scope(rules: &str) -> ExecScope {
-        let text = format!(r#"{{"version": 1, "rules": [{rules}]}}"#);
+        let text = format!(r#"{{"version": 1, "rules": [{rules}, {{"decision": "block"}}]}}"#);
         Policy::from_json_str(&text, "test")
             .expect("policy")
             .exec_scope()
@@ -137,7 +137,7 @@ mod tests {
                    {"type": "process", "executable_startswith": ["/opt/tools/", "/usr/local/bin/my"], "decision": "review"},
                    {"type": "process", "executable_glob": "/srv/bin/*.sh", "decision": "allow"},
                    {"type": "file", "decision": "allow"},
-                   {"decision": "block"},
+                   {"type": "process", "decision": "block"},
                    {"type": "process", "decision": "allow"}"#
             ),
             ExecScope::Only {
@@ -163,7 +163,7 @@ mod tests {
     fn unpinned_allows_open_everything() {
         for rules in [
             r#"{"type": "process", "cmd_pattern": "^git ", "decision": "allow"}"#,
-            r#"{"executable": "/usr/bin/git", "decision": "block"}, {"decision": "review"}"#,
+            r#"{"executable": "/usr/bin/git", "decision": "block"}, {"type": "process", "subtype": "exec", "decision": "review"}"#,
             r#"{"type": "process", "executable_pattern": "git$", "decision": "allow"}"#,
             r#"{"type": "process", "executable": "git", "decision": "allow"}"#,
         ] {
