@@ -346,49 +346,63 @@ pub fn landlock_abi() -> Result<i32, i32> {
 }
 
 /// What a forked probe child saw the kernel refuse after putting a
-/// Landlock ruleset in force on itself (bit set: refused as designed).
+/// Landlock ruleset in force on itself (bit set: refused as designed). The
+/// child's exit status is `PROBE_BASE` plus the bits, so an exec that went
+/// through (the program's own, smaller, status) is told apart.
 const PROBE_WRITE: i32 = 1;
 const PROBE_EXEC: i32 = 2;
 const PROBE_SIGNAL: i32 = 4;
 /// The ruleset itself was refused.
 const PROBE_FAILED: i32 = 64;
+const PROBE_BASE: i32 = 128;
 
 /// Puts a ruleset in force in a forked child and tries what it should
-/// refuse: opening `/dev/null` for writing, executing `/bin/true`, and
-/// (ABI 6+) a signal 0 to this process, outside the child's domain.
+/// refuse: opening `/dev/null` for writing, executing irongate's own binary
+/// (present in every image), and (ABI 6+) a signal 0 to this process,
+/// outside the child's domain. `None`: the probe could not run, or the exec
+/// went through.
 fn landlock_probe() -> Option<i32> {
     let plan = crate::child::landlock::Plan {
         no_writes: true,
         no_exec: true,
         ..Default::default()
     };
-    // SAFETY: fork; the child only applies the ruleset, makes three calls
-    // and _exits. doctor has started no thread at this point.
+    // SAFETY: fork; the child only applies the ruleset, makes a few plain
+    // calls and _exits (or becomes `irongate --version` with its standard
+    // streams closed). doctor has started no thread at this point.
     unsafe {
         match libc::fork() {
             0 => {
                 if crate::child::landlock::apply(&plan).is_err() {
-                    libc::_exit(PROBE_FAILED);
+                    libc::_exit(PROBE_BASE + PROBE_FAILED);
                 }
                 let mut seen = 0;
                 let fd = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
                 if fd < 0 && *libc::__errno_location() == libc::EACCES {
                     seen |= PROBE_WRITE;
                 }
-                let argv = [c"true".as_ptr(), std::ptr::null()];
-                libc::execv(c"/bin/true".as_ptr(), argv.as_ptr());
-                if *libc::__errno_location() == libc::EACCES {
-                    seen |= PROBE_EXEC;
-                }
                 if libc::kill(libc::getppid(), 0) != 0 && *libc::__errno_location() == libc::EPERM {
                     seen |= PROBE_SIGNAL;
                 }
-                libc::_exit(seen)
+                for fd in 0..3 {
+                    libc::close(fd);
+                }
+                let argv = [
+                    c"irongate".as_ptr(),
+                    c"--version".as_ptr(),
+                    std::ptr::null(),
+                ];
+                libc::execv(c"/proc/self/exe".as_ptr(), argv.as_ptr());
+                if *libc::__errno_location() == libc::EACCES {
+                    seen |= PROBE_EXEC;
+                }
+                libc::_exit(PROBE_BASE + seen)
             }
             pid if pid > 0 => {
                 let mut status = 0;
                 libc::waitpid(pid, &mut status, 0);
-                libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status))
+                let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status))?;
+                (code >= PROBE_BASE).then_some(code - PROBE_BASE)
             }
             _ => None,
         }
@@ -453,7 +467,8 @@ fn landlock_check() -> Check {
                 }
             }
         }
-        _ => failed.push("the ruleset itself"),
+        Some(_) => failed.push("the ruleset itself"),
+        None => failed.push("an exec (it went through, or the probe did not run)"),
     }
     let mut detail = format!(
         "ABI {v}: {}; a probe saw the kernel refuse {}; under the default profile and built-in policy it restricts {}",

@@ -89,22 +89,34 @@ fn spelled_id(raw: &str, caller: i32) -> Option<i32> {
 /// Sets `proc_owner` on a file action whose path (as resolved) or spelling
 /// goes through a `/proc/<pid>` entry, to the most sensitive owner found;
 /// removes any value the action brought along.
+///
+/// An action without `/proc` in it is left untouched (and keeps its
+/// normalised state: this runs on every decision).
 pub fn annotate(action: &mut Action, caller: i32) {
-    action.remove(Field::ProcOwner);
-    if action.kind() != "file" {
-        return;
+    let normalized = action.is_normalized();
+    let mut changed = action.get(Field::ProcOwner).is_some();
+    if changed {
+        action.remove(Field::ProcOwner);
     }
-    let resolved = action.text(Field::Path).and_then(proc_id);
-    let spelled = action
-        .text(Field::Requested)
-        .and_then(|raw| spelled_id(raw, caller));
-    let owner = [resolved, spelled]
-        .into_iter()
-        .flatten()
-        .map(|n| classify(caller, n))
-        .max();
-    if let Some(owner) = owner {
-        action.set(Field::ProcOwner, owner.as_str());
+    if action.kind() == "file" {
+        let resolved = action.text(Field::Path).and_then(proc_id);
+        let spelled = action
+            .text(Field::Requested)
+            .and_then(|raw| spelled_id(raw, caller));
+        let owner = [resolved, spelled]
+            .into_iter()
+            .flatten()
+            .map(|n| classify(caller, n))
+            .max();
+        if let Some(owner) = owner {
+            action.set(Field::ProcOwner, owner.as_str());
+            changed = true;
+        }
+    }
+    // The field plays no part in normalisation: an action that was
+    // normalised stays so.
+    if changed && normalized {
+        action.normalize();
     }
 }
 
@@ -194,5 +206,15 @@ mod tests {
         let mut n = Action::new("network", "connect").with(Field::ProcOwner, "self");
         annotate(&mut n, me);
         assert_eq!(n.get(Field::ProcOwner), None);
+        // Nothing to do: the action keeps its normalised state.
+        let mut plain = Action::new("file", "read").with(Field::Path, "/home/u/a");
+        plain.normalize();
+        annotate(&mut plain, me);
+        assert!(plain.is_normalized());
+        let mut own = Action::new("file", "read").with(Field::Path, format!("/proc/{me}/maps"));
+        own.normalize();
+        annotate(&mut own, me);
+        assert!(own.is_normalized());
+        assert_eq!(own.text(Field::ProcOwner), Some("self"));
     }
 }
