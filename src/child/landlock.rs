@@ -180,9 +180,9 @@ pub struct Applied {
 /// Without Landlock, or with nothing to restrict, nothing happens.
 pub fn apply(plan: &Plan) -> Result<Applied, String> {
     let abi = crate::doctor::landlock_abi().unwrap_or(0);
-    let mut applied = Applied {
+    let applied = Applied {
         abi,
-        what: Vec::new(),
+        what: plan.restricts(abi),
     };
     if abi < 1 {
         return Ok(applied);
@@ -209,29 +209,22 @@ pub fn apply(plan: &Plan) -> Result<Applied, String> {
     let mut fs = 0;
     if plan.no_writes {
         fs |= write_rights;
-        applied.what.push("writes");
     }
     if plan.no_exec {
         fs |= EXECUTE;
-        applied.what.push("execution");
     }
     let mut net = 0;
     if abi >= 4 {
         if plan.no_bind {
             net |= NET_BIND_TCP;
-            applied.what.push("TCP bind");
         }
         if plan.no_connect {
             net |= NET_CONNECT_TCP;
-            applied.what.push("TCP connect");
         }
     }
     let mut scoped = 0;
     if abi >= 6 {
         scoped = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL;
-        applied
-            .what
-            .push("signals and abstract sockets outside the agent");
     }
     if fs == 0 && net == 0 && scoped == 0 {
         return Ok(applied);
@@ -339,4 +332,60 @@ pub fn apply(plan: &Plan) -> Result<Applied, String> {
         ));
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{ExecScope, Profile};
+
+    fn runtime() -> Vec<String> {
+        vec!["/usr/bin/python3.11".into(), "/opt/irongate".into()]
+    }
+
+    #[test]
+    fn execution_follows_the_profile_and_the_policy() {
+        let sandboxed = Profile::sandboxed();
+        let trusted = Profile::from_name("trusted").expect("trusted");
+        // No process.exec: only the runtime, whatever the policy.
+        let p = Plan::for_profile(&sandboxed, &ExecScope::Any, runtime(), None);
+        assert!(p.no_exec && p.no_writes);
+        assert_eq!(p.executable, vec!["/opt/irongate", "/usr/bin/python3.11"]);
+        // process.exec and rules that can allow anything: execution open.
+        let p = Plan::for_profile(&trusted, &ExecScope::Any, runtime(), None);
+        assert!(!p.no_exec && !p.no_writes);
+        // process.exec, but the policy pins what it can allow.
+        let pinned = ExecScope::Only {
+            files: vec!["/usr/bin/git".into()],
+            dirs: vec!["/opt/tools".into()],
+        };
+        let p = Plan::for_profile(&trusted, &pinned, runtime(), Some("/tmp/run".into()));
+        assert!(p.no_exec);
+        assert_eq!(
+            p.executable,
+            vec![
+                "/opt/irongate",
+                "/opt/tools",
+                "/usr/bin/git",
+                "/usr/bin/python3.11"
+            ]
+        );
+        assert_eq!(p.writable, vec!["/dev", "/tmp/run"]);
+        assert_eq!(Plan::from_json(&p.to_json()), Some(p.clone()));
+    }
+
+    #[test]
+    fn what_is_restricted_depends_on_the_abi() {
+        let p = Plan::for_profile(&Profile::sandboxed(), &ExecScope::Any, runtime(), None);
+        assert!(p.restricts(0).is_empty());
+        assert_eq!(p.restricts(3), vec!["writes", "execution"]);
+        assert_eq!(
+            p.restricts(4),
+            vec!["writes", "execution", "TCP bind", "TCP connect"]
+        );
+        assert_eq!(
+            p.restricts(7).last(),
+            Some(&"signals and abstract sockets outside the agent")
+        );
+    }
 }
