@@ -99,6 +99,7 @@ fields! {
     Source => "source",
     Layer => "layer",
     InTool => "in_tool",
+    ProcOwner => "proc_owner",
 }
 
 /// Number of [`Field`]s; the size of an action's field arrays.

@@ -345,38 +345,161 @@ pub fn landlock_abi() -> Result<i32, i32> {
     }
 }
 
-fn landlock_check() -> Check {
-    match landlock_abi() {
-        Ok(v) if v >= 1 => {
-            let mut have = vec!["filesystem"];
-            if v >= 4 {
-                have.push("TCP bind/connect");
+/// What a forked probe child saw the kernel refuse after putting a
+/// Landlock ruleset in force on itself (bit set: refused as designed). The
+/// child's exit status is `PROBE_BASE` plus the bits, so an exec that went
+/// through (the program's own, smaller, status) is told apart.
+const PROBE_WRITE: i32 = 1;
+const PROBE_EXEC: i32 = 2;
+const PROBE_SIGNAL: i32 = 4;
+/// The ruleset itself was refused.
+const PROBE_FAILED: i32 = 64;
+const PROBE_BASE: i32 = 128;
+
+/// Puts a ruleset in force in a forked child and tries what it should
+/// refuse: opening `/dev/null` for writing, executing irongate's own binary
+/// (present in every image), and (ABI 6+) a signal 0 to this process,
+/// outside the child's domain. `None`: the probe could not run, or the exec
+/// went through.
+fn landlock_probe() -> Option<i32> {
+    let plan = crate::child::landlock::Plan {
+        no_writes: true,
+        no_exec: true,
+        ..Default::default()
+    };
+    // SAFETY: fork; the child only applies the ruleset, makes a few plain
+    // calls and _exits (or becomes `irongate --version` with its standard
+    // streams closed). doctor has started no thread at this point.
+    unsafe {
+        match libc::fork() {
+            0 => {
+                if crate::child::landlock::apply(&plan).is_err() {
+                    libc::_exit(PROBE_BASE + PROBE_FAILED);
+                }
+                let mut seen = 0;
+                let fd = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                if fd < 0 && *libc::__errno_location() == libc::EACCES {
+                    seen |= PROBE_WRITE;
+                }
+                if libc::kill(libc::getppid(), 0) != 0 && *libc::__errno_location() == libc::EPERM {
+                    seen |= PROBE_SIGNAL;
+                }
+                for fd in 0..3 {
+                    libc::close(fd);
+                }
+                let argv = [
+                    c"irongate".as_ptr(),
+                    c"--version".as_ptr(),
+                    std::ptr::null(),
+                ];
+                libc::execv(c"/proc/self/exe".as_ptr(), argv.as_ptr());
+                if *libc::__errno_location() == libc::EACCES {
+                    seen |= PROBE_EXEC;
+                }
+                libc::_exit(PROBE_BASE + seen)
             }
-            if v >= 6 {
-                have.push("signal and abstract-socket scoping");
+            pid if pid > 0 => {
+                let mut status = 0;
+                libc::waitpid(pid, &mut status, 0);
+                let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status))?;
+                (code >= PROBE_BASE).then_some(code - PROBE_BASE)
             }
-            check(
-                "Landlock",
-                if v >= 6 {
-                    Status::Pass
-                } else {
-                    Status::Fallback
-                },
-                format!("ABI {v}: {}", have.join(", ")),
-            )
+            _ => None,
         }
-        Ok(v) => check("Landlock", Status::Fallback, format!("ABI {v}")),
-        Err(e) => with_fix(
-            check(
-                "Landlock",
-                Status::Fallback,
-                format!(
-                    "not available ({}): the third layer is off; seccomp and the hook still decide",
-                    std::io::Error::from_raw_os_error(e)
+    }
+}
+
+/// What the layer puts in force under the default profile and the
+/// built-in policy on a kernel with `abi`.
+fn landlock_default_plan(abi: i32) -> Vec<&'static str> {
+    let profile = crate::policy::Profile::sandboxed();
+    let scope = crate::policy::Policy::builtin().exec_scope();
+    crate::child::landlock::Plan::for_profile(&profile, &scope, Vec::new(), None).restricts(abi)
+}
+
+fn landlock_check() -> Check {
+    let fix = "Linux 5.13+ with lsm=landlock (6.12+ for every layer IronGate uses); in a container, a seccomp profile that allows landlock_*";
+    let v = match landlock_abi() {
+        Ok(v) if v >= 1 => v,
+        Ok(v) => return with_fix(check("Landlock", Status::Fallback, format!("ABI {v}")), fix),
+        Err(e) => {
+            return with_fix(
+                check(
+                    "Landlock",
+                    Status::Fallback,
+                    format!(
+                        "not available ({}): the third layer is off; seccomp and the hook still decide",
+                        std::io::Error::from_raw_os_error(e)
+                    ),
                 ),
-            ),
-            "Linux 5.13+ with lsm=landlock (6.12+ for every layer IronGate uses); in a container, a seccomp profile that allows landlock_*",
-        ),
+                fix,
+            );
+        }
+    };
+    let mut have = vec!["filesystem writes and execution"];
+    let mut missing = Vec::new();
+    for (abi, what) in [
+        (2, "links and renames across directories"),
+        (3, "truncation"),
+        (4, "TCP bind/connect"),
+        (6, "signal and abstract-socket scoping"),
+    ] {
+        if v >= abi {
+            have.push(what);
+        } else {
+            missing.push(format!("{what} (ABI {abi})"));
+        }
+    }
+    let probe = landlock_probe();
+    let mut proven = Vec::new();
+    let mut failed = Vec::new();
+    match probe {
+        Some(bits) if bits & PROBE_FAILED == 0 => {
+            for (bit, what, wanted) in [
+                (PROBE_WRITE, "a write", true),
+                (PROBE_EXEC, "an exec", true),
+                (PROBE_SIGNAL, "a signal outside the domain", v >= 6),
+            ] {
+                match (bits & bit != 0, wanted) {
+                    (true, _) => proven.push(what),
+                    (false, true) => failed.push(what),
+                    (false, false) => {}
+                }
+            }
+        }
+        Some(_) => failed.push("the ruleset itself"),
+        None => failed.push("an exec (it went through, or the probe did not run)"),
+    }
+    let mut detail = format!(
+        "ABI {v}: {}; a probe saw the kernel refuse {}; under the default profile and built-in policy it restricts {}",
+        have.join(", "),
+        if proven.is_empty() {
+            "nothing".to_owned()
+        } else {
+            proven.join(", ")
+        },
+        landlock_default_plan(v).join(", ")
+    );
+    if !missing.is_empty() {
+        detail.push_str(&format!("; missing here: {}", missing.join(", ")));
+    }
+    if !failed.is_empty() {
+        detail.push_str(&format!(
+            "; NOT refused in the probe: {}",
+            failed.join(", ")
+        ));
+        return with_fix(check("Landlock", Status::Fail, detail), fix);
+    }
+    let status = if v >= 6 {
+        Status::Pass
+    } else {
+        Status::Fallback
+    };
+    let c = check("Landlock", status, detail);
+    if status == Status::Fallback {
+        with_fix(c, fix)
+    } else {
+        c
     }
 }
 

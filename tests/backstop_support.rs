@@ -212,6 +212,8 @@ pub struct Expect {
     pub timeout: u64,
     /// (pattern, wanted): at least one (or exactly `count`) / none.
     pub events: Vec<(Value, bool)>,
+    /// Start processes outside the agent's tree first (`"outside": true`).
+    pub outside: bool,
 }
 
 /// Reads the expectation lines of `script` with the scratch's placeholders.
@@ -249,6 +251,7 @@ pub fn parse_expectations(script: &Path, subst: &dyn Fn(&str) -> String) -> Expe
             e.stderr = strings(&v, "stderr");
             e.exit = v.get("exit").and_then(Value::as_i64).unwrap_or(0);
             e.timeout = v.get("timeout").and_then(Value::as_u64).unwrap_or(60);
+            e.outside = v.get("outside").and_then(Value::as_bool).unwrap_or(false);
             if let Some(Value::Object(files)) = v.get("files") {
                 e.files = files
                     .iter()

@@ -145,6 +145,37 @@ fn docker_default_profile_as_entrypoint() {
     check_logged(home.path());
     eprintln!("container run of agent.py: {started:?} (docker run to exit)");
 
+    // Docker's default profile lets the Landlock layer in: doctor's probe
+    // inside the container sees the kernel refuse what the layer refuses.
+    let out = docker_run(
+        &image.0,
+        home.path(),
+        &["--entrypoint", "irongate"],
+        &["doctor", "--json"],
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{}", text(&out)));
+    let landlock = doc["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "Landlock"))
+        .cloned()
+        .unwrap_or_default();
+    // The host's own report says whether the kernel has Landlock at all.
+    let host = Command::new(bin())
+        .args(["doctor", "--json"])
+        .output()
+        .expect("doctor on the host");
+    let host_has_landlock = String::from_utf8_lossy(&host.stdout).contains("\"ABI ");
+    if host_has_landlock {
+        assert_ne!(landlock["status"], "fail", "{landlock:#}");
+        assert!(
+            landlock["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("a probe saw the kernel refuse a write, an exec")),
+            "{landlock:#}"
+        );
+    }
+
     // --isolate as root in the container: the agent runs as nobody.
     let out = docker_run(
         &image.0,

@@ -11,13 +11,17 @@
 //! ```
 //!
 //! `files` in the `irongate` line creates files (path relative to the scratch
-//! directory → content) before the run.
+//! directory → content) before the run. `"outside": true` starts, beside the
+//! run and outside the agent's process tree, a `sleep` whose environment
+//! holds `IRONGATE_SIBLING_SECRET=sibling-secret-4711` and an abstract Unix
+//! socket listener; the agent gets their pid and name in
+//! `IRONGATE_TEST_SIBLING` and `IRONGATE_TEST_ABSTRACT`.
 //!
 //! `event` needs at least one matching event (exactly `count` when given),
 //! `no-event` none. A string value starting with `re:` is a regex search;
 //! `{WORK}` in a string or argument is replaced by the script's scratch
 //! directory, `{HTTP}` by the test HTTP server's `host:port`, `{VENV}` by the
-//! test venv. Agents see `IRONGATE_TEST_WORK` and `IRONGATE_TEST_HTTP`.
+//! test venv, `{ROOT}` by the repository. Agents see `IRONGATE_TEST_WORK` and `IRONGATE_TEST_HTTP`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -63,6 +67,42 @@ fn run_with_timeout(mut cmd: Command, timeout: Duration) -> (i32, String, String
     support::wait_output(child, timeout)
 }
 
+/// Processes outside the agent's tree (see the module comment).
+struct Outside {
+    sibling: std::process::Child,
+    abstract_name: String,
+    _listener: std::os::unix::net::UnixListener,
+}
+
+impl Outside {
+    fn start() -> Outside {
+        use std::os::linux::net::SocketAddrExt;
+        let sibling = Command::new("sleep")
+            .arg("300")
+            .env("IRONGATE_SIBLING_SECRET", "sibling-secret-4711")
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start the sibling sleep");
+        let abstract_name = format!("irongate-test-outside-{}", sibling.id());
+        let addr = std::os::unix::net::SocketAddr::from_abstract_name(&abstract_name)
+            .expect("abstract address");
+        let listener =
+            std::os::unix::net::UnixListener::bind_addr(&addr).expect("bind abstract socket");
+        Outside {
+            sibling,
+            abstract_name,
+            _listener: listener,
+        }
+    }
+}
+
+impl Drop for Outside {
+    fn drop(&mut self) {
+        let _ = self.sibling.kill();
+        let _ = self.sibling.wait();
+    }
+}
+
 fn check_script(script: &Path, http: &HttpServer) -> Result<(), String> {
     let name = script
         .file_name()
@@ -77,8 +117,10 @@ fn check_script(script: &Path, http: &HttpServer) -> Result<(), String> {
     let home = scratch.path().join("home");
     let work_s = work.to_string_lossy().into_owned();
     let venv_s = venv().to_string_lossy().into_owned();
+    let root_s = root().to_string_lossy().into_owned();
     let subst = |s: &str| {
         s.replace("{WORK}", &work_s)
+            .replace("{ROOT}", &root_s)
             .replace("{HTTP}", &http.addr)
             .replace("{VENV}", &venv_s)
     };
@@ -90,6 +132,7 @@ fn check_script(script: &Path, http: &HttpServer) -> Result<(), String> {
         }
         std::fs::write(&path, content).map_err(|e| e.to_string())?;
     }
+    let outside = e.outside.then(Outside::start);
     let bin = env!("CARGO_BIN_EXE_irongate");
     let mut cmd = Command::new(bin);
     cmd.arg("run")
@@ -105,7 +148,12 @@ fn check_script(script: &Path, http: &HttpServer) -> Result<(), String> {
         .env("IRONGATE_TEST_ROOT", root())
         .env_remove("IRONGATE_HOME")
         .env_remove("VIRTUAL_ENV");
+    if let Some(o) = &outside {
+        cmd.env("IRONGATE_TEST_SIBLING", o.sibling.id().to_string())
+            .env("IRONGATE_TEST_ABSTRACT", &o.abstract_name);
+    }
     let (code, stdout, stderr) = run_with_timeout(cmd, Duration::from_secs(e.timeout));
+    drop(outside);
     let mut problems = Vec::new();
     if i64::from(code) != e.exit {
         problems.push(format!("exit status {code}, expected {}", e.exit));

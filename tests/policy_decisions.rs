@@ -133,7 +133,7 @@ fn text_output_and_bad_input() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         stdout,
-        "decision: review\nreason: Sensitive file access requires approval\nrule: #1 sensitive-files\n"
+        "decision: review\nreason: Sensitive file access requires approval\nrule: #2 sensitive-files\n"
     );
     let out = Command::new(env!("CARGO_BIN_EXE_irongate"))
         .args(["policy", "eval", "builtin", "--action", r#"{"type":"gpu"}"#])

@@ -6,6 +6,7 @@
 # event: {"decision": "block", "reason": "missing_capability:file.write", "action": {"type": "file", "path": "{WORK}/out.txt"}}
 # no-event: {"decision": "review"}
 # no-event: {"action": {"type": "process"}}
+# no-event: {"reason": "re:^irongate_unresolvable"}
 # no-event: {"action": {"type": "network"}}
 # no-event: {"action": {"path": "re:irongate-tmp-"}}
 import os

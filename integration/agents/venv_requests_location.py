@@ -1,4 +1,4 @@
-# The agent runs in the venv given with --python (the runner passes target/test-venv): sys.prefix is the venv, sys.executable is IronGate's launcher (so Python children re-enter it), and `requests` is imported from the venv's site-packages; the venv's reads are runtime reads, not logged one by one.
+# The agent runs in the venv given with --python (the runner passes $IRONGATE_TEST_VENV, default target/test-venv): sys.prefix is the venv, sys.executable is IronGate's launcher (so Python children re-enter it), and `requests` is imported from the venv's site-packages; the venv's reads are runtime reads, not logged one by one.
 # irongate: {"exit": 0, "stdout": ["prefix is venv: True", "executable is launcher: True", "requests from venv site-packages: True", "base prefix outside venv: True"]}
 # no-event: {"action": {"path": "re:^{VENV}/"}}
 # no-event: {"decision": "block", "action": {"type": "file"}}
@@ -8,7 +8,10 @@ import sys
 
 import requests
 
-venv = os.path.realpath(os.path.join(os.environ["IRONGATE_TEST_ROOT"], "target", "test-venv"))
+# The venv the runner passes with --python: $IRONGATE_TEST_VENV, else target/test-venv (tests/backstop_support.rs).
+venv = os.path.realpath(
+    os.environ.get("IRONGATE_TEST_VENV") or os.path.join(os.environ["IRONGATE_TEST_ROOT"], "target", "test-venv")
+)
 print("sys.prefix =", sys.prefix)
 print("sys.executable =", sys.executable)
 print("requests =", requests.__file__)

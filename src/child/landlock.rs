@@ -13,8 +13,10 @@
 //! - No `file.write`: writes, creations, removals, renames, links and
 //!   truncation are refused everywhere except the runtime's own places
 //!   (`/dev`, `/dev/shm`, the run's `TMPDIR` when set).
-//! - No `process.exec`: executing is refused except the interpreter and
-//!   irongate's launcher.
+//! - Execution (without `process.exec`, or when the policy pins what a
+//!   process rule may allow: [`crate::policy::ExecScope`]): refused except
+//!   the interpreter, irongate's launcher, the dynamic loader, the runtime's
+//!   own `uname` and whatever the policy's allow or review rules name.
 //! - No `network.socket` (ABI 4+): TCP bind refused except port 0 (the
 //!   runtime's ephemeral probes); TCP connect refused unless the profile
 //!   has `network.http` (an allowed HTTP request connects to any port).
@@ -28,7 +30,7 @@ use std::ffi::CString;
 pub struct Plan {
     /// Restrict writes (no `file.write`).
     pub no_writes: bool,
-    /// Restrict execution (no `process.exec`).
+    /// Restrict execution (no `process.exec`, or a policy that pins it).
     pub no_exec: bool,
     /// Restrict TCP bind (no `network.socket`).
     pub no_bind: bool,
@@ -36,27 +38,66 @@ pub struct Plan {
     pub no_connect: bool,
     /// Directories where writes stay allowed.
     pub writable: Vec<String>,
-    /// Files that may still be executed.
+    /// Files (or directories, everything below them) that may still be
+    /// executed.
     pub executable: Vec<String>,
 }
 
 impl Plan {
-    /// The plan for a profile.
+    /// The plan for a profile and what the policy could let the agent
+    /// execute; `runtime` are the files the run itself executes.
     pub fn for_profile(
         profile: &crate::policy::Profile,
-        executable: Vec<String>,
+        exec: &crate::policy::ExecScope,
+        runtime: Vec<String>,
         tmpdir: Option<String>,
     ) -> Plan {
         let mut writable = vec!["/dev".to_owned()];
         writable.extend(tmpdir);
+        let mut executable = runtime;
+        let no_exec = match exec {
+            _ if !profile.has("process.exec") => true,
+            crate::policy::ExecScope::Any => false,
+            crate::policy::ExecScope::Only { files, dirs } => {
+                executable.extend(files.iter().chain(dirs).cloned());
+                true
+            }
+        };
+        executable.sort();
+        executable.dedup();
         Plan {
             no_writes: !profile.has("file.write"),
-            no_exec: !profile.has("process.exec"),
+            no_exec,
             no_bind: !profile.has("network.socket"),
             no_connect: !profile.has("network.socket") && !profile.has("network.http"),
             writable,
             executable,
         }
+    }
+
+    /// What the plan restricts on a kernel with Landlock `abi`, in words
+    /// (the run's note and `irongate doctor`).
+    pub fn restricts(&self, abi: i32) -> Vec<&'static str> {
+        let mut what = Vec::new();
+        if abi < 1 {
+            return what;
+        }
+        if self.no_writes {
+            what.push("writes");
+        }
+        if self.no_exec {
+            what.push("execution");
+        }
+        if abi >= 4 && self.no_bind {
+            what.push("TCP bind");
+        }
+        if abi >= 4 && self.no_connect {
+            what.push("TCP connect");
+        }
+        if abi >= 6 {
+            what.push("signals and abstract sockets outside the agent");
+        }
+        what
     }
 
     /// As JSON, for the isolated agent's fresh exec.
@@ -139,9 +180,9 @@ pub struct Applied {
 /// Without Landlock, or with nothing to restrict, nothing happens.
 pub fn apply(plan: &Plan) -> Result<Applied, String> {
     let abi = crate::doctor::landlock_abi().unwrap_or(0);
-    let mut applied = Applied {
+    let applied = Applied {
         abi,
-        what: Vec::new(),
+        what: plan.restricts(abi),
     };
     if abi < 1 {
         return Ok(applied);
@@ -168,29 +209,22 @@ pub fn apply(plan: &Plan) -> Result<Applied, String> {
     let mut fs = 0;
     if plan.no_writes {
         fs |= write_rights;
-        applied.what.push("writes");
     }
     if plan.no_exec {
         fs |= EXECUTE;
-        applied.what.push("execution");
     }
     let mut net = 0;
     if abi >= 4 {
         if plan.no_bind {
             net |= NET_BIND_TCP;
-            applied.what.push("TCP bind");
         }
         if plan.no_connect {
             net |= NET_CONNECT_TCP;
-            applied.what.push("TCP connect");
         }
     }
     let mut scoped = 0;
     if abi >= 6 {
         scoped = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL;
-        applied
-            .what
-            .push("signals and abstract sockets outside the agent");
     }
     if fs == 0 && net == 0 && scoped == 0 {
         return Ok(applied);
@@ -298,4 +332,60 @@ pub fn apply(plan: &Plan) -> Result<Applied, String> {
         ));
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{ExecScope, Profile};
+
+    fn runtime() -> Vec<String> {
+        vec!["/usr/bin/python3.11".into(), "/opt/irongate".into()]
+    }
+
+    #[test]
+    fn execution_follows_the_profile_and_the_policy() {
+        let sandboxed = Profile::sandboxed();
+        let trusted = Profile::from_name("trusted").expect("trusted");
+        // No process.exec: only the runtime, whatever the policy.
+        let p = Plan::for_profile(&sandboxed, &ExecScope::Any, runtime(), None);
+        assert!(p.no_exec && p.no_writes);
+        assert_eq!(p.executable, vec!["/opt/irongate", "/usr/bin/python3.11"]);
+        // process.exec and rules that can allow anything: execution open.
+        let p = Plan::for_profile(&trusted, &ExecScope::Any, runtime(), None);
+        assert!(!p.no_exec && !p.no_writes);
+        // process.exec, but the policy pins what it can allow.
+        let pinned = ExecScope::Only {
+            files: vec!["/usr/bin/git".into()],
+            dirs: vec!["/opt/tools".into()],
+        };
+        let p = Plan::for_profile(&trusted, &pinned, runtime(), Some("/tmp/run".into()));
+        assert!(p.no_exec);
+        assert_eq!(
+            p.executable,
+            vec![
+                "/opt/irongate",
+                "/opt/tools",
+                "/usr/bin/git",
+                "/usr/bin/python3.11"
+            ]
+        );
+        assert_eq!(p.writable, vec!["/dev", "/tmp/run"]);
+        assert_eq!(Plan::from_json(&p.to_json()), Some(p.clone()));
+    }
+
+    #[test]
+    fn what_is_restricted_depends_on_the_abi() {
+        let p = Plan::for_profile(&Profile::sandboxed(), &ExecScope::Any, runtime(), None);
+        assert!(p.restricts(0).is_empty());
+        assert_eq!(p.restricts(3), vec!["writes", "execution"]);
+        assert_eq!(
+            p.restricts(4),
+            vec!["writes", "execution", "TCP bind", "TCP connect"]
+        );
+        assert_eq!(
+            p.restricts(7).last(),
+            Some(&"signals and abstract sockets outside the agent")
+        );
+    }
 }

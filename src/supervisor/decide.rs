@@ -58,7 +58,7 @@ const SYSTEM_RUNTIME_DIRS: &[&str] = &[
 const UNAME_P: &[&str] = &["uname", "-p"];
 
 /// Where `uname` is on the systems we run on.
-const UNAME_PATHS: &[&str] = &["/usr/bin/uname", "/bin/uname"];
+pub(crate) const UNAME_PATHS: &[&str] = &["/usr/bin/uname", "/bin/uname"];
 
 /// Everything fixed for one run.
 #[derive(Debug)]
@@ -801,10 +801,12 @@ impl Decider {
         &self,
         caller: Caller,
         layer: Layer,
-        action: Action,
+        mut action: Action,
         frame: Option<&str>,
         tool_args: bool,
     ) -> Prejudged {
+        // Whose /proc entry a file action reaches is the supervisor's to say.
+        super::proc_owner::annotate(&mut action, caller.pid);
         // 1. IronGate's own state is out of reach whatever the policy says.
         if let Some(verdict) = self.own_state(&action) {
             return Prejudged::Done(self.finish(caller, layer, &action, verdict, frame, false));
@@ -1028,10 +1030,18 @@ impl Decider {
         // A remembered approval in the user overlay answers a review.
         let verdict = self.reviews.remembered(action, &verdict).unwrap_or(verdict);
         let tagged;
+        // `in_tool` is the supervisor's label: one the agent wrote into an
+        // API action is replaced or dropped.
         let action = match self.current_tool(caller) {
             Some(id) => {
                 let mut a = action.clone();
                 a.set(Field::InTool, id);
+                tagged = a;
+                &tagged
+            }
+            None if action.text(Field::InTool).is_some() => {
+                let mut a = action.clone();
+                a.remove(Field::InTool);
                 tagged = a;
                 &tagged
             }

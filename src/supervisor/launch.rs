@@ -153,6 +153,11 @@ pub fn script(path: &Path) -> Result<PathBuf, Failure> {
     Ok(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
+/// The dynamic loaders of the architectures we run on: the kernel opens
+/// one for every dynamically linked program it executes (so the Landlock
+/// layer must let it be executed).
+pub const DYNAMIC_LOADERS: &[&str] = &["/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1"];
+
 /// The per-run directory: the IPC socket and the launcher link
 /// (`bin/python` → this binary, set as the agent's `sys.executable`).
 #[derive(Debug)]

@@ -14,6 +14,7 @@ pub mod intents;
 pub mod launch;
 pub mod log;
 pub mod paths;
+pub mod proc_owner;
 pub mod procfs;
 pub mod review;
 pub mod scratch;
@@ -135,13 +136,25 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
             .to_string_lossy()
             .into_owned()
     };
+    // What the run itself executes: the launcher (this binary), the
+    // interpreter, the dynamic loader the kernel opens for every dynamically
+    // linked program, and platform's `uname -p` (a runtime operation).
+    let runtime_exec = [std::env::current_exe().ok(), Some(python.program.clone())]
+        .into_iter()
+        .flatten()
+        .chain(
+            launch::DYNAMIC_LOADERS
+                .iter()
+                .chain(decide::UNAME_PATHS)
+                .map(PathBuf::from)
+                .filter(|p| p.exists()),
+        )
+        .map(|p| real(&p))
+        .collect();
     let landlock_plan = child::landlock::Plan::for_profile(
         &profile,
-        [std::env::current_exe().ok(), Some(python.program.clone())]
-            .into_iter()
-            .flatten()
-            .map(|p| real(&p))
-            .collect(),
+        &policy.exec_scope(),
+        runtime_exec,
         Some(real(scratch.path())),
     );
     let mut argv = vec![child::cstring(&argv0)];
@@ -312,23 +325,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     // their event numbering; `doctor` reports the ABI).
     let landlock_note = {
         let abi = crate::doctor::landlock_abi().unwrap_or(0);
-        let p = &landlock_plan;
-        let mut what = Vec::new();
-        if p.no_writes {
-            what.push("writes");
-        }
-        if p.no_exec {
-            what.push("execution");
-        }
-        if abi >= 4 && p.no_bind {
-            what.push("TCP bind");
-        }
-        if abi >= 4 && p.no_connect {
-            what.push("TCP connect");
-        }
-        if abi >= 6 {
-            what.push("signals and abstract sockets outside the agent");
-        }
+        let what = landlock_plan.restricts(abi);
         if abi < 1 {
             "landlock: not available on this kernel (the layer is off)".to_owned()
         } else {

@@ -92,6 +92,7 @@ impl Decider {
             if raw != real {
                 a.set(Field::Requested, raw);
             }
+            super::proc_owner::annotate(&mut a, t.pid);
             Ok(a)
         };
         let one = |a: Action, op: Op| Ok(vec![(a, Some(op))]);
@@ -514,10 +515,11 @@ impl Decider {
         } else {
             "read"
         };
-        let again = Action::new("file", subtype)
+        let mut again = Action::new("file", subtype)
             .with(Field::Path, real)
             .with(Field::Requested, raw)
             .with(Field::Flags, flags);
+        super::proc_owner::annotate(&mut again, t.pid);
         if let Some(verdict) = self.own_state(&again) {
             let _ = self.finish(c, Layer::Syscall, &again, verdict, None, true);
             return false;
