@@ -46,6 +46,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     }
     let home = crate::home::resolve(args.home.home.as_deref())?;
     crate::home::ensure(&home)?;
+    crate::timing::step("home ready");
     let (policy, policy_origin) = load_policy(args.policy.as_deref(), &home)?;
     let profile = Profile::from_name(&args.profile)
         .map_err(|e| Failure::setup(format!("--profile {}: {e}", args.profile)))?;
