@@ -124,14 +124,19 @@ struct Ctx<J> {
 
 fn run<J: Judge>(listener: &OwnedFd, decider: &Ctx<J>) {
     let _ = sys::set_sync_wake_up(listener.as_fd());
+    let mut spin = Spin::default();
     loop {
         // Adaptive spinning: right after an answer, the agent's next trapped
         // call usually follows within microseconds. Trying to receive for a
         // short while spares the cross-CPU wake-up that sleeping in poll
         // would cost (tens of µs on a VM); an idle agent costs nothing once
         // the window has passed.
-        if spin_receive(listener, decider) {
-            continue;
+        if spin.worth_it() {
+            let caught = spin_receive(listener, decider);
+            spin.record(caught);
+            if caught {
+                continue;
+            }
         }
         let mut fds = [PollFd::new(listener.as_fd(), PollFlags::POLLIN)];
         match poll(&mut fds, PollTimeout::NONE) {
@@ -142,7 +147,10 @@ fn run<J: Judge>(listener: &OwnedFd, decider: &Ctx<J>) {
         let revents = fds[0].revents().unwrap_or(PollFlags::empty());
         if revents.contains(PollFlags::POLLIN) {
             match sys::recv(listener.as_fd()) {
-                Ok(notif) => handle(listener, decider, &notif),
+                Ok(notif) => {
+                    handle(listener, decider, &notif);
+                    spin.woke();
+                }
                 // The target died or was interrupted after poll: next one.
                 Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::EINTR)) => {}
                 Err(_) => return,
@@ -152,6 +160,46 @@ fn run<J: Judge>(listener: &OwnedFd, decider: &Ctx<J>) {
             // Every filtered process has exited.
             return;
         }
+    }
+}
+
+/// When spinning pays. A spin that catches nothing cost a whole window of
+/// CPU; when that keeps happening (more agents than CPUs: the agent is
+/// waiting for a CPU, not for us) the loop stops spinning for a while, so
+/// the CPU goes to the threads it waits for.
+#[derive(Debug, Default)]
+struct Spin {
+    /// Windows in a row that caught nothing.
+    missed: u32,
+    /// Notifications still to answer without spinning.
+    resting: u32,
+}
+
+impl Spin {
+    /// Misses in a row before resting.
+    const MISSES: u32 = 2;
+    /// How many notifications a rest lasts.
+    const REST: u32 = 64;
+
+    fn worth_it(&self) -> bool {
+        self.resting == 0
+    }
+
+    fn record(&mut self, caught: bool) {
+        if caught {
+            self.missed = 0;
+        } else {
+            self.missed += 1;
+            if self.missed >= Self::MISSES {
+                self.missed = 0;
+                self.resting = Self::REST;
+            }
+        }
+    }
+
+    /// A notification came while not spinning.
+    fn woke(&mut self) {
+        self.resting = self.resting.saturating_sub(1);
     }
 }
 
