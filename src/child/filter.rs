@@ -124,9 +124,29 @@ const WAIT_KILLABLE_RECV: libc::c_ulong = 1 << 5;
 /// signal interrupts the call. Without it a `SIGSTOP` (the socket freeze,
 /// `backstop::freeze`) or any handled signal would abort a decided call and
 /// have it notified again.
-pub fn install() -> Result<OwnedFd, FilterError> {
-    let ctx = build()?;
-    let prog = bpf(&ctx)?;
+/// The filter as a classic BPF program, ready to load (built from the
+/// table by libseccomp: milliseconds, so a run builds it while it loads the
+/// policy, before the fork).
+pub fn program() -> Result<Vec<u8>, FilterError> {
+    bpf(&build()?)
+}
+
+/// Loads `prog` (from [`program`]; built here if `None`) and returns the
+/// notification listener.
+pub fn install(prog: Option<&[u8]>) -> Result<OwnedFd, FilterError> {
+    let built;
+    let prog = match prog {
+        Some(p) => p,
+        None => {
+            built = program()?;
+            &built
+        }
+    };
+    if prog.is_empty() || prog.len() % 8 != 0 || prog.len() / 8 > usize::from(u16::MAX) {
+        return Err(FilterError::Load(std::io::Error::other(
+            "the filter program is malformed",
+        )));
+    }
     let fprog = libc::sock_fprog {
         len: (prog.len() / 8) as u16,
         filter: prog.as_ptr() as *mut libc::sock_filter,
@@ -202,7 +222,7 @@ pub fn has_wait_killable() -> bool {
 /// helper is joined before this returns, so every thread that runs agent
 /// code is filtered; the caller waits for the supervisor's go and then
 /// closes the returned listener.
-pub fn install_and_hand_off(handoff: RawFd) -> Result<OwnedFd, String> {
+pub fn install_and_hand_off(handoff: RawFd, prog: Option<&[u8]>) -> Result<OwnedFd, String> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Option<RawFd>>(1);
     let helper = std::thread::Builder::new()
         .name("irongate-handoff".into())
@@ -213,7 +233,7 @@ pub fn install_and_hand_off(handoff: RawFd) -> Result<OwnedFd, String> {
             send_listener(handoff, fd)
         })
         .map_err(|e| format!("cannot start the listener hand-off thread: {e}"))?;
-    let listener = match install() {
+    let listener = match install(prog) {
         Ok(fd) => fd,
         Err(e) => {
             let _ = tx.send(None);

@@ -38,6 +38,8 @@ pub struct ChildSpec {
     pub handoff: RawFd,
     /// The Landlock layer to put in force before the filter.
     pub landlock: Option<landlock::Plan>,
+    /// The seccomp filter, built before the fork (`None`: built here).
+    pub filter: Option<Vec<u8>>,
 }
 
 /// Exit status for a failure in the child before the agent's code runs.
@@ -107,7 +109,7 @@ fn agent_steps(spec: &ChildSpec) -> ! {
     //    predates the filter, see filter::install_and_hand_off), wait until
     //    it serves notifications, then close ours: a listener left in the
     //    agent would let it answer its own notifications.
-    let listener = match filter::install_and_hand_off(spec.handoff) {
+    let listener = match filter::install_and_hand_off(spec.handoff, spec.filter.as_deref()) {
         Ok(fd) => fd,
         Err(e) => fail!("{e}"),
     };
@@ -338,6 +340,8 @@ fn spec_from_json(json: &str) -> Option<ChildSpec> {
         } else {
             Some(landlock::Plan::from_json(&v["landlock"])?)
         },
+        // The fresh exec builds its own filter (its own copy of the table).
+        filter: None,
     })
 }
 

@@ -37,6 +37,12 @@ use crate::policy::{Policy, Profile};
 /// `irongate run`.
 pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     crate::timing::start();
+    // The agent's seccomp filter, built while the policy loads; joined
+    // before the fork, which needs this process single-threaded.
+    let filter = std::thread::Builder::new()
+        .name("irongate-filter".into())
+        .spawn(child::filter::program)
+        .context("cannot start a thread")?;
     // With `-m MODULE`, the positional that clap takes for SCRIPT is the
     // module's first argument.
     if args.module.is_some()
@@ -176,6 +182,12 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         )],
         handoff: std::os::fd::AsRawFd::as_raw_fd(&handoff_child),
         landlock: Some(landlock_plan.clone()),
+        filter: Some(
+            filter
+                .join()
+                .map_err(|_| Failure::setup("the seccomp filter could not be built".to_owned()))?
+                .map_err(|e| Failure::setup(format!("the seccomp filter cannot be built: {e}")))?,
+        ),
     };
     let run_info = log::RunStart {
         agent_name: agent_name.clone(),
