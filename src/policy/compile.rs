@@ -10,7 +10,9 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::error::{PolicyError, RuleError, RuleFault};
-use super::predicate::{Contains, Pred, Test, compile_globs};
+use super::predicate::{
+    Contains, Lazy, Pred, Test, build_glob_regex, build_rule_regex, glob_pattern,
+};
 use super::profile::CATALOGUE;
 use super::shadow::{Warning, WarningKind};
 use super::suggest::closest;
@@ -107,10 +109,14 @@ pub(super) struct Compiled {
 }
 
 /// Parses, validates and compiles a policy.
+/// `lazy`: leave the predicates' own matchers to be built on first use and
+/// do not run the rules' examples (for the built-in policy, which the tests
+/// compile and check in full).
 pub(super) fn compile(
     text: &str,
     origin: &str,
     home: Option<&str>,
+    lazy: bool,
 ) -> Result<Compiled, PolicyError> {
     let doc = parse_strict(text).map_err(|e| json_error(origin, &e))?;
     let top_err = |key: Option<&str>, cause: String, hint: String| PolicyError::TopLevel {
@@ -214,7 +220,7 @@ pub(super) fn compile(
 
     let mut rules = Vec::with_capacity(rules_v.len());
     for (index, rv) in rules_v.iter().enumerate() {
-        let (rule, rule_notes) = compile_rule(origin, index, rv, home)?;
+        let (rule, rule_notes) = compile_rule(origin, index, rv, home, lazy)?;
         notes.extend(rule_notes);
         rules.push(rule);
     }
@@ -264,6 +270,7 @@ struct RuleCtx<'a> {
     origin: &'a str,
     index: usize,
     name: Option<String>,
+    lazy: bool,
 }
 
 impl RuleCtx<'_> {
@@ -289,11 +296,13 @@ fn compile_rule(
     index: usize,
     rv: &Value,
     home: Option<&str>,
+    lazy: bool,
 ) -> Result<(Rule, Vec<Warning>), PolicyError> {
     let mut ctx = RuleCtx {
         origin,
         index,
         name: None,
+        lazy,
     };
     let Value::Object(map) = rv else {
         return Err(ctx.err(
@@ -466,7 +475,9 @@ fn compile_rule(
         examples: Vec::new(),
         source: rv.clone(),
     };
-    if let Some(ex) = map.get("examples") {
+    if let Some(ex) = map.get("examples")
+        && !ctx.lazy
+    {
         rule.examples = compile_examples(&ctx, &rule, ex)?;
     }
     Ok((rule, notes))
@@ -630,7 +641,7 @@ fn compile_pred(
         }
         Kind::Glob => {
             let globs = string_list(v).map_err(|c| ctx.bad(key, c, list_hint()))?;
-            let re = compile_globs(&globs, home).map_err(|cause| {
+            let glob_err = |cause| {
                 ctx.err(
                     Some(key),
                     RuleFault::Glob,
@@ -638,7 +649,14 @@ fn compile_pred(
                     "globs use * (within a path component), ** (across /), ?, [abc] and {a,b}"
                         .to_owned(),
                 )
-            })?;
+            };
+            let re = Lazy::new(
+                glob_pattern(&globs, home).map_err(glob_err)?,
+                build_glob_regex,
+            );
+            if !ctx.lazy {
+                re.check().map_err(glob_err)?;
+            }
             Test::Glob { globs, re }
         }
         Kind::Pattern => {
@@ -661,7 +679,12 @@ fn compile_pred(
                     "remove the predicate, or write the regex".to_owned(),
                 ));
             }
-            Test::Pattern(compile_regex(ctx, key, src)?)
+            let translated = translate_python_anchors(src);
+            Test::Pattern(if ctx.lazy {
+                Lazy::new(translated, build_rule_regex)
+            } else {
+                Lazy::built(translated, build_rule_regex, compile_regex(ctx, key, src)?)
+            })
         }
     };
     Ok(Pred {
@@ -952,7 +975,7 @@ mod tests {
     use super::*;
 
     fn err(text: &str) -> String {
-        match compile(text, "p.json", Some("/home/u")) {
+        match compile(text, "p.json", Some("/home/u"), false) {
             Ok(_) => panic!("accepted: {text}"),
             Err(e) => e.to_string(),
         }
@@ -1009,6 +1032,7 @@ mod tests {
             &with_rule(r#"{"path_pattern": "\\.py\\Z", "decision": "allow"}"#),
             "p",
             None,
+            false,
         )
         .unwrap();
         let a = Action::new("file", "read").with(Field::Path, "/a.py");
@@ -1061,7 +1085,7 @@ mod tests {
         let ok = r#"{"type": "file", "path_contains": ".env", "decision": "review",
             "examples": {"match": [{"type": "file", "subtype": "open", "path": "/a/.env", "mode": "rb"}],
                          "no_match": [{"type": "file", "subtype": "read", "path": "/a/b"}]}}"#;
-        assert!(compile(&with_rule(ok), "p", None).is_ok());
+        assert!(compile(&with_rule(ok), "p", None, false).is_ok());
         let e = err(&with_rule(&ok.replace("/a/.env", "/a/env")));
         assert!(
             e.contains("examples.match[0]") && e.contains("path_contains"),
@@ -1084,6 +1108,7 @@ mod tests {
             &format!(r#"{{"legacy_settings": {{}}, "audit_retention_days": 90, "rules": [{{"type": "network", "subtype": "socket", "decision": "review"}}, {END}]}}"#),
             "p",
             None,
+            false,
         )
         .unwrap();
         assert_eq!(c.notes.len(), 3);

@@ -445,7 +445,18 @@ impl Policy {
         origin: &str,
         home: Option<&str>,
     ) -> Result<Policy, PolicyError> {
-        let mut c = compile::compile(text, origin, home)?;
+        Policy::compile_text(text, origin, home, false)
+    }
+
+    /// Compiles a policy; `lazy` leaves the predicates' matchers to first
+    /// use and skips the examples (see `compile::compile`).
+    fn compile_text(
+        text: &str,
+        origin: &str,
+        home: Option<&str>,
+        lazy: bool,
+    ) -> Result<Policy, PolicyError> {
+        let mut c = compile::compile(text, origin, home, lazy)?;
         let index = Index::build(&c.rules);
         let patterns = set_patterns(&mut c.rules);
         Ok(Policy {
@@ -473,10 +484,18 @@ impl Policy {
 
     /// The built-in policy.
     pub fn builtin() -> Policy {
-        // The embedded file is validated by this module's tests and by
-        // `tests/policy_decisions.rs`; failing here is a build defect.
-        Policy::from_json_str(BUILTIN_JSON, "builtin")
+        // The embedded file is compiled in full, examples included, by this
+        // module's tests (`builtin_compiles_in_full`) and checked by
+        // `tests/policy_decisions.rs`; failing here is a build defect. A
+        // run compiles it lazily (milliseconds of every start-up).
+        Policy::compile_text(BUILTIN_JSON, "builtin", default_home().as_deref(), true)
             .expect("the built-in policy (policies/default.json) must compile")
+    }
+
+    /// The built-in policy compiled in full: every matcher built, every
+    /// rule's examples run (what `builtin` skips at start-up).
+    pub fn builtin_checked() -> Result<Policy, PolicyError> {
+        Policy::from_json_str(BUILTIN_JSON, "builtin")
     }
 
     /// Where the policy came from (a path, or `builtin`).
@@ -741,6 +760,20 @@ mod tests {
     }
 
     #[test]
+    fn builtin_compiles_in_full() {
+        // What the lazy start-up form skips: every matcher and example.
+        let full = Policy::builtin_checked().expect("the built-in policy compiles in full");
+        let lazy = Policy::builtin();
+        assert_eq!(full.rule_count(), lazy.rule_count());
+        assert!(full.rules.iter().any(|r| !r.examples.is_empty()));
+        let a =
+            Action::from_json(&json!({"type": "file", "subtype": "read", "path": "/etc/shadow"}))
+                .unwrap();
+        let p = Profile::from_name("sandboxed").unwrap();
+        assert_eq!(full.evaluate(&a, &p), lazy.evaluate(&a, &p));
+    }
+
+    #[test]
     fn builtin_compiles_and_has_terminal_block() {
         let p = Policy::builtin();
         assert!(p.rule_count() > 10);
@@ -830,7 +863,7 @@ mod tests {
 
     #[test]
     fn batched_sets_agree_with_single_predicates() {
-        let mut policies = vec![Policy::builtin()];
+        let mut policies = vec![Policy::builtin_checked().unwrap(), Policy::builtin()];
         for text in [
             include_str!("../../policies/examples/coding-agent.json"),
             include_str!("../../policies/examples/web-research.json"),

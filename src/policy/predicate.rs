@@ -30,10 +30,76 @@ pub enum Test {
         /// The globs as written (before `~` expansion).
         globs: Vec<String>,
         /// The combined matcher.
-        re: regex::bytes::Regex,
+        re: Lazy<regex::bytes::Regex>,
     },
     /// One regex, searched unanchored.
-    Pattern(regex::Regex),
+    Pattern(Lazy<regex::Regex>),
+}
+
+/// A matcher compiled from `src` on first use, or at once with
+/// [`Lazy::check`]. Evaluation runs a field's predicates through one
+/// combined set, so a predicate's own matcher is often never needed: the
+/// built-in policy (compiled and checked by the tests) leaves them unbuilt,
+/// which keeps milliseconds of regex compilation off every run's start.
+#[derive(Debug, Clone)]
+pub struct Lazy<T> {
+    src: String,
+    build: fn(&str) -> Result<T, String>,
+    cell: std::sync::OnceLock<T>,
+}
+
+impl<T> Lazy<T> {
+    /// A matcher to build from `src` with `build`.
+    pub fn new(src: String, build: fn(&str) -> Result<T, String>) -> Lazy<T> {
+        Lazy {
+            src,
+            build,
+            cell: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// A matcher already built (from `src`, as `build` would).
+    pub fn built(src: String, build: fn(&str) -> Result<T, String>, value: T) -> Lazy<T> {
+        let cell = std::sync::OnceLock::new();
+        let _ = cell.set(value);
+        Lazy { src, build, cell }
+    }
+
+    /// Builds it now; the error is the policy's, reported when it loads.
+    pub fn check(&self) -> Result<(), String> {
+        if self.cell.get().is_none() {
+            let built = (self.build)(&self.src)?;
+            let _ = self.cell.set(built);
+        }
+        Ok(())
+    }
+
+    /// The matcher.
+    pub fn get(&self) -> &T {
+        self.cell.get_or_init(|| {
+            // Checked when the policy was compiled (or by the tests, for
+            // the built-in policy).
+            (self.build)(&self.src).expect("a policy matcher that compiled before")
+        })
+    }
+
+    /// What it is compiled from.
+    pub fn as_str(&self) -> &str {
+        &self.src
+    }
+}
+
+/// A rule regex (`_pattern`), with the size limit rules get.
+pub fn build_rule_regex(src: &str) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(src)
+        .size_limit(1 << 22)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// The combined regex of a glob predicate.
+pub fn build_glob_regex(src: &str) -> Result<regex::bytes::Regex, String> {
+    regex::bytes::Regex::new(src).map_err(|e| e.to_string())
 }
 
 /// A substring test over one or many markers.
@@ -41,30 +107,36 @@ pub enum Test {
 pub struct Contains {
     /// The markers as written.
     pub markers: Vec<String>,
-    /// One pass over the text for many markers; `None` for a single one.
-    ac: Option<AhoCorasick>,
+    /// One pass over the text for many markers; `None` for a single one
+    /// (built on first use).
+    ac: std::sync::OnceLock<Option<AhoCorasick>>,
 }
 
 impl Contains {
     /// Builds the matcher for `markers` (non-empty).
     pub fn new(markers: Vec<String>) -> Contains {
-        // A single marker is faster with the standard library's searcher;
-        // a DFA pays off from two markers on.
-        let ac = if markers.len() > 1 {
-            AhoCorasick::builder()
-                .kind(Some(AhoCorasickKind::DFA))
-                .match_kind(MatchKind::Standard)
-                .build(&markers)
-                .ok()
-        } else {
-            None
-        };
-        Contains { markers, ac }
+        Contains {
+            markers,
+            ac: std::sync::OnceLock::new(),
+        }
     }
 
     #[inline]
     fn is_match(&self, text: &str) -> bool {
-        match &self.ac {
+        // A single marker is faster with the standard library's searcher;
+        // a DFA pays off from two markers on.
+        let ac = self.ac.get_or_init(|| {
+            (self.markers.len() > 1)
+                .then(|| {
+                    AhoCorasick::builder()
+                        .kind(Some(AhoCorasickKind::DFA))
+                        .match_kind(MatchKind::Standard)
+                        .build(&self.markers)
+                        .ok()
+                })
+                .flatten()
+        });
+        match ac {
             Some(ac) => ac.is_match(text),
             None => self.markers.iter().any(|m| text.contains(m.as_str())),
         }
@@ -126,8 +198,10 @@ impl Pred {
                 prefixes.iter().any(|p| text.starts_with(p.as_str()))
             }
             Test::Contains(c) => c.is_match(action.text(self.field).unwrap_or("")),
-            Test::Glob { re, .. } => re.is_match(action.text(self.field).unwrap_or("").as_bytes()),
-            Test::Pattern(re) => re.is_match(action.text(self.field).unwrap_or("")),
+            Test::Glob { re, .. } => re
+                .get()
+                .is_match(action.text(self.field).unwrap_or("").as_bytes()),
+            Test::Pattern(re) => re.get().is_match(action.text(self.field).unwrap_or("")),
         }
     }
 }
@@ -164,9 +238,9 @@ pub fn expand_home(glob: &str, home: Option<&str>) -> String {
     }
 }
 
-/// Compiles path globs into one anchored byte regex: `*`, `?` and `[…]`
-/// never match `/`; `**` does.
-pub fn compile_globs(globs: &[String], home: Option<&str>) -> Result<regex::bytes::Regex, String> {
+/// Path globs as the text of one anchored byte regex: `*`, `?` and `[…]`
+/// never match `/`; `**` does (the globs checked, the regex not compiled).
+pub fn glob_pattern(globs: &[String], home: Option<&str>) -> Result<String, String> {
     let mut parts = Vec::with_capacity(globs.len());
     for g in globs {
         let expanded = expand_home(g, home);
@@ -177,7 +251,7 @@ pub fn compile_globs(globs: &[String], home: Option<&str>) -> Result<regex::byte
             .map_err(|e| format!("invalid glob \"{g}\": {}", e.kind()))?;
         parts.push(format!("(?:{})", glob.regex()));
     }
-    regex::bytes::Regex::new(&parts.join("|")).map_err(|e| e.to_string())
+    Ok(parts.join("|"))
 }
 
 #[cfg(test)]
@@ -244,10 +318,13 @@ mod tests {
     fn pattern_is_unanchored() {
         let p = pred(
             Field::Cmd,
-            Test::Pattern(regex::Regex::new("rm\\s+-rf").unwrap()),
+            Test::Pattern(Lazy::new("rm\\s+-rf".into(), build_rule_regex)),
         );
         assert!(p.matches(&Action::new("process", "exec").with(Field::Cmd, "sudo rm  -rf /")));
-        let empty = pred(Field::Cmd, Test::Pattern(regex::Regex::new("^$").unwrap()));
+        let empty = pred(
+            Field::Cmd,
+            Test::Pattern(Lazy::new("^$".into(), build_rule_regex)),
+        );
         assert!(
             empty.matches(&Action::new("process", "exec")),
             "missing = empty text"
@@ -256,7 +333,8 @@ mod tests {
 
     fn glob(globs: &[&str], home: Option<&str>) -> Pred {
         let globs: Vec<String> = globs.iter().map(|s| (*s).to_owned()).collect();
-        let re = compile_globs(&globs, home).unwrap();
+        let re = Lazy::new(glob_pattern(&globs, home).unwrap(), build_glob_regex);
+        re.check().unwrap();
         pred(Field::Path, Test::Glob { globs, re })
     }
 

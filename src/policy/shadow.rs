@@ -168,11 +168,11 @@ fn implies(pj: &Pred, pi: &Pred) -> bool {
             }
         }
         (Test::Pattern(ri), Test::Pattern(rj)) => ri.as_str() == rj.as_str(),
-        (Test::Pattern(ri), _) => exact_str.is_some_and(|s| ri.is_match(s)),
+        (Test::Pattern(ri), _) => exact_str.is_some_and(|s| ri.get().is_match(s)),
         (Test::Glob { globs: gi, .. }, Test::Glob { globs: gj, .. }) => {
             gj.iter().all(|g| gi.contains(g))
         }
-        (Test::Glob { re, .. }, _) => exact_str.is_some_and(|s| re.is_match(s.as_bytes())),
+        (Test::Glob { re, .. }, _) => exact_str.is_some_and(|s| re.get().is_match(s.as_bytes())),
         _ => false,
     }
 }
