@@ -542,7 +542,18 @@ impl Decider {
             &action,
             &format!("irongate_forbidden_syscall: {name} is never allowed to the agent"),
         );
-        Answer::Deny(libc::EPERM)
+        self.tamper_refused(libc::EPERM)
+    }
+
+    /// The answer to an attempt on IronGate itself (a forbidden syscall, a
+    /// signal or signal route to the supervisor, a call whose arguments
+    /// cannot be resolved): refused in every mode, and under `--backstop
+    /// kill` the agent is killed, as for any unexplained refusal.
+    fn tamper_refused(&self, errno: i32) -> Answer {
+        match self.mode() {
+            Mode::Kill => Answer::Kill(errno),
+            Mode::Enforce | Mode::Audit => Answer::Deny(errno),
+        }
     }
 
     /// A syscall number nobody classified: `ENOSYS`, as a kernel
@@ -586,7 +597,7 @@ impl Decider {
             &action,
             "irongate_supervisor: the agent may not signal its supervisor",
         );
-        Answer::Deny(libc::EPERM)
+        self.tamper_refused(libc::EPERM)
     }
 
     /// `fcntl`/`ioctl` calls that route signals (SIGIO, SIGURG) or reach the
@@ -625,7 +636,7 @@ impl Decider {
             .with(Field::Name, "signal_route")
             .with(Field::Target, target);
         let _ = self.deny_logged(hook_caller(t), &action, reason);
-        Answer::Deny(libc::EPERM)
+        self.tamper_refused(libc::EPERM)
     }
 
     fn deny_logged(&self, c: Caller, action: &Action, reason: &str) -> Answer {
