@@ -150,13 +150,15 @@ def declared(name):
 class _Call:
     """One framework tool call: asked once, ended once if it was allowed."""
 
-    __slots__ = ("name", "framework", "args", "kwargs")
+    __slots__ = ("name", "framework", "args", "kwargs", "frame")
 
     def __init__(self, name, framework, args, kwargs):
         self.name = str(name)
         self.framework = framework
         self.args = args
         self.kwargs = kwargs
+        # The agent's frame, when the call is asked on a worker thread.
+        self.frame = None
 
     def start(self):
         """None when allowed (the call is then in progress, in this thread,
@@ -164,7 +166,9 @@ class _Call:
         import irongate
 
         action = irongate._tool_action(self.name, self.framework, self.args, self.kwargs)
-        decision, reason, _rule, message = _irongate.decide("hook", irongate._dumps(action))
+        decision, reason, _rule, message = _irongate.decide(
+            "hook", irongate._dumps(action), self.frame
+        )
         if decision != "allow":
             return message or "irongate blocked tool %r: %s" % (self.name, reason)
         _stack().append(self.name)
@@ -213,7 +217,9 @@ _parked = ContextVar("irongate_tool_call", default=None)
 
 
 def _park(call, blocked):
-    """A token for `_unpark`; the hop asks for `call` in its thread."""
+    """A token for `_unpark`; the hop asks for `call` in its thread (with
+    the frame of the agent code that made it, seen from here)."""
+    call.frame = _irongate.frame()
     return _parked.set([call, blocked])
 
 

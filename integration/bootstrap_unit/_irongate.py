@@ -59,9 +59,13 @@ def _strict_constant(name):
     raise ValueError("not JSON: %s" % name)
 
 
-def decide(layer, action_json):
+def frame():
+    return "fake_agent.py:1"
+
+
+def decide(layer, action_json, frame=None):
     if not isinstance(layer, str) or not isinstance(action_json, str):
-        raise TypeError("decide(layer: str, action_json: str)")
+        raise TypeError("decide(layer: str, action_json: str, frame=None)")
     action = json.loads(action_json, parse_constant=_strict_constant)
     if not isinstance(action, dict):
         raise ValueError("action is not a JSON object")

@@ -14,6 +14,8 @@
 # no-event: {"decision": "block", "action": {"type": "network"}}
 # no-event: {"action": {"type": "process"}}
 # no-event: {"action": {"type": "file", "subtype": "delete"}}
+# A sync tool asked on the framework's worker thread carries the frame of the agent code that called it.
+# no-event: {"action": {"type": "tool", "subtype": "invoke"}, "frame": "re:(concurrent/futures|asyncio/|threading\\.py)"}
 import asyncio
 import os
 

@@ -10,6 +10,8 @@
 # event: {"decision": "allow", "action": {"type": "file", "subtype": "read", "path": "{WORK}/notes.txt", "in_tool": "re:^read_file#1$"}}
 # no-event: {"action": {"type": "process"}}
 # no-event: {"action": {"type": "file", "subtype": "delete"}}
+# A sync tool asked on the framework's worker thread carries the frame of the agent code that called it.
+# no-event: {"action": {"type": "tool", "subtype": "invoke"}, "frame": "re:(concurrent/futures|asyncio/|threading\\.py)"}
 import os
 
 from pydantic_ai import Agent, RunContext

@@ -24,16 +24,27 @@ fn caller_frame(_py: Python<'_>) -> Option<String> {
     unsafe { hook::current_frame() }
 }
 
+/// The agent's frame (`file:line`) as a decision would record it here: for
+/// a call that will be asked on another thread.
+#[pyfunction]
+fn frame(py: Python<'_>) -> Option<String> {
+    caller_frame(py)
+}
+
 /// Asks the supervisor to decide an action given as a JSON object text.
 /// `layer` is `api` (irongate.check / irongate.tool) or `hook` (enrichment).
 /// Returns `(decision, reason, rule_json, message)`; never raises for a
 /// block (the caller decides whether to), raises `PermissionError` when the
-/// supervisor cannot be reached.
+/// supervisor cannot be reached. `frame`: the agent's frame to record, when
+/// the call is asked on another thread than the agent code that made it (a
+/// framework's worker thread); else this thread's.
 #[pyfunction]
+#[pyo3(signature = (layer, action_json, frame=None))]
 fn decide(
     py: Python<'_>,
     layer: &str,
     action_json: &str,
+    frame: Option<String>,
 ) -> PyResult<(String, String, String, String)> {
     let action: serde_json::Value = serde_json::from_str(action_json)
         .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("action is not JSON: {e}")))?;
@@ -41,7 +52,7 @@ fn decide(
         tid: hook::gettid(),
         layer: layer.to_owned(),
         action,
-        frame: caller_frame(py),
+        frame: frame.or_else(|| caller_frame(py)),
     };
     match ask(py, req)? {
         Reply::Verdict {
@@ -145,7 +156,7 @@ fn supervisor_pid() -> Option<i32> {
 pub mod _irongate {
     #[pymodule_export]
     use super::{
-        boot, code, decide, deferred_refusal, end_tool, launcher, narrow, note_dir_fd, release,
-        supervisor_pid,
+        boot, code, decide, deferred_refusal, end_tool, frame, launcher, narrow, note_dir_fd,
+        release, supervisor_pid,
     };
 }
