@@ -1,14 +1,21 @@
 //! Command line: argument definitions and dispatch.
 //!
-//! Each subcommand's behaviour lives in the module that owns it (`policy::cmd`,
-//! `audit::cmd`, `supervisor`); this file only parses flags and maps errors to
-//! exit codes.
+//! This file only parses. Each subcommand's behaviour lives in the module that
+//! owns it (`policy::cmd`, `audit::cmd`, `replay`, `dashboard`, `supervisor`),
+//! which defines the plain options type it takes; the clap structs here are
+//! converted into those options (the `From` impls below) and never leave this
+//! file. Exit codes and set-up errors live in [`crate::exit`].
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::audit::cmd::{EventsOptions, RunsOptions, VerifyOptions};
+use crate::dashboard::DashboardOptions;
 use crate::exit::IRONGATE_ERROR as EXIT_IRONGATE_ERROR;
+use crate::replay::ReplayOptions;
+use crate::supervisor::RunOptions;
+use crate::supervisor::review::{ApprovalsOptions, ApprovalsRequest, DecideOptions};
 
 /// Top-level command line.
 #[derive(Debug, Parser)]
@@ -353,6 +360,130 @@ pub enum PolicyCommand {
     },
 }
 
+impl From<RunArgs> for RunOptions {
+    fn from(a: RunArgs) -> Self {
+        // With `-m MODULE`, the positional that clap takes for SCRIPT is the
+        // module's first argument.
+        let (mut script, mut args) = (a.script, a.args);
+        if a.module.is_some()
+            && let Some(first) = script.take()
+        {
+            args.insert(0, first.to_string_lossy().into_owned());
+        }
+        RunOptions {
+            profile: a.profile,
+            policy: a.policy,
+            isolate: a.isolate,
+            user: a.user,
+            pass_env: a.pass_env,
+            python: a.python,
+            backstop: a.backstop,
+            review_timeout: a.review_timeout,
+            agent_name: a.agent_name,
+            durable: a.durable,
+            checkpoint_every: a.checkpoint_every,
+            verbose: a.verbose,
+            dashboard: a.dashboard,
+            dashboard_port: a.dashboard_port,
+            no_prompt: a.no_prompt,
+            on_review: a.on_review,
+            quiet: a.quiet,
+            home: a.home.home,
+            module: a.module,
+            script,
+            args,
+        }
+    }
+}
+
+impl From<RunsArgs> for RunsOptions {
+    fn from(a: RunsArgs) -> Self {
+        RunsOptions {
+            json: a.json,
+            home: a.home.home,
+        }
+    }
+}
+
+impl From<EventsArgs> for EventsOptions {
+    fn from(a: EventsArgs) -> Self {
+        EventsOptions {
+            run: a.run,
+            decision: a.decision,
+            unexplained: a.unexplained,
+            json: a.json,
+            home: a.home.home,
+        }
+    }
+}
+
+impl From<VerifyArgs> for VerifyOptions {
+    fn from(a: VerifyArgs) -> Self {
+        VerifyOptions {
+            json: a.json,
+            pubkey: a.pubkey,
+            bundle: a.bundle,
+            home: a.home.home,
+        }
+    }
+}
+
+impl From<ReplayArgs> for ReplayOptions {
+    fn from(a: ReplayArgs) -> Self {
+        ReplayOptions {
+            run: a.run,
+            policy: a.policy,
+            profile: a.profile,
+            export: a.export,
+            json: a.json,
+            home: a.home.home,
+        }
+    }
+}
+
+impl From<DashboardArgs> for DashboardOptions {
+    fn from(a: DashboardArgs) -> Self {
+        DashboardOptions {
+            host: a.host,
+            port: a.port,
+            policy: a.policy,
+            home: a.home.home,
+        }
+    }
+}
+
+impl From<ApprovalsCommand> for ApprovalsOptions {
+    fn from(c: ApprovalsCommand) -> Self {
+        use ApprovalsCommand as C;
+        use ApprovalsRequest as R;
+        let (home, request) = match c {
+            C::List { json, home } => (home, R::List { json }),
+            C::Approve(a) => (a.home.clone(), R::Approve(a.into())),
+            C::Deny(a) => (a.home.clone(), R::Deny(a.into())),
+            C::Remember(a) => (a.home.clone(), R::Remember(a.into())),
+            C::ListRemembered { json, home } => (home, R::ListRemembered { json }),
+            C::Revoke { id, json, home } => (home, R::Revoke { id, json }),
+        };
+        ApprovalsOptions {
+            home: home.home,
+            request,
+        }
+    }
+}
+
+impl From<DecideArgs> for DecideOptions {
+    fn from(a: DecideArgs) -> Self {
+        DecideOptions {
+            id: a.id,
+            reason: a.reason,
+            remember: a.remember,
+            argv_prefix: a.argv_prefix,
+            path_prefix: a.path_prefix,
+            json: a.json,
+        }
+    }
+}
+
 /// `irongate run … -m MODULE ARGS…`: everything after the module name is
 /// the module's, flags included (as with `python -m`). clap would read a
 /// `-q` there as irongate's own flag, so a `--` is put after the module name
@@ -426,12 +557,14 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Run(args) => crate::supervisor::cmd_run(*args),
-        Command::Runs(args) => crate::audit::cmd::runs(&args),
-        Command::Events(args) => crate::audit::cmd::events(&args),
-        Command::Verify(args) => crate::audit::cmd::verify(&args),
-        Command::Replay(args) => crate::replay::cmd(&args),
-        Command::Key(KeyCommand::Export { home }) => crate::audit::cmd::key_export(&home),
+        Command::Run(args) => crate::supervisor::cmd_run((*args).into()),
+        Command::Runs(args) => crate::audit::cmd::runs(&args.into()),
+        Command::Events(args) => crate::audit::cmd::events(&args.into()),
+        Command::Verify(args) => crate::audit::cmd::verify(&args.into()),
+        Command::Replay(args) => crate::replay::cmd(&args.into()),
+        Command::Key(KeyCommand::Export { home }) => {
+            crate::audit::cmd::key_export(home.home.as_deref())
+        }
         Command::Policy(PolicyCommand::Check { file, json, home }) => {
             crate::policy::cmd::check_with_overlay(&file, json, home.home.as_deref())
         }
@@ -452,9 +585,9 @@ pub fn main() -> i32 {
             profile,
             json,
         }) => crate::policy::cmd::eval(&file, &action, &profile, json),
-        Command::Doctor(d) => crate::supervisor::cmd_doctor(&d.home, d.json),
-        Command::Approvals(cmd) => crate::supervisor::review::cmd_approvals(cmd),
-        Command::Dashboard(args) => crate::dashboard::cmd_dashboard(&args),
+        Command::Doctor(d) => crate::supervisor::cmd_doctor(d.home.home.as_deref(), d.json),
+        Command::Approvals(cmd) => crate::supervisor::review::cmd_approvals(cmd.into()),
+        Command::Dashboard(args) => crate::dashboard::cmd_dashboard(&args.into()),
     };
     crate::exit::status(result)
 }
@@ -522,5 +655,38 @@ mod tests {
         assert_eq!(run.module.as_deref(), Some("pytest"));
         assert_eq!(run.script.as_deref(), Some(std::path::Path::new("-q")));
         assert_eq!(run.args, ["t.py"]);
+        // The options the supervisor gets: the module's arguments, in order.
+        let opts = RunOptions::from(*run);
+        assert_eq!(opts.module.as_deref(), Some("pytest"));
+        assert_eq!(opts.script, None);
+        assert_eq!(opts.args, ["-q", "t.py"]);
+        assert!(opts.quiet);
+    }
+
+    #[test]
+    fn approvals_options_carry_the_home_and_the_verdict() {
+        let cli = Cli::try_parse_from([
+            "irongate",
+            "approvals",
+            "deny",
+            "7",
+            "--reason",
+            "no",
+            "--home",
+            "h",
+        ])
+        .expect("parses");
+        let Command::Approvals(cmd) = cli.command else {
+            panic!("not approvals")
+        };
+        let opts = ApprovalsOptions::from(cmd);
+        assert_eq!(opts.home.as_deref(), Some(std::path::Path::new("h")));
+        let ApprovalsRequest::Deny(d) = opts.request else {
+            panic!("not deny")
+        };
+        assert_eq!(
+            (d.id, d.reason.as_deref(), d.remember),
+            (7, Some("no"), false)
+        );
     }
 }

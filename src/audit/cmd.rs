@@ -24,22 +24,58 @@
 
 use std::io::{self, BufWriter, Write};
 use std::ops::ControlFlow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 use serde_json::Value;
 
 use super::model::{Decision, EventFilter, EventRecord, RunRecord, RunStatus};
 use super::{AuditError, Store};
-use crate::cli::{EventsArgs, RunsArgs, VerifyArgs};
 
 /// Exit status when verification finds tampering.
 pub const EXIT_TAMPERED: i32 = 1;
 
+/// What `irongate runs` was asked to show.
+#[derive(Debug, Clone)]
+pub struct RunsOptions {
+    /// One JSON document instead of text.
+    pub json: bool,
+    /// State directory as given (`None`: `$IRONGATE_HOME`, else `~/.irongate`).
+    pub home: Option<PathBuf>,
+}
+
+/// Which events `irongate events` shows, and how.
+#[derive(Debug, Clone)]
+pub struct EventsOptions {
+    /// Run id or `last`, as given; `None`: every run.
+    pub run: Option<String>,
+    /// Only this decision (`allow`, `review`, `block`), as given.
+    pub decision: Option<String>,
+    /// Only events the hook layer did not explain.
+    pub unexplained: bool,
+    /// JSON Lines, one event per line.
+    pub json: bool,
+    /// State directory as given (`None`: `$IRONGATE_HOME`, else `~/.irongate`).
+    pub home: Option<PathBuf>,
+}
+
+/// What `irongate verify` checks, and how it reports.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// One JSON document instead of text.
+    pub json: bool,
+    /// Exported public key the checkpoints are checked against instead of the home's key.
+    pub pubkey: Option<PathBuf>,
+    /// Incident bundle to verify instead of the log.
+    pub bundle: Option<PathBuf>,
+    /// State directory as given (`None`: `$IRONGATE_HOME`, else `~/.irongate`).
+    pub home: Option<PathBuf>,
+}
+
 /// `irongate runs`: every run with its counts and exit status.
-pub fn runs(args: &RunsArgs) -> anyhow::Result<i32> {
-    mark_lost_runs(args.home.home.as_deref());
-    let store = open(args.home.home.as_deref())?;
+pub fn runs(args: &RunsOptions) -> anyhow::Result<i32> {
+    mark_lost_runs(args.home.as_deref());
+    let store = open(args.home.as_deref())?;
     let runs = match &store {
         Some(store) => store.list_runs().map_err(with_hint)?,
         None => Vec::new(),
@@ -56,7 +92,7 @@ pub fn runs(args: &RunsArgs) -> anyhow::Result<i32> {
 }
 
 /// `irongate events`: the logged decisions, oldest first.
-pub fn events(args: &EventsArgs) -> anyhow::Result<i32> {
+pub fn events(args: &EventsOptions) -> anyhow::Result<i32> {
     let decision = args
         .decision
         .as_deref()
@@ -64,7 +100,7 @@ pub fn events(args: &EventsArgs) -> anyhow::Result<i32> {
         .transpose()
         .map_err(|e| anyhow!("invalid --decision: {e}"))?;
     let run = args.run.as_deref().map(parse_run).transpose()?;
-    let Some(store) = open(args.home.home.as_deref())? else {
+    let Some(store) = open(args.home.as_deref())? else {
         return Ok(0);
     };
     let run_id = match run {
@@ -113,12 +149,12 @@ pub fn events(args: &EventsArgs) -> anyhow::Result<i32> {
 /// `irongate verify`: exit 0 when the chain and its signed checkpoints are
 /// intact, 1 when tampering is found. With `--bundle FILE`, verifies
 /// an incident bundle instead ([`crate::replay::bundle`]).
-pub fn verify(args: &VerifyArgs) -> anyhow::Result<i32> {
+pub fn verify(args: &VerifyOptions) -> anyhow::Result<i32> {
     let pubkey = args.pubkey.as_deref().map(read_pubkey).transpose()?;
     if let Some(bundle) = &args.bundle {
         return crate::replay::bundle::cmd_verify(bundle, pubkey.as_ref(), args.json);
     }
-    let home = crate::home::resolve(args.home.home.as_deref())?;
+    let home = crate::home::resolve(args.home.as_deref())?;
     let store = open(Some(&home))?;
     let db_path = home.join(super::DB_FILE);
     // The checkpoints first, then the chain (see `checkpoint::Gathered`).
@@ -206,8 +242,8 @@ pub fn read_pubkey(path: &Path) -> anyhow::Result<super::checkpoint::PublicKey> 
 }
 
 /// `irongate key export`: the checkpoint key's public half on stdout.
-pub fn key_export(home: &crate::cli::HomeArg) -> anyhow::Result<i32> {
-    let home = crate::home::resolve(home.home.as_deref())?;
+pub fn key_export(home: Option<&Path>) -> anyhow::Result<i32> {
+    let home = crate::home::resolve(home)?;
     let key = super::checkpoint::home_public_key(&home).map_err(with_hint)?;
     let Some(key) = key else {
         return Err(crate::exit::Failure::setup(format!(

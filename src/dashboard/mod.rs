@@ -26,7 +26,6 @@ use std::thread::JoinHandle;
 
 use anyhow::Result;
 
-use crate::cli::DashboardArgs;
 use crate::exit::Failure;
 
 /// The OpenAPI document of the API, kept in the repository.
@@ -237,9 +236,22 @@ fn print_login(d: &Dashboard) {
     eprintln!("irongate:   {}", d.login_url);
 }
 
+/// Where `irongate dashboard` listens and what it shows.
+#[derive(Debug, Clone)]
+pub struct DashboardOptions {
+    /// Address to bind, as given (non-loopback needs `IRONGATE_ALLOW_REMOTE=1`).
+    pub host: String,
+    /// Port (0: any free port).
+    pub port: u16,
+    /// Policy shown as active; `None`: `$IRONGATE_HOME/policies.json`, else the built-in one.
+    pub policy: Option<PathBuf>,
+    /// State directory as given (`None`: `$IRONGATE_HOME`, else `~/.irongate`).
+    pub home: Option<PathBuf>,
+}
+
 /// `irongate dashboard`.
-pub fn cmd_dashboard(args: &DashboardArgs) -> Result<i32> {
-    let home = crate::home::resolve(args.home.home.as_deref())?;
+pub fn cmd_dashboard(args: &DashboardOptions) -> Result<i32> {
+    let home = crate::home::resolve(args.home.as_deref())?;
     crate::home::ensure(&home)?;
     // Fail early on a database this irongate cannot use.
     crate::audit::Store::open(&home).map_err(|e| Failure::setup(e.to_string()))?;

@@ -41,7 +41,7 @@ pub mod suggest;
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::ops::ControlFlow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde_json::{Value, json};
@@ -49,7 +49,6 @@ use serde_json::{Value, json};
 use crate::action::Action;
 use crate::audit::cmd::{RunSel, parse_run, printable, summary, utc, with_hint};
 use crate::audit::{EventFilter, EventRecord, Layer, RunRecord, RunStatus, Store, checkpoint};
-use crate::cli::ReplayArgs;
 use crate::exit::Failure;
 use crate::policy::{Decision, Policy, Profile, Verdict};
 
@@ -202,9 +201,26 @@ pub fn run_policy(store: &Store, run: &RunRecord) -> anyhow::Result<Policy> {
     .into())
 }
 
+/// What `irongate replay` shows or re-evaluates.
+#[derive(Debug, Clone)]
+pub struct ReplayOptions {
+    /// Run id or `last`, as given.
+    pub run: String,
+    /// Policy file every recorded action is re-evaluated under (`builtin`: the built-in one).
+    pub policy: Option<PathBuf>,
+    /// Capability profile to re-evaluate under; `None`: the run's.
+    pub profile: Option<String>,
+    /// Where to write an incident bundle (events, checkpoints, public key, policy).
+    pub export: Option<PathBuf>,
+    /// JSON Lines instead of text.
+    pub json: bool,
+    /// State directory as given (`None`: `$IRONGATE_HOME`, else `~/.irongate`).
+    pub home: Option<PathBuf>,
+}
+
 /// `irongate replay`.
-pub fn cmd(args: &ReplayArgs) -> anyhow::Result<i32> {
-    let home = crate::home::resolve(args.home.home.as_deref())?;
+pub fn cmd(args: &ReplayOptions) -> anyhow::Result<i32> {
+    let home = crate::home::resolve(args.home.as_deref())?;
     let Some(store) = Store::open_readonly(&home).map_err(with_hint)? else {
         return Err(Failure::setup(format!(
             "there is no audit log in {}\nhint: `irongate run agent.py` first, or pass --home",

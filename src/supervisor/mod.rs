@@ -30,12 +30,58 @@ use anyhow::{Context, Result};
 
 use crate::audit::Store;
 use crate::child::{self, ChildSpec, interp};
-use crate::cli::{HomeArg, RunArgs};
 use crate::exit::Failure;
 use crate::policy::{Policy, Profile};
 
+/// What `irongate run` was asked to do: the flags, already parsed.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Capability profile name (`sandboxed`, `read_only`, `trusted`, `minimal`).
+    pub profile: String,
+    /// Policy file; `None`: `$IRONGATE_HOME/policies.json` if present, else the built-in one.
+    pub policy: Option<PathBuf>,
+    /// Sanitised environment, new session, no inherited fds, capabilities dropped.
+    pub isolate: bool,
+    /// With `isolate`: the user (name or uid) the agent runs as.
+    pub user: Option<String>,
+    /// Environment variables kept with `isolate`.
+    pub pass_env: Vec<String>,
+    /// Interpreter or venv whose environment the agent runs in.
+    pub python: Option<PathBuf>,
+    /// Backstop mode name (`enforce`, `kill`, `audit`).
+    pub backstop: String,
+    /// Seconds a review waits, overriding the policy's `approval_timeout_seconds`.
+    pub review_timeout: Option<f64>,
+    /// Label stored with every event; `None`: the script's stem or the module name.
+    pub agent_name: Option<String>,
+    /// Every decision waits for its commit before the operation proceeds.
+    pub durable: bool,
+    /// Events between signed checkpoints (0: only at the end of the run).
+    pub checkpoint_every: u64,
+    /// Print each decision to stderr.
+    pub verbose: bool,
+    /// Also serve the dashboard from this supervisor.
+    pub dashboard: bool,
+    /// Port of the dashboard (0: any free port).
+    pub dashboard_port: u16,
+    /// Do not offer an interactive review answer on the terminal.
+    pub no_prompt: bool,
+    /// Shell command run for each pending review, the review as JSON on stdin.
+    pub on_review: Option<String>,
+    /// No summary of blocks and reviews at exit.
+    pub quiet: bool,
+    /// State directory as given (`None`: `$IRONGATE_HOME`, else `~/.irongate`).
+    pub home: Option<PathBuf>,
+    /// Module to run instead of a script (`-m`).
+    pub module: Option<String>,
+    /// The agent script; `None` with `module`.
+    pub script: Option<PathBuf>,
+    /// Arguments passed to the agent (after the script or module).
+    pub args: Vec<String>,
+}
+
 /// `irongate run`.
-pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
+pub fn cmd_run(args: RunOptions) -> Result<i32> {
     crate::timing::start();
     // The agent's seccomp filter, built while the policy loads; joined
     // before the fork, which needs this process single-threaded.
@@ -43,14 +89,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
         .name("irongate-filter".into())
         .spawn(child::filter::program)
         .context("cannot start a thread")?;
-    // With `-m MODULE`, the positional that clap takes for SCRIPT is the
-    // module's first argument.
-    if args.module.is_some()
-        && let Some(first) = args.script.take()
-    {
-        args.args.insert(0, first.to_string_lossy().into_owned());
-    }
-    let home = crate::home::resolve(args.home.home.as_deref())?;
+    let home = crate::home::resolve(args.home.as_deref())?;
     crate::home::ensure(&home)?;
     crate::timing::step("home ready");
     let (policy, policy_origin) = load_policy(args.policy.as_deref(), &home)?;
@@ -399,7 +438,7 @@ pub fn cmd_run(mut args: RunArgs) -> Result<i32> {
     decider.log().finish(&store, &end);
     crate::timing::step("run logged");
     if !args.quiet {
-        let home_flag = match &args.home.home {
+        let home_flag = match &args.home {
             Some(h) => format!(" --home {}", h.display()),
             None => String::new(),
         };
@@ -435,8 +474,8 @@ fn load_policy(flag: Option<&Path>, home: &Path) -> Result<(Policy, String)> {
 
 /// `irongate doctor [--json]`: the interpreter and home, then every kernel
 /// feature (`crate::doctor`). Exit 1 when a check fails.
-pub fn cmd_doctor(home: &HomeArg, json: bool) -> Result<i32> {
-    let home = crate::home::resolve(home.home.as_deref())?;
+pub fn cmd_doctor(home: Option<&Path>, json: bool) -> Result<i32> {
+    let home = crate::home::resolve(home)?;
     let mut extra = vec![
         (
             "embedded_python".to_owned(),

@@ -502,19 +502,68 @@ pub fn pending_json(store: &Store) -> Result<Vec<Value>, AuditError> {
     Ok(out)
 }
 
+/// What `irongate approvals …` was asked to do, with the state directory.
+#[derive(Debug, Clone)]
+pub struct ApprovalsOptions {
+    /// State directory as given (`None`: `$IRONGATE_HOME`, else `~/.irongate`).
+    pub home: Option<PathBuf>,
+    /// The subcommand.
+    pub request: ApprovalsRequest,
+}
+
+/// One `irongate approvals` subcommand.
+#[derive(Debug, Clone)]
+pub enum ApprovalsRequest {
+    /// Held operations waiting for a human.
+    List {
+        /// One JSON document instead of text.
+        json: bool,
+    },
+    /// Let a held operation proceed (remembering it if `remember` is set).
+    Approve(DecideOptions),
+    /// Refuse a held operation.
+    Deny(DecideOptions),
+    /// Approve a held operation and remember a narrow allowance for its agent.
+    Remember(DecideOptions),
+    /// Remembered approvals (the user overlay).
+    ListRemembered {
+        /// One JSON document instead of text.
+        json: bool,
+    },
+    /// Remove a remembered approval.
+    Revoke {
+        /// The remembered approval's id.
+        id: u64,
+        /// One JSON document instead of text.
+        json: bool,
+    },
+}
+
+/// A verdict on one held operation (`approve`, `deny`, `remember`).
+#[derive(Debug, Clone)]
+pub struct DecideOptions {
+    /// The held operation's id (as announced and listed).
+    pub id: i64,
+    /// Why, recorded with the verdict.
+    pub reason: Option<String>,
+    /// Also remember a narrow allowance (approve only).
+    pub remember: bool,
+    /// Remember: widen a command to its first N argv words.
+    pub argv_prefix: Option<usize>,
+    /// Remember: widen a file action to every path under this directory.
+    pub path_prefix: Option<String>,
+    /// One JSON document instead of text.
+    pub json: bool,
+}
+
 /// `irongate approvals …`: verdicts are appended as
 /// `review` events by this process, with the OS user.
-pub fn cmd_approvals(cmd: crate::cli::ApprovalsCommand) -> anyhow::Result<i32> {
-    use crate::cli::ApprovalsCommand as C;
+pub fn cmd_approvals(opts: ApprovalsOptions) -> anyhow::Result<i32> {
     use crate::exit::Failure;
+    use ApprovalsRequest as C;
     use anyhow::Context;
-    let home_flag = match &cmd {
-        C::List { home, .. } | C::ListRemembered { home, .. } | C::Revoke { home, .. } => {
-            home.home.clone()
-        }
-        C::Approve(a) | C::Deny(a) | C::Remember(a) => a.home.home.clone(),
-    };
-    let home = crate::home::resolve(home_flag.as_deref())?;
+    let home = crate::home::resolve(opts.home.as_deref())?;
+    let cmd = opts.request;
     match &cmd {
         C::ListRemembered { json, .. } => {
             let overlay = Overlay::load(&home).map_err(|e| Failure::setup(e.to_string()))?;
@@ -598,12 +647,7 @@ pub fn cmd_approvals(cmd: crate::cli::ApprovalsCommand) -> anyhow::Result<i32> {
     }
 }
 
-fn decide_cli(
-    home: &Path,
-    a: &crate::cli::DecideArgs,
-    allow: bool,
-    remember: bool,
-) -> anyhow::Result<i32> {
+fn decide_cli(home: &Path, a: &DecideOptions, allow: bool, remember: bool) -> anyhow::Result<i32> {
     if !allow && (a.remember || a.argv_prefix.is_some() || a.path_prefix.is_some()) {
         return Err(crate::exit::Failure::setup(
             "deny cannot remember or widen\nhint: only an approval can be remembered",
