@@ -18,6 +18,8 @@ use nix::sys::socket::{self, AddressFamily, MsgFlags, SockFlag, SockType, UnixAd
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::decision::{Decision, RuleRef};
+
 /// Protocol version carried in the first byte of every frame.
 pub const PROTOCOL_VERSION: u8 = 1;
 
@@ -138,11 +140,11 @@ pub enum Reply {
     /// A decision.
     Verdict {
         /// `allow`, `review` (only for `irongate.check`) or `block`.
-        decision: String,
+        decision: Decision,
         /// Why.
         reason: String,
-        /// Rule index and name, or null.
-        rule: Value,
+        /// Rule index and name (`{"index": N, "name": …}`), or null.
+        rule: Option<RuleRef>,
         /// Text for the `PermissionError` when blocked.
         message: String,
     },
@@ -334,6 +336,48 @@ mod tests {
         ));
         assert!(matches!(decode::<Request>(&[]), Err(FrameError::Closed)));
         assert!(decode::<Request>(&[PROTOCOL_VERSION, b'{']).is_err());
+    }
+
+    #[test]
+    fn verdict_wire_shape_is_lowercase_decision_and_rule_or_null() {
+        let v = |decision, rule| Reply::Verdict {
+            decision,
+            reason: "r".into(),
+            rule,
+            message: "m".into(),
+        };
+        let json = |r: &Reply| String::from_utf8(encode(r)[1..].to_vec()).unwrap();
+        assert_eq!(
+            json(&v(Decision::Block, None)),
+            r#"{"op":"verdict","decision":"block","reason":"r","rule":null,"message":"m"}"#
+        );
+        let named = v(
+            Decision::Allow,
+            Some(RuleRef {
+                index: 2,
+                name: Some("ws".into()),
+            }),
+        );
+        assert_eq!(
+            json(&named),
+            r#"{"op":"verdict","decision":"allow","reason":"r","rule":{"index":2,"name":"ws"},"message":"m"}"#
+        );
+        let back: Reply = decode(&encode(&named)).expect("decodes");
+        assert!(matches!(
+            back,
+            Reply::Verdict {
+                decision: Decision::Allow,
+                rule: Some(RuleRef { index: 2, .. }),
+                ..
+            }
+        ));
+        // A decision the child does not know is a malformed frame (refused),
+        // never some other decision.
+        let unknown =
+            br#"{"op":"verdict","decision":"Allow","reason":"","rule":null,"message":""}"#;
+        let mut frame = vec![PROTOCOL_VERSION];
+        frame.extend_from_slice(unknown);
+        assert!(decode::<Reply>(&frame).is_err());
     }
 }
 

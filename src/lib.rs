@@ -12,6 +12,7 @@ pub mod backstop;
 pub mod child;
 pub mod cli;
 pub mod dashboard;
+pub mod decision;
 pub mod doctor;
 pub mod exit;
 pub mod home;

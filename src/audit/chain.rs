@@ -465,7 +465,7 @@ mod tests {
             };
             ev.frame = (i % 3 != 0).then(|| format!("{tricky}:{i}"));
             ev.rule = (i % 4 != 0).then(|| RuleRef {
-                index: i,
+                index: i as usize,
                 name: (i % 8 != 1).then(|| tricky.to_owned()),
             });
             ev.ts = f64::from(i) * 1e9 + 0.125;

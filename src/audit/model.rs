@@ -88,18 +88,6 @@ string_enum! {
 }
 
 string_enum! {
-    /// The outcome of a policy decision.
-    Decision {
-        /// The operation proceeds.
-        Allow => "allow",
-        /// The operation is held for a human.
-        Review => "review",
-        /// The operation is refused.
-        Block => "block",
-    }
-}
-
-string_enum! {
     /// Where a review verdict came from.
     ReviewVia {
         /// The dashboard.
@@ -146,16 +134,7 @@ string_enum! {
     }
 }
 
-/// The rule that decided an event.
-///
-/// Fields are declared in key order: the canonical body depends on it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RuleRef {
-    /// Index of the rule in the policy's `rules`.
-    pub index: u32,
-    /// The rule's `name`, if it has one.
-    pub name: Option<String>,
-}
+pub use crate::decision::{Decision, RuleRef};
 
 /// The final verdict on a held (`review`) event.
 ///

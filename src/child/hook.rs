@@ -15,6 +15,7 @@ use pyo3::ffi;
 use serde_json::Value;
 
 use super::client;
+use crate::decision::Decision;
 use crate::ipc::{Reply, Request};
 
 unsafe extern "C" {
@@ -285,7 +286,7 @@ unsafe fn ask(name: &[u8], args: Vec<Value>, frame: Option<String>, dir_fd: Opti
         Ok(Reply::Verdict {
             decision, message, ..
         }) => {
-            if decision == "allow" {
+            if decision == Decision::Allow {
                 return 0;
             }
             message

@@ -60,7 +60,14 @@ fn decide(
             reason,
             rule,
             message,
-        } => Ok((decision, reason, rule.to_string(), message)),
+        } => Ok((
+            decision.as_str().to_owned(),
+            reason,
+            // Same text as before the typed reply: `null` or the compact
+            // `{"index":N,"name":…}` the bootstrap parses.
+            serde_json::to_string(&rule).unwrap_or_else(|_| "null".into()),
+            message,
+        )),
         Reply::Error { message } => Err(PyPermissionError::new_err(message)),
         other => Err(PyPermissionError::new_err(format!(
             "irongate: unexpected reply {other:?}"

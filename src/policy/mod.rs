@@ -44,65 +44,10 @@ pub use shadow::{Warning, WarningKind};
 /// The built-in policy, `policies/default.json`.
 pub const BUILTIN_JSON: &str = include_str!("../../policies/default.json");
 
-/// What happens to an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Decision {
-    /// It proceeds.
-    Allow,
-    /// It waits for a human.
-    Review,
-    /// It fails with a permission error.
-    Block,
-}
-
-impl Decision {
-    /// `allow`, `review` or `block`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Allow => "allow",
-            Decision::Review => "review",
-            Decision::Block => "block",
-        }
-    }
-
-    /// How restrictive the decision is: allow < review < block.
-    pub fn rank(self) -> u8 {
-        match self {
-            Decision::Allow => 0,
-            Decision::Review => 1,
-            Decision::Block => 2,
-        }
-    }
-
-    /// Parses `allow`, `review` or `block`.
-    pub fn from_name(s: &str) -> Option<Decision> {
-        match s {
-            "allow" => Some(Decision::Allow),
-            "review" => Some(Decision::Review),
-            "block" => Some(Decision::Block),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for Decision {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::decision::{Decision, RuleRef};
 
 /// Action type of the hook layer's tamper tripwires.
 pub const TAMPER: &str = "tamper";
-
-/// Which rule decided: its 0-based index in `rules` and its name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RuleRef {
-    /// 0-based index in the policy's `rules`.
-    pub index: usize,
-    /// The rule's `name`, if it has one.
-    pub name: Option<String>,
-}
 
 /// The outcome of evaluating one action. Serialises as
 /// `{"decision": "...", "reason": "...", "rule": {"index": i, "name": n} | null}`.

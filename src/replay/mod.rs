@@ -50,7 +50,7 @@ use crate::action::Action;
 use crate::audit::cmd::{RunSel, parse_run, printable, summary, utc, with_hint};
 use crate::audit::{EventFilter, EventRecord, Layer, RunRecord, RunStatus, Store, checkpoint};
 use crate::exit::Failure;
-use crate::policy::{Decision, Policy, Profile, Verdict};
+use crate::policy::{Policy, Profile, Verdict};
 
 /// Exit status when a decision would change.
 pub const EXIT_CHANGED: i32 = 1;
@@ -413,11 +413,7 @@ fn timeline_line(out: &mut impl Write, ev: &EventRecord, json: bool) -> io::Resu
         ev.layer.as_str(),
         ev.decision.as_str(),
         printable(&summary(&ev.action)),
-        rule_text(
-            ev.rule
-                .as_ref()
-                .map(|r| (r.index as usize, r.name.as_deref()))
-        ),
+        rule_text(ev.rule.as_ref().map(|r| (r.index, r.name.as_deref()))),
     )?;
     if !ev.reason.is_empty() {
         write!(out, "  ({})", printable(&ev.reason))?;
@@ -453,14 +449,6 @@ struct Summary {
     by_type: BTreeMap<String, (u64, BTreeMap<String, u64>)>,
 }
 
-fn decision_of(d: crate::audit::Decision) -> Decision {
-    match d {
-        crate::audit::Decision::Allow => Decision::Allow,
-        crate::audit::Decision::Review => Decision::Review,
-        crate::audit::Decision::Block => Decision::Block,
-    }
-}
-
 impl Summary {
     fn add(
         &mut self,
@@ -477,7 +465,7 @@ impl Summary {
             Recheck::Now(v) => v,
         };
         self.evaluated += 1;
-        let was = decision_of(ev.decision);
+        let was = ev.decision;
         if now.decision == was {
             return Ok(());
         }
@@ -515,11 +503,7 @@ impl Summary {
             ev.layer.as_str(),
             transition,
             printable(&summary(&ev.action)),
-            rule_text(
-                ev.rule
-                    .as_ref()
-                    .map(|r| (r.index as usize, r.name.as_deref()))
-            ),
+            rule_text(ev.rule.as_ref().map(|r| (r.index, r.name.as_deref()))),
             printable(&ev.reason),
             rule_text(now.rule.as_ref().map(|r| (r.index, r.name.as_deref()))),
             printable(&now.reason),

@@ -22,7 +22,7 @@ use super::review::Reviews;
 use super::server::ConnState;
 use crate::action::{Action, Field};
 use crate::ipc::{JoinKind, Reply};
-use crate::policy::{Decision, Policy, Profile, RuleRef, Verdict};
+use crate::policy::{Decision, Policy, Profile, Verdict};
 
 /// How long an allowed operation explains its follow-up calls (the DNS
 /// lookup and connect of an allowed HTTP request, the exec of an allowed
@@ -520,9 +520,9 @@ impl Decider {
     pub fn refusal(&self, caller: Caller) -> Reply {
         match lock(&self.refusals).remove(&(caller.pid, caller.tid)) {
             Some(message) => Reply::Verdict {
-                decision: "block".into(),
+                decision: Decision::Block,
                 reason: String::new(),
-                rule: Value::Null,
+                rule: None,
                 message,
             },
             None => Reply::Ok,
@@ -1518,24 +1518,24 @@ fn outcome(action: &Action, verdict: Verdict) -> Outcome {
 
 fn allow_reply() -> Reply {
     Reply::Verdict {
-        decision: "allow".into(),
+        decision: Decision::Allow,
         reason: String::new(),
-        rule: Value::Null,
+        rule: None,
         message: String::new(),
     }
 }
 
 fn verdict_reply(out: &Outcome) -> Reply {
     Reply::Verdict {
-        decision: if out.allow { "allow" } else { "block" }.into(),
+        decision: if out.allow {
+            Decision::Allow
+        } else {
+            Decision::Block
+        },
         reason: out.verdict.reason.clone(),
-        rule: rule_json(out.verdict.rule.as_ref()),
+        rule: out.verdict.rule.clone(),
         message: out.message.clone(),
     }
-}
-
-fn rule_json(rule: Option<&RuleRef>) -> Value {
-    serde_json::to_value(rule).unwrap_or(Value::Null)
 }
 
 fn message(action: &Action, v: &Verdict) -> String {

@@ -123,13 +123,10 @@ impl EventLog {
             self.run_id,
             layer,
             action.to_json(),
-            audit_decision(verdict.decision),
+            verdict.decision,
             verdict.reason.clone(),
         );
-        ev.rule = verdict.rule.as_ref().map(|r| audit::RuleRef {
-            index: u32::try_from(r.index).unwrap_or(u32::MAX),
-            name: r.name.clone(),
-        });
+        ev.rule = verdict.rule.clone();
         ev.unexplained = unexplained;
         ev.pid = u32::try_from(pid).unwrap_or(0);
         ev.tid = u32::try_from(tid).unwrap_or(0);
@@ -147,7 +144,7 @@ impl EventLog {
             self.run_id,
             Layer::System,
             json!({"type": "system", "subtype": "note", "name": what}),
-            audit::Decision::Block,
+            Decision::Block,
             what.to_owned(),
         );
         ev.pid = u32::try_from(pid).unwrap_or(0);
@@ -161,7 +158,7 @@ impl EventLog {
             self.run_id,
             Layer::System,
             json!({"type": "system", "subtype": "info", "name": what}),
-            audit::Decision::Allow,
+            Decision::Allow,
             what.to_owned(),
         );
         ev.pid = u32::try_from(pid).unwrap_or(0);
@@ -190,14 +187,5 @@ impl EventLog {
         if let Err(e) = store.seal_run(self.run_id) {
             eprintln!("irongate: warning: the run's end checkpoint was not written: {e}");
         }
-    }
-}
-
-/// The policy's decision in the log's vocabulary.
-pub fn audit_decision(d: Decision) -> audit::Decision {
-    match d {
-        Decision::Allow => audit::Decision::Allow,
-        Decision::Review => audit::Decision::Review,
-        Decision::Block => audit::Decision::Block,
     }
 }

@@ -241,7 +241,7 @@ impl Reviews {
                     by: "irongate".into(),
                     reason: Some("review timed out".into()),
                     timeout: true,
-                    decision: audit::Decision::Block,
+                    decision: Decision::Block,
                     via: ReviewVia::Supervisor,
                 };
                 // A human may have decided in the same instant: then the
@@ -424,9 +424,9 @@ pub fn answer(home: &Path, store: &Store, answer: &Answer) -> Result<Decided, An
         reason: answer.reason.clone(),
         timeout: false,
         decision: if answer.allow {
-            audit::Decision::Allow
+            Decision::Allow
         } else {
-            audit::Decision::Block
+            Decision::Block
         },
         via: answer.via,
     };

@@ -119,7 +119,7 @@ pub fn event(run: i64, i: usize) -> NewEvent {
     ev.ts = 1_700_000_000.0 + i as f64 / 1000.0;
     ev.unexplained = layer == Layer::Syscall;
     ev.rule = (decision != Decision::Allow).then(|| RuleRef {
-        index: (i % 5) as u32,
+        index: i % 5,
         name: Some(format!("rule-{}", i % 5)),
     });
     ev.frame = (layer == Layer::Hook).then(|| format!("agent.py:{}", 10 + i % 90));
