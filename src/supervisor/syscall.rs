@@ -257,7 +257,18 @@ impl Decider {
         } else {
             n.dir_fd == *dirfd
         };
-        if n.seq <= used || n.path != *path || (n.flags ^ flags) & NOTE_FLAGS != 0 || !same_base {
+        // The mode is the note's too: one that says another access than the
+        // flags explains nothing (CPython writes the two from one `open()`).
+        let mode_fits = n
+            .mode
+            .as_deref()
+            .is_none_or(|m| events::mode_fits_flags(m, n.flags));
+        if n.seq <= used
+            || n.path != *path
+            || (n.flags ^ flags) & NOTE_FLAGS != 0
+            || !same_base
+            || !mode_fits
+        {
             return None;
         }
         self.note_used(t.pid, tid, n.seq);
