@@ -111,6 +111,10 @@ pub enum Request {
     Refusal {
         /// Thread id of the caller.
         tid: i64,
+        /// The sequence number of the note of the open that failed: a
+        /// message kept for another (older) open is not this one's.
+        #[serde(default)]
+        seq: u64,
     },
 }
 

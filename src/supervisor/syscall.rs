@@ -322,7 +322,7 @@ impl Decider {
             }
             Some(Answer::Emulate(real))
         } else {
-            self.note_refusal(c, out.message);
+            self.note_refusal(c, n.seq, out.message);
             Some(Answer::Deny(libc::EACCES))
         }
     }
