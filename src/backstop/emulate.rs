@@ -24,7 +24,10 @@ pub struct Opened {
     pub cloexec: bool,
 }
 
-use super::sys::{RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, openat2};
+use super::sys::{
+    RESOLVE_BENEATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS,
+    RESOLVE_ONLY_RESTRICTING, openat2,
+};
 
 /// Opens the file an `open`-family call names. Returns an errno on failure
 /// (the kernel's own answer to the same open, or EACCES).
@@ -40,7 +43,10 @@ pub fn open(caller: &Caller, own: &Creds, call: &Call) -> Result<Opened, i32> {
     else {
         return Err(libc::EINVAL);
     };
-    let base = base_dir(tid, *dirfd, path)?;
+    // Scoped to a directory (`RESOLVE_IN_ROOT`, `RESOLVE_BENEATH`), even an
+    // absolute path starts at the caller's directory, not at the root.
+    let scoped = resolve & (RESOLVE_IN_ROOT | RESOLVE_BENEATH) != 0;
+    let base = base_dir(tid, *dirfd, path, scoped)?;
     let cpath = CString::new(as_target(caller, path)).map_err(|_| libc::EINVAL)?;
     let cloexec = flags & i64::from(libc::O_CLOEXEC) != 0;
     let creating = flags & i64::from(libc::O_CREAT) != 0
@@ -67,7 +73,11 @@ pub fn open(caller: &Caller, own: &Creds, call: &Call) -> Result<Opened, i32> {
     // A plain absolute path reached without any symlink is the file it
     // names: no need to ask /proc which file was opened. Otherwise (or if a
     // symlink is on the way) the open follows links as the agent's would.
-    let plain = base.is_none() && crate::pathname::is_plain_outside_proc(cpath.as_bytes());
+    // Only for a lookup no `resolve` flag scopes: under `RESOLVE_IN_ROOT`
+    // "/x" is a file below the caller's directory, not `/x`.
+    let plain = base.is_none()
+        && resolve & !RESOLVE_ONLY_RESTRICTING == 0
+        && crate::pathname::is_plain_outside_proc(cpath.as_bytes());
     // The open itself is the agent's: its permissions, not the supervisor's
     // (the base directory above was taken with the supervisor's).
     let Some(as_agent) = super::creds::adopt(&caller.creds, own) else {
@@ -141,10 +151,11 @@ fn exists_at(dirfd: i32, path: &CString) -> bool {
     unsafe { libc::faccessat(dirfd, path.as_ptr(), libc::F_OK, libc::AT_SYMLINK_NOFOLLOW) == 0 }
 }
 
-/// The directory a relative path starts from, opened `O_PATH` through the
-/// target's `/proc` entry (its cwd or its directory fd).
-fn base_dir(tid: i32, dirfd: i64, path: &[u8]) -> Result<Option<OwnedFd>, i32> {
-    if path.first() == Some(&b'/') {
+/// The directory a relative path (or, `scoped`, any path) starts from,
+/// opened `O_PATH` through the target's `/proc` entry (its cwd or its
+/// directory fd).
+fn base_dir(tid: i32, dirfd: i64, path: &[u8], scoped: bool) -> Result<Option<OwnedFd>, i32> {
+    if path.first() == Some(&b'/') && !scoped {
         return Ok(None);
     }
     let dir = if dirfd == AT_FDCWD {

@@ -15,6 +15,7 @@ use crate::action::{Action, Field};
 use crate::backstop::caller::Caller as Thread;
 use crate::backstop::decode::{AT_FDCWD, Call, Msg, NetOp, Route, SockAddr};
 use crate::backstop::perform::Prepared;
+use crate::backstop::sys;
 use crate::backstop::{Answer, Judge, Mode};
 use crate::ipc::note::{self, Note};
 use crate::policy::{Decision, Verdict};
@@ -98,10 +99,24 @@ impl Decider {
         let one = |a: Action, op: Op| Ok(vec![(a, Some(op))]);
         match call {
             Call::Open {
-                dirfd, path, flags, ..
+                dirfd,
+                path,
+                flags,
+                resolve,
+                ..
             } => {
                 let follow = flags & i64::from(libc::O_NOFOLLOW) == 0;
-                let r = paths::resolve(t.pid, i64::from(t.tid), base(*dirfd), &text(path), follow)?;
+                // openat2 scoped to the directory (RESOLVE_IN_ROOT,
+                // RESOLVE_BENEATH): an absolute path starts there too, as
+                // the emulated open will take it.
+                let spelled = text(path);
+                let scoped = resolve & (sys::RESOLVE_IN_ROOT | sys::RESOLVE_BENEATH) != 0;
+                let lookup = match spelled.trim_start_matches('/') {
+                    "" if scoped => ".",
+                    rest if scoped => rest,
+                    _ => spelled.as_str(),
+                };
+                let r = paths::resolve(t.pid, i64::from(t.tid), base(*dirfd), lookup, follow)?;
                 let write = flags & WRITE_FLAGS != 0;
                 let op = if write {
                     Op::OpenWrite(r.path.clone())
@@ -243,11 +258,20 @@ impl Decider {
     /// if it says exactly this open and has not explained another.
     fn note_for(&self, t: &Thread, call: &Call) -> Option<Note> {
         let Call::Open {
-            dirfd, path, flags, ..
+            dirfd,
+            path,
+            flags,
+            resolve,
+            ..
         } = call
         else {
             return None;
         };
+        // The hook notes `open`/`os.open` (openat): an openat2 with resolve
+        // flags is not the open any note describes.
+        if *resolve != 0 {
+            return None;
+        }
         let tid = i64::from(t.tid);
         let (addr, used) = self.note_of(t.pid, tid)?;
         let bytes = crate::backstop::memory::read_bytes(t.pid as u32, addr, note::SIZE)?;
