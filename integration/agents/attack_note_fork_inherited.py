@@ -4,7 +4,7 @@
 # of /etc/hostname is judged on its own (syscall layer, unexplained), and its Python opens work with
 # a note of its own (hook layer). The parent's raw open is explained by its note (hook layer). One
 # row per open.
-# irongate: {"args": ["--profile", "trusted", "--policy", "{VENV}/../../integration/policies/bypass_trusted.json"], "exit": 0, "stdout": ["notes: True", "child raw: opened", "child python: True", "child exit: 0", "parent raw: opened"]}
+# irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/bypass_trusted.json"], "exit": 0, "stdout": ["notes: True", "child raw: opened", "child python: True", "child exit: 0", "parent raw: opened"]}
 # event: {"count": 1, "decision": "allow", "layer": "syscall", "unexplained": true, "action": {"path": "/etc/hostname"}}
 # event: {"count": 1, "decision": "allow", "layer": "hook", "frame": "agent.py:1", "action": {"path": "/etc/hostname"}}
 # event: {"count": 2, "decision": "allow", "layer": "hook", "action": {"path": "/etc/hosts"}}

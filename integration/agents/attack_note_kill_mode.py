@@ -3,7 +3,7 @@
 # file stays blocked (EACCES, logged once as a hook-layer block, not as unexplained). A raw open that
 # no note explains (here: a note for another file) is the kernel layer's: refused and the agent
 # killed (exit 137); nothing after it runs.
-# irongate: {"args": ["--backstop", "kill", "--profile", "trusted", "--policy", "{VENV}/../../integration/policies/bypass_trusted.json"], "exit": 137, "stdout": ["python open: PermissionError", "notes: True", "forged note: fd=-1", "before unexplained"]}
+# irongate: {"args": ["--backstop", "kill", "--profile", "trusted", "--policy", "{ROOT}/integration/policies/bypass_trusted.json"], "exit": 137, "stdout": ["python open: PermissionError", "notes: True", "forged note: fd=-1", "before unexplained"]}
 # event: {"count": 3, "decision": "block", "rule": {"name": "system-secrets"}, "action": {"type": "file", "path": "/etc/shadow"}}
 # event: {"count": 2, "decision": "block", "layer": "hook", "unexplained": false, "action": {"path": "/etc/shadow"}}
 # event: {"count": 1, "decision": "block", "layer": "syscall", "unexplained": true, "action": {"path": "/etc/shadow"}}

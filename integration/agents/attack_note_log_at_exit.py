@@ -2,7 +2,7 @@
 # no longer woken per event). A forked child makes 400 noted opens of distinct missing files and
 # SIGKILLs itself; the parent then makes 400 more and leaves with os._exit(0). All 800 reads are in
 # the log, each once, and the chain is one run's.
-# irongate: {"args": ["--profile", "trusted", "--policy", "{VENV}/../../integration/policies/bypass_trusted.json"], "exit": 0, "timeout": 120, "stdout": ["child killed: True"]}
+# irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/bypass_trusted.json"], "exit": 0, "timeout": 120, "stdout": ["child killed: True"]}
 # event: {"count": 400, "decision": "allow", "action": {"type": "file", "subtype": "read", "path": "re:^{WORK}/gone-child-[0-9]+$"}}
 # event: {"count": 400, "decision": "allow", "action": {"type": "file", "subtype": "read", "path": "re:^{WORK}/gone-parent-[0-9]+$"}}
 import os

@@ -5,7 +5,7 @@
 # explains nothing and the syscall is judged on its own (a write: denied). The same with a forged
 # `open` event frame followed by the raw syscall: the mode is dropped from the action, the flags decide.
 # The file keeps its content.
-# irongate: {"args": ["--profile", "trusted", "--policy", "{VENV}/../../integration/policies/note-mode.json"], "exit": 0, "files": {"modeguard.txt": "original"}, "stdout": ["welcome notes: True", "forged note: fd=-1 errno=EACCES", "forged event: block", "forged event open: fd=-1 errno=EACCES", "content: b'original'"]}
+# irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/note-mode.json"], "exit": 0, "files": {"modeguard.txt": "original"}, "stdout": ["welcome notes: True", "forged note: fd=-1 errno=EACCES", "forged event: block", "forged event open: fd=-1 errno=EACCES", "content: b'original'"]}
 # event: {"count": 3, "decision": "block", "reason": "default_deny", "action": {"type": "file", "subtype": "write", "path": "{WORK}/modeguard.txt"}}
 # event: {"decision": "block", "layer": "syscall", "unexplained": true, "reason": "default_deny", "action": {"type": "file", "subtype": "write", "path": "{WORK}/modeguard.txt", "flags": 513}}
 # no-event: {"decision": "allow", "action": {"subtype": "write"}}

@@ -5,7 +5,7 @@
 # supervisor takes it as its own real path only when the kernel reaches it without a symlink: through
 # the symlink it is resolved to /etc/shadow and blocked, and a swap between the judgement and the open
 # is caught by the emulated open. No read ever returns /etc/shadow's content, and it is never allowed.
-# irongate: {"args": ["--profile", "trusted", "--policy", "{VENV}/../../integration/policies/bypass_trusted.json"], "exit": 0, "timeout": 240, "files": {"d/shadow": "fine"}, "stdout": ["tries: 1500", "shadow content read: 0", "swapped: True"]}
+# irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/bypass_trusted.json"], "exit": 0, "timeout": 240, "files": {"d/shadow": "fine"}, "stdout": ["tries: 1500", "shadow content read: 0", "swapped: True"]}
 # event: {"decision": "block", "rule": {"name": "system-secrets"}, "action": {"type": "file", "path": "/etc/shadow", "requested": "{WORK}/d/shadow"}}
 # no-event: {"decision": "allow", "action": {"path": "/etc/shadow"}}
 # no-event: {"decision": "allow", "action": {"type": "file", "subtype": "read", "path": "re:^{WORK}/s/"}}

@@ -4,7 +4,7 @@
 # flips both the path buffer and the note's path between /etc/hostname and /etc/shadow (same length).
 # The supervisor decides on its own copies: whatever it read is what it judged and what it opened, so
 # no descriptor ever holds /etc/shadow's content, and every /etc/shadow decision is a block.
-# irongate: {"args": ["--profile", "trusted", "--policy", "{VENV}/../../integration/policies/bypass_trusted.json"], "exit": 0, "timeout": 240, "stdout": ["notes: True", "tries: 2000", "shadow content read: 0"]}
+# irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/bypass_trusted.json"], "exit": 0, "timeout": 240, "stdout": ["notes: True", "tries: 2000", "shadow content read: 0"]}
 # event: {"decision": "allow", "action": {"type": "file", "path": "/etc/hostname"}}
 # no-event: {"decision": "allow", "action": {"path": "/etc/shadow"}}
 # no-event: {"decision": "allow", "action": {"path": "re:^/etc/(shadow|hostname).+"}}

@@ -4,7 +4,7 @@
 # (a forged hello on a raw connection), so its next Python open, of a forbidden file, is judged at the
 # kernel layer alone (unexplained, EACCES): the bootstrap's PermissionError for it must not carry the
 # kept message about /etc/shadow (the refusal is asked for by the note's sequence number).
-# irongate: {"args": ["--profile", "trusted", "--policy", "{VENV}/../../integration/policies/bypass_trusted.json"], "exit": 0, "files": {"forbidden.txt": "secret"}, "stdout": ["direct: errno 13", "re-registered: True", "second: errno 13 names shadow: False"]}
+# irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/bypass_trusted.json"], "exit": 0, "files": {"forbidden.txt": "secret"}, "stdout": ["direct: errno 13", "re-registered: True", "second: errno 13 names shadow: False"]}
 # event: {"count": 1, "decision": "block", "layer": "hook", "action": {"type": "file", "path": "/etc/shadow"}}
 # event: {"count": 1, "decision": "block", "layer": "syscall", "unexplained": true, "reason": "Forbidden test file", "action": {"type": "file", "path": "{WORK}/forbidden.txt"}}
 # no-event: {"decision": "allow", "action": {"path": "re:shadow|forbidden"}}

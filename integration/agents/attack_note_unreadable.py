@@ -3,7 +3,7 @@
 # readable page (its header and the start of its path readable, the rest PROT_NONE), each followed by
 # raw opens of /etc/shadow and /etc/hostname that such a note would name. Each open is judged on its
 # own (syscall layer, unexplained): /etc/shadow refused, /etc/hostname allowed by the policy.
-# irongate: {"args": ["--profile", "trusted", "--policy", "{VENV}/../../integration/policies/bypass_trusted.json"], "exit": 0, "stdout": ["unmapped notes: True", "unmapped shadow: fd=-1", "unmapped hostname: opened", "straddling notes: True", "straddling shadow: fd=-1", "straddling hostname: opened"]}
+# irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/bypass_trusted.json"], "exit": 0, "stdout": ["unmapped notes: True", "unmapped shadow: fd=-1", "unmapped hostname: opened", "straddling notes: True", "straddling shadow: fd=-1", "straddling hostname: opened"]}
 # event: {"count": 2, "decision": "block", "layer": "syscall", "unexplained": true, "action": {"path": "/etc/shadow"}}
 # event: {"count": 2, "decision": "allow", "layer": "syscall", "unexplained": true, "action": {"path": "/etc/hostname"}}
 # no-event: {"layer": "hook", "action": {"path": "re:^/etc/(shadow|hostname)$"}}

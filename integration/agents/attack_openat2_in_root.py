@@ -6,7 +6,7 @@
 # A note for the same spelling explains nothing (the hook never notes openat2). Scoped lookups keep
 # their meaning ("/etc/hostname" in root {WORK} does not exist), and an unscoped openat2 with
 # RESOLVE_NO_SYMLINKS of a plain path still opens.
-# irongate: {"args": ["--profile", "trusted", "--policy", "{VENV}/../../integration/policies/private-dir.json"], "exit": 0, "files": {"private/key": "TOPSECRET"}, "stdout": ["python: PermissionError", "in_root cwd: fd=-1 EACCES", "in_root dirfd: fd=-1 EACCES", "beneath: fd=-1", "noted in_root: fd=-1 EACCES", "in_root hostname: fd=-1 ENOENT", "no_symlinks hostname: opened", "private content read: 0"]}
+# irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/private-dir.json"], "exit": 0, "files": {"private/key": "TOPSECRET"}, "stdout": ["python: PermissionError", "in_root cwd: fd=-1 EACCES", "in_root dirfd: fd=-1 EACCES", "beneath: fd=-1", "noted in_root: fd=-1 EACCES", "in_root hostname: fd=-1 ENOENT", "no_symlinks hostname: opened", "private content read: 0"]}
 # event: {"count": 5, "decision": "block", "reason": "Private test file", "action": {"type": "file", "path": "{WORK}/private/key"}}
 # event: {"count": 4, "decision": "block", "layer": "syscall", "unexplained": true, "action": {"path": "{WORK}/private/key", "requested": "/private/key"}}
 # no-event: {"decision": "allow", "action": {"path": "re:private"}}
