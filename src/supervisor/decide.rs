@@ -231,6 +231,10 @@ pub struct Decider {
     tool_seq: AtomicU64,
 }
 
+/// The userfaultfd device (Linux 6.1): a userfaultfd that also handles the
+/// kernel's faults on the registered memory.
+const USERFAULTFD_DEVICE: &str = "/dev/userfaultfd";
+
 /// A decision up to the policy's verdict (see `Decider::judge_first`).
 #[derive(Debug)]
 pub(crate) enum Prejudged {
@@ -1142,6 +1146,16 @@ impl Decider {
             return Some(Verdict {
                 decision: Decision::Block,
                 reason: "irongate_supervisor: the supervisor's /proc entries are out of the agent's reach".into(),
+                rule: None,
+            });
+        }
+        // The device form of the (refused) userfaultfd syscall: a fault
+        // handler of the agent's on memory the supervisor reads (a path, a
+        // note) would stall the notify loop for as long as the agent likes.
+        if action.kind() == "file" && path == USERFAULTFD_DEVICE {
+            return Some(Verdict {
+                decision: Decision::Block,
+                reason: "irongate_supervisor: /dev/userfaultfd could stall the supervisor's reads of the agent's memory".into(),
                 rule: None,
             });
         }
