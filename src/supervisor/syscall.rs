@@ -257,42 +257,14 @@ impl Decider {
     /// The note the caller's thread left for this open (see `ipc::note`),
     /// if it says exactly this open and has not explained another.
     fn note_for(&self, t: &Thread, call: &Call) -> Option<Note> {
-        let Call::Open {
-            dirfd,
-            path,
-            flags,
-            resolve,
-            ..
-        } = call
-        else {
-            return None;
-        };
-        // The hook notes `open`/`os.open` (openat): an openat2 with resolve
-        // flags is not the open any note describes.
-        if *resolve != 0 {
+        if !matches!(call, Call::Open { .. }) {
             return None;
         }
         let tid = i64::from(t.tid);
         let (addr, used) = self.note_of(t.pid, tid)?;
         let bytes = crate::backstop::memory::read_bytes(t.pid as u32, addr, note::SIZE)?;
         let n = note::read(&bytes)?;
-        let same_base = if *dirfd == AT_FDCWD {
-            n.dir_fd < 0
-        } else {
-            n.dir_fd == *dirfd
-        };
-        // The mode is the note's too: one that says another access than the
-        // flags explains nothing (CPython writes the two from one `open()`).
-        let mode_fits = n
-            .mode
-            .as_deref()
-            .is_none_or(|m| events::mode_fits_flags(m, n.flags));
-        if n.seq <= used
-            || n.path != *path
-            || (n.flags ^ flags) & NOTE_FLAGS != 0
-            || !same_base
-            || !mode_fits
-        {
+        if n.seq <= used || !note_matches(&n, call) {
             return None;
         }
         self.note_used(t.pid, tid, n.seq);
@@ -306,7 +278,13 @@ impl Decider {
         let n = if in_loop {
             self.note_for(t, call)?
         } else {
-            lock(&self.held_notes).remove(&(t.pid, i64::from(t.tid)))?
+            // Only for the open it was held for: a note left behind (its
+            // held thread could not start) explains no later call.
+            let n = lock(&self.held_notes).remove(&(t.pid, i64::from(t.tid)))?;
+            if !note_matches(&n, call) {
+                return None;
+            }
+            n
         };
         let c = hook_caller(t);
         let raw = String::from_utf8(n.path.clone()).ok()?;
@@ -719,6 +697,37 @@ impl Decider {
     }
 }
 
+/// True when note `n` says exactly the open `call` makes: its path bytes,
+/// the flags in [`NOTE_FLAGS`], its base, and a mode (for `open()`) that
+/// asks for the access the flags carry. An `openat2` with `resolve` flags
+/// is no open the hook notes.
+fn note_matches(n: &Note, call: &Call) -> bool {
+    let Call::Open {
+        dirfd,
+        path,
+        flags,
+        resolve,
+        ..
+    } = call
+    else {
+        return false;
+    };
+    let same_base = if *dirfd == AT_FDCWD {
+        n.dir_fd < 0
+    } else {
+        n.dir_fd == *dirfd
+    };
+    let mode_fits = n
+        .mode
+        .as_deref()
+        .is_none_or(|m| events::mode_fits_flags(m, n.flags));
+    *resolve == 0
+        && n.path == *path
+        && (n.flags ^ flags) & NOTE_FLAGS == 0
+        && same_base
+        && mode_fits
+}
+
 /// Open flags a note must match exactly (`O_CLOEXEC` and the like may
 /// differ between the audit event and the syscall).
 const NOTE_FLAGS: i64 = (libc::O_ACCMODE
@@ -862,5 +871,64 @@ fn call_name(call: &Call) -> &'static str {
         Call::SignalRoute { .. } => "fcntl/ioctl",
         Call::CredChange { .. } => "credentials",
         Call::Forbidden(_) | Call::Unclassified(_) | Call::Unreadable(_) => "syscall",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(dirfd: i64, path: &[u8], flags: i64, resolve: u64) -> Call {
+        Call::Open {
+            dirfd,
+            path: path.to_vec(),
+            flags,
+            mode: 0o644,
+            resolve,
+        }
+    }
+
+    #[test]
+    fn a_note_explains_only_the_open_it_says() {
+        let cloexec = i64::from(libc::O_CLOEXEC);
+        let wr = i64::from(libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC);
+        let n = Note {
+            seq: 1,
+            flags: cloexec,
+            dir_fd: -1,
+            mode: Some("r".into()),
+            path: b"/w/a.txt".to_vec(),
+            frame: "agent.py:1".into(),
+        };
+        assert!(note_matches(&n, &open(AT_FDCWD, b"/w/a.txt", cloexec, 0)));
+        // O_CLOEXEC and the like may differ between the event and the call.
+        assert!(note_matches(&n, &open(AT_FDCWD, b"/w/a.txt", 0, 0)));
+        // Another path, spelling, access, base, or an openat2 scope.
+        assert!(!note_matches(&n, &open(AT_FDCWD, b"/w//a.txt", 0, 0)));
+        assert!(!note_matches(&n, &open(AT_FDCWD, b"/w/a.txt", wr, 0)));
+        assert!(!note_matches(&n, &open(3, b"/w/a.txt", 0, 0)));
+        assert!(!note_matches(
+            &n,
+            &open(AT_FDCWD, b"/w/a.txt", 0, sys::RESOLVE_IN_ROOT)
+        ));
+        // A mode saying another access than the (matching) flags.
+        let forged = Note {
+            flags: wr,
+            mode: Some("rb".into()),
+            ..n.clone()
+        };
+        assert!(!note_matches(&forged, &open(AT_FDCWD, b"/w/a.txt", wr, 0)));
+        let honest = Note {
+            mode: Some("w".into()),
+            ..forged
+        };
+        assert!(note_matches(&honest, &open(AT_FDCWD, b"/w/a.txt", wr, 0)));
+        // Not an open at all.
+        let unlink = Call::Unlink {
+            dirfd: AT_FDCWD,
+            path: b"/w/a.txt".to_vec(),
+            dir: false,
+        };
+        assert!(!note_matches(&n, &unlink));
     }
 }
