@@ -113,6 +113,10 @@ pub enum Request {
     Refusal {
         /// Thread id of the caller.
         tid: i64,
+        /// The sequence number of the note of the open that failed: a
+        /// message kept for another (older) open is not this one's.
+        #[serde(default)]
+        seq: u64,
     },
 }
 
@@ -390,9 +394,9 @@ mod tests {
 /// bumps the sequence number; the syscall follows at once, and the kernel
 /// layer reads the note from the stopped thread's memory while deciding that
 /// very syscall. The note is untrusted like any frame: it only *explains* a
-/// syscall whose path bytes and flags it matches exactly, once (the
-/// sequence number must be new), and the decision is the policy's on what
-/// the supervisor resolves itself.
+/// syscall whose path bytes, flags, base and (for `open()`) mode it matches
+/// exactly, once (the sequence number must be new), and the decision is the
+/// policy's on what the supervisor resolves itself.
 pub mod note {
     /// Longest path carried (a longer one is sent as a frame).
     pub const MAX_PATH: usize = 1024;

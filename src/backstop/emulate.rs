@@ -24,11 +24,21 @@ pub struct Opened {
     pub cloexec: bool,
 }
 
-use super::sys::{RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, openat2};
+use super::sys::{
+    RESOLVE_BENEATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS,
+    RESOLVE_ONLY_RESTRICTING, openat2,
+};
 
-/// Opens the file an `open`-family call names. Returns an errno on failure
-/// (the kernel's own answer to the same open, or EACCES).
-pub fn open(caller: &Caller, own: &Creds, call: &Call) -> Result<Opened, i32> {
+/// Opens the file an `open`-family call names, `decided` being the real
+/// path it was judged on. Returns an errno on failure (the kernel's own
+/// answer to the same open, or EACCES).
+///
+/// An open that changes the file as it opens it (`O_CREAT`, `O_TRUNC`,
+/// `O_TMPFILE`) opens exactly `decided`, reached without any symlink: a link
+/// (or a `/proc/self/fd/N` the agent re-pointed with `dup2`) that changed
+/// after the judgement must not make it create or empty another file before
+/// the read-back could refuse the descriptor.
+pub fn open(caller: &Caller, own: &Creds, call: &Call, decided: &str) -> Result<Opened, i32> {
     let tid = caller.tid;
     let Call::Open {
         dirfd,
@@ -40,11 +50,18 @@ pub fn open(caller: &Caller, own: &Creds, call: &Call) -> Result<Opened, i32> {
     else {
         return Err(libc::EINVAL);
     };
-    let base = base_dir(tid, *dirfd, path)?;
-    let cpath = CString::new(as_target(caller, path)).map_err(|_| libc::EINVAL)?;
+    // Scoped to a directory (`RESOLVE_IN_ROOT`, `RESOLVE_BENEATH`), even an
+    // absolute path starts at the caller's directory, not at the root.
+    let scoped = resolve & (RESOLVE_IN_ROOT | RESOLVE_BENEATH) != 0;
     let cloexec = flags & i64::from(libc::O_CLOEXEC) != 0;
     let creating = flags & i64::from(libc::O_CREAT) != 0
         || flags & i64::from(libc::O_TMPFILE) == i64::from(libc::O_TMPFILE);
+    let changes = creating || flags & i64::from(libc::O_TRUNC) != 0;
+    if changes {
+        return open_decided(caller, own, *flags, *mode, *resolve, decided, creating);
+    }
+    let base = base_dir(tid, *dirfd, path, scoped)?;
+    let cpath = CString::new(as_target(caller, path)).map_err(|_| libc::EINVAL)?;
     // The target's own /proc entries (cwd, root, fd/N) are magic links the
     // kernel would follow for it; anywhere else a magic link would resolve
     // in the supervisor's context, so it is refused.
@@ -67,7 +84,11 @@ pub fn open(caller: &Caller, own: &Creds, call: &Call) -> Result<Opened, i32> {
     // A plain absolute path reached without any symlink is the file it
     // names: no need to ask /proc which file was opened. Otherwise (or if a
     // symlink is on the way) the open follows links as the agent's would.
-    let plain = base.is_none() && crate::pathname::is_plain_outside_proc(cpath.as_bytes());
+    // Only for a lookup no `resolve` flag scopes: under `RESOLVE_IN_ROOT`
+    // "/x" is a file below the caller's directory, not `/x`.
+    let plain = base.is_none()
+        && resolve & !RESOLVE_ONLY_RESTRICTING == 0
+        && crate::pathname::is_plain_outside_proc(cpath.as_bytes());
     // The open itself is the agent's: its permissions, not the supervisor's
     // (the base directory above was taken with the supervisor's).
     let Some(as_agent) = super::creds::adopt(&caller.creds, own) else {
@@ -120,6 +141,63 @@ pub fn open(caller: &Caller, own: &Creds, call: &Call) -> Result<Opened, i32> {
     })
 }
 
+/// An open that creates or truncates: `decided` itself (an absolute real
+/// path), with `RESOLVE_NO_SYMLINKS`, so the file changed is the file judged.
+fn open_decided(
+    caller: &Caller,
+    own: &Creds,
+    flags: i64,
+    mode: u32,
+    resolve: u64,
+    decided: &str,
+    creating: bool,
+) -> Result<Opened, i32> {
+    // A pipe, socket or anonymous inode reached through /proc/self/fd has no
+    // path to open by; nothing judged by path to create or empty either.
+    if !decided.starts_with('/') {
+        return Err(libc::EACCES);
+    }
+    let cpath = CString::new(decided).map_err(|_| libc::EINVAL)?;
+    let cloexec = flags & i64::from(libc::O_CLOEXEC) != 0;
+    let flags = flags & !i64::from(libc::O_CLOEXEC);
+    // `decided` is already what any scoping reached: only the flags that
+    // refuse lookups are kept.
+    let resolve =
+        (resolve & RESOLVE_ONLY_RESTRICTING) | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    let create_mode = if creating {
+        u64::from(mode & 0o7777)
+    } else {
+        0
+    };
+    let existed = creating && exists_at(libc::AT_FDCWD, &cpath);
+    let Some(as_agent) = super::creds::adopt(&caller.creds, own) else {
+        return Err(libc::EACCES);
+    };
+    let opened = openat2(libc::AT_FDCWD, &cpath, flags, create_mode, resolve);
+    drop(as_agent);
+    // A symlink on the way now: not the file judged (unless the agent asked
+    // not to follow its last component, and ELOOP is the kernel's answer).
+    let nofollow = flags & i64::from(libc::O_NOFOLLOW) != 0;
+    let fd = opened.map_err(|e| match e {
+        libc::ELOOP if !nofollow => libc::EACCES,
+        e => e,
+    })?;
+    if creating && !existed {
+        // SAFETY: fchmod on a descriptor we own.
+        unsafe {
+            libc::fchmod(
+                fd.as_raw_fd(),
+                (mode & 0o7777 & !caller.umask) as libc::mode_t,
+            )
+        };
+    }
+    Ok(Opened {
+        fd,
+        real_path: decided.to_owned(),
+        cloexec,
+    })
+}
+
 /// `/proc/self` and `/proc/thread-self` mean the caller, not the
 /// supervisor that performs the open.
 fn as_target(caller: &Caller, path: &[u8]) -> Vec<u8> {
@@ -141,10 +219,11 @@ fn exists_at(dirfd: i32, path: &CString) -> bool {
     unsafe { libc::faccessat(dirfd, path.as_ptr(), libc::F_OK, libc::AT_SYMLINK_NOFOLLOW) == 0 }
 }
 
-/// The directory a relative path starts from, opened `O_PATH` through the
-/// target's `/proc` entry (its cwd or its directory fd).
-fn base_dir(tid: i32, dirfd: i64, path: &[u8]) -> Result<Option<OwnedFd>, i32> {
-    if path.first() == Some(&b'/') {
+/// The directory a relative path (or, `scoped`, any path) starts from,
+/// opened `O_PATH` through the target's `/proc` entry (its cwd or its
+/// directory fd).
+fn base_dir(tid: i32, dirfd: i64, path: &[u8], scoped: bool) -> Result<Option<OwnedFd>, i32> {
+    if path.first() == Some(&b'/') && !scoped {
         return Ok(None);
     }
     let dir = if dirfd == AT_FDCWD {

@@ -386,7 +386,7 @@ fn respond<J: Judge>(
         }
         Answer::Emulate(decided) => {
             let opened = match ctx.own.as_ref() {
-                Some(own) => emulate::open(caller, own, call),
+                Some(own) => emulate::open(caller, own, call, &decided),
                 None => Err(libc::EACCES),
             };
             match opened {

@@ -136,6 +136,16 @@ pub fn respond_addfd(
 pub const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
 /// `RESOLVE_NO_SYMLINKS` (openat2): no symlink anywhere on the way.
 pub const RESOLVE_NO_SYMLINKS: u64 = 0x04;
+/// `RESOLVE_BENEATH` (openat2): the path must stay below the directory.
+pub const RESOLVE_BENEATH: u64 = 0x08;
+/// `RESOLVE_IN_ROOT` (openat2): the directory is the root; an absolute path
+/// (or symlink) starts there, not at `/`.
+pub const RESOLVE_IN_ROOT: u64 = 0x10;
+/// `openat2` flags that only refuse some lookups (`RESOLVE_NO_XDEV`,
+/// `_NO_MAGICLINKS`, `_NO_SYMLINKS`, `_CACHED`): with none but these, a
+/// path names what it names for `openat`. The others scope it to a
+/// directory.
+pub const RESOLVE_ONLY_RESTRICTING: u64 = 0x01 | 0x02 | 0x04 | 0x20;
 
 /// `openat2(2)` with `flags` (`O_CLOEXEC` always added), `mode` and
 /// `resolve`. The error is the errno, read at once (before anything else,

@@ -48,6 +48,9 @@ thread_local! {
     static NOTE: RefCell<Box<[u8]>> = RefCell::new(vec![0u8; ipc::note::ALLOC].into_boxed_slice());
     /// The sequence number of this thread's last note.
     static NOTE_SEQ: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// The note of this thread's last open, if it was noted (any frame
+    /// sent since means it was not): the one a refusal message may be for.
+    static LAST_NOTED: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
     /// The supervisor registered this thread's note (at its connection's
     /// hello) and reads it.
     static KNOWN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -121,6 +124,7 @@ pub fn request(req: &Request) -> Result<Reply, FrameError> {
     // Whatever this thread noted for an open is stale now: its syscall did
     // not follow at once.
     NOTE.with(|n| ipc::note::clear(&mut n.borrow_mut()));
+    LAST_NOTED.with(|l| l.set(None));
     with_connection(|fd| exchange(fd, req))
 }
 
@@ -173,13 +177,18 @@ pub fn note_open(
         path: path.to_vec(),
         frame: frame.unwrap_or_default().to_owned(),
     };
-    NOTE.with(|n| ipc::note::write(&mut n.borrow_mut(), &note))
+    let written = NOTE.with(|n| ipc::note::write(&mut n.borrow_mut(), &note));
+    LAST_NOTED.with(|l| l.set(written.then_some(seq)));
+    written
 }
 
 /// The message of this thread's last noted open the supervisor refused,
-/// once (the bootstrap turns the kernel's plain `EACCES` into it).
+/// once (the bootstrap turns the kernel's plain `EACCES` into it). `None`
+/// when the last open was not noted, or was not refused on its note (a real
+/// `EACCES` stays the kernel's).
 pub fn deferred_refusal(tid: i64) -> Option<String> {
-    match request(&Request::Refusal { tid }) {
+    let seq = LAST_NOTED.with(std::cell::Cell::take)?;
+    match request(&Request::Refusal { tid, seq }) {
         Ok(Reply::Verdict { message, .. }) => Some(message),
         _ => None,
     }

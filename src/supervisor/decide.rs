@@ -207,9 +207,9 @@ pub struct Decider {
     /// `ipc::note`), with the connection that did and the last sequence
     /// number that explained a syscall.
     notes: Mutex<HashMap<(i32, i64), NoteSlot>>,
-    /// The message of each thread's last open refused on its note, until
-    /// the bootstrap asks for it.
-    refusals: Mutex<HashMap<(i32, i64), String>>,
+    /// The message of each thread's last open refused on its note (with
+    /// the note's sequence number), until the bootstrap asks for it.
+    refusals: Mutex<HashMap<(i32, i64), (u64, String)>>,
     /// Notes of opens handed to a held thread (a review): taken there.
     pub(crate) held_notes: Mutex<HashMap<(i32, i64), crate::ipc::note::Note>>,
     /// Directories and files this run created (an allowed `mkdir`, or an
@@ -230,6 +230,10 @@ pub struct Decider {
     /// Allowed tool calls so far.
     tool_seq: AtomicU64,
 }
+
+/// The userfaultfd device (Linux 6.1): a userfaultfd that also handles the
+/// kernel's faults on the registered memory.
+const USERFAULTFD_DEVICE: &str = "/dev/userfaultfd";
 
 /// A decision up to the policy's verdict (see `Decider::judge_first`).
 #[derive(Debug)]
@@ -472,12 +476,12 @@ impl Decider {
     }
 
     /// Keeps the message of an open refused on its note for the bootstrap.
-    pub(crate) fn note_refusal(&self, caller: Caller, message: String) {
+    pub(crate) fn note_refusal(&self, caller: Caller, seq: u64, message: String) {
         let mut refusals = lock(&self.refusals);
         if refusals.len() >= MAX_NOTES {
             refusals.clear();
         }
-        refusals.insert((caller.pid, caller.tid), message);
+        refusals.insert((caller.pid, caller.tid), (seq, message));
     }
 
     /// `Request::EndTool`: the innermost tool call of the thread returned
@@ -516,16 +520,18 @@ impl Decider {
         stack.ends_seen = ends;
     }
 
-    /// `Request::Refusal`: the message of the thread's last refused open.
-    pub fn refusal(&self, caller: Caller) -> Reply {
+    /// `Request::Refusal`: the message of the thread's last refused open,
+    /// if that open is the one of note `seq` (a message left by an open
+    /// whose refusal nobody asked for, `_io.open` say, is not another's).
+    pub fn refusal(&self, caller: Caller, seq: u64) -> Reply {
         match lock(&self.refusals).remove(&(caller.pid, caller.tid)) {
-            Some(message) => Reply::Verdict {
+            Some((kept, message)) if kept == seq => Reply::Verdict {
                 decision: Decision::Block,
                 reason: String::new(),
                 rule: None,
                 message,
             },
-            None => Reply::Ok,
+            _ => Reply::Ok,
         }
     }
 
@@ -1140,6 +1146,16 @@ impl Decider {
             return Some(Verdict {
                 decision: Decision::Block,
                 reason: "irongate_supervisor: the supervisor's /proc entries are out of the agent's reach".into(),
+                rule: None,
+            });
+        }
+        // The device form of the (refused) userfaultfd syscall: a fault
+        // handler of the agent's on memory the supervisor reads (a path, a
+        // note) would stall the notify loop for as long as the agent likes.
+        if action.kind() == "file" && path == USERFAULTFD_DEVICE {
+            return Some(Verdict {
+                decision: Decision::Block,
+                reason: "irongate_supervisor: /dev/userfaultfd could stall the supervisor's reads of the agent's memory".into(),
                 rule: None,
             });
         }

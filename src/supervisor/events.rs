@@ -84,6 +84,42 @@ fn file_action(subtype: &str, resolved: (String, String)) -> Action {
     a
 }
 
+/// True when `open()`'s `mode` asks for exactly the access `flags` carry
+/// (read/write, create, truncate, append, exclusive), as CPython's `FileIO`
+/// derives the flags from the mode: one of `r`, `w`, `a`, `x`, optionally
+/// `+` (both) and `b`.
+pub fn mode_fits_flags(mode: &str, flags: i64) -> bool {
+    let (mut main, mut plus) = (None, false);
+    for ch in mode.chars() {
+        match ch {
+            'r' | 'w' | 'a' | 'x' if main.is_none() => main = Some(ch),
+            '+' if !plus => plus = true,
+            'b' => {}
+            _ => return false,
+        }
+    }
+    let (creat, trunc, append, excl) = (
+        i64::from(libc::O_CREAT),
+        i64::from(libc::O_TRUNC),
+        i64::from(libc::O_APPEND),
+        i64::from(libc::O_EXCL),
+    );
+    let (access, extra) = match main {
+        Some('r') => (i64::from(libc::O_RDONLY), 0),
+        Some('w') => (i64::from(libc::O_WRONLY), creat | trunc),
+        Some('a') => (i64::from(libc::O_WRONLY), creat | append),
+        Some('x') => (i64::from(libc::O_WRONLY), creat | excl),
+        _ => return false,
+    };
+    let access = if plus {
+        i64::from(libc::O_RDWR)
+    } else {
+        access
+    };
+    let bits = i64::from(libc::O_ACCMODE) | creat | trunc | append | excl;
+    flags & bits == access | extra
+}
+
 /// Maps one audit event.
 pub fn map(
     c: Caller,
@@ -114,7 +150,12 @@ pub fn map(
             };
             let mut act = file_action(if write { "write" } else { "read" }, resolved);
             act.set(Field::Flags, flags);
-            if let Some(m) = mode {
+            // A mode that says another access than the flags is not the
+            // open's (CPython derives one from the other; a forged event or
+            // note may not): a rule on `mode` must not see it.
+            if let Some(m) = mode
+                && (a(2).is_none_or(Value::is_null) || mode_fits_flags(m, flags))
+            {
                 act.set(Field::Mode, m);
             }
             decide(act)
@@ -547,6 +588,45 @@ mod tests {
             Mapped::Decide(a) => *a,
             other => panic!("{event}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn mode_must_say_the_flags_access() {
+        let (w, c, t, ap, ex) = (
+            i64::from(libc::O_WRONLY),
+            i64::from(libc::O_CREAT),
+            i64::from(libc::O_TRUNC),
+            i64::from(libc::O_APPEND),
+            i64::from(libc::O_EXCL),
+        );
+        let cloexec = i64::from(libc::O_CLOEXEC);
+        assert!(mode_fits_flags("r", cloexec));
+        assert!(mode_fits_flags("rb", 0));
+        assert!(mode_fits_flags("w", w | c | t | cloexec));
+        assert!(mode_fits_flags("ab", w | c | ap));
+        assert!(mode_fits_flags("x", w | c | ex));
+        assert!(mode_fits_flags("r+", i64::from(libc::O_RDWR)));
+        assert!(mode_fits_flags("w+b", i64::from(libc::O_RDWR) | c | t));
+        // A read mode for a write, a write mode without its truncate, junk.
+        assert!(!mode_fits_flags("rb", w | t));
+        assert!(!mode_fits_flags("r", i64::from(libc::O_RDWR)));
+        assert!(!mode_fits_flags("w", w | c));
+        assert!(!mode_fits_flags("rw", w | c | t));
+        assert!(!mode_fits_flags("", 0));
+        assert!(!mode_fits_flags("r\u{0}", 0));
+        // The mapped action: a forged mode is dropped, the flags decide.
+        let tmp = std::env::temp_dir()
+            .join("irongate-x")
+            .to_string_lossy()
+            .into_owned();
+        let a = mapped(
+            "open",
+            vec![tmp.clone().into(), "rb".into(), (w | t).into()],
+        );
+        assert_eq!(a.subtype(), "write");
+        assert_eq!(a.get(Field::Mode), None);
+        let a = mapped("open", vec![tmp.into(), "wb".into(), (w | c | t).into()]);
+        assert_eq!(a.text(Field::Mode), Some("wb"));
     }
 
     #[test]

@@ -52,15 +52,42 @@ pub fn resolve(pid: i32, tid: i64, base: Base, raw: &str, follow: bool) -> Resul
 }
 
 fn resolve_full(full: &Path, follow: bool) -> Result<Resolved, i32> {
-    match kernel_resolve(full, follow) {
-        Ok(path) => Ok(Resolved { path, exists: true }),
-        Err(e) if is_missing(e) => Ok(Resolved {
-            path: resolve_missing(full)?,
-            exists: false,
-        }),
-        Err(e) => Err(e),
+    let mut full = full.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match kernel_resolve(&full, follow) {
+            Ok(path) => return Ok(Resolved { path, exists: true }),
+            Err(e) if is_missing(e) => {}
+            Err(e) => return Err(e),
+        }
+        // A dangling symlink as the last component: an open that creates
+        // follows it and creates its target, so the target is the path.
+        let target = match std::fs::read_link(&full) {
+            Ok(t) if follow => t,
+            _ => {
+                return Ok(Resolved {
+                    path: resolve_missing(&full)?,
+                    exists: false,
+                });
+            }
+        };
+        full = if target.is_absolute() {
+            // `/proc/self` in a link means whoever follows it: not judged.
+            if target.starts_with("/proc") {
+                return Err(libc::EACCES);
+            }
+            target
+        } else {
+            // The link's directory exists (the link is in it).
+            let dir = full.parent().ok_or(libc::EACCES)?;
+            PathBuf::from(kernel_resolve(dir, true)?).join(target)
+        };
     }
+    Err(libc::ELOOP)
 }
+
+/// Symlinks followed at most on the way to a missing file (the kernel's
+/// own limit is 40).
+const MAX_LINKS: usize = 40;
 
 /// The errors that mean "not there (yet)": the deepest existing ancestor
 /// is resolved instead.
@@ -236,6 +263,40 @@ mod tests {
         .expect("resolve");
         assert!(!r.exists);
         assert_eq!(r.path, format!("{}/a/x", real.display()));
+    }
+
+    #[test]
+    fn a_dangling_symlink_is_its_target() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = std::fs::canonicalize(dir.path()).expect("canon");
+        std::fs::create_dir(real.join("blocked")).expect("mkdir");
+        std::os::unix::fs::symlink(real.join("blocked/new"), real.join("abs")).expect("symlink");
+        std::os::unix::fs::symlink("blocked/rel", real.join("rel")).expect("symlink");
+        std::os::unix::fs::symlink("abs", real.join("chain")).expect("symlink");
+        std::os::unix::fs::symlink("loop", real.join("loop")).expect("symlink");
+        std::os::unix::fs::symlink("/proc/self/x", real.join("proc")).expect("symlink");
+        let me = std::process::id() as i32;
+        let at = |name: &str, follow: bool| {
+            resolve(
+                me,
+                i64::from(me),
+                Base::Cwd,
+                &format!("{}/{name}", real.display()),
+                follow,
+            )
+        };
+        let blocked = |f: &str| format!("{}/blocked/{f}", real.display());
+        let r = at("abs", true).expect("resolve");
+        assert_eq!((r.path, r.exists), (blocked("new"), false));
+        assert_eq!(at("rel", true).expect("resolve").path, blocked("rel"));
+        assert_eq!(at("chain", true).expect("resolve").path, blocked("new"));
+        // Not followed: the link itself.
+        assert_eq!(
+            at("abs", false).expect("resolve").path,
+            format!("{}/abs", real.display())
+        );
+        assert_eq!(at("loop", true), Err(libc::ELOOP));
+        assert_eq!(at("proc", true), Err(libc::EACCES));
     }
 
     #[test]

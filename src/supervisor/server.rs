@@ -370,7 +370,7 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
             } => decider.on_action(Caller { pid, tid }, &layer, &action, frame),
             Request::Narrow { tid, profile } => decider.narrow(Caller { pid, tid }, &profile),
             Request::Release { tid } => decider.release(Caller { pid, tid }),
-            Request::Refusal { tid } => decider.refusal(Caller { pid, tid }),
+            Request::Refusal { tid, seq } => decider.refusal(Caller { pid, tid }, seq),
             Request::EndTool { tid } => {
                 decider.end_tool(Caller { pid, tid });
                 continue;

@@ -15,6 +15,7 @@ use crate::action::{Action, Field};
 use crate::backstop::caller::Caller as Thread;
 use crate::backstop::decode::{AT_FDCWD, Call, Msg, NetOp, Route, SockAddr};
 use crate::backstop::perform::Prepared;
+use crate::backstop::sys;
 use crate::backstop::{Answer, Judge, Mode};
 use crate::ipc::note::{self, Note};
 use crate::policy::{Decision, Verdict};
@@ -98,10 +99,24 @@ impl Decider {
         let one = |a: Action, op: Op| Ok(vec![(a, Some(op))]);
         match call {
             Call::Open {
-                dirfd, path, flags, ..
+                dirfd,
+                path,
+                flags,
+                resolve,
+                ..
             } => {
                 let follow = flags & i64::from(libc::O_NOFOLLOW) == 0;
-                let r = paths::resolve(t.pid, i64::from(t.tid), base(*dirfd), &text(path), follow)?;
+                // openat2 scoped to the directory (RESOLVE_IN_ROOT,
+                // RESOLVE_BENEATH): an absolute path starts there too, as
+                // the emulated open will take it.
+                let spelled = text(path);
+                let scoped = resolve & (sys::RESOLVE_IN_ROOT | sys::RESOLVE_BENEATH) != 0;
+                let lookup = match spelled.trim_start_matches('/') {
+                    "" if scoped => ".",
+                    rest if scoped => rest,
+                    _ => spelled.as_str(),
+                };
+                let r = paths::resolve(t.pid, i64::from(t.tid), base(*dirfd), lookup, follow)?;
                 let write = flags & WRITE_FLAGS != 0;
                 let op = if write {
                     Op::OpenWrite(r.path.clone())
@@ -242,22 +257,14 @@ impl Decider {
     /// The note the caller's thread left for this open (see `ipc::note`),
     /// if it says exactly this open and has not explained another.
     fn note_for(&self, t: &Thread, call: &Call) -> Option<Note> {
-        let Call::Open {
-            dirfd, path, flags, ..
-        } = call
-        else {
+        if !matches!(call, Call::Open { .. }) {
             return None;
-        };
+        }
         let tid = i64::from(t.tid);
         let (addr, used) = self.note_of(t.pid, tid)?;
         let bytes = crate::backstop::memory::read_bytes(t.pid as u32, addr, note::SIZE)?;
         let n = note::read(&bytes)?;
-        let same_base = if *dirfd == AT_FDCWD {
-            n.dir_fd < 0
-        } else {
-            n.dir_fd == *dirfd
-        };
-        if n.seq <= used || n.path != *path || (n.flags ^ flags) & NOTE_FLAGS != 0 || !same_base {
+        if n.seq <= used || !note_matches(&n, call) {
             return None;
         }
         self.note_used(t.pid, tid, n.seq);
@@ -271,7 +278,13 @@ impl Decider {
         let n = if in_loop {
             self.note_for(t, call)?
         } else {
-            lock(&self.held_notes).remove(&(t.pid, i64::from(t.tid)))?
+            // Only for the open it was held for: a note left behind (its
+            // held thread could not start) explains no later call.
+            let n = lock(&self.held_notes).remove(&(t.pid, i64::from(t.tid)))?;
+            if !note_matches(&n, call) {
+                return None;
+            }
+            n
         };
         let c = hook_caller(t);
         let raw = String::from_utf8(n.path.clone()).ok()?;
@@ -311,7 +324,7 @@ impl Decider {
             }
             Some(Answer::Emulate(real))
         } else {
-            self.note_refusal(c, out.message);
+            self.note_refusal(c, n.seq, out.message);
             Some(Answer::Deny(libc::EACCES))
         }
     }
@@ -695,6 +708,37 @@ impl Decider {
     }
 }
 
+/// True when note `n` says exactly the open `call` makes: its path bytes,
+/// the flags in [`NOTE_FLAGS`], its base, and a mode (for `open()`) that
+/// asks for the access the flags carry. An `openat2` with `resolve` flags
+/// is no open the hook notes.
+fn note_matches(n: &Note, call: &Call) -> bool {
+    let Call::Open {
+        dirfd,
+        path,
+        flags,
+        resolve,
+        ..
+    } = call
+    else {
+        return false;
+    };
+    let same_base = if *dirfd == AT_FDCWD {
+        n.dir_fd < 0
+    } else {
+        n.dir_fd == *dirfd
+    };
+    let mode_fits = n
+        .mode
+        .as_deref()
+        .is_none_or(|m| events::mode_fits_flags(m, n.flags));
+    *resolve == 0
+        && n.path == *path
+        && (n.flags ^ flags) & NOTE_FLAGS == 0
+        && same_base
+        && mode_fits
+}
+
 /// Open flags a note must match exactly (`O_CLOEXEC` and the like may
 /// differ between the audit event and the syscall).
 const NOTE_FLAGS: i64 = (libc::O_ACCMODE
@@ -838,5 +882,64 @@ fn call_name(call: &Call) -> &'static str {
         Call::SignalRoute { .. } => "fcntl/ioctl",
         Call::CredChange { .. } => "credentials",
         Call::Forbidden(_) | Call::Unclassified(_) | Call::Unreadable(_) => "syscall",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(dirfd: i64, path: &[u8], flags: i64, resolve: u64) -> Call {
+        Call::Open {
+            dirfd,
+            path: path.to_vec(),
+            flags,
+            mode: 0o644,
+            resolve,
+        }
+    }
+
+    #[test]
+    fn a_note_explains_only_the_open_it_says() {
+        let cloexec = i64::from(libc::O_CLOEXEC);
+        let wr = i64::from(libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC);
+        let n = Note {
+            seq: 1,
+            flags: cloexec,
+            dir_fd: -1,
+            mode: Some("r".into()),
+            path: b"/w/a.txt".to_vec(),
+            frame: "agent.py:1".into(),
+        };
+        assert!(note_matches(&n, &open(AT_FDCWD, b"/w/a.txt", cloexec, 0)));
+        // O_CLOEXEC and the like may differ between the event and the call.
+        assert!(note_matches(&n, &open(AT_FDCWD, b"/w/a.txt", 0, 0)));
+        // Another path, spelling, access, base, or an openat2 scope.
+        assert!(!note_matches(&n, &open(AT_FDCWD, b"/w//a.txt", 0, 0)));
+        assert!(!note_matches(&n, &open(AT_FDCWD, b"/w/a.txt", wr, 0)));
+        assert!(!note_matches(&n, &open(3, b"/w/a.txt", 0, 0)));
+        assert!(!note_matches(
+            &n,
+            &open(AT_FDCWD, b"/w/a.txt", 0, sys::RESOLVE_IN_ROOT)
+        ));
+        // A mode saying another access than the (matching) flags.
+        let forged = Note {
+            flags: wr,
+            mode: Some("rb".into()),
+            ..n.clone()
+        };
+        assert!(!note_matches(&forged, &open(AT_FDCWD, b"/w/a.txt", wr, 0)));
+        let honest = Note {
+            mode: Some("w".into()),
+            ..forged
+        };
+        assert!(note_matches(&honest, &open(AT_FDCWD, b"/w/a.txt", wr, 0)));
+        // Not an open at all.
+        let unlink = Call::Unlink {
+            dirfd: AT_FDCWD,
+            path: b"/w/a.txt".to_vec(),
+            dir: false,
+        };
+        assert!(!note_matches(&n, &unlink));
     }
 }

@@ -1,0 +1,73 @@
+# A second thread rewrites the note and the syscall's path between the note and the syscall. The agent
+# registers a note buffer of its own (a forged hello on a raw connection) and, 2,000 times, notes
+# /etc/hostname and makes a raw openat of a path buffer saying /etc/hostname, while another thread
+# flips both the path buffer and the note's path between /etc/hostname and /etc/shadow (same length).
+# The supervisor decides on its own copies: whatever it read is what it judged and what it opened, so
+# no descriptor ever holds /etc/shadow's content, and every /etc/shadow decision is a block.
+# irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/bypass_trusted.json"], "exit": 0, "timeout": 240, "stdout": ["notes: True", "tries: 2000", "shadow content read: 0"]}
+# event: {"decision": "allow", "action": {"type": "file", "path": "/etc/hostname"}}
+# no-event: {"decision": "allow", "action": {"path": "/etc/shadow"}}
+# no-event: {"decision": "allow", "action": {"path": "re:^/etc/(shadow|hostname).+"}}
+import ctypes
+import json
+import os
+import socket
+import struct
+import sys
+import threading
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+SYS_openat, SYS_gettid, AT_FDCWD = 257, 186, -100
+SIZE = 48 + 1024 + 240  # ipc::note::SIZE; the tool-end counter follows
+ALLOWED, BLOCKED = b"/etc/hostname", b"/etc/shadow\0\0"  # same length: the note's length stays right
+
+buf = ctypes.create_string_buffer(SIZE + 8)
+path = os.path.join(os.path.dirname(os.path.dirname(sys.executable)), "sock")
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+sa = struct.pack("=H", socket.AF_UNIX) + path.encode() + b"\0"
+assert libc.connect(s.fileno(), sa, len(sa)) == 0
+frame = b"\x01" + json.dumps({"op": "hello", "kind": "thread", "tid": libc.syscall(SYS_gettid), "note": ctypes.addressof(buf)}).encode()
+libc.send(s.fileno(), frame, len(frame), 0)
+out = ctypes.create_string_buffer(65536)
+n = libc.recv(s.fileno(), out, 65536, 0)
+print("notes:", json.loads(out.raw[1:n]).get("notes"))
+
+target = ctypes.create_string_buffer(64)
+note_path = ctypes.addressof(buf) + 48
+stop = threading.Event()
+
+
+def flipper():
+    while not stop.is_set():
+        for p in (BLOCKED, ALLOWED):
+            ctypes.memmove(target, p, len(p))
+            ctypes.memmove(note_path, p, len(p))
+
+
+def note(seq):
+    b = bytearray(SIZE)
+    fr = b"agent.py:1"
+    struct.pack_into("=QqqBBHH", b, 0, seq, os.O_RDONLY, -1, 1, 0, len(ALLOWED), len(fr))
+    b[48:48 + len(ALLOWED)] = ALLOWED
+    b[1072:1072 + len(fr)] = fr
+    ctypes.memmove(buf, bytes(b), SIZE)
+
+
+t = threading.Thread(target=flipper, daemon=True)
+t.start()
+leaked = tries = 0
+for i in range(2000):
+    ctypes.memmove(target, ALLOWED + b"\0", len(ALLOWED) + 1)
+    note(i + 1)
+    fd = libc.syscall(SYS_openat, AT_FDCWD, target, os.O_RDONLY, 0)
+    tries += 1
+    if fd >= 0:
+        data = os.read(fd, 4096)
+        os.close(fd)
+        if b"root:" in data:
+            leaked += 1
+stop.set()
+t.join()
+print("tries:", tries)
+print("shadow content read:", leaked)

@@ -1,0 +1,44 @@
+# A refusal's message names the open it refused, never an earlier one. `_io.open("/etc/shadow")`
+# (below the bootstrap's wrappers) is refused on the thread's note with a plain EACCES, so its message
+# is kept and never asked for. The agent then re-registers its thread's note to a buffer of its own
+# (a forged hello on a raw connection), so its next Python open, of a forbidden file, is judged at the
+# kernel layer alone (unexplained, EACCES): the bootstrap's PermissionError for it must not carry the
+# kept message about /etc/shadow (the refusal is asked for by the note's sequence number).
+# irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/bypass_trusted.json"], "exit": 0, "files": {"forbidden.txt": "secret"}, "stdout": ["direct: errno 13", "re-registered: True", "second: errno 13 names shadow: False"]}
+# event: {"count": 1, "decision": "block", "layer": "hook", "action": {"type": "file", "path": "/etc/shadow"}}
+# event: {"count": 1, "decision": "block", "layer": "syscall", "unexplained": true, "reason": "Forbidden test file", "action": {"type": "file", "path": "{WORK}/forbidden.txt"}}
+# no-event: {"decision": "allow", "action": {"path": "re:shadow|forbidden"}}
+import _io
+import ctypes
+import json
+import os
+import socket
+import struct
+import sys
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+SYS_gettid = 186
+SIZE = 48 + 1024 + 240  # ipc::note::SIZE; the tool-end counter follows
+
+try:
+    _io.open("/etc/shadow", "rb")
+except PermissionError as e:
+    print("direct: errno", e.errno)
+
+buf = ctypes.create_string_buffer(SIZE + 8)
+path = os.path.join(os.path.dirname(os.path.dirname(sys.executable)), "sock")
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+sa = struct.pack("=H", socket.AF_UNIX) + path.encode() + b"\0"
+assert libc.connect(s.fileno(), sa, len(sa)) == 0
+frame = b"\x01" + json.dumps({"op": "hello", "kind": "thread", "tid": libc.syscall(SYS_gettid), "note": ctypes.addressof(buf)}).encode()
+libc.send(s.fileno(), frame, len(frame), 0)
+out = ctypes.create_string_buffer(65536)
+n = libc.recv(s.fileno(), out, 65536, 0)
+print("re-registered:", json.loads(out.raw[1:n]).get("notes"))
+
+try:
+    open("forbidden.txt", "rb")
+    print("second: opened")
+except PermissionError as e:
+    print("second: errno", e.errno, "names shadow:", "shadow" in str(e))

@@ -1,0 +1,71 @@
+# A note the supervisor cannot read explains nothing, and never allows. With forged hellos the agent
+# registers as its thread's note (1) an unmapped address and (2) a note that straddles the end of a
+# readable page (its header and the start of its path readable, the rest PROT_NONE), each followed by
+# raw opens of /etc/shadow and /etc/hostname that such a note would name. Each open is judged on its
+# own (syscall layer, unexplained): /etc/shadow refused, /etc/hostname allowed by the policy.
+# irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/bypass_trusted.json"], "exit": 0, "stdout": ["unmapped notes: True", "unmapped shadow: fd=-1", "unmapped hostname: opened", "straddling notes: True", "straddling shadow: fd=-1", "straddling hostname: opened"]}
+# event: {"count": 2, "decision": "block", "layer": "syscall", "unexplained": true, "action": {"path": "/etc/shadow"}}
+# event: {"count": 2, "decision": "allow", "layer": "syscall", "unexplained": true, "action": {"path": "/etc/hostname"}}
+# no-event: {"layer": "hook", "action": {"path": "re:^/etc/(shadow|hostname)$"}}
+# no-event: {"decision": "allow", "action": {"path": "/etc/shadow"}}
+import ctypes
+import json
+import mmap
+import os
+import socket
+import struct
+import sys
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+SYS_openat, SYS_gettid, AT_FDCWD = 257, 186, -100
+SIZE = 48 + 1024 + 240  # ipc::note::SIZE; the tool-end counter follows
+conns = []
+
+
+def hello(addr):
+    path = os.path.join(os.path.dirname(os.path.dirname(sys.executable)), "sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    sa = struct.pack("=H", socket.AF_UNIX) + path.encode() + b"\0"
+    assert libc.connect(s.fileno(), sa, len(sa)) == 0
+    frame = b"\x01" + json.dumps({"op": "hello", "kind": "thread", "tid": libc.syscall(SYS_gettid), "note": addr}).encode()
+    libc.send(s.fileno(), frame, len(frame), 0)
+    out = ctypes.create_string_buffer(65536)
+    n = libc.recv(s.fileno(), out, 65536, 0)
+    conns.append(s)
+    return json.loads(out.raw[1:n]).get("notes")
+
+
+def note_bytes(seq, p):
+    b = bytearray(SIZE)
+    struct.pack_into("=QqqBBHH", b, 0, seq, os.O_RDONLY, -1, 1, 0, len(p), 10)
+    b[48:48 + len(p)] = p
+    b[1072:1082] = b"agent.py:1"
+    return bytes(b)
+
+
+def attempt(label, p):
+    fd = libc.syscall(SYS_openat, AT_FDCWD, p, os.O_RDONLY, 0)
+    if fd >= 0:
+        os.close(fd)
+    print(f"{label}: " + ("opened" if fd >= 0 else "fd=-1"))
+
+
+# (1) An address nothing is mapped at (the first page is never mapped).
+print("unmapped notes:", hello(0x1000))
+attempt("unmapped shadow", b"/etc/shadow")
+attempt("unmapped hostname", b"/etc/hostname")
+
+# (2) Two pages, the second made PROT_NONE; the note starts 60 bytes before it, so its header and the
+# first bytes of its path are readable and the rest is not.
+base = libc.mmap(None, 2 * mmap.PAGESIZE, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
+at = base + mmap.PAGESIZE - 60
+ctypes.memmove(at, note_bytes(1, b"/etc/shadow"), 60)
+assert libc.mprotect(base + mmap.PAGESIZE, mmap.PAGESIZE, 0) == 0
+print("straddling notes:", hello(at))
+attempt("straddling shadow", b"/etc/shadow")
+ctypes.memmove(at, note_bytes(2, b"/etc/hostname"), 60)
+attempt("straddling hostname", b"/etc/hostname")
