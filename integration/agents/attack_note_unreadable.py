@@ -1,6 +1,7 @@
 # A note the supervisor cannot read explains nothing, and never allows. With forged hellos the agent
 # registers as its thread's note (1) an unmapped address and (2) a note that straddles the end of a
-# readable page (its header and the start of its path readable, the rest PROT_NONE), each followed by
+# readable page (its header and the start of its path readable, the rest unmapped: a PROT_NONE page would
+# not do, /proc/<pid>/mem, the container mechanism, reads it), each followed by
 # raw opens of /etc/shadow and /etc/hostname that such a note would name. Each open is judged on its
 # own (syscall layer, unexplained): /etc/shadow refused, /etc/hostname allowed by the policy.
 # irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/bypass_trusted.json"], "exit": 0, "stdout": ["unmapped notes: True", "unmapped shadow: fd=-1", "unmapped hostname: opened", "straddling notes: True", "straddling shadow: fd=-1", "straddling hostname: opened"]}
@@ -59,12 +60,13 @@ print("unmapped notes:", hello(0x1000))
 attempt("unmapped shadow", b"/etc/shadow")
 attempt("unmapped hostname", b"/etc/hostname")
 
-# (2) Two pages, the second made PROT_NONE; the note starts 60 bytes before it, so its header and the
-# first bytes of its path are readable and the rest is not.
+# (2) Two pages, the second unmapped again; the note starts 60 bytes before it, so its header and the
+# first bytes of its path are readable and the rest is not (by process_vm_readv or /proc/<pid>/mem).
 base = libc.mmap(None, 2 * mmap.PAGESIZE, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
 at = base + mmap.PAGESIZE - 60
 ctypes.memmove(at, note_bytes(1, b"/etc/shadow"), 60)
-assert libc.mprotect(base + mmap.PAGESIZE, mmap.PAGESIZE, 0) == 0
+libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+assert libc.munmap(base + mmap.PAGESIZE, mmap.PAGESIZE) == 0
 print("straddling notes:", hello(at))
 attempt("straddling shadow", b"/etc/shadow")
 ctypes.memmove(at, note_bytes(2, b"/etc/hostname"), 60)
