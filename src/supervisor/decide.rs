@@ -506,9 +506,9 @@ impl Decider {
     }
 
     /// Takes off the thread's stack the tool calls its note says ended
-    /// since the last look.
-    fn sync_tools(&self, caller: Caller, stack: &mut ToolStack) {
-        let Some(ends) = self.tool_ends(caller) else {
+    /// since the last look (`ends`: the counter, as just read).
+    fn sync_tools(ends: Option<u64>, stack: &mut ToolStack) {
+        let Some(ends) = ends else {
             return;
         };
         let ended = ends.wrapping_sub(stack.ends_seen);
@@ -701,14 +701,16 @@ impl Decider {
             && out.allow
         {
             let n = self.tool_seq.fetch_add(1, Ordering::Relaxed) + 1;
-            let ends = self.tool_ends(caller).unwrap_or(0);
+            // One read of the counter serves both the new stack's start and
+            // the ends an existing stack has not seen yet.
+            let ends = self.tool_ends(caller);
             let mut calls = lock(&self.tool_calls);
             if calls.len() < 4096 {
                 let stack = calls.entry((caller.pid, caller.tid)).or_insert(ToolStack {
                     labels: Vec::new(),
-                    ends_seen: ends,
+                    ends_seen: ends.unwrap_or(0),
                 });
-                self.sync_tools(caller, stack);
+                Self::sync_tools(ends, stack);
                 if stack.labels.len() < 64 {
                     stack.labels.push(format!("{name}#{n}"));
                 }
@@ -1104,7 +1106,7 @@ impl Decider {
         }
         let stack = calls.get_mut(&(caller.pid, caller.tid))?;
         // Ended since the last look? (The hook counts ends in its note.)
-        self.sync_tools(caller, stack);
+        Self::sync_tools(self.tool_ends(caller), stack);
         let top = stack.labels.last().cloned();
         if top.is_none() {
             calls.remove(&(caller.pid, caller.tid));

@@ -270,6 +270,21 @@ fn thread_count(pid: i32) -> usize {
 /// halted CPU costs tens of µs on a VM. An idle agent costs nothing after it.
 const NEXT_REQUEST_SPIN: Duration = Duration::from_micros(100);
 
+/// The longest a connection thread spins for an agent that asks often
+/// (tool calls or HTTP requests in a loop): twice the last gap between its
+/// requests, up to this. A thread whose agent asks rarely spins for
+/// [`NEXT_REQUEST_SPIN`] only.
+const MAX_REQUEST_SPIN: Duration = Duration::from_micros(400);
+
+/// How long to spin for the next request after a gap of `gap`.
+fn next_spin(gap: Duration) -> Duration {
+    if gap <= MAX_REQUEST_SPIN / 2 {
+        (gap * 2).max(NEXT_REQUEST_SPIN)
+    } else {
+        NEXT_REQUEST_SPIN
+    }
+}
+
 fn set_receive_timeout(conn: &OwnedFd, timeout: Duration) -> bool {
     let tv = TimeVal::new(
         libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
@@ -296,8 +311,12 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
         tids: &registered,
         state: &state,
     };
+    let mut spin = NEXT_REQUEST_SPIN;
+    let mut answered = std::time::Instant::now();
     loop {
-        let n = match ipc::recv_frame_spinning(conn.as_fd(), &mut buf, NEXT_REQUEST_SPIN) {
+        let received = ipc::recv_frame_spinning(conn.as_fd(), &mut buf, spin);
+        spin = next_spin(answered.elapsed());
+        let n = match received {
             Ok(n) => n,
             Err(ipc::FrameError::Closed) => return,
             Err(ipc::FrameError::Io(e))
@@ -379,6 +398,7 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
         if ipc::send_frame(conn.as_fd(), &ipc::encode(&reply)).is_err() {
             return;
         }
+        answered = std::time::Instant::now();
     }
 }
 
@@ -420,6 +440,18 @@ mod tests {
             per_thread: PER_THREAD,
             global,
         }
+    }
+
+    #[test]
+    fn spins_longer_only_for_an_agent_that_asks_often() {
+        assert_eq!(next_spin(Duration::from_micros(10)), NEXT_REQUEST_SPIN);
+        assert_eq!(
+            next_spin(Duration::from_micros(150)),
+            Duration::from_micros(300)
+        );
+        assert_eq!(next_spin(Duration::from_micros(200)), MAX_REQUEST_SPIN);
+        assert_eq!(next_spin(Duration::from_micros(201)), NEXT_REQUEST_SPIN);
+        assert_eq!(next_spin(Duration::from_secs(2)), NEXT_REQUEST_SPIN);
     }
 
     #[test]
