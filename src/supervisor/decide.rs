@@ -132,6 +132,9 @@ pub struct Counters {
     pub runtime_reads: AtomicU64,
     /// Calls explained by an earlier decision.
     pub explained: AtomicU64,
+    /// HTTP requests refused again as repeats of one just refused (an SDK's
+    /// retries): answered with the same verdict, counted, not decided again.
+    pub repeated: AtomicU64,
     /// Final decisions that blocked, and reviews held (for the exit summary).
     pub blocked: AtomicU64,
     /// Reviews held.
@@ -210,6 +213,10 @@ pub struct Decider {
     /// The message of each thread's last open refused on its note (with
     /// the note's sequence number), until the bootstrap asks for it.
     refusals: Mutex<HashMap<(i32, i64), (u64, String)>>,
+    /// HTTP requests refused a moment ago (by the policy or a human), so a
+    /// client's retry of the same request gets the same answer, not a new
+    /// decision or review (R-45: one decision per request).
+    refused_requests: Mutex<Vec<RefusedRequest>>,
     /// Notes of opens handed to a held thread (a review): taken there.
     pub(crate) held_notes: Mutex<HashMap<(i32, i64), crate::ipc::note::Note>>,
     /// Directories and files this run created (an allowed `mkdir`, or an
@@ -252,6 +259,20 @@ struct ToolStack {
     ends_seen: u64,
 }
 
+/// One refused HTTP request, kept for its retries.
+#[derive(Debug)]
+struct RefusedRequest {
+    pid: i32,
+    action: Action,
+    outcome: Outcome,
+    until: Instant,
+}
+
+/// How long a refused request's retries get its answer again.
+const REFUSAL_REPEAT: Duration = Duration::from_secs(30);
+/// Refused requests kept at most.
+const MAX_REFUSED_REQUESTS: usize = 64;
+
 /// Notes (and kept refusal messages) at most: one per agent thread.
 const MAX_NOTES: usize = 65_536;
 
@@ -283,7 +304,7 @@ struct Lookup {
 const HTTP_PORTS: &[(i64, &str)] = &[(80, "http"), (443, "https")];
 
 /// A final decision with its log row written.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Outcome {
     pub(crate) allow: bool,
     pub(crate) verdict: Verdict,
@@ -314,6 +335,7 @@ impl Decider {
             notes: Mutex::new(HashMap::new()),
             refusals: Mutex::new(HashMap::new()),
             held_notes: Mutex::new(HashMap::new()),
+            refused_requests: Mutex::new(Vec::new()),
         }
     }
 
@@ -795,12 +817,50 @@ impl Decider {
         frame: Option<&str>,
         tool_args: bool,
     ) -> Outcome {
-        match self.judge_first(caller, layer, action, frame, tool_args) {
+        let request = (action.kind() == "network" && action.subtype() == "http").then_some(());
+        if request.is_some()
+            && let Some(out) = self.repeat_of_refused(caller.pid, &action)
+        {
+            self.counters.repeated.fetch_add(1, Ordering::Relaxed);
+            return out;
+        }
+        let kept = request.map(|()| action.clone());
+        let out = match self.judge_first(caller, layer, action, frame, tool_args) {
             Prejudged::Done(out) => out,
             Prejudged::Policy(action, verdict) => {
                 self.conclude(caller, layer, &action, verdict, frame)
             }
+        };
+        if let Some(action) = kept
+            && !out.allow
+        {
+            self.keep_refused(caller.pid, action, &out);
         }
+        out
+    }
+
+    /// The answer to `action` if the same process had the same request
+    /// refused a moment ago (a client retrying it).
+    fn repeat_of_refused(&self, pid: i32, action: &Action) -> Option<Outcome> {
+        let now = Instant::now();
+        let mut kept = lock(&self.refused_requests);
+        kept.retain(|r| r.until > now);
+        kept.iter()
+            .find(|r| r.pid == pid && r.action == *action)
+            .map(|r| r.outcome.clone())
+    }
+
+    fn keep_refused(&self, pid: i32, action: Action, out: &Outcome) {
+        let mut kept = lock(&self.refused_requests);
+        if kept.len() >= MAX_REFUSED_REQUESTS {
+            kept.remove(0);
+        }
+        kept.push(RefusedRequest {
+            pid,
+            action,
+            outcome: out.clone(),
+            until: Instant::now() + REFUSAL_REPEAT,
+        });
     }
 
     /// Everything of a decision up to the policy's verdict: what is

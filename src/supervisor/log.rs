@@ -48,6 +48,8 @@ pub struct RunEnd {
     pub runtime_reads: u64,
     /// Calls explained by an earlier decision.
     pub explained: u64,
+    /// HTTP requests refused again as repeats (retries) of one just refused.
+    pub repeated: u64,
 }
 
 /// Records the start of a run.
@@ -175,6 +177,9 @@ impl EventLog {
         };
         let _ = store.add_run_counter(self.run_id, "runtime_reads", end.runtime_reads as i64);
         let _ = store.add_run_counter(self.run_id, "explained", end.explained as i64);
+        if end.repeated > 0 {
+            let _ = store.add_run_counter(self.run_id, "repeated_refusals", end.repeated as i64);
+        }
         let _ = store.end_run(
             self.run_id,
             &audit::RunEnd {

@@ -434,6 +434,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         status,
         runtime_reads: counters.runtime_reads.load(Ordering::Relaxed),
         explained: counters.explained.load(Ordering::Relaxed),
+        repeated: counters.repeated.load(Ordering::Relaxed),
     };
     decider.log().finish(&store, &end);
     crate::timing::step("run logged");
