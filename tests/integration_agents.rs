@@ -51,7 +51,15 @@ fn start_http() -> HttpServer {
         for req in server.incoming_requests() {
             let line = format!("{} {}", req.method(), req.url());
             seen.lock().expect("lock").push(line.clone());
-            let _ = req.respond(tiny_http::Response::from_string(format!("ok {line}")));
+            // `/status/500/…` answers 500 (for clients that retry).
+            let status = if req.url().starts_with("/status/500/") {
+                500
+            } else {
+                200
+            };
+            let _ = req.respond(
+                tiny_http::Response::from_string(format!("ok {line}")).with_status_code(status),
+            );
         }
     });
     HttpServer { addr, hits }
