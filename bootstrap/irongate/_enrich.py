@@ -387,7 +387,7 @@ def _patch_os_open():
 
 
 def _raise_refusal():
-    message = _irongate.deferred_refusal()
+    message = _irongate.noted_refusal()
     if message is not None:
         raise PermissionError(message) from None
 

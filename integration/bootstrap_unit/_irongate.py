@@ -136,6 +136,6 @@ def source(name):
     return None
 
 
-def deferred_refusal():
-    """No deferred opens in these tests: nothing was refused by them."""
+def noted_refusal():
+    """No noted opens in these tests: nothing was refused by them."""
     return None

@@ -186,7 +186,7 @@ pub fn note_open(
 /// once (the bootstrap turns the kernel's plain `EACCES` into it). `None`
 /// when the last open was not noted, or was not refused on its note (a real
 /// `EACCES` stays the kernel's).
-pub fn deferred_refusal(tid: i64) -> Option<String> {
+pub fn noted_refusal(tid: i64) -> Option<String> {
     let seq = LAST_NOTED.with(std::cell::Cell::take)?;
     match request(&Request::Refusal { tid, seq }) {
         Ok(Reply::Verdict { message, .. }) => Some(message),

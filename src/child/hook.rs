@@ -117,9 +117,10 @@ pub fn note_dir_fd(fd: Option<i64>) {
     DIR_FD.with(|c| c.set(fd));
 }
 
-/// The agent added an audit hook of its own: opens are no longer deferred
-/// (that hook, running after ours, could end an open we passed on before its
-/// syscall, and the agent would see its error instead of IronGate's).
+/// The agent added an audit hook of its own: opens are no longer noted but
+/// asked for (that hook, running after ours, could end an open we passed on
+/// before its syscall, and the agent would see its error instead of
+/// IronGate's).
 static OTHER_HOOKS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Tripwires already reported by this process (one report per event name).

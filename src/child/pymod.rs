@@ -127,10 +127,10 @@ fn note_dir_fd(fd: Option<i64>) {
 }
 
 /// The message of this thread's last open that the supervisor refused at
-/// the kernel layer (a deferred open fails with plain `EACCES`), once.
+/// the kernel layer on its note (it fails with plain `EACCES`), once.
 #[pyfunction]
-fn deferred_refusal(py: Python<'_>) -> Option<String> {
-    py.detach(|| client::deferred_refusal(super::hook::gettid()))
+fn noted_refusal(py: Python<'_>) -> Option<String> {
+    py.detach(|| client::noted_refusal(super::hook::gettid()))
 }
 
 /// Marshalled code of an embedded bootstrap module, and whether it is a
@@ -163,7 +163,7 @@ fn supervisor_pid() -> Option<i32> {
 pub mod _irongate {
     #[pymodule_export]
     use super::{
-        boot, code, decide, deferred_refusal, end_tool, frame, launcher, narrow, note_dir_fd,
-        release, supervisor_pid,
+        boot, code, decide, end_tool, frame, launcher, narrow, note_dir_fd, noted_refusal, release,
+        supervisor_pid,
     };
 }
