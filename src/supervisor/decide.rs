@@ -173,11 +173,7 @@ impl Counters {
         let top: Vec<String> = reasons
             .iter()
             .take(3)
-            .map(|(r, n)| {
-                // Long reasons (a review's "timed out after…") cut at a word.
-                let r: String = r.chars().take(60).collect();
-                format!("{r} ×{n}")
-            })
+            .map(|(r, n)| format!("{} ×{n}", short_reason(r)))
             .collect();
         let top = if top.is_empty() {
             String::new()
@@ -302,6 +298,17 @@ struct Lookup {
 /// the name as its `host`): a host rule for HTTP does not open the host's
 /// other services.
 const HTTP_PORTS: &[(i64, &str)] = &[(80, "http"), (443, "https")];
+
+/// A reason cut for the exit summary: at most 60 characters, at a word,
+/// with `…` when cut (a review's "timed out after…").
+fn short_reason(r: &str) -> String {
+    if r.chars().count() <= 60 {
+        return r.to_owned();
+    }
+    let head: String = r.chars().take(60).collect();
+    let cut = head.rfind(' ').filter(|&i| i > 20).unwrap_or(head.len());
+    format!("{}…", head[..cut].trim_end())
+}
 
 /// A final decision with its log row written.
 #[derive(Debug, Clone)]
@@ -1682,4 +1689,22 @@ pub fn describe(action: &Action) -> String {
     .find_map(|f| action.text(*f))
     .unwrap_or("");
     format!("{}/{} {what}", action.kind(), action.subtype())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_reasons_are_cut_at_a_word() {
+        let short = "missing_capability:file.write";
+        assert_eq!(short_reason(short), short);
+        let long = "Sensitive file access requires approval (review timed out after 2s)";
+        assert_eq!(
+            short_reason(long),
+            "Sensitive file access requires approval (review timed out…"
+        );
+        let word = "x".repeat(80);
+        assert_eq!(short_reason(&word).chars().count(), 61);
+    }
 }
