@@ -71,16 +71,9 @@ pub fn open(caller: &Caller, own: &Creds, call: &Call, decided: &str) -> Result<
     } else {
         resolve | RESOLVE_NO_MAGICLINKS
     };
+    // From here on the open neither creates nor truncates (see above).
     let flags = *flags & !i64::from(libc::O_CLOEXEC);
-    let create_mode = if creating {
-        u64::from(*mode & 0o7777)
-    } else {
-        0
-    };
     let base_fd = base.as_ref().map_or(libc::AT_FDCWD, AsRawFd::as_raw_fd);
-    // Whether the open will create the file, so its mode gets the target's
-    // umask rather than ours.
-    let existed = creating && exists_at(base_fd, &cpath);
     // A plain absolute path reached without any symlink is the file it
     // names: no need to ask /proc which file was opened. Otherwise (or if a
     // symlink is on the way) the open follows links as the agent's would.
@@ -96,17 +89,11 @@ pub fn open(caller: &Caller, own: &Creds, call: &Call, decided: &str) -> Result<
     };
     let mut opened = Err(libc::ELOOP);
     if plain {
-        opened = openat2(
-            base_fd,
-            &cpath,
-            flags,
-            create_mode,
-            resolve | RESOLVE_NO_SYMLINKS,
-        );
+        opened = openat2(base_fd, &cpath, flags, 0, resolve | RESOLVE_NO_SYMLINKS);
     }
     let reached_plainly = opened.is_ok();
     if matches!(opened, Err(libc::ELOOP)) {
-        opened = openat2(base_fd, &cpath, flags, create_mode, resolve);
+        opened = openat2(base_fd, &cpath, flags, 0, resolve);
     }
     drop(as_agent);
     let fd = match opened {
@@ -115,15 +102,6 @@ pub fn open(caller: &Caller, own: &Creds, call: &Call, decided: &str) -> Result<
         Err(libc::ELOOP) if resolve & RESOLVE_NO_MAGICLINKS != 0 => return Err(libc::EACCES),
         Err(e) => return Err(e),
     };
-    if creating && !existed {
-        // SAFETY: fchmod on a descriptor we own.
-        unsafe {
-            libc::fchmod(
-                fd.as_raw_fd(),
-                (*mode & 0o7777 & !caller.umask) as libc::mode_t,
-            )
-        };
-    }
     if reached_plainly {
         return Ok(Opened {
             fd,

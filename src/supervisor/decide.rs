@@ -824,18 +824,16 @@ impl Decider {
         frame: Option<&str>,
         tool_args: bool,
     ) -> Outcome {
-        let request = (action.kind() == "network" && action.subtype() == "http").then_some(());
-        if request.is_some()
-            && let Some(out) = self.repeat_of_refused(caller.pid, &action)
-        {
+        let request = action.kind() == "network" && action.subtype() == "http";
+        if request && let Some(out) = self.repeat_of_refused(caller.pid, &action) {
             self.counters.repeated.fetch_add(1, Ordering::Relaxed);
             return out;
         }
-        let kept = request.map(|()| action.clone());
+        let kept = request.then(|| action.clone());
         let out = match self.judge_first(caller, layer, action, frame, tool_args) {
             Prejudged::Done(out) => out,
             Prejudged::Policy(action, verdict) => {
-                self.conclude(caller, layer, &action, verdict, frame)
+                self.conclude(caller, layer, &action, verdict, frame, false)
             }
         };
         if let Some(action) = kept
@@ -926,7 +924,9 @@ impl Decider {
 
     /// The rest of a decision after the policy's verdict: logged (a review
     /// waits here for its human), and what an allowed operation leaves for
-    /// the syscalls that follow it.
+    /// the syscalls that follow it. `at_syscall`: the decision is made at
+    /// the very syscall it explains (a noted open), so no intent is left
+    /// for it.
     pub(crate) fn conclude(
         &self,
         caller: Caller,
@@ -934,11 +934,14 @@ impl Decider {
         action: &Action,
         verdict: Verdict,
         frame: Option<&str>,
+        at_syscall: bool,
     ) -> Outcome {
         let out = self.finish(caller, layer, action, verdict, frame, false);
         if out.allow {
             self.grant_after(caller.pid, action);
-            self.record_intent(caller, action);
+            if !at_syscall {
+                self.record_intent(caller, action);
+            }
             self.note_created(action);
             self.note_lookup(caller.pid, action);
         }

@@ -305,16 +305,19 @@ impl Decider {
         let write = n.flags & WRITE_FLAGS != 0;
         let frame = (!n.frame.is_empty()).then_some(n.frame.as_str());
         let out = match self.judge_first(c, Layer::Hook, *action, frame, false) {
-            Prejudged::Done(out) => out,
+            Prejudged::Done(out) => {
+                // An open explained by an earlier grant left an intent for
+                // its syscall: this is it.
+                let _ = self.intents.take_open(c.tid, &raw, write);
+                out
+            }
             Prejudged::Policy(_, v) if in_loop && v.decision == Decision::Review => {
                 // A human decides: not on the notify loop.
                 lock(&self.held_notes).insert((t.pid, c.tid), n);
                 return Some(Answer::Held);
             }
-            Prejudged::Policy(action, v) => self.conclude(c, Layer::Hook, &action, v, frame),
+            Prejudged::Policy(action, v) => self.conclude(c, Layer::Hook, &action, v, frame, true),
         };
-        // What `conclude` left for a later syscall of this open: this is it.
-        let _ = self.intents.take_open(c.tid, &raw, write);
         if out.allow {
             self.counters.explained.fetch_add(1, Ordering::Relaxed);
             // O_PATH descriptors give no access to the data and cannot be
