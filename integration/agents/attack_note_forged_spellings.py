@@ -19,42 +19,25 @@
 # no-event: {"decision": "allow", "action": {"path": "re:forbidden"}}
 import ctypes
 import errno
-import json
 import os
-import socket
-import struct
 import sys
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
-SYS_openat, SYS_gettid, AT_FDCWD = 257, 186, -100
-SIZE = 48 + 1024 + 240  # ipc::note::SIZE; the tool-end counter follows
+SYS_openat, AT_FDCWD = 257, -100
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import forged_note  # noqa: E402
+SIZE = forged_note.SIZE
 
 
-def hello(addr):
-    path = os.path.join(os.path.dirname(os.path.dirname(sys.executable)), "sock")
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    sa = struct.pack("=H", socket.AF_UNIX) + path.encode() + b"\0"
-    assert libc.connect(s.fileno(), sa, len(sa)) == 0
-    frame = b"\x01" + json.dumps({"op": "hello", "kind": "thread", "tid": libc.syscall(SYS_gettid), "note": addr}).encode()
-    libc.send(s.fileno(), frame, len(frame), 0)
-    out = ctypes.create_string_buffer(65536)
-    n = libc.recv(s.fileno(), out, 65536, 0)
-    return s, json.loads(out.raw[1:n])
-
-
-buf = ctypes.create_string_buffer(SIZE + 8)
-conn, welcome = hello(ctypes.addressof(buf))
+buf = forged_note.buffer()
+welcome = forged_note.hello(ctypes.addressof(buf))
 print("notes:", welcome.get("notes"))
 
 
 def note(seq, flags, path, dir_fd=-1, valid=1):
-    b = bytearray(SIZE)
-    frame = b"agent.py:1"
-    struct.pack_into("=QqqBBHH", b, 0, seq, flags, dir_fd, valid, 0, len(path), len(frame))
-    b[48:48 + len(path)] = path
-    b[1072:1072 + len(frame)] = frame
-    ctypes.memmove(buf, bytes(b), SIZE)
+    ctypes.memmove(buf, forged_note.note_bytes(seq, path, flags, dir_fd, valid), SIZE)
 
 
 leaked = []

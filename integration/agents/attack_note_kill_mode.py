@@ -9,16 +9,16 @@
 # event: {"count": 1, "decision": "block", "layer": "syscall", "unexplained": true, "action": {"path": "/etc/shadow"}}
 # no-event: {"decision": "allow", "action": {"path": "/etc/shadow"}}
 import ctypes
-import json
 import os
-import socket
-import struct
 import sys
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
-SYS_openat, SYS_gettid, AT_FDCWD = 257, 186, -100
-SIZE = 48 + 1024 + 240  # ipc::note::SIZE; the tool-end counter follows
+SYS_openat, AT_FDCWD = 257, -100
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import forged_note  # noqa: E402
+SIZE = forged_note.SIZE
 
 try:
     open("/etc/shadow")
@@ -26,25 +26,12 @@ try:
 except PermissionError:
     print("python open: PermissionError")
 
-buf = ctypes.create_string_buffer(SIZE + 8)
-path = os.path.join(os.path.dirname(os.path.dirname(sys.executable)), "sock")
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-sa = struct.pack("=H", socket.AF_UNIX) + path.encode() + b"\0"
-assert libc.connect(s.fileno(), sa, len(sa)) == 0
-frame = b"\x01" + json.dumps({"op": "hello", "kind": "thread", "tid": libc.syscall(SYS_gettid), "note": ctypes.addressof(buf)}).encode()
-libc.send(s.fileno(), frame, len(frame), 0)
-out = ctypes.create_string_buffer(65536)
-n = libc.recv(s.fileno(), out, 65536, 0)
-print("notes:", json.loads(out.raw[1:n]).get("notes"))
+buf = forged_note.buffer()
+print("notes:", forged_note.hello(ctypes.addressof(buf)).get("notes"))
 
 
 def note(seq, p):
-    b = bytearray(SIZE)
-    fr = b"agent.py:1"
-    struct.pack_into("=QqqBBHH", b, 0, seq, os.O_RDONLY, -1, 1, 0, len(p), len(fr))
-    b[48:48 + len(p)] = p
-    b[1072:1072 + len(fr)] = fr
-    ctypes.memmove(buf, bytes(b), SIZE)
+    ctypes.memmove(buf, forged_note.note_bytes(seq, p), SIZE)
 
 
 note(1, b"/etc/shadow")

@@ -10,32 +10,22 @@
 # no-event: {"decision": "allow", "action": {"path": "re:shadow|forbidden"}}
 import _io
 import ctypes
-import json
 import os
-import socket
-import struct
 import sys
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
-SYS_gettid = 186
-SIZE = 48 + 1024 + 240  # ipc::note::SIZE; the tool-end counter follows
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import forged_note  # noqa: E402
 
 try:
     _io.open("/etc/shadow", "rb")
 except PermissionError as e:
     print("direct: errno", e.errno)
 
-buf = ctypes.create_string_buffer(SIZE + 8)
-path = os.path.join(os.path.dirname(os.path.dirname(sys.executable)), "sock")
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-sa = struct.pack("=H", socket.AF_UNIX) + path.encode() + b"\0"
-assert libc.connect(s.fileno(), sa, len(sa)) == 0
-frame = b"\x01" + json.dumps({"op": "hello", "kind": "thread", "tid": libc.syscall(SYS_gettid), "note": ctypes.addressof(buf)}).encode()
-libc.send(s.fileno(), frame, len(frame), 0)
-out = ctypes.create_string_buffer(65536)
-n = libc.recv(s.fileno(), out, 65536, 0)
-print("re-registered:", json.loads(out.raw[1:n]).get("notes"))
+buf = forged_note.buffer()
+print("re-registered:", forged_note.hello(ctypes.addressof(buf)).get("notes"))
 
 try:
     open("forbidden.txt", "rb")

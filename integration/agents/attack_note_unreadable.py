@@ -10,11 +10,8 @@
 # no-event: {"layer": "hook", "action": {"path": "re:^/etc/(shadow|hostname)$"}}
 # no-event: {"decision": "allow", "action": {"path": "/etc/shadow"}}
 import ctypes
-import json
 import mmap
 import os
-import socket
-import struct
 import sys
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -22,30 +19,17 @@ libc.syscall.restype = ctypes.c_long
 libc.mmap.restype = ctypes.c_void_p
 libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
 libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-SYS_openat, SYS_gettid, AT_FDCWD = 257, 186, -100
-SIZE = 48 + 1024 + 240  # ipc::note::SIZE; the tool-end counter follows
-conns = []
+SYS_openat, AT_FDCWD = 257, -100
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import forged_note  # noqa: E402
 
 
 def hello(addr):
-    path = os.path.join(os.path.dirname(os.path.dirname(sys.executable)), "sock")
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    sa = struct.pack("=H", socket.AF_UNIX) + path.encode() + b"\0"
-    assert libc.connect(s.fileno(), sa, len(sa)) == 0
-    frame = b"\x01" + json.dumps({"op": "hello", "kind": "thread", "tid": libc.syscall(SYS_gettid), "note": addr}).encode()
-    libc.send(s.fileno(), frame, len(frame), 0)
-    out = ctypes.create_string_buffer(65536)
-    n = libc.recv(s.fileno(), out, 65536, 0)
-    conns.append(s)
-    return json.loads(out.raw[1:n]).get("notes")
+    return forged_note.hello(addr).get("notes")
 
 
-def note_bytes(seq, p):
-    b = bytearray(SIZE)
-    struct.pack_into("=QqqBBHH", b, 0, seq, os.O_RDONLY, -1, 1, 0, len(p), 10)
-    b[48:48 + len(p)] = p
-    b[1072:1082] = b"agent.py:1"
-    return bytes(b)
+note_bytes = forged_note.note_bytes
 
 
 def attempt(label, p):
