@@ -260,6 +260,9 @@ struct ToolStack {
 struct RefusedRequest {
     pid: i32,
     action: Action,
+    /// The profile it was refused under: a narrowing left since
+    /// does not refuse its retries.
+    profile: Profile,
     outcome: Outcome,
     until: Instant,
 }
@@ -824,38 +827,43 @@ impl Decider {
         frame: Option<&str>,
         tool_args: bool,
     ) -> Outcome {
-        let request = action.kind() == "network" && action.subtype() == "http";
-        if request && let Some(out) = self.repeat_of_refused(caller.pid, &action) {
+        // The profile is part of the request's key: a refusal inside a
+        // shield.protect() scope is no answer to a retry after it.
+        let request = (action.kind() == "network" && action.subtype() == "http")
+            .then(|| self.profile_for(caller));
+        if let Some(profile) = &request
+            && let Some(out) = self.repeat_of_refused(caller.pid, &action, profile)
+        {
             self.counters.repeated.fetch_add(1, Ordering::Relaxed);
             return out;
         }
-        let kept = request.then(|| action.clone());
+        let kept = request.map(|profile| (action.clone(), profile));
         let out = match self.judge_first(caller, layer, action, frame, tool_args) {
             Prejudged::Done(out) => out,
             Prejudged::Policy(action, verdict) => {
                 self.conclude(caller, layer, &action, verdict, frame, false)
             }
         };
-        if let Some(action) = kept
+        if let Some((action, profile)) = kept
             && !out.allow
         {
-            self.keep_refused(caller.pid, action, &out);
+            self.keep_refused(caller.pid, action, profile, &out);
         }
         out
     }
 
     /// The answer to `action` if the same process had the same request
-    /// refused a moment ago (a client retrying it).
-    fn repeat_of_refused(&self, pid: i32, action: &Action) -> Option<Outcome> {
+    /// refused a moment ago under the same profile (a client retrying it).
+    fn repeat_of_refused(&self, pid: i32, action: &Action, profile: &Profile) -> Option<Outcome> {
         let now = Instant::now();
         let mut kept = lock(&self.refused_requests);
         kept.retain(|r| r.until > now);
         kept.iter()
-            .find(|r| r.pid == pid && r.action == *action)
+            .find(|r| r.pid == pid && r.action == *action && r.profile == *profile)
             .map(|r| r.outcome.clone())
     }
 
-    fn keep_refused(&self, pid: i32, action: Action, out: &Outcome) {
+    fn keep_refused(&self, pid: i32, action: Action, profile: Profile, out: &Outcome) {
         let mut kept = lock(&self.refused_requests);
         if kept.len() >= MAX_REFUSED_REQUESTS {
             kept.remove(0);
@@ -863,6 +871,7 @@ impl Decider {
         kept.push(RefusedRequest {
             pid,
             action,
+            profile,
             outcome: out.clone(),
             until: Instant::now() + REFUSAL_REPEAT,
         });

@@ -380,13 +380,24 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
                 args,
                 frame,
                 dir_fd,
-            } => decider.on_event(Caller { pid, tid }, &event, &args, frame, dir_fd),
+            } => decider.on_event(
+                Caller { pid, tid },
+                &event,
+                &args,
+                frame.map(bounded_frame),
+                dir_fd,
+            ),
             Request::Action {
                 tid,
                 layer,
                 action,
                 frame,
-            } => decider.on_action(Caller { pid, tid }, &layer, &action, frame),
+            } => decider.on_action(
+                Caller { pid, tid },
+                &layer,
+                &action,
+                frame.map(bounded_frame),
+            ),
             Request::Narrow { tid, profile } => decider.narrow(Caller { pid, tid }, &profile),
             Request::Release { tid } => decider.release(Caller { pid, tid }),
             Request::Refusal { tid, seq } => decider.refusal(Caller { pid, tid }, seq),
@@ -424,6 +435,19 @@ impl Drop for Unregister<'_> {
     }
 }
 
+/// The longest frame text kept: a path (`PATH_MAX`) and a line number. The
+/// frame is the agent's own attribution (`_irongate.decide` takes one from
+/// Python), logged in every row and shown to a reviewer, so it is bounded.
+const MAX_FRAME_CHARS: usize = 4096 + 32;
+
+/// `frame` cut to [`MAX_FRAME_CHARS`] characters, marked with an ellipsis.
+fn bounded_frame(frame: String) -> String {
+    match frame.char_indices().nth(MAX_FRAME_CHARS) {
+        Some((end, _)) => format!("{}…", &frame[..end]),
+        None => frame,
+    }
+}
+
 fn note_bad_frame(decider: &Decider, pid: i32, what: &str) {
     decider
         .log()
@@ -440,6 +464,16 @@ mod tests {
             per_thread: PER_THREAD,
             global,
         }
+    }
+
+    #[test]
+    fn a_frame_is_cut_to_a_path_and_line() {
+        assert_eq!(bounded_frame("agent.py:12".into()), "agent.py:12");
+        let exact = "é".repeat(MAX_FRAME_CHARS);
+        assert_eq!(bounded_frame(exact.clone()), exact);
+        let cut = bounded_frame("é".repeat(MAX_FRAME_CHARS + 5));
+        assert_eq!(cut.chars().count(), MAX_FRAME_CHARS + 1);
+        assert!(cut.ends_with("é…"));
     }
 
     #[test]
