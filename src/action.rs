@@ -142,6 +142,102 @@ impl Field {
     }
 }
 
+macro_rules! spelled {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $(
+            #[doc = concat!("`", $text, "`")]
+            $variant
+        ),+ }
+
+        impl $name {
+            /// The subtype spelled `text`; `None` for any other spelling (an
+            /// unknown subtype never becomes a known one).
+            pub fn from_name(text: &str) -> Option<$name> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// The subtype's JSON spelling.
+            pub fn name(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+    };
+}
+
+spelled! {
+    /// What a `file` action does (SPEC §4).
+    FileOp {
+        Read => "read",
+        Write => "write",
+        Create => "create",
+        Delete => "delete",
+        Rename => "rename",
+        Mkdir => "mkdir",
+        Link => "link",
+        Symlink => "symlink",
+        Chmod => "chmod",
+        Chown => "chown",
+        Truncate => "truncate",
+        List => "list",
+    }
+}
+
+spelled! {
+    /// What a `network` action does (SPEC §4).
+    NetOp {
+        Dns => "dns",
+        Connect => "connect",
+        Bind => "bind",
+        Send => "send",
+        Http => "http",
+    }
+}
+
+spelled! {
+    /// What a `process` action does (SPEC §4).
+    ProcessOp {
+        Exec => "exec",
+        Spawn => "spawn",
+        System => "system",
+    }
+}
+
+impl FileOp {
+    /// Reads only: `read` and `list`.
+    pub fn is_read(self) -> bool {
+        matches!(self, FileOp::Read | FileOp::List)
+    }
+}
+
+/// An action's type and subtype as the supervisor acts on them. Anything the
+/// supervisor does not produce itself (an unknown type, an unknown subtype of
+/// a known type, a non-string spelling) is [`Kind::Other`]: the policy still
+/// judges it by its spelling, and no code path treats it as a known kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `file/…`.
+    File(FileOp),
+    /// `network/…`.
+    Network(NetOp),
+    /// `process/…`.
+    Process(ProcessOp),
+    /// `tool/invoke`.
+    ToolInvoke,
+    /// `tamper/…`: tripwires and refusals of IronGate's own; the subtype
+    /// names the event.
+    Tamper,
+    /// Any other type or subtype.
+    Other,
+}
+
+/// The `type` of tamper actions.
+pub const TAMPER: &str = "tamper";
+
 /// Linux `open(2)` flags that mean the caller may modify the file.
 /// Values from `<asm-generic/fcntl.h>` (x86_64 and aarch64 agree).
 const O_WRONLY: i64 = 0o1;
@@ -172,11 +268,33 @@ impl Default for Action {
 }
 
 impl Action {
-    /// An action of the given type and subtype with no other field.
+    /// An action of the given type and subtype with no other field (the
+    /// spelling of a policy or of the agent; IronGate's own actions use the
+    /// typed constructors below).
     pub fn new(kind: &str, subtype: &str) -> Action {
         Action::default()
             .with(Field::Type, kind)
             .with(Field::Subtype, subtype)
+    }
+
+    /// A `file` action.
+    pub fn file(op: FileOp) -> Action {
+        Action::new("file", op.name())
+    }
+
+    /// A `network` action.
+    pub fn network(op: NetOp) -> Action {
+        Action::new("network", op.name())
+    }
+
+    /// A `process` action.
+    pub fn process(op: ProcessOp) -> Action {
+        Action::new("process", op.name())
+    }
+
+    /// A `tamper` action; `event` names what was attempted.
+    pub fn tamper(event: &str) -> Action {
+        Action::new(TAMPER, event)
     }
 
     /// Sets a field (a JSON `null` removes it, as a missing key means the same).
@@ -220,13 +338,43 @@ impl Action {
         self.texts[f.index()].as_deref()
     }
 
-    /// The action type (`file`, `network`, …), or `""` when missing or not a string.
-    pub fn kind(&self) -> &str {
+    /// The action's type and subtype, typed (see [`Kind`]).
+    pub fn kind(&self) -> Kind {
+        let sub = self.subtype_text();
+        match self.type_text() {
+            "file" => FileOp::from_name(sub).map_or(Kind::Other, Kind::File),
+            "network" => NetOp::from_name(sub).map_or(Kind::Other, Kind::Network),
+            "process" => ProcessOp::from_name(sub).map_or(Kind::Other, Kind::Process),
+            "tool" if sub == "invoke" => Kind::ToolInvoke,
+            TAMPER => Kind::Tamper,
+            _ => Kind::Other,
+        }
+    }
+
+    /// The file operation, if this is a known `file` action.
+    pub fn file_op(&self) -> Option<FileOp> {
+        match self.kind() {
+            Kind::File(op) => Some(op),
+            _ => None,
+        }
+    }
+
+    /// The network operation, if this is a known `network` action.
+    pub fn net_op(&self) -> Option<NetOp> {
+        match self.kind() {
+            Kind::Network(op) => Some(op),
+            _ => None,
+        }
+    }
+
+    /// The `type` as spelled (`file`, `network`, …), or `""` when missing or
+    /// not a string: what the policy language matches.
+    pub fn type_text(&self) -> &str {
         self.get(Field::Type).and_then(Value::as_str).unwrap_or("")
     }
 
-    /// The subtype, or `""` when missing or not a string.
-    pub fn subtype(&self) -> &str {
+    /// The `subtype` as spelled, or `""` when missing or not a string.
+    pub fn subtype_text(&self) -> &str {
         self.get(Field::Subtype)
             .and_then(Value::as_str)
             .unwrap_or("")
@@ -312,8 +460,8 @@ impl Action {
         if self.normalized {
             return;
         }
-        match self.kind() {
-            "file" if self.subtype() == "open" => {
+        match self.type_text() {
+            "file" if self.subtype_text() == "open" => {
                 let sub = if self.is_write_open() {
                     "write"
                 } else {
@@ -529,9 +677,63 @@ mod tests {
     }
 
     #[test]
+    fn kinds_are_typed_and_unknown_spellings_stay_unknown() {
+        for op in [
+            FileOp::Read,
+            FileOp::Write,
+            FileOp::Create,
+            FileOp::Delete,
+            FileOp::Rename,
+            FileOp::Mkdir,
+            FileOp::Link,
+            FileOp::Symlink,
+            FileOp::Chmod,
+            FileOp::Chown,
+            FileOp::Truncate,
+            FileOp::List,
+        ] {
+            assert_eq!(FileOp::from_name(op.name()), Some(op));
+            assert_eq!(Action::file(op).kind(), Kind::File(op));
+        }
+        for op in [NetOp::Dns, NetOp::Connect, NetOp::Bind, NetOp::Send, NetOp::Http] {
+            assert_eq!(Action::network(op).kind(), Kind::Network(op));
+        }
+        for op in [ProcessOp::Exec, ProcessOp::Spawn, ProcessOp::System] {
+            assert_eq!(Action::process(op).kind(), Kind::Process(op));
+        }
+        assert_eq!(Action::new("tool", "invoke").kind(), Kind::ToolInvoke);
+        assert_eq!(Action::tamper("ctypes.dlopen").kind(), Kind::Tamper);
+        // An unknown subtype of a known type never becomes a known one (the
+        // original's file/execute, network/https), nor does another case or
+        // a non-string spelling.
+        for (t, sub) in [
+            ("file", "execute"),
+            ("file", "open"),
+            ("file", "Read"),
+            ("file", ""),
+            ("network", "https"),
+            ("network", "socket"),
+            ("process", "fork"),
+            ("tool", "list"),
+            ("File", "read"),
+        ] {
+            let a = Action::new(t, sub);
+            assert_eq!(a.kind(), Kind::Other, "{t}/{sub}");
+            assert_eq!(a.file_op(), None);
+            assert_eq!(a.net_op(), None);
+        }
+        let numeric = Action::default()
+            .with(Field::Type, "file")
+            .with(Field::Subtype, 1);
+        assert_eq!(numeric.kind(), Kind::Other);
+    }
+
+    #[test]
     fn unknown_keys_go_to_extra() {
         let a = Action::from_json(&json!({"type": "file", "pid": 7})).unwrap();
-        assert_eq!(a.kind(), "file");
+        assert_eq!(a.type_text(), "file");
+        // No subtype: not a known kind.
+        assert_eq!(a.kind(), Kind::Other);
         assert_eq!(a.extra().get("pid"), Some(&json!(7)));
         assert!(Action::from_json(&json!([1])).is_err());
     }
@@ -590,7 +792,7 @@ mod tests {
             (json!({"mode": 0o644}), "read"),
         ] {
             let a = open(extra.clone());
-            assert_eq!(a.subtype(), want, "{extra}");
+            assert_eq!(a.subtype_text(), want, "{extra}");
             assert_eq!(a.extra().get("requested_subtype"), Some(&json!("open")));
         }
     }

@@ -36,12 +36,12 @@ pub enum NetOp {
 }
 
 impl NetOp {
-    /// The action subtype (SPEC §4).
-    pub fn subtype(self) -> &'static str {
+    /// The network action this call is (SPEC §4).
+    pub fn action_op(self) -> crate::action::NetOp {
         match self {
-            NetOp::Connect => "connect",
-            NetOp::Bind => "bind",
-            NetOp::Send => "send",
+            NetOp::Connect => crate::action::NetOp::Connect,
+            NetOp::Bind => crate::action::NetOp::Bind,
+            NetOp::Send => crate::action::NetOp::Send,
         }
     }
 }

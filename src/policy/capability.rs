@@ -42,8 +42,8 @@ pub const DANGEROUS_TOOLS: &[&str] = &[
 /// The capability `action` requires. `action` should be normalized (an
 /// `open` is classified here too, by R-20, in case it is not).
 pub fn required(action: &Action) -> Cow<'static, str> {
-    let sub = action.subtype();
-    let cap: &'static str = match action.kind() {
+    let sub = action.subtype_text();
+    let cap: &'static str = match action.type_text() {
         "file" => match sub {
             // DESIGN DECISION: every read needs only `file.read`, sensitive or
             // not. The original asked `file.read.sensitive` for paths that
@@ -56,7 +56,7 @@ pub fn required(action: &Action) -> Cow<'static, str> {
             "open" => {
                 let mut copy = action.clone();
                 copy.normalize();
-                if copy.subtype() == "read" {
+                if copy.subtype_text() == "read" {
                     "file.read"
                 } else {
                     write_cap(action, true)

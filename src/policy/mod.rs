@@ -47,7 +47,7 @@ pub const BUILTIN_JSON: &str = include_str!("../../policies/default.json");
 pub use crate::decision::{Decision, RuleRef};
 
 /// Action type of the hook layer's tamper tripwires.
-pub const TAMPER: &str = "tamper";
+pub use crate::action::TAMPER;
 
 /// The outcome of evaluating one action. Serialises as
 /// `{"decision": "...", "reason": "...", "rule": {"index": i, "name": n} | null}`.
@@ -502,7 +502,7 @@ impl Policy {
             copy.normalize();
             return self.evaluate(&copy, profile);
         }
-        if action.kind() == TAMPER {
+        if action.type_text() == TAMPER {
             return self.evaluate_tamper(action);
         }
         let mut memo = new_memo();
@@ -650,7 +650,7 @@ impl Policy {
             }
             None => Verdict {
                 decision: Decision::Allow,
-                reason: format!("tamper_tripwire: {} recorded", action.subtype()),
+                reason: format!("tamper_tripwire: {} recorded", action.subtype_text()),
                 rule: None,
             },
         }

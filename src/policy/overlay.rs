@@ -236,8 +236,8 @@ impl Overlay {
         Overlay::update(home, |o| {
             if let Some(same) = o.allowances.iter().find(|a| {
                 a.agent == agent
-                    && a.kind == action.kind()
-                    && a.subtype == action.subtype()
+                    && a.kind == action.type_text()
+                    && a.subtype == action.subtype_text()
                     && a.matcher == matcher
             }) {
                 return Ok(same.clone());
@@ -245,8 +245,8 @@ impl Overlay {
             let a = Allowance {
                 id: o.next_id.max(1),
                 agent: agent.to_owned(),
-                kind: action.kind().to_owned(),
-                subtype: action.subtype().to_owned(),
+                kind: action.type_text().to_owned(),
+                subtype: action.subtype_text().to_owned(),
                 matcher,
                 created_by: by.to_owned(),
                 created_via: via.to_owned(),
@@ -298,7 +298,7 @@ impl Allowance {
     /// True when `action` is of the same type and subtype and inside the
     /// match.
     pub fn matches(&self, action: &Action) -> bool {
-        if action.kind() != self.kind || action.subtype() != self.subtype {
+        if action.type_text() != self.kind || action.subtype_text() != self.subtype {
             return false;
         }
         match &self.matcher {
@@ -420,21 +420,21 @@ fn argv_of(action: &Action) -> Vec<String> {
 /// The narrowest match that covers `action`, widened only as asked.
 pub fn narrowest(action: &Action, widen: &Widen) -> Result<Match, OverlayError> {
     let refuse = |s: String| Err(OverlayError::Refused(s));
-    if widen.argv_prefix.is_some() && action.kind() != "process" {
+    if widen.argv_prefix.is_some() && action.type_text() != "process" {
         return refuse("--argv-prefix applies to process actions only".into());
     }
-    if widen.path_prefix.is_some() && action.kind() != "file" {
+    if widen.path_prefix.is_some() && action.type_text() != "file" {
         return refuse("--path-prefix applies to file actions only".into());
     }
-    match action.kind() {
+    match action.type_text() {
         "file" => {
             let Some(path) = action.text(Field::Path) else {
                 return refuse("the held file action has no path to remember".into());
             };
-            if matches!(action.subtype(), "rename" | "link" | "symlink") {
+            if matches!(action.subtype_text(), "rename" | "link" | "symlink") {
                 return refuse(format!(
                     "a {} touches two paths; approve it once instead of remembering it",
-                    action.subtype()
+                    action.subtype_text()
                 ));
             }
             match &widen.path_prefix {

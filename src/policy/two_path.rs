@@ -72,7 +72,7 @@ pub const MISSING_PATH: &str = "missing_path: a rename or link is judged on both
 /// pay one string comparison or two.
 #[inline]
 pub fn is_two_path(action: &Action) -> bool {
-    action.kind() == "file" && matches!(action.subtype(), "rename" | "link" | "copytree")
+    action.type_text() == "file" && matches!(action.subtype_text(), "rename" | "link" | "copytree")
 }
 
 /// Whether the action swaps its two paths (`renameat2(RENAME_EXCHANGE)`).
@@ -125,7 +125,7 @@ pub fn for_each_view(
             }
         };
     }
-    match action.subtype() {
+    match action.subtype_text() {
         "rename" => {
             let (Some(a), Some(b)) = (path, target) else {
                 return Err(if path.is_none() {
@@ -218,7 +218,7 @@ mod tests {
             .iter()
             .map(|v| {
                 (
-                    v.action.subtype().to_owned(),
+                    v.action.subtype_text().to_owned(),
                     v.action.text(Field::Path).unwrap_or("").to_owned(),
                     v.action.text(Field::Target).map(str::to_owned),
                     v.side,

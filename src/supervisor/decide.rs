@@ -15,12 +15,13 @@ use sha2::{Digest, Sha256};
 
 use super::events::{self, Caller, Mapped};
 use super::intents::{Intents, NetKey, Op};
+use super::judge::Judgement;
 use super::log::{EventLog, Layer};
 use super::paths;
 use super::procfs::parent_of;
 use super::review::Reviews;
 use super::server::ConnState;
-use crate::action::{Action, Field};
+use crate::action::{Action, Field, FileOp, Kind, NetOp, ProcessOp};
 use crate::ipc::{JoinKind, Reply};
 use crate::policy::{Decision, Policy, Profile, Verdict};
 
@@ -426,12 +427,12 @@ impl Decider {
         let mut full = vec![self.settings.launcher.clone()];
         full.extend(argv.iter().cloned());
         let action = if kind == JoinKind::Fork {
-            Action::new("process", "spawn")
+            Action::process(ProcessOp::Spawn)
                 .with(Field::Cmd, "fork")
                 .with(Field::Argv, Vec::<String>::new())
                 .with(Field::ProcessClass, "python_child")
         } else {
-            Action::new("process", "spawn")
+            Action::process(ProcessOp::Spawn)
                 .with(Field::Cmd, events::shell_join(&full))
                 .with(Field::Argv, full)
                 .with(Field::Executable, self.settings.launcher.clone())
@@ -640,7 +641,7 @@ impl Decider {
                 allow_reply()
             }
             Mapped::SignalToSupervisor => {
-                let action = Action::new("tamper", "signal_supervisor")
+                let action = Action::tamper("signal_supervisor")
                     .with(Field::Name, event)
                     .with(Field::Target, self.settings.supervisor_pid.to_string());
                 let verdict = Verdict {
@@ -690,8 +691,7 @@ impl Decider {
         action.normalize();
         // Fields the supervisor derives itself are recomputed from the data,
         // never taken from the agent.
-        if action.kind() == "network"
-            && action.subtype() == "http"
+        if action.kind() == Kind::Network(NetOp::Http)
             && let Some(url) = action
                 .text(Field::Url)
                 .or(action.text(Field::Target))
@@ -701,7 +701,9 @@ impl Decider {
             let framework = action.text(Field::Framework).map(str::to_owned);
             action = events::http_action(&url, method.as_deref(), framework.as_deref());
         }
-        if action.kind() == "file"
+        // Any file type, a subtype IronGate does not know too: its path is
+        // what the supervisor resolves, never the agent's spelling.
+        if action.type_text() == "file"
             && let Some(raw) = action.text(Field::Path).map(str::to_owned)
         {
             match paths::resolve(caller.pid, caller.tid, paths::Base::Cwd, &raw, true) {
@@ -726,7 +728,7 @@ impl Decider {
             }
         }
         let log_args_candidate = prepare_tool(&mut action);
-        let tool_call = (action.kind() == "tool" && action.subtype() == "invoke")
+        let tool_call = (action.kind() == Kind::ToolInvoke)
             .then(|| action.text(Field::ToolName).unwrap_or("?").to_owned());
         let out = self.decide(caller, layer, action, frame.as_deref(), log_args_candidate);
         if let Some(name) = tool_call
@@ -829,8 +831,8 @@ impl Decider {
     ) -> Outcome {
         // The profile is part of the request's key: a refusal inside a
         // shield.protect() scope is no answer to a retry after it.
-        let request = (action.kind() == "network" && action.subtype() == "http")
-            .then(|| self.profile_for(caller));
+        let request =
+            (action.kind() == Kind::Network(NetOp::Http)).then(|| self.profile_for(caller));
         if let Some(profile) = &request
             && let Some(out) = self.repeat_of_refused(caller.pid, &action, profile)
         {
@@ -877,48 +879,28 @@ impl Decider {
         });
     }
 
-    /// Everything of a decision up to the policy's verdict: what is
-    /// decided before the policy is done here (and logged where it is).
+    /// A hook-layer decision up to the policy's verdict (see `judge`): what
+    /// is decided before the policy is logged here where it is due.
     pub(crate) fn judge_first(
         &self,
         caller: Caller,
         layer: Layer,
-        mut action: Action,
+        action: Action,
         frame: Option<&str>,
         tool_args: bool,
     ) -> Prejudged {
-        // Whose /proc entry a file action reaches is the supervisor's to say.
-        super::proc_owner::annotate(&mut action, caller.pid);
-        // 1. IronGate's own state is out of reach whatever the policy says.
-        if let Some(verdict) = self.own_state(&action) {
-            return Prejudged::Done(self.finish(caller, layer, &action, verdict, frame, false));
-        }
-        // 2. Runtime operations: allowed, counted, not logged one by one.
-        if self.is_runtime_op(caller, &action) {
-            self.counters.runtime_reads.fetch_add(1, Ordering::Relaxed);
-            return Prejudged::Done(allowed());
-        }
-        // 3. Follow-ups of an operation already decided. The syscall it
-        // makes is matched to it exactly, once.
-        if self.explained(caller.pid, &action) {
-            self.counters.explained.fetch_add(1, Ordering::Relaxed);
-            self.record_intent(caller, &action);
-            return Prejudged::Done(allowed());
-        }
-        // 4. A connect to an address a name lookup produced is a connect to
-        //    that name (R-45): on an HTTP port, the request it starts.
-        let action = self.carry_lookup(caller.pid, action);
-        // 5. The policy.
-        let profile = self.profile_for(caller);
-        let mut verdict = self.settings.policy.evaluate(&action, &profile);
-        if verdict.decision == Decision::Review && self.only_own_files(&action) {
-            verdict.decision = Decision::Allow;
-            verdict.reason = format!(
-                "own_files: only what this run created (else: {})",
-                verdict.reason
-            );
-        }
-        let mut action = action;
+        let (mut action, verdict) = match self.judge_action(caller, layer, action, None) {
+            (action, Judgement::OwnState(verdict)) => {
+                return Prejudged::Done(self.finish(caller, layer, &action, verdict, frame, false));
+            }
+            (_, Judgement::Channel | Judgement::Runtime) => return Prejudged::Done(allowed()),
+            // The syscall it makes is matched to it exactly, once.
+            (action, Judgement::Explained) => {
+                self.record_intent(caller, &action);
+                return Prejudged::Done(allowed());
+            }
+            (action, Judgement::Policy(verdict)) => (action, verdict),
+        };
         if tool_args {
             let keep = verdict
                 .rule
@@ -962,7 +944,7 @@ impl Decider {
     /// agent's resolver (or a forged event) cannot make an arbitrary address
     /// pass for an allowed host.
     fn note_lookup(&self, pid: i32, action: &Action) {
-        if action.kind() != "network" || action.subtype() != "dns" {
+        if action.kind() != Kind::Network(NetOp::Dns) {
             return;
         }
         let Some(host) = action.text(Field::Host) else {
@@ -998,8 +980,8 @@ impl Decider {
     /// `connect`, the URL without a path), elsewhere a `network/connect`
     /// whose `host` is the name. A connect to an address no lookup produced
     /// keeps its address as its host: no host rule allows it.
-    fn carry_lookup(&self, pid: i32, action: Action) -> Action {
-        if action.kind() != "network" || action.subtype() != "connect" {
+    pub(super) fn carry_lookup(&self, pid: i32, action: Action) -> Action {
+        if action.kind() != Kind::Network(NetOp::Connect) {
             return action;
         }
         let Some(ip) = action
@@ -1045,17 +1027,14 @@ impl Decider {
     /// Remembers what an allowed action creates: a directory, or a file
     /// opened with `O_CREAT | O_EXCL` (so it did not exist before).
     fn note_created(&self, action: &Action) {
-        if action.kind() != "file" {
-            return;
-        }
         let excl = i64::from(libc::O_CREAT | libc::O_EXCL);
         let flags = action
             .get(Field::Flags)
             .and_then(Value::as_i64)
             .unwrap_or(0);
-        let created = match action.subtype() {
-            "mkdir" => true,
-            "write" | "create" => flags & excl == excl,
+        let created = match action.file_op() {
+            Some(FileOp::Mkdir) => true,
+            Some(FileOp::Write | FileOp::Create) => flags & excl == excl,
             _ => false,
         };
         if created && let Some(p) = action.text(Field::Path) {
@@ -1076,10 +1055,10 @@ impl Decider {
     /// that blocks still blocks. chmod only of the entry itself (a hard link
     /// inside such a directory may name any file); a rename only onto a
     /// name that does not exist.
-    fn only_own_files(&self, action: &Action) -> bool {
-        if action.kind() != "file" {
+    pub(super) fn only_own_files(&self, action: &Action) -> bool {
+        let Some(op) = action.file_op() else {
             return false;
-        }
+        };
         let created = lock(&self.temporary);
         if created.is_empty() {
             return false;
@@ -1090,10 +1069,10 @@ impl Decider {
         let Some(path) = action.text(Field::Path) else {
             return false;
         };
-        match action.subtype() {
-            "chmod" => created.contains(path),
-            "delete" => own(path),
-            "rename" => {
+        match op {
+            FileOp::Chmod => created.contains(path),
+            FileOp::Delete => own(path),
+            FileOp::Rename => {
                 own(path)
                     && action
                         .text(Field::Target)
@@ -1202,18 +1181,20 @@ impl Decider {
                 rule: None,
             });
         }
-        if action.kind() != "file"
-            && !(action.kind() == "network" && action.get(Field::Path).is_some())
-        {
+        // By the spelled type: a file or socket action of any subtype, one
+        // IronGate does not know too, is kept off its state.
+        let file = action.type_text() == "file";
+        let socket = action.type_text() == "network" && action.get(Field::Path).is_some();
+        if !(file || socket) {
             return None;
         }
         let hits_home = |p: &str| paths::is_under(p, &self.settings.home);
         let path = action.text(Field::Path).unwrap_or("");
         let target = action.text(Field::Target).unwrap_or("");
         let home_hit = hits_home(path)
-            || (action.kind() == "file" && action.subtype() != "symlink" && hits_home(target));
-        let run_dir_write = !events::is_read(action.subtype())
-            && action.kind() == "file"
+            || (file && action.file_op() != Some(FileOp::Symlink) && hits_home(target));
+        let run_dir_write = file
+            && !action.file_op().is_some_and(FileOp::is_read)
             && (paths::is_under(path, &self.settings.run_dir)
                 || paths::is_under(target, &self.settings.run_dir));
         if home_hit || run_dir_write {
@@ -1233,7 +1214,7 @@ impl Decider {
         // The device form of the (refused) userfaultfd syscall: a fault
         // handler of the agent's on memory the supervisor reads (a path, a
         // note) would stall the notify loop for as long as the agent likes.
-        if action.kind() == "file" && path == USERFAULTFD_DEVICE {
+        if file && path == USERFAULTFD_DEVICE {
             return Some(Verdict {
                 decision: Decision::Block,
                 reason: "irongate_supervisor: /dev/userfaultfd could stall the supervisor's reads of the agent's memory".into(),
@@ -1277,13 +1258,12 @@ impl Decider {
             return true;
         }
         match action.kind() {
-            "file" => self.in_scratch(action) && self.profile_for(caller).has("file.read"),
-            "network" => {
-                action.subtype() == "bind"
-                    && action.text(Field::Host) == Some("::1")
+            Kind::File(_) => self.in_scratch(action) && self.profile_for(caller).has("file.read"),
+            Kind::Network(NetOp::Bind) => {
+                action.text(Field::Host) == Some("::1")
                     && action.get(Field::Port).and_then(Value::as_i64) == Some(0)
             }
-            "process" => {
+            Kind::Process(_) => {
                 let argv: Vec<&str> = action
                     .get(Field::Argv)
                     .and_then(Value::as_array)
@@ -1306,7 +1286,7 @@ impl Decider {
     fn in_scratch(&self, action: &Action) -> bool {
         let scratch = &self.settings.scratch;
         let inside = |p: &str| p != scratch && paths::is_under(p, scratch);
-        let Some(path) = action.text(Field::Path) else {
+        let (Some(op), Some(path)) = (action.file_op(), action.text(Field::Path)) else {
             return false;
         };
         // The directory itself may be listed and opened, not removed or
@@ -1314,14 +1294,13 @@ impl Decider {
         // with write flags: its opener makes the real, audited, open; the
         // kernel refuses to open a directory for writing.)
         let path_ok = inside(path)
-            || (path == scratch && matches!(action.subtype(), "read" | "list" | "write"));
-        let target_ok =
-            action.subtype() == "symlink" || action.text(Field::Target).is_none_or(inside);
+            || (path == scratch && matches!(op, FileOp::Read | FileOp::List | FileOp::Write));
+        let target_ok = op == FileOp::Symlink || action.text(Field::Target).is_none_or(inside);
         path_ok && target_ok
     }
 
     pub(crate) fn is_runtime_read(&self, action: &Action) -> bool {
-        if action.kind() != "file" || !events::is_read(action.subtype()) {
+        if !action.file_op().is_some_and(FileOp::is_read) {
             return false;
         }
         let Some(path) = action.text(Field::Path) else {
@@ -1338,18 +1317,18 @@ impl Decider {
     }
 
     pub(crate) fn explained(&self, pid: i32, action: &Action) -> bool {
-        if action.kind() != "network" {
+        let Some(sub) = action.net_op() else {
             return false;
-        }
-        let sub = action.subtype();
+        };
         // Enriched requests from the libraries are user operations and are
         // always decided; only the layers underneath are explained.
         let framework = action.text(Field::Framework);
-        if sub == "http" && !matches!(framework, Some("http.client" | events::HTTP_CLIENT_CONNECT))
+        if sub == NetOp::Http
+            && !matches!(framework, Some("http.client" | events::HTTP_CLIENT_CONNECT))
         {
             return false;
         }
-        if !matches!(sub, "dns" | "connect" | "http" | "send") {
+        if sub == NetOp::Bind {
             return false;
         }
         let host = action.text(Field::Host).unwrap_or("");
@@ -1363,7 +1342,7 @@ impl Decider {
                 return false;
             }
             if matches!(g.kind, GrantKind::Dns) {
-                return matches!(sub, "connect" | "send")
+                return matches!(sub, NetOp::Connect | NetOp::Send)
                     && port == Some(53)
                     && ip.is_some_and(|ip| nameservers().contains(&ip));
             }
@@ -1380,16 +1359,17 @@ impl Decider {
             };
             let port_ok = port.is_none() || gp.is_none() || port == *gp;
             let host_ok = gh.eq_ignore_ascii_case(host) || ip.is_some_and(|ip| ips.contains(&ip));
-            if !(host_ok && (sub == "dns" || port_ok)) {
+            if !(host_ok && (sub == NetOp::Dns || port_ok)) {
                 return false;
             }
             // One decided request explains one http.client request beneath
             // it; a later direct request is decided on its own.
             let budget = match sub {
-                "http" if framework == Some("http.client") => http_uses,
-                "dns" => lookups_left,
-                "connect" | "send" => connects_left,
-                _ => return true,
+                NetOp::Http if framework == Some("http.client") => http_uses,
+                NetOp::Dns => lookups_left,
+                NetOp::Connect | NetOp::Send => connects_left,
+                // http.client's connect event under a decided request.
+                NetOp::Http | NetOp::Bind => return true,
             };
             if *budget == 0 {
                 return false;
@@ -1409,8 +1389,8 @@ impl Decider {
     }
 
     pub(crate) fn grant_after(&self, pid: i32, action: &Action) {
-        let kind = match (action.kind(), action.subtype()) {
-            ("network", "http") => {
+        let kind = match action.kind() {
+            Kind::Network(NetOp::Http) => {
                 let Some(host) = action.text(Field::Host).map(str::to_owned) else {
                     return;
                 };
@@ -1435,8 +1415,8 @@ impl Decider {
                     lookups_left: 4,
                 }
             }
-            ("network", "dns") => GrantKind::Dns,
-            ("process", _) if action.text(Field::ProcessClass) == Some("python_child") => {
+            Kind::Network(NetOp::Dns) => GrantKind::Dns,
+            Kind::Process(_) if action.text(Field::ProcessClass) == Some("python_child") => {
                 if action
                     .text(Field::Cmd)
                     .is_some_and(|c| c.starts_with("os.fork"))
@@ -1475,18 +1455,24 @@ fn nameservers() -> &'static [IpAddr] {
 /// the destination and its port, the program and its argv).
 pub(crate) fn intent_of(action: &Action) -> Option<Op> {
     let path = action.text(Field::Path).map(str::to_owned);
-    Some(match (action.kind(), action.subtype(), path) {
-        ("file", "read" | "list", Some(p)) => Op::Open(p),
-        ("file", "write" | "create", Some(p)) => Op::OpenWrite(p),
-        ("file", sub @ ("rename" | "link"), Some(p)) => {
-            Op::Paths(file_op(sub), p, action.text(Field::Target)?.to_owned())
+    Some(match (action.kind(), path) {
+        (Kind::File(FileOp::Read | FileOp::List), Some(p)) => Op::Open(p),
+        (Kind::File(FileOp::Write | FileOp::Create), Some(p)) => Op::OpenWrite(p),
+        (Kind::File(op @ (FileOp::Rename | FileOp::Link)), Some(p)) => {
+            Op::Paths(op, p, action.text(Field::Target)?.to_owned())
         }
         (
-            "file",
-            sub @ ("delete" | "mkdir" | "symlink" | "chmod" | "chown" | "truncate"),
+            Kind::File(
+                op @ (FileOp::Delete
+                | FileOp::Mkdir
+                | FileOp::Symlink
+                | FileOp::Chmod
+                | FileOp::Chown
+                | FileOp::Truncate),
+            ),
             Some(p),
-        ) => Op::Path(file_op(sub), p),
-        ("network", sub @ ("connect" | "bind" | "send"), path) => {
+        ) => Op::Path(op, p),
+        (Kind::Network(op @ (NetOp::Connect | NetOp::Bind | NetOp::Send)), path) => {
             let key = match (action.get(Field::Port).and_then(Value::as_i64), path) {
                 (Some(port), _) => {
                     let host = action.text(Field::Host)?;
@@ -1514,9 +1500,9 @@ pub(crate) fn intent_of(action: &Action) -> Option<Op> {
                         .to_owned(),
                 ),
             };
-            Op::Net(net_op(sub), key)
+            Op::Net(op, key)
         }
-        ("process", _, _) => {
+        (Kind::Process(_), _) => {
             let e = action.text(Field::Executable)?;
             let argv: Vec<&str> = action
                 .get(Field::Argv)
@@ -1537,34 +1523,12 @@ pub(crate) fn canonical_ip(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The static name of a file subtype (intents hold `&'static str`).
-pub(crate) fn file_op(sub: &str) -> &'static str {
-    match sub {
-        "delete" => "delete",
-        "rename" => "rename",
-        "mkdir" => "mkdir",
-        "link" => "link",
-        "symlink" => "symlink",
-        "chmod" => "chmod",
-        "chown" => "chown",
-        "create" => "create",
-        _ => "truncate",
-    }
-}
-
-/// The static name of a network subtype.
-pub(crate) fn net_op(sub: &str) -> &'static str {
-    match sub {
-        "connect" => "connect",
-        "bind" => "bind",
-        _ => "send",
-    }
-}
-
 /// Tool actions: names and a digest of the arguments; the values stay only
 /// if the matching rule says `log_args` (checked after evaluation).
 fn prepare_tool(action: &mut Action) -> bool {
-    if action.kind() != "tool" {
+    // Any `tool` type, not only `invoke`: argument values are private
+    // unless a rule says otherwise.
+    if action.type_text() != "tool" {
         return false;
     }
     if let Some(args) = action.get(Field::Args).cloned() {
@@ -1654,7 +1618,10 @@ fn message(action: &Action, v: &Verdict) -> String {
 /// For a blocked network operation on a named host: the policy rule that
 /// would allow it (R-45: a model endpoint is one line of policy).
 fn hint(action: &Action, v: &Verdict) -> String {
-    if action.kind() != "network" || v.reason.starts_with("irongate_") {
+    let Some(op) = action.net_op() else {
+        return String::new();
+    };
+    if v.reason.starts_with("irongate_") {
         return String::new();
     }
     let Some(host) = action.text(Field::Host) else {
@@ -1664,11 +1631,12 @@ fn hint(action: &Action, v: &Verdict) -> String {
         return String::new();
     }
     let host_json = Value::from(host).to_string();
-    let rule = match action.subtype() {
-        "http" | "dns" => {
+    let rule = match op {
+        NetOp::Http | NetOp::Dns => {
             format!(r#"{{"type": "network", "host": {host_json}, "decision": "allow"}}"#)
         }
-        sub => {
+        op => {
+            let sub = op.name();
             let port = action
                 .get(Field::Port)
                 .and_then(Value::as_i64)
@@ -1700,7 +1668,7 @@ pub fn describe(action: &Action) -> String {
     .iter()
     .find_map(|f| action.text(*f))
     .unwrap_or("");
-    format!("{}/{} {what}", action.kind(), action.subtype())
+    format!("{}/{} {what}", action.type_text(), action.subtype_text())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::paths::{self, Base};
-use crate::action::{Action, Field};
+use crate::action::{Action, Field, FileOp, NetOp, ProcessOp};
 
 /// What an event asks for.
 #[derive(Debug)]
@@ -75,9 +75,9 @@ fn path_arg(
     }
 }
 
-fn file_action(subtype: &str, resolved: (String, String)) -> Action {
+fn file_action(op: FileOp, resolved: (String, String)) -> Action {
     let (path, requested) = resolved;
-    let mut a = Action::new("file", subtype).with(Field::Path, path.clone());
+    let mut a = Action::file(op).with(Field::Path, path.clone());
     if requested != path {
         a.set(Field::Requested, requested);
     }
@@ -148,7 +148,7 @@ pub fn map(
             else {
                 return Mapped::Nothing;
             };
-            let mut act = file_action(if write { "write" } else { "read" }, resolved);
+            let mut act = file_action(if write { FileOp::Write } else { FileOp::Read }, resolved);
             act.set(Field::Flags, flags);
             // A mode that says another access than the flags is not the
             // open's (CPython derives one from the other; a forged event or
@@ -166,29 +166,29 @@ pub fn map(
                 Some(v) => Some(v.clone()),
             };
             match path_arg(c, target.as_ref(), None, true) {
-                Some(r) => decide(file_action("list", r)),
+                Some(r) => decide(file_action(FileOp::List, r)),
                 None => Mapped::Nothing,
             }
         }
         "os.remove" | "os.rmdir" => match path_arg(c, a(0), int(a(1)), false) {
-            Some(r) => decide(file_action("delete", r)),
+            Some(r) => decide(file_action(FileOp::Delete, r)),
             None => Mapped::Nothing,
         },
         "os.mkdir" => match path_arg(c, a(0), int(a(2)), false) {
-            Some(r) => decide(file_action("mkdir", r)),
+            Some(r) => decide(file_action(FileOp::Mkdir, r)),
             None => Mapped::Nothing,
         },
         "os.rename" | "shutil.move" => {
-            two_paths(c, "rename", a(0), a(1), int(a(2)), int(a(3)), false)
+            two_paths(c, FileOp::Rename, a(0), a(1), int(a(2)), int(a(3)), false)
         }
         // A hard link gives the source file a new name: judged on the file
         // it reaches.
-        "os.link" => two_paths(c, "link", a(0), a(1), int(a(2)), int(a(3)), true),
+        "os.link" => two_paths(c, FileOp::Link, a(0), a(1), int(a(2)), int(a(3)), true),
         "os.symlink" => {
             // symlink(src, dst): creates dst; src is only text until followed.
             match path_arg(c, a(1), int(a(2)), false) {
                 Some(r) => {
-                    let mut act = file_action("symlink", r);
+                    let mut act = file_action(FileOp::Symlink, r);
                     if let Some(src) = text(a(0)) {
                         act.set(Field::Target, src);
                     }
@@ -199,7 +199,7 @@ pub fn map(
         }
         "os.chmod" => match path_arg(c, a(0), int(a(2)), true) {
             Some(r) => {
-                let mut act = file_action("chmod", r);
+                let mut act = file_action(FileOp::Chmod, r);
                 if let Some(m) = int(a(1)) {
                     act.set(Field::Mode, format!("{m:o}"));
                 }
@@ -208,19 +208,19 @@ pub fn map(
             None => Mapped::Nothing,
         },
         "os.chown" | "shutil.chown" => match path_arg(c, a(0), int(a(3)), true) {
-            Some(r) => decide(file_action("chown", r)),
+            Some(r) => decide(file_action(FileOp::Chown, r)),
             None => Mapped::Nothing,
         },
         "os.truncate" => match path_arg(c, a(0), None, true) {
-            Some(r) => decide(file_action("truncate", r)),
+            Some(r) => decide(file_action(FileOp::Truncate, r)),
             None => Mapped::Nothing,
         },
         "shutil.rmtree" => match path_arg(c, a(0), None, false) {
-            Some(r) => decide(file_action("delete", r)),
+            Some(r) => decide(file_action(FileOp::Delete, r)),
             None => Mapped::Nothing,
         },
         "shutil.copytree" => match path_arg(c, a(1), None, false) {
-            Some(r) => decide(file_action("write", r)),
+            Some(r) => decide(file_action(FileOp::Write, r)),
             None => Mapped::Nothing,
         },
         "tempfile.mkdtemp" | "tempfile.mkstemp" => match path_arg(c, a(0), None, false) {
@@ -232,7 +232,7 @@ pub fn map(
         "socket.getaddrinfo" | "socket.gethostbyname" | "socket.gethostbyname_ex" => {
             match text(a(0)) {
                 Some(host) if !host.is_empty() => {
-                    let mut act = Action::new("network", "dns")
+                    let mut act = Action::network(NetOp::Dns)
                         .with(Field::Host, host)
                         .with(Field::Target, host);
                     if let Some(p) = port_of(a(1)) {
@@ -244,13 +244,13 @@ pub fn map(
             }
         }
         "socket.connect" | "socket.bind" | "socket.sendto" | "socket.sendmsg" => {
-            let subtype = match event {
-                "socket.connect" => "connect",
-                "socket.bind" => "bind",
-                _ => "send",
+            let op = match event {
+                "socket.connect" => NetOp::Connect,
+                "socket.bind" => NetOp::Bind,
+                _ => NetOp::Send,
             };
             match a(1) {
-                Some(addr) => decide(address_action(c, subtype, addr)),
+                Some(addr) => decide(address_action(c, op, addr)),
                 None => Mapped::Nothing,
             }
         }
@@ -283,14 +283,14 @@ pub fn map(
             let exe = text(a(0))
                 .map(str::to_owned)
                 .or_else(|| argv.first().cloned());
-            decide(process_action(c, "spawn", argv, exe, a(3)))
+            decide(process_action(c, ProcessOp::Spawn, argv, exe, a(3)))
         }
         "os.system" => {
             let cmd = text(a(0)).unwrap_or("").to_owned();
             let argv = vec!["/bin/sh".to_owned(), "-c".to_owned(), cmd];
             decide(process_action(
                 c,
-                "system",
+                ProcessOp::System,
                 argv,
                 Some("/bin/sh".into()),
                 None,
@@ -298,21 +298,21 @@ pub fn map(
         }
         "os.exec" => decide(process_action(
             c,
-            "exec",
+            ProcessOp::Exec,
             argv_of(a(1)),
             text(a(0)).map(str::to_owned),
             a(2),
         )),
         "os.posix_spawn" => decide(process_action(
             c,
-            "spawn",
+            ProcessOp::Spawn,
             argv_of(a(1)),
             text(a(0)).map(str::to_owned),
             a(2),
         )),
         "os.spawn" => decide(process_action(
             c,
-            "spawn",
+            ProcessOp::Spawn,
             argv_of(a(2)),
             text(a(1)).map(str::to_owned),
             a(3),
@@ -320,10 +320,10 @@ pub fn map(
         "pty.spawn" => {
             let argv = argv_of(a(0));
             let exe = argv.first().cloned();
-            decide(process_action(c, "spawn", argv, exe, None))
+            decide(process_action(c, ProcessOp::Spawn, argv, exe, None))
         }
         "os.fork" | "os.forkpty" => decide(
-            Action::new("process", "spawn")
+            Action::process(ProcessOp::Spawn)
                 .with(Field::Cmd, event)
                 .with(Field::Argv, Vec::<String>::new())
                 .with(Field::ProcessClass, "python_child"),
@@ -338,7 +338,7 @@ pub fn map(
         }
         _ => {
             // Tamper tripwires: recorded and decided like any action.
-            let mut act = Action::new("tamper", event).with(Field::Name, event);
+            let mut act = Action::tamper(event).with(Field::Name, event);
             if let Some(v) = a(0).and_then(Value::as_str) {
                 act.set(Field::Target, v);
             }
@@ -350,7 +350,7 @@ pub fn map(
 #[allow(clippy::too_many_arguments)]
 fn two_paths(
     c: Caller,
-    subtype: &str,
+    op: FileOp,
     src: Option<&Value>,
     dst: Option<&Value>,
     src_fd: Option<i64>,
@@ -360,7 +360,7 @@ fn two_paths(
     let Some(r) = path_arg(c, src, src_fd, follow_src) else {
         return Mapped::Nothing;
     };
-    let mut act = file_action(subtype, r);
+    let mut act = file_action(op, r);
     if let Some((dst, _)) = path_arg(c, dst, dst_fd, false) {
         act.set(Field::Target, dst);
     }
@@ -384,12 +384,12 @@ fn bracket_v6(host: &str) -> String {
 }
 
 /// A socket address: `(host, port[, …])` for inet, a path for Unix sockets.
-fn address_action(c: Caller, subtype: &str, addr: &Value) -> Action {
+fn address_action(c: Caller, op: NetOp, addr: &Value) -> Action {
     match addr {
         Value::Array(parts) => {
             let host = text(parts.first()).unwrap_or("").to_owned();
             let port = port_of(parts.get(1));
-            let mut act = Action::new("network", subtype).with(Field::Host, host.clone());
+            let mut act = Action::network(op).with(Field::Host, host.clone());
             if host.parse::<std::net::IpAddr>().is_ok() {
                 act.set(Field::Ip, host.clone());
             }
@@ -401,21 +401,20 @@ fn address_action(c: Caller, subtype: &str, addr: &Value) -> Action {
             }
             act
         }
-        Value::String(path) if path.starts_with('\0') || path.is_empty() => {
-            Action::new("network", subtype).with(
+        Value::String(path) if path.starts_with('\0') || path.is_empty() => Action::network(op)
+            .with(
                 Field::Target,
                 format!("unix:@{}", path.trim_start_matches('\0')),
-            )
-        }
+            ),
         Value::String(path) => match paths::resolve(c.pid, c.tid, Base::Cwd, path, true) {
-            Ok(r) => Action::new("network", subtype)
+            Ok(r) => Action::network(op)
                 .with(Field::Path, r.path.clone())
                 .with(Field::Target, format!("unix:{}", r.path)),
             // Judged as an address nobody can name: no rule allows it by
             // its spelling; the kernel layer decides the syscall itself.
-            Err(_) => Action::new("network", subtype).with(Field::Target, "unix:<unresolvable>"),
+            Err(_) => Action::network(op).with(Field::Target, "unix:<unresolvable>"),
         },
-        other => Action::new("network", subtype).with(Field::Target, other.to_string()),
+        other => Action::network(op).with(Field::Target, other.to_string()),
     }
 }
 
@@ -425,7 +424,7 @@ pub const HTTP_CLIENT_CONNECT: &str = "http.client.connect";
 
 /// An HTTP request, its URL parsed here, not by the agent.
 pub fn http_action(url: &str, method: Option<&str>, framework: Option<&str>) -> Action {
-    let mut act = Action::new("network", "http")
+    let mut act = Action::network(NetOp::Http)
         .with(Field::Url, url)
         .with(Field::Target, url);
     if let Some(m) = method {
@@ -483,14 +482,14 @@ pub fn shell_join(argv: &[String]) -> String {
 
 fn process_action(
     c: Caller,
-    subtype: &str,
+    op: ProcessOp,
     argv: Vec<String>,
     exe: Option<String>,
     env: Option<&Value>,
 ) -> Action {
     // `os.system(cmd)` keeps the command text as `cmd` (what policies written
     // for the original match on); argv forms are joined shell-style.
-    let cmd = if subtype == "system" {
+    let cmd = if op == ProcessOp::System {
         argv.get(2).cloned().unwrap_or_default()
     } else {
         shell_join(&argv)
@@ -500,7 +499,7 @@ fn process_action(
         Some(e) if is_python(e) => "python_child",
         _ => "binary",
     };
-    let mut act = Action::new("process", subtype)
+    let mut act = Action::process(op)
         .with(Field::Cmd, cmd)
         .with(Field::Argv, argv)
         .with(Field::ProcessClass, class);
@@ -566,11 +565,6 @@ fn resolve_executable(c: Caller, exe: &str) -> String {
     exe.to_owned()
 }
 
-/// True for file subtypes that only read.
-pub fn is_read(subtype: &str) -> bool {
-    matches!(subtype, "read" | "list")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -623,7 +617,7 @@ mod tests {
             "open",
             vec![tmp.clone().into(), "rb".into(), (w | t).into()],
         );
-        assert_eq!(a.subtype(), "write");
+        assert_eq!(a.subtype_text(), "write");
         assert_eq!(a.get(Field::Mode), None);
         let a = mapped("open", vec![tmp.into(), "wb".into(), (w | c | t).into()]);
         assert_eq!(a.text(Field::Mode), Some("wb"));
@@ -636,7 +630,7 @@ mod tests {
             .to_string_lossy()
             .into_owned();
         let a = mapped("open", vec![tmp.clone().into(), "rb".into(), 0.into()]);
-        assert_eq!(a.subtype(), "read");
+        assert_eq!(a.subtype_text(), "read");
         let a = mapped(
             "open",
             vec![
@@ -645,7 +639,7 @@ mod tests {
                 i64::from(libc::O_WRONLY | libc::O_CREAT).into(),
             ],
         );
-        assert_eq!(a.subtype(), "write");
+        assert_eq!(a.subtype_text(), "write");
         let a = mapped(
             "open",
             vec![
@@ -654,7 +648,7 @@ mod tests {
                 i64::from(libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC).into(),
             ],
         );
-        assert_eq!(a.subtype(), "write");
+        assert_eq!(a.subtype_text(), "write");
     }
 
     #[test]

@@ -14,6 +14,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::action::{FileOp, NetOp};
+
 /// How long an intent waits for its syscall.
 const TTL: Duration = Duration::from_secs(5);
 
@@ -29,11 +31,11 @@ pub enum Op {
     OpenWrite(String),
     /// A one-path operation (`delete`, `mkdir`, `create`, `symlink`,
     /// `chmod`, `chown`, `truncate`) on this real path.
-    Path(&'static str, String),
+    Path(FileOp, String),
     /// A two-path operation (`rename`, `link`): both real paths.
-    Paths(&'static str, String, String),
+    Paths(FileOp, String, String),
     /// A `connect`, `bind` or `send` to this destination.
-    Net(&'static str, NetKey),
+    Net(NetOp, NetKey),
     /// An exec of this program with these arguments (argv[1..], see
     /// [`exec_args_key`]) by the thread or a child it forks.
     Exec(String, String),
@@ -179,48 +181,48 @@ mod tests {
 
     #[test]
     fn a_connect_is_explained_only_by_its_whole_destination() {
-        let decided = Op::Net("connect", inet(&["127.0.0.2"], 9999));
+        let decided = Op::Net(NetOp::Connect, inet(&["127.0.0.2"], 9999));
         assert!(explains(
             &decided,
-            &Op::Net("connect", inet(&["127.0.0.2"], 9999))
+            &Op::Net(NetOp::Connect, inet(&["127.0.0.2"], 9999))
         ));
         // Same port, other address: not this decision.
         assert!(!explains(
             &decided,
-            &Op::Net("connect", inet(&["127.0.0.1"], 9999))
+            &Op::Net(NetOp::Connect, inet(&["127.0.0.1"], 9999))
         ));
         assert!(!explains(
             &decided,
-            &Op::Net("connect", inet(&["127.0.0.2"], 9998))
+            &Op::Net(NetOp::Connect, inet(&["127.0.0.2"], 9998))
         ));
         assert!(!explains(
             &decided,
-            &Op::Net("send", inet(&["127.0.0.2"], 9999))
+            &Op::Net(NetOp::Send, inet(&["127.0.0.2"], 9999))
         ));
-        let name = Op::Net("connect", inet(&["10.0.0.1", "10.0.0.2"], 443));
+        let name = Op::Net(NetOp::Connect, inet(&["10.0.0.1", "10.0.0.2"], 443));
         assert!(explains(
             &name,
-            &Op::Net("connect", inet(&["10.0.0.2"], 443))
+            &Op::Net(NetOp::Connect, inet(&["10.0.0.2"], 443))
         ));
     }
 
     #[test]
     fn a_rename_is_explained_only_with_both_paths() {
-        let decided = Op::Paths("rename", "/w/a".into(), "/w/b".into());
+        let decided = Op::Paths(FileOp::Rename, "/w/a".into(), "/w/b".into());
         assert!(explains(
             &decided,
-            &Op::Paths("rename", "/w/a".into(), "/w/b".into())
+            &Op::Paths(FileOp::Rename, "/w/a".into(), "/w/b".into())
         ));
         assert!(!explains(
             &decided,
-            &Op::Paths("rename", "/w/a".into(), "/secret/b".into())
+            &Op::Paths(FileOp::Rename, "/w/a".into(), "/secret/b".into())
         ));
     }
 
     #[test]
     fn each_intent_explains_one_call() {
         let intents = Intents::default();
-        let op = Op::Paths("rename", "/w/a".into(), "/w/b".into());
+        let op = Op::Paths(FileOp::Rename, "/w/a".into(), "/w/b".into());
         intents.record(10, 11, op.clone(), None);
         assert!(intents.take(10, 11, 0, &op));
         assert!(!intents.take(10, 11, 0, &op));

@@ -11,6 +11,7 @@ pub mod backstop_listener;
 pub mod decide;
 pub mod events;
 pub mod intents;
+pub mod judge;
 pub mod launch;
 pub mod log;
 pub mod paths;

@@ -98,7 +98,7 @@ pub fn annotate(action: &mut Action, caller: i32) {
     if changed {
         action.remove(Field::ProcOwner);
     }
-    if action.kind() == "file" {
+    if action.type_text() == "file" {
         let resolved = action.text(Field::Path).and_then(proc_id);
         let spelled = action
             .text(Field::Requested)
@@ -123,6 +123,7 @@ pub fn annotate(action: &mut Action, caller: i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::action::{FileOp, NetOp};
 
     fn me() -> i32 {
         std::process::id() as i32
@@ -174,44 +175,44 @@ mod tests {
     #[test]
     fn annotation_is_the_supervisors_and_the_most_sensitive_wins() {
         let me = me();
-        let mut a = Action::new("file", "read")
+        let mut a = Action::file(FileOp::Read)
             .with(Field::Path, format!("/proc/{me}/environ"))
             .with(Field::ProcOwner, "other");
         annotate(&mut a, me);
         assert_eq!(a.text(Field::ProcOwner), Some("self"));
         // The agent claims "self" for pid 1's entry: recomputed.
-        let mut a = Action::new("file", "read")
+        let mut a = Action::file(FileOp::Read)
             .with(Field::Path, "/proc/1/environ")
             .with(Field::ProcOwner, "self");
         annotate(&mut a, me);
         assert_eq!(a.text(Field::ProcOwner), Some("other"));
         // A walk through another process's cwd lands outside /proc: the
         // spelling still names that process.
-        let mut a = Action::new("file", "read")
+        let mut a = Action::file(FileOp::Read)
             .with(Field::Path, "/root/notes.txt")
             .with(Field::Requested, "/proc/1/cwd/notes.txt");
         annotate(&mut a, me);
         assert_eq!(a.text(Field::ProcOwner), Some("other"));
-        let mut a = Action::new("file", "read")
+        let mut a = Action::file(FileOp::Read)
             .with(Field::Path, format!("/proc/{me}/status"))
             .with(Field::Requested, "/proc/self/status");
         annotate(&mut a, me);
         assert_eq!(a.text(Field::ProcOwner), Some("self"));
         // Not /proc/<pid>: no field, and a forged one is gone.
-        let mut a = Action::new("file", "read")
+        let mut a = Action::file(FileOp::Read)
             .with(Field::Path, "/proc/cpuinfo")
             .with(Field::ProcOwner, "self");
         annotate(&mut a, me);
         assert_eq!(a.get(Field::ProcOwner), None);
-        let mut n = Action::new("network", "connect").with(Field::ProcOwner, "self");
+        let mut n = Action::network(NetOp::Connect).with(Field::ProcOwner, "self");
         annotate(&mut n, me);
         assert_eq!(n.get(Field::ProcOwner), None);
         // Nothing to do: the action keeps its normalised state.
-        let mut plain = Action::new("file", "read").with(Field::Path, "/home/u/a");
+        let mut plain = Action::file(FileOp::Read).with(Field::Path, "/home/u/a");
         plain.normalize();
         annotate(&mut plain, me);
         assert!(plain.is_normalized());
-        let mut own = Action::new("file", "read").with(Field::Path, format!("/proc/{me}/maps"));
+        let mut own = Action::file(FileOp::Read).with(Field::Path, format!("/proc/{me}/maps"));
         own.normalize();
         annotate(&mut own, me);
         assert!(own.is_normalized());

@@ -81,7 +81,7 @@ impl Reviews {
             .dashboard_port
             .load(std::sync::atomic::Ordering::Relaxed);
         if port == 0
-            || action.kind() != "network"
+            || action.type_text() != "network"
             || action.get(Field::Port).and_then(Value::as_i64) != Some(i64::from(port))
         {
             return false;

@@ -5,13 +5,14 @@
 
 use std::sync::atomic::Ordering;
 
-use super::decide::{Decider, Prejudged, canonical_ip, file_op, lock, net_op};
+use super::decide::{Decider, Prejudged, canonical_ip, lock};
 use super::events::{self, Caller};
+use super::judge::Judgement;
 
 use super::intents::{NetKey, Op};
 use super::log::Layer;
 use super::paths::{self, Base};
-use crate::action::{Action, Field};
+use crate::action::{Action, Field, FileOp, Kind, ProcessOp};
 use crate::backstop::caller::Caller as Thread;
 use crate::backstop::decode::{AT_FDCWD, Call, Msg, NetOp, Route, SockAddr};
 use crate::backstop::perform::Prepared;
@@ -73,7 +74,7 @@ const RENAME_WHITEOUT: u32 = 4;
 
 /// What one trapped call does, as actions the policy judges (every one must
 /// be allowed), each with the hook-layer operation that would explain it.
-type Judged = Vec<(Action, Option<Op>)>;
+type CallActions = Vec<(Action, Option<Op>)>;
 
 impl Decider {
     /// The actions a syscall performs. Paths come from what the supervisor
@@ -84,11 +85,11 @@ impl Decider {
         t: &Thread,
         call: &Call,
         prepared: Option<&Prepared>,
-    ) -> Result<Judged, i32> {
+    ) -> Result<CallActions, i32> {
         let (first, second) = prepared.map_or((None, None), Prepared::paths);
-        let file = |sub: &str, real: Option<&str>, raw: &[u8]| -> Result<Action, i32> {
+        let file = |op: FileOp, real: Option<&str>, raw: &[u8]| -> Result<Action, i32> {
             let real = real.ok_or(libc::EACCES)?;
-            let mut a = Action::new("file", sub).with(Field::Path, real);
+            let mut a = Action::file(op).with(Field::Path, real);
             let raw = text(raw);
             if raw != real {
                 a.set(Field::Requested, raw);
@@ -118,62 +119,71 @@ impl Decider {
                 };
                 let r = paths::resolve(t.pid, i64::from(t.tid), base(*dirfd), lookup, follow)?;
                 let write = flags & WRITE_FLAGS != 0;
-                let op = if write {
-                    Op::OpenWrite(r.path.clone())
+                let (file_op, op) = if write {
+                    (FileOp::Write, Op::OpenWrite(r.path.clone()))
                 } else {
-                    Op::Open(r.path.clone())
+                    (FileOp::Read, Op::Open(r.path.clone()))
                 };
-                let mut a = file(if write { "write" } else { "read" }, Some(&r.path), path)?;
+                let mut a = file(file_op, Some(&r.path), path)?;
                 a.set(Field::Flags, *flags);
                 one(a, op)
             }
             Call::Unlink { path, .. } => {
-                let a = file("delete", first, path)?;
-                one(a, Op::Path("delete", first.unwrap_or_default().to_owned()))
+                let a = file(FileOp::Delete, first, path)?;
+                one(
+                    a,
+                    Op::Path(FileOp::Delete, first.unwrap_or_default().to_owned()),
+                )
             }
             Call::Mkdir { path, .. } => {
-                let a = file("mkdir", first, path)?;
-                one(a, Op::Path("mkdir", first.unwrap_or_default().to_owned()))
+                let a = file(FileOp::Mkdir, first, path)?;
+                one(
+                    a,
+                    Op::Path(FileOp::Mkdir, first.unwrap_or_default().to_owned()),
+                )
             }
             Call::Mknod { path, mode, .. } => {
                 // A node is a new file at its path (FIFOs and sockets too).
-                let mut a = file("create", first, path)?;
+                let mut a = file(FileOp::Create, first, path)?;
                 a.set(Field::Mode, format!("{:o}", mode));
-                one(a, Op::Path("create", first.unwrap_or_default().to_owned()))
-            }
-            Call::Symlink { target, path, .. } => {
-                let mut a = file("symlink", first, path)?;
-                a.set(Field::Target, text(target));
-                one(a, Op::Path("symlink", first.unwrap_or_default().to_owned()))
-            }
-            Call::Chmod { path, .. } | Call::Chown { path, .. } | Call::Truncate { path, .. } => {
-                let sub = match call {
-                    Call::Chmod { .. } => "chmod",
-                    Call::Chown { .. } => "chown",
-                    _ => "truncate",
-                };
-                let a = file(sub, first, path)?;
                 one(
                     a,
-                    Op::Path(file_op(sub), first.unwrap_or_default().to_owned()),
+                    Op::Path(FileOp::Create, first.unwrap_or_default().to_owned()),
                 )
+            }
+            Call::Symlink { target, path, .. } => {
+                let mut a = file(FileOp::Symlink, first, path)?;
+                a.set(Field::Target, text(target));
+                one(
+                    a,
+                    Op::Path(FileOp::Symlink, first.unwrap_or_default().to_owned()),
+                )
+            }
+            Call::Chmod { path, .. } | Call::Chown { path, .. } | Call::Truncate { path, .. } => {
+                let op = match call {
+                    Call::Chmod { .. } => FileOp::Chmod,
+                    Call::Chown { .. } => FileOp::Chown,
+                    _ => FileOp::Truncate,
+                };
+                let a = file(op, first, path)?;
+                one(a, Op::Path(op, first.unwrap_or_default().to_owned()))
             }
             Call::Rename { old, flags, .. } => {
                 let (src, dst) = (first.ok_or(libc::EACCES)?, second.ok_or(libc::EACCES)?);
-                let mut a = file("rename", Some(src), old)?;
+                let mut a = file(FileOp::Rename, Some(src), old)?;
                 a.set(Field::Target, dst);
                 // An exchange (or a whiteout) writes the source's name too.
                 if flags & (RENAME_EXCHANGE | RENAME_WHITEOUT) != 0 {
                     mark_exchange(&mut a);
                 }
-                one(a, Op::Paths("rename", src.to_owned(), dst.to_owned()))
+                one(a, Op::Paths(FileOp::Rename, src.to_owned(), dst.to_owned()))
             }
             Call::Link { old, .. } => {
                 // A hard link gives the file it reaches a new name.
                 let (src, dst) = (first.ok_or(libc::EACCES)?, second.ok_or(libc::EACCES)?);
-                let mut a = file("link", Some(src), old)?;
+                let mut a = file(FileOp::Link, Some(src), old)?;
                 a.set(Field::Target, dst);
-                one(a, Op::Paths("link", src.to_owned(), dst.to_owned()))
+                one(a, Op::Paths(FileOp::Link, src.to_owned(), dst.to_owned()))
             }
             Call::Exec {
                 dirfd, path, argv, ..
@@ -192,7 +202,7 @@ impl Decider {
                     "binary"
                 };
                 let key = super::intents::exec_args_key(&argv);
-                let mut a = Action::new("process", "exec")
+                let mut a = Action::process(ProcessOp::Exec)
                     .with(Field::Cmd, events::shell_join(&argv))
                     .with(Field::Argv, argv)
                     .with(Field::Executable, exe.clone())
@@ -336,24 +346,32 @@ impl Decider {
     /// is not an open): decided from the syscall itself.
     fn judge_rest(&self, t: &Thread, call: &Call, prepared: Option<&Prepared>) -> Answer {
         let c = hook_caller(t);
-        let judged = match self.syscall_actions(t, call, prepared) {
-            Ok(j) => j,
-            Err(libc::ENOENT) if matches!(call, Call::Exec { .. }) => {
-                return Answer::Deny(libc::ENOENT);
-            }
-            Err(errno) => return self.unresolvable(c, call, errno),
-        };
+        match self.syscall_actions(t, call, prepared) {
+            Ok(judged) => self.answer_call(t, call, prepared, &judged, false),
+            Err(libc::ENOENT) if matches!(call, Call::Exec { .. }) => Answer::Deny(libc::ENOENT),
+            Err(errno) => self.unresolvable(c, call, errno),
+        }
+    }
+
+    /// Judges every action of a call (all must be allowed) and answers it.
+    /// `hold`: on a held thread, where a review waits for its human.
+    fn answer_call(
+        &self,
+        t: &Thread,
+        call: &Call,
+        prepared: Option<&Prepared>,
+        judged: &CallActions,
+        hold: bool,
+    ) -> Answer {
+        let c = hook_caller(t);
         let allowed = match call {
             // O_PATH descriptors give no access to the data and cannot be
             // injected (ADDFD refuses them): they continue once judged.
             Call::Open { flags, .. } if flags & i64::from(libc::O_PATH) != 0 => Answer::Continue,
-            Call::Open { .. } => Answer::Emulate(
-                judged
-                    .first()
-                    .and_then(|(a, _)| a.text(Field::Path))
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
+            Call::Open { .. } => match judged.first().and_then(|(a, _)| a.text(Field::Path)) {
+                Some(path) => Answer::Emulate(path.to_owned()),
+                None => return Answer::Deny(libc::EACCES),
+            },
             Call::Exec { .. } => Answer::Continue,
             // A Unix-socket peer learns who connected or sent (SO_PEERCRED,
             // SCM_CREDENTIALS): done by the supervisor, it would present the
@@ -366,8 +384,8 @@ impl Decider {
             _ => return Answer::Deny(libc::EACCES),
         };
         let mut audited = false;
-        for (action, op) in &judged {
-            match self.judge_action(c, action, op.as_ref()) {
+        for (action, op) in judged {
+            match self.syscall_step(c, action, op.as_ref(), hold) {
                 Step::Allowed => {}
                 Step::Audited => audited = true,
                 Step::Held if judged.len() == 1 => return Answer::Held,
@@ -392,46 +410,34 @@ impl Decider {
         allowed
     }
 
-    /// One action of a trapped call: IronGate's own state, runtime reads,
-    /// an explaining intent or grant, then the policy.
-    fn judge_action(&self, c: Caller, action: &Action, op: Option<&Op>) -> Step {
-        // The child's own channel to us.
-        if action.kind() == "network" && action.text(Field::Path) == Some(self.socket_path()) {
-            return Step::Allowed;
-        }
-        if let Some(verdict) = self.own_state(action) {
-            let _ = self.finish(c, Layer::Syscall, action, verdict, None, true);
-            return Step::Refused(Answer::Deny(libc::EACCES));
-        }
-        if self.is_runtime_op(c, action) || self.is_libc_runtime(c.pid, action) {
-            self.counters.runtime_reads.fetch_add(1, Ordering::Relaxed);
-            return Step::Allowed;
-        }
-        if let Some(op) = op {
-            let ppid = if matches!(op, Op::Exec(..)) {
-                super::procfs::parent_of(c.pid).unwrap_or(0)
-            } else {
-                0
-            };
-            if self.intents.take(c.pid, c.tid, ppid, op) {
-                self.counters.explained.fetch_add(1, Ordering::Relaxed);
+    /// One action of a trapped call, judged (`judge_action`) and logged as
+    /// the kernel layer does: a review is held off the notify loop unless
+    /// `hold` says this is the held thread.
+    fn syscall_step(&self, c: Caller, action: &Action, op: Option<&Op>, hold: bool) -> Step {
+        let verdict = match self.judge_action(c, Layer::Syscall, action.clone(), op) {
+            (_, Judgement::Channel | Judgement::Runtime | Judgement::Explained) => {
                 return Step::Allowed;
             }
-        }
-        if self.explained(c.pid, action) {
-            self.counters.explained.fetch_add(1, Ordering::Relaxed);
-            return Step::Allowed;
-        }
-        let profile = self.profile_for(c);
-        let verdict = self.settings.policy.evaluate(action, &profile);
+            (action, Judgement::OwnState(verdict)) => {
+                let _ = self.finish(c, Layer::Syscall, &action, verdict, None, true);
+                return Step::Refused(Answer::Deny(libc::EACCES));
+            }
+            (action, Judgement::Policy(verdict)) => (action, verdict),
+        };
+        let (action, verdict) = verdict;
         match verdict.decision {
-            Decision::Review => Step::Held,
-            Decision::Allow => {
-                let _ = self.finish(c, Layer::Syscall, action, verdict, None, true);
-                Step::Allowed
+            // A human decides: not on the notify loop.
+            Decision::Review if !hold => Step::Held,
+            Decision::Allow | Decision::Review => {
+                let out = self.finish(c, Layer::Syscall, &action, verdict, None, true);
+                if out.allow {
+                    Step::Allowed
+                } else {
+                    Step::Refused(Answer::Deny(libc::EACCES))
+                }
             }
             Decision::Block => {
-                let out = self.finish(c, Layer::Syscall, action, verdict, None, true);
+                let out = self.finish(c, Layer::Syscall, &action, verdict, None, true);
                 if out.allow {
                     return Step::Allowed;
                 }
@@ -454,34 +460,16 @@ impl Decider {
         if let Some(answer) = self.open_on_note(t, call, false) {
             return answer;
         }
-        let Ok(judged) = self.syscall_actions(t, call, prepared) else {
-            return Answer::Deny(libc::EACCES);
-        };
-        let Some((action, _)) = judged.first() else {
-            return Answer::Deny(libc::EACCES);
-        };
-        let verdict = self.settings.policy.evaluate(action, &self.profile_for(c));
-        let out = self.finish(c, Layer::Syscall, action, verdict, None, true);
-        match (out.allow, call) {
-            (false, _) => Answer::Deny(libc::EACCES),
-            (true, Call::Open { flags, .. }) if flags & i64::from(libc::O_PATH) == 0 => {
-                Answer::Emulate(action.text(Field::Path).unwrap_or_default().to_owned())
-            }
-            (true, Call::Open { .. } | Call::Exec { .. }) => Answer::Continue,
-            (true, Call::Net { op, msgs, .. })
-                if *op != NetOp::Bind && msgs.iter().any(is_unix) =>
-            {
-                Answer::Continue
-            }
-            (true, _) if prepared.is_some() => Answer::Perform,
-            (true, _) => Answer::Deny(libc::EACCES),
+        match self.syscall_actions(t, call, prepared) {
+            Ok(judged) => self.answer_call(t, call, prepared, &judged, true),
+            Err(errno) => self.unresolvable(c, call, errno),
         }
     }
 
     /// A call whose paths or handles could not be resolved: refused and
     /// logged, never decided from the agent's spelling.
     fn unresolvable(&self, c: Caller, call: &Call, errno: i32) -> Answer {
-        let mut action = Action::new("tamper", "unresolvable")
+        let mut action = Action::tamper("unresolvable")
             .with(Field::Name, call_name(call))
             .with(
                 Field::Target,
@@ -525,34 +513,28 @@ impl Decider {
         }
         // The path changed under us (a symlink swapped in after the check):
         // judge what was really opened.
-        let c = hook_caller(t);
-        let subtype = if flags & WRITE_FLAGS != 0 {
-            "write"
+        let op = if flags & WRITE_FLAGS != 0 {
+            FileOp::Write
         } else {
-            "read"
+            FileOp::Read
         };
-        let mut again = Action::new("file", subtype)
+        let again = Action::file(op)
             .with(Field::Path, real)
             .with(Field::Requested, raw)
             .with(Field::Flags, flags);
-        super::proc_owner::annotate(&mut again, t.pid);
-        if let Some(verdict) = self.own_state(&again) {
-            let _ = self.finish(c, Layer::Syscall, &again, verdict, None, true);
-            return false;
-        }
-        if self.is_runtime_read(&again) {
-            return true;
-        }
-        let verdict = self.settings.policy.evaluate(&again, &self.profile_for(c));
-        let out = self.finish(c, Layer::Syscall, &again, verdict, None, true);
-        out.allow && out.verdict.decision == Decision::Allow
+        // Judged like any other call, but a review is a refusal here: this
+        // runs on the notify loop, and the agent swapped the path under us.
+        matches!(
+            self.syscall_step(hook_caller(t), &again, None, false),
+            Step::Allowed
+        )
     }
 
     /// A syscall that is never the agent's business: refused with
     /// EPERM and logged.
     fn forbidden(&self, c: Caller, nr: i64) -> Answer {
         let name = syscall_name(nr);
-        let action = Action::new("tamper", "syscall").with(Field::Name, name.clone());
+        let action = Action::tamper("syscall").with(Field::Name, name.clone());
         let _ = self.deny_logged(
             c,
             &action,
@@ -577,7 +559,7 @@ impl Decider {
     fn unclassified(&self, c: Caller, nr: i64) -> Answer {
         if lock(&self.unclassified_seen).insert(nr) {
             let name = syscall_name(nr);
-            let action = Action::new("tamper", "syscall").with(Field::Name, name.clone());
+            let action = Action::tamper("syscall").with(Field::Name, name.clone());
             let _ = self.deny_logged(
                 c,
                 &action,
@@ -605,7 +587,7 @@ impl Decider {
         if !hits {
             return Answer::Continue;
         }
-        let action = Action::new("tamper", "signal_supervisor")
+        let action = Action::tamper("signal_supervisor")
             .with(Field::Name, "signal")
             .with(Field::Target, target.to_string());
         let _ = self.deny_logged(
@@ -648,7 +630,7 @@ impl Decider {
                 "irongate_terminal: TIOCSTI, TIOCLINUX and TIOCSPGRP are refused to the agent",
             ),
         };
-        let action = Action::new("tamper", "signal_route")
+        let action = Action::tamper("signal_route")
             .with(Field::Name, "signal_route")
             .with(Field::Target, target);
         let _ = self.deny_logged(hook_caller(t), &action, reason);
@@ -669,7 +651,7 @@ impl Decider {
     /// resolver files, and the process's own `/proc` entry (the loader and
     /// `pthread_getattr_np` read `/proc/self/maps`, `closerange` lists
     /// `/proc/self/fd`).
-    fn is_libc_runtime(&self, pid: i32, action: &Action) -> bool {
+    pub(super) fn is_libc_runtime(&self, pid: i32, action: &Action) -> bool {
         let Some(path) = action.text(Field::Path) else {
             return false;
         };
@@ -679,20 +661,20 @@ impl Decider {
             p.strip_prefix("/dev/shm/sem.")
                 .is_some_and(|name| !name.is_empty() && !name.contains('/'))
         };
-        if action.kind() == "file"
+        if action.file_op().is_some()
             && semaphore(path)
             && action.text(Field::Target).is_none_or(semaphore)
         {
             return true;
         }
-        let reading = action.kind() == "network" || events::is_read(action.subtype());
+        let (reading, file) = match action.kind() {
+            Kind::File(op) => (op.is_read(), true),
+            Kind::Network(_) => (true, false),
+            _ => (false, false),
+        };
         reading
             && (LIBC_RUNTIME_FILES.iter().any(|d| paths::is_under(path, d))
-                || (action.kind() == "file" && paths::is_under(path, &format!("/proc/{pid}"))))
-    }
-
-    fn socket_path(&self) -> &str {
-        &self.settings.socket
+                || (file && paths::is_under(path, &format!("/proc/{pid}"))))
     }
 
     fn mode(&self) -> Mode {
@@ -796,8 +778,8 @@ fn net_action(
     let Some(addr) = &m.addr else {
         return Ok(None);
     };
-    let sub = op.subtype();
-    let mut a = Action::new("network", sub);
+    let op = op.action_op();
+    let mut a = Action::network(op);
     let key = match addr {
         SockAddr::Inet { ip, port } => {
             let ip = canonical_ip(*ip);
@@ -832,7 +814,7 @@ fn net_action(
             NetKey::Unix(format!("family:{f}"))
         }
     };
-    Ok(Some((a, Some(Op::Net(net_op(sub), key)))))
+    Ok(Some((a, Some(Op::Net(op, key)))))
 }
 
 fn is_unix(m: &Msg) -> bool {
@@ -880,7 +862,7 @@ fn call_name(call: &Call) -> &'static str {
         Call::Chown { .. } => "chown",
         Call::Truncate { .. } => "truncate",
         Call::Exec { .. } => "execve",
-        Call::Net { op, .. } => op.subtype(),
+        Call::Net { op, .. } => op.action_op().name(),
         Call::Signal { .. } => "kill",
         Call::SignalRoute { .. } => "fcntl/ioctl",
         Call::CredChange { .. } => "credentials",
