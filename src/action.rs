@@ -695,7 +695,13 @@ mod tests {
             assert_eq!(FileOp::from_name(op.name()), Some(op));
             assert_eq!(Action::file(op).kind(), Kind::File(op));
         }
-        for op in [NetOp::Dns, NetOp::Connect, NetOp::Bind, NetOp::Send, NetOp::Http] {
+        for op in [
+            NetOp::Dns,
+            NetOp::Connect,
+            NetOp::Bind,
+            NetOp::Send,
+            NetOp::Http,
+        ] {
             assert_eq!(Action::network(op).kind(), Kind::Network(op));
         }
         for op in [ProcessOp::Exec, ProcessOp::Spawn, ProcessOp::System] {

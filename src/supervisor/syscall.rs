@@ -347,7 +347,7 @@ impl Decider {
     fn judge_rest(&self, t: &Thread, call: &Call, prepared: Option<&Prepared>) -> Answer {
         let c = hook_caller(t);
         match self.syscall_actions(t, call, prepared) {
-            Ok(judged) => self.answer_call(t, call, prepared, &judged, false),
+            Ok(judged) => self.answer_call(t, call, prepared, judged, false),
             Err(libc::ENOENT) if matches!(call, Call::Exec { .. }) => Answer::Deny(libc::ENOENT),
             Err(errno) => self.unresolvable(c, call, errno),
         }
@@ -360,7 +360,7 @@ impl Decider {
         t: &Thread,
         call: &Call,
         prepared: Option<&Prepared>,
-        judged: &CallActions,
+        judged: CallActions,
         hold: bool,
     ) -> Answer {
         let c = hook_caller(t);
@@ -383,26 +383,33 @@ impl Decider {
             _ if prepared.is_some() => Answer::Perform,
             _ => return Answer::Deny(libc::EACCES),
         };
+        // An allowed exec of the launcher: the Python child that joins next
+        // from this process is explained by it (multiprocessing spawn goes
+        // through _posixsubprocess, which raises no event).
+        let python_child = match (call, judged.first()) {
+            (Call::Exec { .. }, Some((a, _)))
+                if a.text(Field::ProcessClass) == Some("python_child") =>
+            {
+                Some(a.clone())
+            }
+            _ => None,
+        };
+        let several = judged.len() > 1;
         let mut audited = false;
         for (action, op) in judged {
             match self.syscall_step(c, action, op.as_ref(), hold) {
                 Step::Allowed => {}
                 Step::Audited => audited = true,
-                Step::Held if judged.len() == 1 => return Answer::Held,
+                Step::Held if !several => return Answer::Held,
                 // A review among several destinations of one send: refused
                 // (one held call cannot wait for several humans).
                 Step::Held => return Answer::Deny(libc::EACCES),
                 Step::Refused(a) => return a,
             }
         }
-        if let (Call::Exec { .. }, Some((action, _))) = (call, judged.first()) {
-            // An allowed exec of the launcher: the Python child that joins
-            // next from this process is explained by it (multiprocessing
-            // spawn goes through _posixsubprocess, which raises no event).
-            if action.text(Field::ProcessClass) == Some("python_child") {
-                self.grant_after(t.ppid, action);
-                self.grant_after(t.pid, action);
-            }
+        if let Some(action) = python_child {
+            self.grant_after(t.ppid, &action);
+            self.grant_after(t.pid, &action);
         }
         if audited {
             return Answer::Continue;
@@ -413,8 +420,8 @@ impl Decider {
     /// One action of a trapped call, judged (`judge_action`) and logged as
     /// the kernel layer does: a review is held off the notify loop unless
     /// `hold` says this is the held thread.
-    fn syscall_step(&self, c: Caller, action: &Action, op: Option<&Op>, hold: bool) -> Step {
-        let verdict = match self.judge_action(c, Layer::Syscall, action.clone(), op) {
+    fn syscall_step(&self, c: Caller, action: Action, op: Option<&Op>, hold: bool) -> Step {
+        let (action, verdict) = match self.judge_action(c, Layer::Syscall, action, op) {
             (_, Judgement::Channel | Judgement::Runtime | Judgement::Explained) => {
                 return Step::Allowed;
             }
@@ -424,7 +431,6 @@ impl Decider {
             }
             (action, Judgement::Policy(verdict)) => (action, verdict),
         };
-        let (action, verdict) = verdict;
         match verdict.decision {
             // A human decides: not on the notify loop.
             Decision::Review if !hold => Step::Held,
@@ -461,7 +467,7 @@ impl Decider {
             return answer;
         }
         match self.syscall_actions(t, call, prepared) {
-            Ok(judged) => self.answer_call(t, call, prepared, &judged, true),
+            Ok(judged) => self.answer_call(t, call, prepared, judged, true),
             Err(errno) => self.unresolvable(c, call, errno),
         }
     }
@@ -525,7 +531,7 @@ impl Decider {
         // Judged like any other call, but a review is a refusal here: this
         // runs on the notify loop, and the agent swapped the path under us.
         matches!(
-            self.syscall_step(hook_caller(t), &again, None, false),
+            self.syscall_step(hook_caller(t), again, None, false),
             Step::Allowed
         )
     }
