@@ -238,6 +238,28 @@ pub enum Kind {
 /// The `type` of tamper actions.
 pub const TAMPER: &str = "tamper";
 
+/// The keys of a logged event besides its action, which an action
+/// from the agent may not carry at its top level.
+const EVENT_KEYS: &[&str] = &[
+    "id",
+    "run_id",
+    "ts",
+    "decision",
+    "reason",
+    "rule",
+    "unexplained",
+    "pid",
+    "tid",
+    "frame",
+    "review",
+    "verdict",
+    "hash",
+    "prev_hash",
+];
+
+/// Where [`Action::set_aside_event_keys`] keeps them.
+const AGENT_FIELDS: &str = "agent_fields";
+
 /// Linux `open(2)` flags that mean the caller may modify the file.
 /// Values from `<asm-generic/fcntl.h>` (x86_64 and aarch64 agree).
 const O_WRONLY: i64 = 0o1;
@@ -393,6 +415,26 @@ impl Action {
             None => {
                 self.extra.insert(key.to_owned(), v);
             }
+        }
+    }
+
+    /// Moves keys that name a field of the event itself (`decision`, `rule`,
+    /// `reason`, …) out of the way, under `agent_fields`: an action from the
+    /// agent may carry anything, and its copy of a verdict must never read
+    /// as the event's own. What it sent is kept, as evidence.
+    pub fn set_aside_event_keys(&mut self) {
+        let mut aside = Map::new();
+        for key in EVENT_KEYS {
+            if let Some(v) = self.extra.remove(*key) {
+                aside.insert((*key).to_owned(), v);
+            }
+        }
+        if let Some(earlier) = self.extra.remove(AGENT_FIELDS) {
+            aside.insert(AGENT_FIELDS.to_owned(), earlier);
+        }
+        if !aside.is_empty() {
+            self.extra
+                .insert(AGENT_FIELDS.to_owned(), Value::Object(aside));
         }
     }
 
@@ -732,6 +774,28 @@ mod tests {
             .with(Field::Type, "file")
             .with(Field::Subtype, 1);
         assert_eq!(numeric.kind(), Kind::Other);
+    }
+
+    #[test]
+    fn event_keys_from_the_agent_are_set_aside() {
+        let mut a = Action::from_json(&json!({
+            "type": "network", "subtype": "http", "url": "http://x/",
+            "decision": "allow", "rule": {"index": 0, "name": "fake"}, "note": "kept",
+            "agent_fields": "mine"
+        }))
+        .unwrap();
+        a.set_aside_event_keys();
+        let j = a.to_json();
+        assert_eq!(j.get("decision"), None);
+        assert_eq!(j.get("rule"), None);
+        assert_eq!(j["note"], json!("kept"));
+        assert_eq!(j["agent_fields"]["decision"], json!("allow"));
+        assert_eq!(j["agent_fields"]["rule"]["name"], json!("fake"));
+        assert_eq!(j["agent_fields"]["agent_fields"], json!("mine"));
+        // Nothing to set aside: nothing added.
+        let mut plain = Action::file(FileOp::Read).with(Field::Path, "/a");
+        plain.set_aside_event_keys();
+        assert_eq!(plain.to_json().get("agent_fields"), None);
     }
 
     #[test]

@@ -3,8 +3,12 @@
 # "rule" fields), an action under an unknown layer, and a frame that is a verdict (a reply sent as a request,
 # with a decision spelling no side knows) get the policy's answer or an error; the connection does not
 # survive the malformed frame, and the write that follows on the agent's own connection is still blocked.
+# The self-declared verdict fields are kept as evidence under the action's "agent_fields", never at its top
+# level where they would read as the event's own.
 # irongate: {"exit": 0, "stdout": ["hello: ok", "self-allowed action: block", "unknown layer: block", "forged verdict: closed-or-error", "after: new connection ok", "write: PermissionError", "pwned exists: False"]}
-# event: {"count": 1, "layer": "api", "decision": "block", "action": {"type": "file", "subtype": "write", "path": "{WORK}/pwned.txt"}}
+# event: {"count": 1, "layer": "api", "decision": "block", "action": {"type": "file", "subtype": "write", "path": "{WORK}/pwned.txt", "agent_fields": {"decision": "allow", "unexplained": true, "rule": {"name": "allow-all"}}}}
+# no-event: {"action": {"decision": "allow"}}
+# no-event: {"action": {"rule": {"name": "allow-all"}}}
 # event: {"count": 2, "layer": "hook", "decision": "block", "action": {"type": "file", "subtype": "write", "path": "{WORK}/pwned.txt"}}
 # no-event: {"decision": "allow", "action": {"subtype": "write"}}
 import ctypes

@@ -260,6 +260,8 @@ struct ToolStack {
 #[derive(Debug)]
 struct RefusedRequest {
     pid: i32,
+    /// The process's start time: a recycled pid is another process.
+    started: u64,
     action: Action,
     /// The profile it was refused under: a narrowing left since
     /// does not refuse its retries.
@@ -689,6 +691,7 @@ impl Decider {
             }
         };
         action.normalize();
+        action.set_aside_event_keys();
         // Fields the supervisor derives itself are recomputed from the data,
         // never taken from the agent.
         if action.kind() == Kind::Network(NetOp::Http)
@@ -829,49 +832,70 @@ impl Decider {
         frame: Option<&str>,
         tool_args: bool,
     ) -> Outcome {
-        // The profile is part of the request's key: a refusal inside a
-        // shield.protect() scope is no answer to a retry after it.
-        let request =
-            (action.kind() == Kind::Network(NetOp::Http)).then(|| self.profile_for(caller));
-        if let Some(profile) = &request
-            && let Some(out) = self.repeat_of_refused(caller.pid, &action, profile)
+        // Only a request the agent really makes (the hook layer): an
+        // `irongate.check` is a question, and its answer is no answer to the
+        // request that may follow. The profile is part of the key: a refusal
+        // inside a shield.protect() scope is no answer to a retry after it.
+        // The process is the pid and its start time: a pid reused within the
+        // window is another process.
+        let request = (layer == Layer::Hook && action.kind() == Kind::Network(NetOp::Http))
+            .then(|| super::procfs::start_time(caller.pid).map(|t| (t, self.profile_for(caller))))
+            .flatten();
+        if let Some((started, profile)) = &request
+            && let Some(out) = self.repeat_of_refused(caller.pid, *started, &action, profile)
         {
             self.counters.repeated.fetch_add(1, Ordering::Relaxed);
             return out;
         }
-        let kept = request.map(|profile| (action.clone(), profile));
+        let kept = request.map(|(started, profile)| (started, action.clone(), profile));
         let out = match self.judge_first(caller, layer, action, frame, tool_args) {
             Prejudged::Done(out) => out,
             Prejudged::Policy(action, verdict) => {
                 self.conclude(caller, layer, &action, verdict, frame, false)
             }
         };
-        if let Some((action, profile)) = kept
+        if let Some((started, action, profile)) = kept
             && !out.allow
         {
-            self.keep_refused(caller.pid, action, profile, &out);
+            self.keep_refused(caller.pid, started, action, profile, &out);
         }
         out
     }
 
     /// The answer to `action` if the same process had the same request
     /// refused a moment ago under the same profile (a client retrying it).
-    fn repeat_of_refused(&self, pid: i32, action: &Action, profile: &Profile) -> Option<Outcome> {
+    fn repeat_of_refused(
+        &self,
+        pid: i32,
+        started: u64,
+        action: &Action,
+        profile: &Profile,
+    ) -> Option<Outcome> {
         let now = Instant::now();
         let mut kept = lock(&self.refused_requests);
         kept.retain(|r| r.until > now);
         kept.iter()
-            .find(|r| r.pid == pid && r.action == *action && r.profile == *profile)
+            .find(|r| {
+                r.pid == pid && r.started == started && r.action == *action && r.profile == *profile
+            })
             .map(|r| r.outcome.clone())
     }
 
-    fn keep_refused(&self, pid: i32, action: Action, profile: Profile, out: &Outcome) {
+    fn keep_refused(
+        &self,
+        pid: i32,
+        started: u64,
+        action: Action,
+        profile: Profile,
+        out: &Outcome,
+    ) {
         let mut kept = lock(&self.refused_requests);
         if kept.len() >= MAX_REFUSED_REQUESTS {
             kept.remove(0);
         }
         kept.push(RefusedRequest {
             pid,
+            started,
             action,
             profile,
             outcome: out.clone(),

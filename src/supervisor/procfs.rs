@@ -15,6 +15,12 @@ pub fn parent_of(pid: i32) -> Option<i32> {
     stat_fields(pid)?.get(1)?.parse().ok()
 }
 
+/// When `pid` started, in clock ticks since boot: with the pid, it names
+/// one process (a pid is reused; a pid and its start time are not).
+pub fn start_time(pid: i32) -> Option<u64> {
+    stat_fields(pid)?.get(19)?.parse().ok()
+}
+
 /// The process group of `pid`.
 pub fn process_group(pid: i32) -> Option<i32> {
     stat_fields(pid)?.get(2)?.parse().ok()
@@ -33,4 +39,25 @@ pub fn thread_group(tid: i32) -> Option<i32> {
         .ok()?
         .lines()
         .find_map(|l| l.strip_prefix("Tgid:").and_then(|v| v.trim().parse().ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_time_names_one_process() {
+        let me = std::process::id() as i32;
+        let mine = start_time(me).expect("own start time");
+        assert_eq!(start_time(me), Some(mine));
+        // A process started later has a later (or, within a tick, the same)
+        // start time; a pid that does not exist has none.
+        let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        let theirs = start_time(child.id() as i32).expect("child start time");
+        assert!(theirs >= mine);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(start_time(child.id() as i32), None);
+        assert_eq!(start_time(i32::MAX), None);
+    }
 }
