@@ -560,7 +560,16 @@ pub fn main() -> i32 {
         Command::Run(args) => crate::supervisor::cmd_run((*args).into()),
         Command::Runs(args) => crate::audit::cmd::runs(&args.into()),
         Command::Events(args) => crate::audit::cmd::events(&args.into()),
-        Command::Verify(args) => crate::audit::cmd::verify(&args.into()),
+        Command::Verify(args) => {
+            let options: crate::audit::cmd::VerifyOptions = args.into();
+            match &options.bundle {
+                // An incident bundle is replay's format, not the log's.
+                Some(bundle) => crate::audit::cmd::read_optional_pubkey(&options).and_then(|key| {
+                    crate::replay::bundle::cmd_verify(bundle, key.as_ref(), options.json)
+                }),
+                None => crate::audit::cmd::verify(&options),
+            }
+        }
         Command::Replay(args) => crate::replay::cmd(&args.into()),
         Command::Key(KeyCommand::Export { home }) => {
             crate::audit::cmd::key_export(home.home.as_deref())

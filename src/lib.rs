@@ -21,4 +21,5 @@ pub mod pathname;
 pub mod policy;
 pub mod replay;
 pub mod supervisor;
+pub mod terminal;
 pub mod timing;

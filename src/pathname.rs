@@ -20,6 +20,15 @@ pub fn is_plain_outside_proc(p: &[u8]) -> bool {
     is_plain_absolute(p) && !(p == b"/proc" || p.starts_with(b"/proc/"))
 }
 
+/// True when `path` is `dir` or below it.
+pub fn is_under(path: &str, dir: &str) -> bool {
+    let dir = dir.trim_end_matches('/');
+    if dir.is_empty() {
+        return true;
+    }
+    path == dir || (path.starts_with(dir) && path.as_bytes().get(dir.len()) == Some(&b'/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

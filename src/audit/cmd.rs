@@ -146,14 +146,18 @@ pub fn events(args: &EventsOptions) -> anyhow::Result<i32> {
     io_status(result)
 }
 
+/// The public key `--pubkey` names, if any.
+pub fn read_optional_pubkey(
+    args: &VerifyOptions,
+) -> anyhow::Result<Option<super::checkpoint::PublicKey>> {
+    args.pubkey.as_deref().map(read_pubkey).transpose()
+}
+
 /// `irongate verify`: exit 0 when the chain and its signed checkpoints are
-/// intact, 1 when tampering is found. With `--bundle FILE`, verifies
-/// an incident bundle instead ([`crate::replay::bundle`]).
+/// intact, 1 when tampering is found. (`--bundle FILE` verifies an
+/// incident bundle, which is replay's: the command line sends it there.)
 pub fn verify(args: &VerifyOptions) -> anyhow::Result<i32> {
-    let pubkey = args.pubkey.as_deref().map(read_pubkey).transpose()?;
-    if let Some(bundle) = &args.bundle {
-        return crate::replay::bundle::cmd_verify(bundle, pubkey.as_ref(), args.json);
-    }
+    let pubkey = read_optional_pubkey(args)?;
     let home = crate::home::resolve(args.home.as_deref())?;
     let store = open(Some(&home))?;
     let db_path = home.join(super::DB_FILE);

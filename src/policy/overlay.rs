@@ -305,7 +305,7 @@ impl Allowance {
             Match::Path { path } => action.text(Field::Path) == Some(path.as_str()),
             Match::PathPrefix { dir } => action
                 .text(Field::Path)
-                .is_some_and(|p| crate::supervisor::paths::is_under(p, dir)),
+                .is_some_and(|p| crate::pathname::is_under(p, dir)),
             Match::Host { host, port } => {
                 host_of(action).as_deref() == Some(host.as_str())
                     && (port.is_none() || action.get(Field::Port).and_then(Value::as_i64) == *port)
@@ -385,7 +385,7 @@ pub fn print_summary(home: &Path) {
                 println!(
                     "  {:>4}  {}",
                     a.id,
-                    crate::supervisor::announce::printable(&a.explain())
+                    crate::terminal::printable(&a.explain())
                 );
             }
         }
@@ -449,7 +449,7 @@ pub fn narrowest(action: &Action, widen: &Widen) -> Result<Match, OverlayError> 
                             "--path-prefix {dir}: must be an absolute directory without `..`"
                         ));
                     }
-                    if !crate::supervisor::paths::is_under(path, dir) {
+                    if !crate::pathname::is_under(path, dir) {
                         return refuse(format!(
                             "--path-prefix {dir}: does not contain the approved path {path}"
                         ));

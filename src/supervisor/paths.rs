@@ -205,14 +205,7 @@ pub fn lexical(p: &Path) -> String {
     String::from_utf8_lossy(out.as_os_str().as_bytes()).into_owned()
 }
 
-/// True when `path` is `dir` or below it.
-pub fn is_under(path: &str, dir: &str) -> bool {
-    let dir = dir.trim_end_matches('/');
-    if dir.is_empty() {
-        return true;
-    }
-    path == dir || (path.starts_with(dir) && path.as_bytes().get(dir.len()) == Some(&b'/'))
-}
+pub use crate::pathname::is_under;
 
 #[cfg(test)]
 mod tests {

@@ -52,7 +52,10 @@ mod tests {
         assert_eq!(start_time(me), Some(mine));
         // A process started later has a later (or, within a tick, the same)
         // start time; a pid that does not exist has none.
-        let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
         let theirs = start_time(child.id() as i32).expect("child start time");
         assert!(theirs >= mine);
         child.kill().unwrap();
