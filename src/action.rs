@@ -418,6 +418,23 @@ impl Action {
         }
     }
 
+    /// One line describing the action, for messages and `--verbose`.
+    pub fn describe(&self) -> String {
+        let what = [
+            Field::Path,
+            Field::Url,
+            Field::Cmd,
+            Field::Target,
+            Field::ToolName,
+            Field::Name,
+            Field::Host,
+        ]
+        .iter()
+        .find_map(|f| self.text(*f))
+        .unwrap_or("");
+        format!("{}/{} {what}", self.type_text(), self.subtype_text())
+    }
+
     /// Moves keys that name a field of the event itself (`decision`, `rule`,
     /// `reason`, …) out of the way, under `agent_fields`: an action from the
     /// agent may carry anything, and its copy of a verdict must never read

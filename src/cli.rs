@@ -14,8 +14,8 @@ use crate::audit::cmd::{EventsOptions, RunsOptions, VerifyOptions};
 use crate::dashboard::DashboardOptions;
 use crate::exit::IRONGATE_ERROR as EXIT_IRONGATE_ERROR;
 use crate::replay::ReplayOptions;
+use crate::review::{ApprovalsOptions, ApprovalsRequest, DecideOptions};
 use crate::supervisor::RunOptions;
-use crate::supervisor::review::{ApprovalsOptions, ApprovalsRequest, DecideOptions};
 
 /// Top-level command line.
 #[derive(Debug, Parser)]
@@ -594,8 +594,8 @@ pub fn main() -> i32 {
             profile,
             json,
         }) => crate::policy::cmd::eval(&file, &action, &profile, json),
-        Command::Doctor(d) => crate::supervisor::cmd_doctor(d.home.home.as_deref(), d.json),
-        Command::Approvals(cmd) => crate::supervisor::review::cmd_approvals(cmd.into()),
+        Command::Doctor(d) => crate::doctor::cmd_with_environment(d.home.home.as_deref(), d.json),
+        Command::Approvals(cmd) => crate::review::cmd_approvals(cmd.into()),
         Command::Dashboard(args) => crate::dashboard::cmd_dashboard(&args.into()),
     };
     crate::exit::status(result)

@@ -86,6 +86,31 @@ pub fn report() -> Report {
     }
 }
 
+/// `irongate doctor [--json]`: the interpreter and home, then every kernel
+/// feature (`cmd`). Exit 1 when a check fails.
+pub fn cmd_with_environment(home: Option<&std::path::Path>, json: bool) -> anyhow::Result<i32> {
+    let home = crate::home::resolve(home)?;
+    let mut extra = vec![
+        (
+            "embedded_python".to_owned(),
+            format!(
+                "{} (built against {})",
+                crate::supervisor::launch::BUILD_PYVERSION,
+                env!("IRONGATE_BUILD_PYTHON")
+            ),
+        ),
+        ("home".to_owned(), home.display().to_string()),
+    ];
+    extra.push((
+        "agent_interpreter".to_owned(),
+        match crate::supervisor::launch::python_env(None) {
+            Ok(env) => env.program.display().to_string(),
+            Err(e) => e.to_string(),
+        },
+    ));
+    Ok(cmd(json, &extra))
+}
+
 /// `irongate doctor`: 0 when nothing fails, 1 otherwise.
 pub fn cmd(json: bool, extra: &[(String, String)]) -> i32 {
     let r = report();
@@ -326,25 +351,6 @@ fn probe_child(handoff: i32) -> ! {
     }
 }
 
-/// The Landlock ABI this kernel offers.
-pub fn landlock_abi() -> Result<i32, i32> {
-    const LANDLOCK_CREATE_RULESET_VERSION: u32 = 1;
-    // SAFETY: the version query takes a null attribute pointer and size 0.
-    let v = unsafe {
-        libc::syscall(
-            libc::SYS_landlock_create_ruleset,
-            std::ptr::null::<u8>(),
-            0usize,
-            LANDLOCK_CREATE_RULESET_VERSION,
-        )
-    };
-    if v < 0 {
-        Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
-    } else {
-        Ok(v as i32)
-    }
-}
-
 /// What a forked probe child saw the kernel refuse after putting a
 /// Landlock ruleset in force on itself (bit set: refused as designed). The
 /// child's exit status is `PROBE_BASE` plus the bits, so an exec that went
@@ -419,7 +425,7 @@ fn landlock_default_plan(abi: i32) -> Vec<&'static str> {
 
 fn landlock_check() -> Check {
     let fix = "Linux 5.13+ with lsm=landlock (6.12+ for every layer IronGate uses); in a container, a seccomp profile that allows landlock_*";
-    let v = match landlock_abi() {
+    let v = match crate::child::landlock::abi() {
         Ok(v) if v >= 1 => v,
         Ok(v) => return with_fix(check("Landlock", Status::Fallback, format!("ABI {v}")), fix),
         Err(e) => {

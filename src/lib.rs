@@ -20,6 +20,7 @@ pub mod ipc;
 pub mod pathname;
 pub mod policy;
 pub mod replay;
+pub mod review;
 pub mod supervisor;
 pub mod terminal;
 pub mod timing;

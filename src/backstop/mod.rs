@@ -71,6 +71,8 @@ pub trait Judge: Send + Sync + 'static {
     fn refused(&self, caller: &Caller, call: &Call, errno: i32);
     /// `--backstop kill`: ends the agent.
     fn kill_agent(&self);
+    /// Every live process of the agent's tree (for a freeze).
+    fn agent_processes(&self) -> Vec<i32>;
 }
 
 /// What the backstop does with an unexplained syscall the policy blocks.
@@ -351,7 +353,7 @@ fn respond<J: Judge>(
                 return;
             };
             if p.needs_freeze() {
-                let members = || crate::supervisor::signals::descendants(std::process::id() as i32);
+                let members = || ctx.judge.agent_processes();
                 tree_stop::continue_frozen(fd, notif, caller, call, &members);
                 return;
             }

@@ -156,10 +156,7 @@ fn cstring(b: &[u8]) -> Result<CString, i32> {
 /// The text the policy sees for a path (invalid UTF-8 escaped as the hook
 /// layer does).
 fn text(b: &[u8]) -> String {
-    match crate::child::hook::bytes_value(b) {
-        serde_json::Value::String(s) => s,
-        _ => String::new(),
-    }
+    crate::pathname::bytes_text(b)
 }
 
 fn openat2(dir: RawFd, path: &CString, flags: i32, resolve: u64) -> Result<OwnedFd, i32> {

@@ -459,16 +459,9 @@ unsafe fn unicode_value(obj: *mut ffi::PyObject) -> Value {
     }
 }
 
-/// Bytes as text: valid UTF-8 unchanged, other bytes as `\xNN`.
+/// Bytes as text (see [`crate::pathname::bytes_text`]).
 pub fn bytes_value(bytes: &[u8]) -> Value {
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    Value::String(out)
+    Value::String(crate::pathname::bytes_text(bytes))
 }
 
 /// `file:line` of the innermost Python frame of the agent's code: frames of

@@ -179,7 +179,7 @@ pub struct Applied {
 /// Restricts the calling thread (and everything it starts later) by `plan`.
 /// Without Landlock, or with nothing to restrict, nothing happens.
 pub fn apply(plan: &Plan) -> Result<Applied, String> {
-    let abi = crate::doctor::landlock_abi().unwrap_or(0);
+    let abi = abi().unwrap_or(0);
     let applied = Applied {
         abi,
         what: plan.restricts(abi),
@@ -332,6 +332,25 @@ pub fn apply(plan: &Plan) -> Result<Applied, String> {
         ));
     }
     Ok(applied)
+}
+
+/// The Landlock ABI this kernel offers.
+pub fn abi() -> Result<i32, i32> {
+    const LANDLOCK_CREATE_RULESET_VERSION: u32 = 1;
+    // SAFETY: the version query takes a null attribute pointer and size 0.
+    let v = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<u8>(),
+            0usize,
+            LANDLOCK_CREATE_RULESET_VERSION,
+        )
+    };
+    if v < 0 {
+        Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+    } else {
+        Ok(v as i32)
+    }
 }
 
 #[cfg(test)]

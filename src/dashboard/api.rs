@@ -10,7 +10,7 @@ use tiny_http::{Header, Method, Request, Response};
 use super::{MAX_BODY, State, auth};
 use crate::audit::{self, Decision, EventFilter, Layer, ReviewVia, Store};
 use crate::policy::overlay::{Overlay, Widen};
-use crate::supervisor::review::{self, Answer, AnswerError};
+use crate::review::{self, Answer, AnswerError};
 
 /// The page's CSP: scripts and styles from the page's own origin only
 /// (no `unsafe-inline`), no framing, no plugins, no forms elsewhere.

@@ -5,7 +5,7 @@
 //! --dashboard` serves the same page from the supervisor itself (bound after
 //! the fork, so the agent never holds the socket, and with its port refused
 //! to the agent). Both coordinate with supervisors through the shared
-//! database only (see `supervisor::review`).
+//! database only (see `review`).
 //!
 //! Security: loopback unless `IRONGATE_ALLOW_REMOTE=1`; a random
 //! token printed with a one-click URL carrying it in the fragment (never
@@ -150,7 +150,7 @@ impl Dashboard {
             policy,
             run_id,
             hosts,
-            user: crate::supervisor::review::os_user(),
+            user: crate::review::os_user(),
         });
         let server = Arc::new(server);
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -269,7 +269,7 @@ pub fn cmd_dashboard(args: &DashboardOptions) -> Result<i32> {
 pub fn serve_for_run(
     home: &Path,
     port: u16,
-    reviews: &crate::supervisor::review::Reviews,
+    reviews: &crate::review::Reviews,
     policy: PolicyView,
     run_id: i64,
 ) -> Result<Dashboard> {

@@ -19,11 +19,11 @@ use super::judge::Judgement;
 use super::log::{EventLog, Layer};
 use super::paths;
 use super::procfs::parent_of;
-use super::review::Reviews;
 use super::server::ConnState;
 use crate::action::{Action, Field, FileOp, Kind, NetOp, ProcessOp};
 use crate::ipc::{JoinKind, Reply};
 use crate::policy::{Decision, Policy, Profile, Verdict};
+use crate::review::Reviews;
 
 /// How long an allowed operation explains its follow-up calls (the DNS
 /// lookup and connect of an allowed HTTP request, the exec of an allowed
@@ -1150,7 +1150,7 @@ impl Decider {
             eprintln!(
                 "irongate: {} {}",
                 verdict.decision.as_str(),
-                describe(action)
+                action.describe()
             );
         }
         let event_id = match logged {
@@ -1633,7 +1633,7 @@ fn message(action: &Action, v: &Verdict) -> String {
     };
     format!(
         "irongate blocked {}: {}{rule}{}",
-        describe(action),
+        action.describe(),
         v.reason,
         hint(action, v)
     )
@@ -1676,23 +1676,6 @@ fn hint(action: &Action, v: &Verdict) -> String {
         None => String::new(),
     };
     format!("\nhint: to allow it, add before the last rule of the policy: {rule}{profile}")
-}
-
-/// One line describing an action, for messages and `--verbose`.
-pub fn describe(action: &Action) -> String {
-    let what = [
-        Field::Path,
-        Field::Url,
-        Field::Cmd,
-        Field::Target,
-        Field::ToolName,
-        Field::Name,
-        Field::Host,
-    ]
-    .iter()
-    .find_map(|f| action.text(*f))
-    .unwrap_or("");
-    format!("{}/{} {what}", action.type_text(), action.subtype_text())
 }
 
 #[cfg(test)]

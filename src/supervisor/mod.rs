@@ -6,7 +6,6 @@
 //! child subreaper and forks the agent. Only after the fork does it start
 //! threads (IPC server, log writer), so the child never inherits a lock.
 
-pub mod announce;
 pub mod backstop_listener;
 pub mod decide;
 pub mod events;
@@ -17,7 +16,6 @@ pub mod log;
 pub mod paths;
 pub mod proc_owner;
 pub mod procfs;
-pub mod review;
 pub mod scratch;
 pub mod server;
 pub mod signals;
@@ -348,8 +346,8 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         })?;
     // Announcements (and the prompt's thread) start after the fork.
     let prompt = !args.no_prompt && std::io::IsTerminal::is_terminal(&std::io::stdin());
-    let notifier = announce::Notifier::new(&home, args.on_review.clone(), prompt);
-    let reviews = review::Reviews::new(&home, run_id).with(&agent_name, notifier);
+    let notifier = crate::review::announce::Notifier::new(&home, args.on_review.clone(), prompt);
+    let reviews = crate::review::Reviews::new(&home, run_id).with(&agent_name, notifier);
     // The dashboard binds after the fork too: the agent never holds its socket.
     let dashboard = if args.dashboard {
         match crate::dashboard::serve_for_run(
@@ -377,7 +375,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
     // Landlock's state goes into the --isolate note (ordinary runs keep
     // their event numbering; `doctor` reports the ABI).
     let landlock_note = {
-        let abi = crate::doctor::landlock_abi().unwrap_or(0);
+        let abi = crate::child::landlock::abi().unwrap_or(0);
         let what = landlock_plan.restricts(abi);
         if abi < 1 {
             "landlock: not available on this kernel (the layer is off)".to_owned()
@@ -472,29 +470,4 @@ fn load_policy(flag: Option<&Path>, home: &Path) -> Result<(Policy, String)> {
         }
         None => Ok((Policy::builtin(), "builtin".into())),
     }
-}
-
-/// `irongate doctor [--json]`: the interpreter and home, then every kernel
-/// feature (`crate::doctor`). Exit 1 when a check fails.
-pub fn cmd_doctor(home: Option<&Path>, json: bool) -> Result<i32> {
-    let home = crate::home::resolve(home)?;
-    let mut extra = vec![
-        (
-            "embedded_python".to_owned(),
-            format!(
-                "{} (built against {})",
-                launch::BUILD_PYVERSION,
-                env!("IRONGATE_BUILD_PYTHON")
-            ),
-        ),
-        ("home".to_owned(), home.display().to_string()),
-    ];
-    extra.push((
-        "agent_interpreter".to_owned(),
-        match launch::python_env(None) {
-            Ok(env) => env.program.display().to_string(),
-            Err(e) => e.to_string(),
-        },
-    ));
-    Ok(crate::doctor::cmd(json, &extra))
 }

@@ -47,10 +47,7 @@ const LIBC_RUNTIME_FILES: &[&str] = &[
 ];
 
 fn text(b: &[u8]) -> String {
-    match crate::child::hook::bytes_value(b) {
-        serde_json::Value::String(s) => s,
-        _ => String::new(),
-    }
+    crate::pathname::bytes_text(b)
 }
 
 fn base(dirfd: i64) -> Base {
@@ -770,6 +767,10 @@ impl Judge for Decider {
 
     fn kill_agent(&self) {
         Decider::kill_agent(self);
+    }
+
+    fn agent_processes(&self) -> Vec<i32> {
+        super::signals::descendants(std::process::id() as i32)
     }
 }
 

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::review::{self, Answer};
+use super::{self as review, Answer};
 use crate::action::Action;
 use crate::audit::{ReviewVia, Store};
 use crate::policy::overlay::Widen;
@@ -69,7 +69,7 @@ impl Notice {
     /// The action in one line.
     pub fn summary(&self) -> String {
         match Action::from_json(&self.action) {
-            Ok(a) => super::decide::describe(&a),
+            Ok(a) => a.describe(),
             Err(_) => self.action.to_string(),
         }
     }

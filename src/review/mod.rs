@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::announce::{Notice, Notifier};
+pub mod announce;
+
+use self::announce::{Notice, Notifier};
 use crate::action::Action;
 use crate::audit::{self, ApprovalStatus, AuditError, NewApproval, ReviewVia, Store};
 use crate::policy::overlay::{Allowance, Overlay, Widen};
@@ -573,7 +575,7 @@ pub fn cmd_approvals(opts: ApprovalsOptions) -> anyhow::Result<i32> {
                 println!("no remembered approvals in {}", home.display());
             } else {
                 for a in &overlay.allowances {
-                    println!("{:>4}  {}", a.id, super::announce::printable(&a.explain()));
+                    println!("{:>4}  {}", a.id, crate::terminal::printable(&a.explain()));
                 }
                 println!("revoke one with: irongate approvals revoke ID");
             }
@@ -587,7 +589,7 @@ pub fn cmd_approvals(opts: ApprovalsOptions) -> anyhow::Result<i32> {
                 println!(
                     "revoked remembered approval {}: {}",
                     a.id,
-                    super::announce::printable(&a.explain())
+                    crate::terminal::printable(&a.explain())
                 );
             }
             return Ok(0);
@@ -624,16 +626,16 @@ pub fn cmd_approvals(opts: ApprovalsOptions) -> anyhow::Result<i32> {
                 for v in &pending {
                     let ev = &v["event"];
                     let action = Action::from_json(&ev["action"])
-                        .map(|a| super::decide::describe(&a))
+                        .map(|a| a.describe())
                         .unwrap_or_default();
                     println!(
                         "{:>6}  run {:<4} {}s left  {}  [{}]  {}",
                         v["id"],
                         v["run_id"],
                         v["seconds_left"],
-                        super::announce::printable(&action),
-                        super::announce::printable(ev["reason"].as_str().unwrap_or("")),
-                        super::announce::printable(ev["frame"].as_str().unwrap_or("")),
+                        crate::terminal::printable(&action),
+                        crate::terminal::printable(ev["reason"].as_str().unwrap_or("")),
+                        crate::terminal::printable(ev["frame"].as_str().unwrap_or("")),
                     );
                 }
                 println!("decide with: irongate approvals approve ID | deny ID | remember ID");
@@ -686,7 +688,7 @@ fn decide_cli(home: &Path, a: &DecideOptions, allow: bool, remember: bool) -> an
                     println!(
                         "remembered as approval {}: {}",
                         x.id,
-                        super::announce::printable(&x.explain())
+                        crate::terminal::printable(&x.explain())
                     );
                 }
             }
