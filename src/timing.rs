@@ -1,7 +1,9 @@
 //! Start-up and exit steps, timed (`IRONGATE_TIMING=1`): each step's time
 //! since the supervisor started, on stderr, from the supervisor and from the
 //! agent's side before its interpreter runs the script. For measuring
-//! (`scripts/bench-startup-steps`), not for users; off by default.
+//! (the benchmarks' breakdowns), not for users; off by default. The notify
+//! loop also reports, at its end, the mean time of each phase of handling a
+//! notification (where a checked operation's microseconds go).
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -23,4 +25,99 @@ pub fn step(what: &str) {
             std::process::id()
         );
     }
+}
+
+/// The phases of one notification in the notify loop, in order.
+#[derive(Debug, Clone, Copy)]
+#[repr(usize)]
+pub enum Phase {
+    /// Decoding the call and checking the notification is still valid.
+    Decode,
+    /// Identifying the caller.
+    Identify,
+    /// Taking the handles the call needs (its real paths).
+    Prepare,
+    /// Judging it (note, policy, log).
+    Judge,
+    /// Doing it on the agent's behalf (the emulated open, a performed call).
+    Act,
+    /// Answering (for an open: `ADDFD`, which waits for the agent to take
+    /// the descriptor, so it includes the agent's wake-up).
+    Answer,
+}
+
+const PHASES: [&str; 6] = ["decode", "identify", "prepare", "judge", "act", "answer"];
+
+#[derive(Default)]
+struct Phases {
+    sums_ns: [u64; 6],
+    calls: u64,
+    last: Option<Instant>,
+}
+
+thread_local! {
+    static LOOP: std::cell::RefCell<Phases> = std::cell::RefCell::new(Phases::default());
+}
+
+fn on() -> bool {
+    matches!(START.get(), Some(Some(_)))
+}
+
+/// A notification's handling starts now (timing on only).
+pub fn phases_begin() {
+    if on() {
+        LOOP.with(|p| p.borrow_mut().last = Some(Instant::now()));
+    }
+}
+
+/// `phase` of the current notification ends now.
+pub fn phase_done(phase: Phase) {
+    if on() {
+        LOOP.with(|p| {
+            let mut p = p.borrow_mut();
+            if let Some(last) = p.last {
+                let now = Instant::now();
+                p.sums_ns[phase as usize] += (now - last).as_nanos() as u64;
+                p.last = Some(now);
+            }
+        });
+    }
+}
+
+/// The current notification is answered.
+pub fn phases_end() {
+    if on() {
+        LOOP.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.last.take().is_some() {
+                p.calls += 1;
+            }
+        });
+    }
+}
+
+/// Reports this thread's phases: the mean time of each per notification.
+pub fn phases_report() {
+    if !on() {
+        return;
+    }
+    LOOP.with(|p| {
+        let p = p.borrow();
+        if p.calls == 0 {
+            return;
+        }
+        let per = |ns: u64| ns as f64 / p.calls as f64 / 1e3;
+        let parts: Vec<String> = PHASES
+            .iter()
+            .zip(p.sums_ns)
+            .map(|(name, ns)| format!("{name} {:.2}", per(ns)))
+            .collect();
+        eprintln!(
+            "irongate: timing: notify loop: {} notifications, µs each: {}, total {:.2} (pid {})",
+            p.calls,
+            parts.join(", "),
+            per(p.sums_ns.iter().sum()),
+            std::process::id()
+        );
+    });
 }

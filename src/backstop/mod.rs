@@ -36,6 +36,8 @@ use caller::{Caller, Creds};
 use decode::Call;
 use perform::Prepared;
 
+use crate::timing::{self, Phase};
+
 /// What the notify loop answers a trapped call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
@@ -112,7 +114,8 @@ pub fn spawn<J: Judge>(listener: OwnedFd, judge: Arc<J>) -> std::io::Result<Join
                 own,
                 ids: std::cell::RefCell::new(caller::Identities::default()),
             };
-            run(&listener, &ctx)
+            run(&listener, &ctx);
+            timing::phases_report();
         })
 }
 
@@ -229,6 +232,12 @@ fn spin_receive<J: Judge>(listener: &OwnedFd, decider: &Ctx<J>) -> bool {
 }
 
 fn handle<J: Judge>(listener: &OwnedFd, ctx: &Ctx<J>, notif: &sys::seccomp_notif) {
+    timing::phases_begin();
+    handle_one(listener, ctx, notif);
+    timing::phases_end();
+}
+
+fn handle_one<J: Judge>(listener: &OwnedFd, ctx: &Ctx<J>, notif: &sys::seccomp_notif) {
     let fd = listener.as_fd();
     let id = notif.id;
     let call = decode::decode(notif);
@@ -237,6 +246,7 @@ fn handle<J: Judge>(listener: &OwnedFd, ctx: &Ctx<J>, notif: &sys::seccomp_notif
     if !sys::id_valid(fd, id) {
         return;
     }
+    timing::phase_done(Phase::Decode);
     let tid = notif.pid as i32;
     if let Call::CredChange { process_wide } = call {
         // Registers only; it runs as the agent's own call. What the cache
@@ -265,6 +275,7 @@ fn handle<J: Judge>(listener: &OwnedFd, ctx: &Ctx<J>, notif: &sys::seccomp_notif
         let _ = sys::respond_errno(fd, id, libc::EACCES);
         return;
     };
+    timing::phase_done(Phase::Identify);
     if let Call::Unreadable(_) = call {
         let _ = sys::respond_errno(fd, id, libc::EFAULT);
         return;
@@ -292,8 +303,11 @@ fn handle<J: Judge>(listener: &OwnedFd, ctx: &Ctx<J>, notif: &sys::seccomp_notif
     if !sys::id_valid(fd, id) {
         return;
     }
+    timing::phase_done(Phase::Prepare);
     let answer = ctx.judge.judge(&caller, &call, prepared.as_ref());
+    timing::phase_done(Phase::Judge);
     respond(fd, ctx, notif, &caller, &call, prepared, answer);
+    timing::phase_done(Phase::Answer);
 }
 
 /// Errors the kernel itself would have given for the call (a missing
@@ -393,10 +407,11 @@ fn respond<J: Judge>(
             };
             match opened {
                 Ok(opened) => {
-                    match ctx
-                        .judge
-                        .check_opened(caller, call, &decided, &opened.real_path)
-                    {
+                    let as_judged =
+                        ctx.judge
+                            .check_opened(caller, call, &decided, &opened.real_path);
+                    timing::phase_done(Phase::Act);
+                    match as_judged {
                         // An injection the kernel refuses (the target at its
                         // RLIMIT_NOFILE: EMFILE) is that open's error (R-5: never
                         // leave the call unanswered).
