@@ -240,12 +240,12 @@ fn handle<J: Judge>(listener: &OwnedFd, ctx: &Ctx<J>, notif: &sys::seccomp_notif
 fn handle_one<J: Judge>(listener: &OwnedFd, ctx: &Ctx<J>, notif: &sys::seccomp_notif) {
     let fd = listener.as_fd();
     let id = notif.id;
+    // What is read here (memory, /proc) may belong to another call if the
+    // target was interrupted or died and its tid was reused: the
+    // notification is checked still valid after the reads and before
+    // anything is logged (below), and again before anything is done on the
+    // agent's behalf (`respond`), after the judge's own reads (a note).
     let call = decode::decode(notif);
-    // What we read may belong to another call if the target was interrupted
-    // or died and its tid reused: check before using it (seccomp_unotify(2)).
-    if !sys::id_valid(fd, id) {
-        return;
-    }
     timing::phase_done(Phase::Decode);
     let tid = notif.pid as i32;
     if let Call::CredChange { process_wide } = call {
@@ -291,15 +291,15 @@ fn handle_one<J: Judge>(listener: &OwnedFd, ctx: &Ctx<J>, notif: &sys::seccomp_n
     let prepared = match prepared {
         Ok(p) => p,
         Err(errno) => {
-            if !is_kernel_answer(errno) {
+            if !is_kernel_answer(errno) && sys::id_valid(fd, id) {
                 ctx.judge.refused(&caller, &call, errno);
             }
             let _ = sys::respond_errno(fd, id, errno);
             return;
         }
     };
-    // The identity and the handles were read from /proc/<tid>: still the
-    // same thread blocked in the same call?
+    // The call, the identity and the handles were read from the agent's
+    // memory and /proc/<tid>: still the same thread blocked in the same call?
     if !sys::id_valid(fd, id) {
         return;
     }
@@ -366,6 +366,9 @@ fn respond<J: Judge>(
                 let _ = sys::respond_errno(fd, id, libc::EACCES);
                 return;
             };
+            if !sys::id_valid(fd, id) {
+                return;
+            }
             if p.needs_freeze() {
                 let members = || ctx.judge.agent_processes();
                 tree_stop::continue_frozen(fd, notif, caller, call, &members);
@@ -401,6 +404,9 @@ fn respond<J: Judge>(
             answer_result(fd, id, r)
         }
         Answer::Emulate(decided) => {
+            if !sys::id_valid(fd, id) {
+                return;
+            }
             let opened = match ctx.own.as_ref() {
                 Some(own) => emulate::open(caller, own, call, &decided),
                 None => Err(libc::EACCES),
