@@ -60,6 +60,23 @@ pub struct Msg {
     pub control: bool,
 }
 
+impl Msg {
+    /// The path of a Unix socket address as the kernel will read it: the
+    /// bytes of `sun_path` up to its NUL (not the lossy text in `addr`).
+    /// `None` for another family, an abstract name or no address.
+    pub fn unix_path(&self) -> Option<&[u8]> {
+        if !matches!(self.addr, Some(SockAddr::Unix(_))) {
+            return None;
+        }
+        let raw = self.raw_addr.get(2..)?;
+        if raw.first().is_none_or(|b| *b == 0) {
+            return None;
+        }
+        let end = raw.iter().position(|c| *c == 0).unwrap_or(raw.len());
+        Some(&raw[..end])
+    }
+}
+
 /// What a `fcntl`/`ioctl` that routes signals or injects input asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
@@ -220,6 +237,9 @@ pub enum Call {
         target: i64,
         /// `kill`'s group semantics (0, -1, -pgrp) apply.
         group: bool,
+        /// The signal number (0: only a check that the target exists);
+        /// `None` for `pidfd_open`, which sends nothing by itself.
+        sig: Option<i32>,
     },
     /// fcntl/ioctl calls that route signals or reach the terminal.
     SignalRoute {
@@ -434,15 +454,20 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
             gid: arg(n, 3) as u32,
             flags: arg(n, 4) as i32,
         },
-        libc::SYS_kill | libc::SYS_rt_sigqueueinfo => Call::Signal {
+        // kill(pid, sig), rt_sigqueueinfo(tgid, sig, info), tkill(tid, sig).
+        libc::SYS_kill | libc::SYS_rt_sigqueueinfo | libc::SYS_tkill => Call::Signal {
             target: sarg(n, 0),
             group: nr == libc::SYS_kill,
+            sig: Some(sarg(n, 1) as i32),
         },
-        libc::SYS_tkill | libc::SYS_pidfd_open => Call::Signal {
+        // pidfd_open(pid, flags): a handle for pidfd_send_signal (refused).
+        libc::SYS_pidfd_open => Call::Signal {
             target: sarg(n, 0),
             group: false,
+            sig: None,
         },
-        // tgkill(tgid, tid, sig): either names the supervisor.
+        // tgkill(tgid, tid, sig), rt_tgsigqueueinfo(tgid, tid, sig, info):
+        // either id names the supervisor.
         libc::SYS_tgkill | libc::SYS_rt_tgsigqueueinfo => Call::Signal {
             target: if sarg(n, 0) > 0 {
                 sarg(n, 1)
@@ -450,6 +475,7 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
                 sarg(n, 0)
             },
             group: false,
+            sig: Some(sarg(n, 2) as i32),
         },
         libc::SYS_fcntl => Call::SignalRoute {
             fd: sarg(n, 0) as i32,
@@ -697,5 +723,95 @@ mod tests {
         abs.extend_from_slice(b"\0name");
         assert_eq!(decode_sockaddr(&abs), Some(SockAddr::Unix("@name".into())));
         assert_eq!(decode_sockaddr(&[1]), None);
+    }
+
+    fn msg(raw: Vec<u8>) -> Msg {
+        Msg {
+            addr: decode_sockaddr(&raw),
+            raw_addr: raw,
+            data: Vec::new(),
+            control: false,
+        }
+    }
+
+    #[test]
+    fn a_unix_path_is_the_bytes_the_kernel_reads() {
+        let unix = |tail: &[u8]| {
+            let mut raw = (libc::AF_UNIX as u16).to_ne_bytes().to_vec();
+            raw.extend_from_slice(tail);
+            msg(raw)
+        };
+        assert_eq!(unix(b"/w/s\0junk").unix_path(), Some(&b"/w/s"[..]));
+        assert_eq!(unix(b"rel").unix_path(), Some(&b"rel"[..]));
+        // Not UTF-8: the lossy text differs, the bytes are kept.
+        assert_eq!(unix(b"/w/\xff\0").unix_path(), Some(&b"/w/\xff"[..]));
+        assert_eq!(unix(b"\0name").unix_path(), None);
+        assert_eq!(unix(b"").unix_path(), None);
+        let mut v4 = vec![0u8; 16];
+        v4[0..2].copy_from_slice(&(libc::AF_INET as u16).to_ne_bytes());
+        assert_eq!(msg(v4).unix_path(), None);
+    }
+
+    /// A notification of syscall `nr` with register arguments `args`.
+    fn notif(nr: i64, args: [u64; 6]) -> seccomp_notif {
+        // SAFETY: seccomp_notif is plain data; all-zero is a valid value.
+        let mut n: seccomp_notif = unsafe { std::mem::zeroed() };
+        n.pid = std::process::id();
+        n.data.nr = nr as i32;
+        n.data.args = args;
+        n
+    }
+
+    #[test]
+    fn signals_decode_their_target_and_number() {
+        let sig = |nr: i64, args: [u64; 6]| match decode(&notif(nr, args)) {
+            Call::Signal { target, group, sig } => (target, group, sig),
+            other => panic!("{nr}: {other:?}"),
+        };
+        let neg = |v: i64| v as u64;
+        // kill(pid, sig): group semantics, sig in the second register.
+        assert_eq!(
+            sig(libc::SYS_kill, [42, 0, 0, 0, 0, 0]),
+            (42, true, Some(0))
+        );
+        assert_eq!(
+            sig(libc::SYS_kill, [neg(-7), 9, 0, 0, 0, 0]),
+            (-7, true, Some(9))
+        );
+        // Only the low 32 bits are the int the kernel sees.
+        assert_eq!(
+            sig(
+                libc::SYS_kill,
+                [0xffff_ffff_0000_002a, 0x1_0000_0000, 0, 0, 0, 0]
+            ),
+            (42, true, Some(0))
+        );
+        assert_eq!(
+            sig(libc::SYS_tkill, [43, 15, 0, 0, 0, 0]),
+            (43, false, Some(15))
+        );
+        assert_eq!(
+            sig(libc::SYS_rt_sigqueueinfo, [44, 10, 0x1000, 0, 0, 0]),
+            (44, false, Some(10))
+        );
+        // tgkill(tgid, tid, sig): the thread id is the target, sig third.
+        assert_eq!(
+            sig(libc::SYS_tgkill, [44, 45, 0, 0, 0, 0]),
+            (45, false, Some(0))
+        );
+        assert_eq!(
+            sig(libc::SYS_rt_tgsigqueueinfo, [44, 46, 12, 0x1000, 0, 0]),
+            (46, false, Some(12))
+        );
+        // A non-positive tgid: the tgid is what is judged.
+        assert_eq!(
+            sig(libc::SYS_tgkill, [neg(-1), 45, 9, 0, 0, 0]),
+            (-1, false, Some(9))
+        );
+        // pidfd_open carries no signal.
+        assert_eq!(
+            sig(libc::SYS_pidfd_open, [47, 0, 0, 0, 0, 0]),
+            (47, false, None)
+        );
     }
 }

@@ -26,20 +26,27 @@ const STOP_WAIT: Duration = Duration::from_millis(500);
 /// it is taken as stopped.
 const D_GRACE: Duration = Duration::from_millis(5);
 
-/// Tasks stopped for the length of an exec.
+/// Tasks stopped for the length of an exec (or of a continued call).
 #[derive(Debug, Default)]
 pub struct Frozen {
     tids: Vec<i32>,
+    /// The caller itself, attached but not stopped (see [`Frozen::watch`]).
+    watched: Option<i32>,
 }
 
 fn ptrace(req: libc::c_uint, tid: i32) -> Result<(), i32> {
-    // SAFETY: PTRACE_SEIZE/INTERRUPT/DETACH take a tid and null addr/data.
+    ptrace_data(req, tid, 0)
+}
+
+fn ptrace_data(req: libc::c_uint, tid: i32, data: usize) -> Result<(), i32> {
+    // SAFETY: PTRACE_SEIZE/INTERRUPT/DETACH take a tid, a null addr and a
+    // value (a signal number for DETACH) as data.
     let rc = unsafe {
         libc::ptrace(
             req,
             tid,
             std::ptr::null_mut::<libc::c_void>(),
-            std::ptr::null_mut::<libc::c_void>(),
+            data as *mut libc::c_void,
         )
     };
     if rc < 0 {
@@ -48,6 +55,31 @@ fn ptrace(req: libc::c_uint, tid: i32) -> Result<(), i32> {
             .unwrap_or(libc::EPERM));
     }
     Ok(())
+}
+
+/// The signal a stopped tracee is about to be delivered (a signal-delivery
+/// stop), which detaching must pass on rather than drop; `None` for the
+/// stop ptrace itself caused (`PTRACE_EVENT_STOP`: an interrupt or a group
+/// stop) or no stop at all.
+fn delivering(tid: i32) -> Option<i32> {
+    // SAFETY: siginfo_t is plain data; all-zero is a valid value.
+    let mut si: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: PTRACE_GETSIGINFO of our tracee into a siginfo_t we own.
+    let rc = unsafe {
+        libc::ptrace(
+            libc::PTRACE_GETSIGINFO,
+            tid,
+            std::ptr::null_mut::<libc::c_void>(),
+            &mut si as *mut libc::siginfo_t,
+        )
+    };
+    (rc == 0 && si.si_code >> 8 != libc::PTRACE_EVENT_STOP).then_some(si.si_signo)
+}
+
+/// Lets a tracee go; a signal it was stopped to receive is delivered.
+fn detach(tid: i32) {
+    let sig = delivering(tid).unwrap_or(0);
+    let _ = ptrace_data(libc::PTRACE_DETACH, tid, sig as usize);
 }
 
 /// The state letter of `/proc/<tid>/stat` (`t`: stopped by its tracer),
@@ -69,18 +101,26 @@ fn threads(pid: i32) -> Vec<i32> {
 
 /// True unless the kernel says `a` and `b` have separate memory (`kcmp`;
 /// when it cannot say, they are treated as sharing it).
-fn shares_memory(a: i32, b: i32) -> bool {
+pub fn shares_memory(a: i32, b: i32) -> bool {
     const KCMP_VM: libc::c_long = 1;
     // SAFETY: kcmp takes two pids, a type and two unused values.
     let rc = unsafe { libc::syscall(libc::SYS_kcmp, a, b, KCMP_VM, 0, 0) };
     rc != 1 && rc != 2
 }
 
-/// The tasks that could rewrite the caller's memory.
-fn writers(c: &Caller) -> Vec<i32> {
+/// The tasks that could rewrite the caller's memory: its other threads,
+/// a `vfork` parent, and the threads of the processes `also`.
+fn writers(c: &Caller, also: &[i32]) -> Vec<i32> {
     let mut out: Vec<i32> = threads(c.pid).into_iter().filter(|t| *t != c.tid).collect();
     if c.ppid > 1 && c.ppid != std::process::id() as i32 && shares_memory(c.pid, c.ppid) {
         out.extend(threads(c.ppid));
+    }
+    for p in also {
+        for t in threads(*p) {
+            if t != c.tid && !out.contains(&t) {
+                out.push(t);
+            }
+        }
     }
     out
 }
@@ -88,11 +128,17 @@ fn writers(c: &Caller) -> Vec<i32> {
 /// Stops every task that shares the caller's memory. `Err(errno)`: one of
 /// them could not be stopped (the exec is then refused).
 pub fn freeze(c: &Caller) -> Result<Frozen, i32> {
+    freeze_also(c, &[])
+}
+
+/// [`freeze`], and the threads of the processes `also` (processes found to
+/// share the caller's memory, `clone(CLONE_VM)`).
+pub fn freeze_also(c: &Caller, also: &[i32]) -> Result<Frozen, i32> {
     let mut frozen = Frozen::default();
     // A task not yet stopped may start new threads: repeat until the set is
     // stable (bounded: a thread that keeps cloning is refused).
     for _ in 0..16 {
-        let fresh: Vec<i32> = writers(c)
+        let fresh: Vec<i32> = writers(c, also)
             .into_iter()
             .filter(|t| !frozen.tids.contains(t))
             .collect();
@@ -141,6 +187,27 @@ impl Frozen {
         self.tids.is_empty()
     }
 
+    /// Attaches the caller itself without stopping it, so that
+    /// [`Frozen::interrupt_watched`] can make it trap when its current call
+    /// returns. False when it cannot be attached.
+    pub fn watch(&mut self, c: &Caller) -> bool {
+        match super::memory::as_agent_real(|| ptrace(libc::PTRACE_SEIZE, c.tid)) {
+            Ok(()) => {
+                self.watched = Some(c.tid);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The watched caller traps (`t`) on its next return to user mode; an
+    /// interruptible sleep inside its call ends (the call is restarted).
+    pub fn interrupt_watched(&self) {
+        if let Some(tid) = self.watched {
+            let _ = ptrace(libc::PTRACE_INTERRUPT, tid);
+        }
+    }
+
     /// Waits until the caller's exec has taken its copy of the arguments —
     /// its program changed, it is gone, or the stopped threads of its own
     /// process were ended by a successful exec — or [`RELEASE_AFTER`].
@@ -177,7 +244,7 @@ impl Frozen {
     /// Collects tasks that ended while traced (a successful exec kills the
     /// caller's other threads; they wait for their tracer).
     fn reap(&self) {
-        for &tid in &self.tids {
+        for &tid in self.tids.iter().chain(&self.watched) {
             let mut status = 0;
             // SAFETY: waitpid on one specific task, non-blocking.
             unsafe { libc::waitpid(tid, &mut status, libc::WNOHANG | libc::__WALL) };
@@ -188,8 +255,10 @@ impl Frozen {
 impl Drop for Frozen {
     fn drop(&mut self) {
         self.reap();
-        for &tid in &self.tids {
-            let _ = ptrace(libc::PTRACE_DETACH, tid);
+        // A tracee that is not stopped cannot be detached; this thread's
+        // exit detaches it then.
+        for &tid in self.tids.iter().chain(&self.watched) {
+            detach(tid);
         }
     }
 }

@@ -246,3 +246,72 @@ pub fn read_argv(pid: u32, addr: u64, max_items: usize) -> Option<Vec<Vec<u8>>> 
     }
     None
 }
+
+/// True when the `len` bytes at `addr` lie in one private anonymous mapping
+/// of process `pid` (its heap, a stack, an anonymous `mmap`): memory only
+/// the tasks sharing its address space can write — a forked process has its
+/// own copy — unlike a shared mapping or a file's pages, which another
+/// process can change through the file. Unreadable: false.
+pub fn is_private_anon(pid: i32, addr: u64, len: u64) -> bool {
+    as_agent_fs(|| std::fs::read_to_string(format!("/proc/{pid}/maps")))
+        .is_ok_and(|maps| private_anon_in(&maps, addr, len))
+}
+
+/// [`is_private_anon`] on the text of `/proc/<pid>/maps`.
+fn private_anon_in(maps: &str, addr: u64, len: u64) -> bool {
+    let Some(end) = addr.checked_add(len) else {
+        return false;
+    };
+    maps.lines().any(|line| {
+        let mut f = line.split_whitespace();
+        let (Some(range), Some(perms), Some(_off), Some(_dev), Some(inode)) =
+            (f.next(), f.next(), f.next(), f.next(), f.next())
+        else {
+            return false;
+        };
+        let name = f.next().unwrap_or("");
+        let Some((lo, hi)) = range.split_once('-') else {
+            return false;
+        };
+        let (Ok(lo), Ok(hi)) = (u64::from_str_radix(lo, 16), u64::from_str_radix(hi, 16)) else {
+            return false;
+        };
+        let anonymous = inode == "0"
+            && (name.is_empty()
+                || name == "[heap]"
+                || name.starts_with("[stack")
+                || name.starts_with("[anon:"));
+        lo <= addr && end <= hi && perms.as_bytes().get(3) == Some(&b'p') && anonymous
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_private_anonymous_memory_counts() {
+        let maps = "\
+55d0a0000000-55d0a0021000 rw-p 00000000 00:00 0                          [heap]
+7f0000000000-7f0000001000 rw-s 00000000 00:01 4242                       /dev/zero (deleted)
+7f0000001000-7f0000002000 rw-p 00000000 00:00 0 
+7f0000002000-7f0000003000 rw-p 00000000 08:01 1234                       /tmp/file
+7f0000003000-7f0000004000 rw-p 00000000 00:01 77                         /memfd:x (deleted)
+7f0000004000-7f0000005000 rw-p 00000000 00:00 0                          [anon:buf]
+7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0                          [stack]
+7ffc00030000-7ffc00032000 r--p 00000000 00:00 0                          [vvar]
+";
+        assert!(private_anon_in(maps, 0x55d0a0000010, 110));
+        assert!(private_anon_in(maps, 0x7f0000001000, 4096));
+        assert!(private_anon_in(maps, 0x7f0000004010, 16));
+        assert!(private_anon_in(maps, 0x7ffc00000100, 110));
+        // Shared, file-backed, memfd, special, or running off the end.
+        assert!(!private_anon_in(maps, 0x7f0000000010, 16));
+        assert!(!private_anon_in(maps, 0x7f0000002010, 16));
+        assert!(!private_anon_in(maps, 0x7f0000003010, 16));
+        assert!(!private_anon_in(maps, 0x7ffc00030010, 16));
+        assert!(!private_anon_in(maps, 0x7f0000001ff0, 32));
+        assert!(!private_anon_in(maps, 0x1000, 16));
+        assert!(!private_anon_in(maps, u64::MAX - 4, 16));
+    }
+}

@@ -10,10 +10,13 @@
 //! symlink, mkdir, mknod, chmod, chown, truncate, connect, bind or send is
 //! performed by the supervisor on handles it took before judging, with its
 //! own copy of the arguments and the caller's credentials, and its result
-//! returned; only `execve` and calls whose arguments are all registers
-//! (signals) continue. Any failure on the way (unreadable memory, a caller
-//! that cannot be identified, a notification that went stale, a handle that
-//! cannot be taken) refuses the call.
+//! returned. `execve`, an `O_PATH` open and a Unix-socket connect or send
+//! continue as the agent's own call, but only with every task that could
+//! change what the kernel reads stopped and the arguments confirmed
+//! (`freeze`, `tree_stop`); calls whose arguments are all registers
+//! (signals) simply continue. Any failure on the way (unreadable memory, a
+//! caller that cannot be identified, a notification that went stale, a
+//! handle that cannot be taken) refuses the call.
 
 pub mod caller;
 pub mod creds;
@@ -42,8 +45,14 @@ use crate::timing::{self, Phase};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     /// Let it run (`CONTINUE`): only for calls whose arguments are all
-    /// registers (signals) or that have no on-behalf form (exec).
+    /// registers (signals), and exec (continued with the tasks sharing the
+    /// caller's memory stopped and its arguments read again).
     Continue,
+    /// Let it run once the agent is frozen and the call confirmed: its
+    /// arguments read again are what was judged and they reach what was
+    /// judged (`tree_stop`). For calls with no on-behalf form: `O_PATH`
+    /// opens, Unix-socket connects and sends.
+    ContinueFrozen(Confirm),
     /// Perform the open here and inject the descriptor, if what gets opened
     /// is this (judged) real path.
     Emulate(String),
@@ -55,6 +64,21 @@ pub enum Answer {
     Kill(i32),
     /// A review: hold it in the kernel until decided.
     Held,
+}
+
+/// What a call continued under a freeze was judged to reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    /// The real path judged (the open's file; for a Unix socket the socket
+    /// file held since, `None` for an abstract name).
+    pub path: Option<String>,
+    /// The call is the hook's connect to this run's own IPC socket, spelled
+    /// as its real path, in this directory of IronGate's own (no call of
+    /// the agent may rename, remove or replace it or anything in it). If
+    /// no directory above it can change either (checked here with the
+    /// caller's credentials), only the tasks sharing the caller's memory are
+    /// stopped.
+    pub own_dir: Option<String>,
 }
 
 /// The decisions the notify loop asks for. The supervisor implements it;
@@ -71,6 +95,10 @@ pub trait Judge: Send + Sync + 'static {
     /// A call refused before it could be judged (its handles could not be
     /// taken for a reason other than the kernel's own answer).
     fn refused(&self, caller: &Caller, call: &Call, errno: i32);
+    /// An allowed call that was to continue under a freeze but could not
+    /// be confirmed (`why`: the agent did not stop, its arguments or what
+    /// they reach changed): refused with `EACCES`, and logged.
+    fn unconfirmed(&self, caller: &Caller, call: &Call, why: &str);
     /// `--backstop kill`: ends the agent.
     fn kill_agent(&self);
     /// Every live process of the agent's tree (for a freeze).
@@ -359,7 +387,38 @@ fn respond<J: Judge>(
             }
             return;
         }
+        // Only calls whose arguments are all registers (signals, signal
+        // routes) and audit mode's recorded calls get here: nothing the
+        // agent can change after the check.
         Answer::Continue => sys::respond_continue(fd, id),
+        Answer::ContinueFrozen(confirm) => {
+            // On a thread: the loop goes on answering while the agent is
+            // stopped and the call is confirmed.
+            let Ok(listener) = fd.try_clone_to_owned() else {
+                let _ = sys::respond_errno(fd, id, libc::EACCES);
+                return;
+            };
+            let judge = Arc::clone(&ctx.judge);
+            let own = ctx.own.clone();
+            let (caller, call, notif) = (caller.clone(), call.clone(), *notif);
+            let spawned = std::thread::Builder::new()
+                .name("irongate-frozen".into())
+                .spawn(move || {
+                    continue_confirmed(
+                        listener.as_fd(),
+                        &*judge,
+                        own.as_ref(),
+                        &notif,
+                        (&caller, &call),
+                        prepared.as_ref(),
+                        &confirm,
+                    );
+                });
+            if spawned.is_err() {
+                let _ = sys::respond_errno(fd, id, libc::EAGAIN);
+            }
+            return;
+        }
         Answer::Deny(errno) => sys::respond_errno(fd, id, errno),
         Answer::Perform => {
             let Some(p) = prepared else {
@@ -370,8 +429,36 @@ fn respond<J: Judge>(
                 return;
             }
             if p.needs_freeze() {
-                let members = || ctx.judge.agent_processes();
-                tree_stop::continue_frozen(fd, notif, caller, call, &members);
+                // No socket to perform on (no pidfd_getfd): continued under
+                // a tree freeze, on a thread so the loop goes on.
+                let Ok(listener) = fd.try_clone_to_owned() else {
+                    let _ = sys::respond_errno(fd, id, libc::EACCES);
+                    return;
+                };
+                let judge = Arc::clone(&ctx.judge);
+                let (caller, call, notif) = (caller.clone(), call.clone(), *notif);
+                let spawned = std::thread::Builder::new()
+                    .name("irongate-frozen".into())
+                    .spawn(move || {
+                        let refused = |why: &str| judge.unconfirmed(&caller, &call, why);
+                        let plan = tree_stop::Plan {
+                            scope: tree_stop::Scope::Tree,
+                            until: tree_stop::Until::Copied,
+                            recheck: &|_| perform::Recheck::Same,
+                            refused: &refused,
+                        };
+                        tree_stop::continue_checked(
+                            listener.as_fd(),
+                            &notif,
+                            &caller,
+                            &call,
+                            &|| judge.agent_processes(),
+                            &plan,
+                        );
+                    });
+                if spawned.is_err() {
+                    let _ = sys::respond_errno(fd, id, libc::EAGAIN);
+                }
                 return;
             }
             if p.may_block() {
@@ -386,6 +473,7 @@ fn respond<J: Judge>(
                 let spawned = std::thread::Builder::new()
                     .name("irongate-perform".into())
                     .spawn(move || {
+                        let _no_freeze = tree_stop::performing();
                         let r = match own.as_ref().and_then(|o| creds::adopt(&caller.creds, o)) {
                             Some(_as_agent) => p.perform(&caller),
                             None => Err(libc::EACCES),
@@ -397,6 +485,9 @@ fn respond<J: Judge>(
                 }
                 return;
             }
+            // Not while a continued call is re-checked and looked up: a
+            // rename or symlink done now could change where it leads.
+            let _no_freeze = tree_stop::performing();
             let r = match adopt(ctx, caller) {
                 Some(_as_agent) => p.perform(caller),
                 None => Err(libc::EACCES),
@@ -485,6 +576,44 @@ fn respond<J: Judge>(
     let _ = result;
 }
 
+/// Continues an `O_PATH` open or a Unix-socket call under a freeze once
+/// what it reaches is confirmed to be what was judged (`tree_stop`).
+fn continue_confirmed<J: Judge>(
+    fd: BorrowedFd<'_>,
+    judge: &J,
+    own: Option<&Creds>,
+    notif: &sys::seccomp_notif,
+    (caller, call): (&Caller, &Call),
+    prepared: Option<&Prepared>,
+    confirm: &Confirm,
+) {
+    let refused = |why: &str| judge.unconfirmed(caller, call, why);
+    let Some(own) = own else {
+        refused("the supervisor's credentials are unknown");
+        let _ = sys::respond_errno(fd, notif.id, libc::EACCES);
+        return;
+    };
+    // The hook's own connection needs no tree freeze when nothing of the
+    // agent can change its path (see `Confirm::own_dir`).
+    let scope = match &confirm.own_dir {
+        Some(dir) if perform::above_is_fixed(caller, own, dir) => tree_stop::Scope::Memory,
+        _ => tree_stop::Scope::Tree,
+    };
+    let recheck = |again: &Call| match (again, &confirm.path) {
+        (Call::Open { .. }, Some(path)) => perform::recheck_open(caller, own, again, path),
+        (Call::Net { .. }, _) => perform::recheck_unix(caller, own, again, prepared),
+        _ => perform::Recheck::Changed("nothing judged to compare with".into()),
+    };
+    let plan = tree_stop::Plan {
+        scope,
+        until: tree_stop::Until::Returned,
+        recheck: &recheck,
+        refused: &refused,
+    };
+    let members = || judge.agent_processes();
+    tree_stop::continue_checked(fd, notif, caller, call, &members, &plan);
+}
+
 /// Lets an allowed exec continue once the tasks sharing the caller's memory
 /// are stopped and its arguments, read again, are still what was judged.
 fn continue_exec<J: Judge>(
@@ -495,6 +624,9 @@ fn continue_exec<J: Judge>(
     judged: &Call,
 ) {
     let id = notif.id;
+    // One freeze at a time: a tree freeze must not find these tasks
+    // attached to another thread.
+    let _one_at_a_time = tree_stop::serialized();
     let exe_before = std::fs::read_link(format!("/proc/{}/exe", caller.pid)).ok();
     let frozen = match freeze::freeze(caller) {
         Ok(f) => f,

@@ -331,6 +331,236 @@ pub fn reach_fd(c: &Caller, fd: i64) -> Result<Reached, i32> {
     Ok(Reached { fd, real })
 }
 
+/// What a call that continues as the agent's own reaches once everything
+/// that could change it is stopped, compared with what was judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recheck {
+    /// What was judged: the same real path, device and inode.
+    Same,
+    /// The lookup fails now with this error, the kernel's own answer: given
+    /// without continuing.
+    Fails(i32),
+    /// Something else (why, for the log): refused.
+    Changed(String),
+}
+
+/// Errors of a lookup the kernel gives for the same path (not a reason to
+/// suspect anything).
+fn is_lookup_error(errno: i32) -> bool {
+    matches!(
+        errno,
+        libc::ENOENT
+            | libc::ENOTDIR
+            | libc::ELOOP
+            | libc::ENAMETOOLONG
+            | libc::EBADF
+            | libc::EINVAL
+            | libc::ENXIO
+    )
+}
+
+fn dev_ino(fd: &OwnedFd) -> Option<(u64, u64)> {
+    // SAFETY: fstat on a descriptor we own (O_PATH allows it) into a zeroed
+    // struct.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        (libc::fstat(fd.as_raw_fd(), &mut st) == 0).then_some((st.st_dev, st.st_ino))
+    }
+}
+
+fn why(errno: i32) -> String {
+    std::io::Error::from_raw_os_error(errno).to_string()
+}
+
+/// An `O_PATH` open about to continue: its path is opened again here as the
+/// kernel will open it for the caller (from its cwd or dirfd, with the
+/// flags that steer the lookup and its credentials; magic links only in its
+/// own `/proc` entry) and must reach `judged` — the same real path, and the
+/// same file (device and inode) as `judged` itself reached without
+/// following any symlink. A descriptor reached through the caller's own
+/// `/proc/<pid>/fd` that has no path (a pipe, a socket) is named by the
+/// kernel with its inode; its name must be the one judged.
+pub fn recheck_open(c: &Caller, own: &Creds, call: &Call, judged: &str) -> Recheck {
+    let Call::Open {
+        dirfd,
+        path,
+        flags,
+        resolve,
+        ..
+    } = call
+    else {
+        return Recheck::Changed("not an open".into());
+    };
+    // O_PATH ignores every other flag (openat2 refuses them).
+    let steer = i64::from(libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW);
+    let lookup = Call::Open {
+        dirfd: *dirfd,
+        path: path.clone(),
+        flags: flags & steer,
+        mode: 0,
+        resolve: *resolve,
+    };
+    let now = match super::emulate::open(c, own, &lookup, judged) {
+        Ok(o) => o,
+        Err(e) if is_lookup_error(e) => return Recheck::Fails(e),
+        Err(e) => {
+            return Recheck::Changed(format!(
+                "its path could not be opened again as judged ({})",
+                why(e)
+            ));
+        }
+    };
+    if now.real_path != judged {
+        return Recheck::Changed(format!(
+            "it reached {} once the agent was stopped, not {judged}",
+            now.real_path
+        ));
+    }
+    if !judged.starts_with('/') {
+        return Recheck::Same;
+    }
+    let Ok(plain) = cstring(judged.as_bytes()) else {
+        return Recheck::Changed("the judged path is not a C string".into());
+    };
+    let mut plain_flags = libc::O_PATH | libc::O_CLOEXEC;
+    if flags & i64::from(libc::O_NOFOLLOW) != 0 {
+        plain_flags |= libc::O_NOFOLLOW;
+    }
+    let judged_fd = as_agent(c, own, || {
+        openat2(
+            libc::AT_FDCWD,
+            &plain,
+            plain_flags,
+            super::sys::RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        )
+    });
+    match judged_fd {
+        Ok(j) if dev_ino(&j).is_some() && dev_ino(&j) == dev_ino(&now.fd) => Recheck::Same,
+        Ok(_) => Recheck::Changed(format!("{judged} is another file than the one reached")),
+        Err(e) => Recheck::Changed(format!(
+            "{judged} cannot be reached without a symlink ({})",
+            why(e)
+        )),
+    }
+}
+
+/// A `connect` or send to a Unix socket path about to continue: the path,
+/// read again from the call (`again`), is reached again as the kernel will
+/// reach it (from the caller's cwd, following symlinks, with its
+/// credentials) and must be the socket file held since the judgement
+/// (`prepared`): the same real path, device and inode. An abstract address
+/// has nothing on the filesystem to compare.
+pub fn recheck_unix(c: &Caller, own: &Creds, again: &Call, prepared: Option<&Prepared>) -> Recheck {
+    let Call::Net { msgs, .. } = again else {
+        return Recheck::Changed("not a socket call".into());
+    };
+    let Some(path) = msgs.iter().find_map(Msg::unix_path) else {
+        return Recheck::Same;
+    };
+    let Some(Prepared::Net {
+        unix: Some(UnixTarget::Existing(judged)),
+        ..
+    }) = prepared
+    else {
+        return Recheck::Changed("no socket file was judged".into());
+    };
+    let now = match reach(c, own, AT_FDCWD, path, true) {
+        Ok(r) => r,
+        Err(e) if is_lookup_error(e) => return Recheck::Fails(e),
+        Err(e) => {
+            return Recheck::Changed(format!(
+                "the socket path could not be reached again ({})",
+                why(e)
+            ));
+        }
+    };
+    if now.real != judged.real {
+        return Recheck::Changed(format!(
+            "it reached {} once the agent was stopped, not {}",
+            now.real, judged.real
+        ));
+    }
+    match (dev_ino(&now.fd), dev_ino(&judged.fd)) {
+        (Some(a), Some(b)) if a == b => Recheck::Same,
+        _ => Recheck::Changed(format!(
+            "{} is another socket than the one judged",
+            judged.real
+        )),
+    }
+}
+
+/// Capabilities that let a task rename or chmod what it does not own.
+const CAP_CHOWN: u64 = 1 << 0;
+const CAP_DAC_OVERRIDE: u64 = 1 << 1;
+const CAP_FOWNER: u64 = 1 << 3;
+
+/// Whether a task with filesystem uid `fsuid` could rename, remove or
+/// replace `child` in directory `parent` (mode and owner given): it owns
+/// the directory (it can give itself write access), or may write and
+/// search it and the sticky bit does not protect `child` from it.
+fn entry_changeable(
+    fsuid: u32,
+    parent_uid: u32,
+    parent_mode: u32,
+    child_uid: u32,
+    wx: bool,
+) -> bool {
+    let sticky = parent_mode & libc::S_ISVTX != 0;
+    fsuid == parent_uid || (wx && (!sticky || fsuid == child_uid))
+}
+
+fn lstat(path: &CString) -> Option<libc::stat> {
+    // SAFETY: lstat of a NUL-terminated path into a zeroed struct.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        (libc::lstat(path.as_ptr(), &mut st) == 0).then_some(st)
+    }
+}
+
+/// True when no task with `c`'s credentials can rename, remove or replace
+/// any directory on the way to `dir` (an absolute real path): for every
+/// directory above `dir` (`dir` itself is the caller's to vouch for), the
+/// task does not own its parent, and either may not write into that parent
+/// or the parent's sticky bit keeps it off an entry it does not own. A
+/// task with `CAP_CHOWN`, `CAP_DAC_OVERRIDE` or `CAP_FOWNER` could: false.
+/// Write access is asked of the kernel (`faccessat2` with `AT_EACCESS`, with
+/// the caller's credentials: ACLs count). Anything unreadable: false.
+pub fn above_is_fixed(c: &Caller, own: &Creds, dir: &str) -> bool {
+    if c.creds.cap_eff & (CAP_CHOWN | CAP_DAC_OVERRIDE | CAP_FOWNER) != 0 || !dir.starts_with('/') {
+        return false;
+    }
+    let parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    let Some(_as_agent) = super::creds::adopt(&c.creds, own) else {
+        return false;
+    };
+    // Pairs (parent, child) from ("/", "/a") down to the parent of `dir`.
+    (0..parts.len().saturating_sub(1)).all(|i| {
+        let parent = format!("/{}", parts[..i].join("/"));
+        let child = format!("/{}", parts[..=i].join("/"));
+        let (Ok(pc), Ok(cc)) = (cstring(parent.as_bytes()), cstring(child.as_bytes())) else {
+            return false;
+        };
+        let (Some(ps), Some(cs)) = (lstat(&pc), lstat(&cc)) else {
+            return false;
+        };
+        if cs.st_mode & libc::S_IFMT != libc::S_IFDIR {
+            return false;
+        }
+        // SAFETY: faccessat2 (raw: libc's fallback would use the effective
+        // uid, not the filesystem uid) with a NUL-terminated path.
+        let wx = unsafe {
+            libc::syscall(
+                libc::SYS_faccessat2,
+                libc::AT_FDCWD,
+                pc.as_ptr(),
+                libc::W_OK | libc::X_OK,
+                libc::AT_EACCESS,
+            )
+        } == 0;
+        !entry_changeable(c.creds.fsuid, ps.st_uid, ps.st_mode, cs.st_uid, wx)
+    })
+}
+
 static BY_FREEZE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// `pidfd_getfd` is refused here (probed at start): socket calls are
@@ -488,16 +718,14 @@ pub fn prepare(c: &Caller, own: &Creds, call: &Call) -> Result<Option<Prepared>,
             } else {
                 Some(take_fd(c, *fd)?)
             };
-            let unix = match msgs.first().and_then(|m| m.addr.as_ref()) {
-                Some(super::decode::SockAddr::Unix(p))
-                    if !p.starts_with('@') && msgs.len() == 1 =>
-                {
-                    Some(if *op == NetOp::Bind {
-                        UnixTarget::New(locate(c, own, AT_FDCWD, p.as_bytes())?)
-                    } else {
-                        UnixTarget::Existing(reach(c, own, AT_FDCWD, p.as_bytes(), true)?)
-                    })
-                }
+            // The path's own bytes, as the kernel reads them (not the lossy
+            // text, which may name another file).
+            let unix = match msgs.first().and_then(Msg::unix_path) {
+                Some(p) if msgs.len() == 1 => Some(if *op == NetOp::Bind {
+                    UnixTarget::New(locate(c, own, AT_FDCWD, p)?)
+                } else {
+                    UnixTarget::Existing(reach(c, own, AT_FDCWD, p, true)?)
+                }),
                 _ => None,
             };
             Prepared::Net {
@@ -965,6 +1193,100 @@ mod tests {
         assert_eq!(p.perform(&c), Ok(0));
         assert!(!real.join("moved/f").exists());
         assert!(real.join("b").exists());
+    }
+
+    #[test]
+    fn an_entry_is_changeable_by_its_directorys_owner_or_writer() {
+        let (me, root) = (1000, 0);
+        let (plain, sticky) = (0o755, 0o1777);
+        // /tmp (root, sticky, writable by all): only entries the task owns.
+        assert!(!entry_changeable(
+            me,
+            root,
+            libc::S_IFDIR | sticky,
+            root,
+            true
+        ));
+        assert!(entry_changeable(me, root, libc::S_IFDIR | sticky, me, true));
+        // A root-owned directory the task may not write.
+        assert!(!entry_changeable(
+            me,
+            root,
+            libc::S_IFDIR | plain,
+            me,
+            false
+        ));
+        // Writable without the sticky bit: any entry.
+        assert!(entry_changeable(
+            me,
+            root,
+            libc::S_IFDIR | 0o777,
+            root,
+            true
+        ));
+        // Its own directory: it can give itself write access.
+        assert!(entry_changeable(me, me, libc::S_IFDIR | 0o500, root, false));
+    }
+
+    #[test]
+    fn what_is_above_a_root_owned_directory_is_fixed_only_without_privilege() {
+        let c = me();
+        // The test runs as whoever runs it; a privileged task can change
+        // anything, an unprivileged one none of /usr's parents.
+        let privileged = c.creds.cap_eff & (CAP_CHOWN | CAP_DAC_OVERRIDE | CAP_FOWNER) != 0;
+        assert_eq!(above_is_fixed(&c, &c.creds, "/usr/lib"), !privileged);
+        assert!(!above_is_fixed(&c, &c.creds, "relative/dir"));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = std::fs::canonicalize(dir.path()).expect("canon");
+        // A directory the task created is its own: what is below it is not.
+        let below = real.join("a");
+        std::fs::create_dir(&below).expect("mkdir");
+        assert!(!above_is_fixed(
+            &c,
+            &c.creds,
+            &format!("{}/x", below.display())
+        ));
+    }
+
+    #[test]
+    fn a_recheck_compares_the_file_reached_now_with_the_judged_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = std::fs::canonicalize(dir.path()).expect("canon");
+        std::fs::create_dir(real.join("ok")).expect("mkdir");
+        std::fs::create_dir(real.join("blocked")).expect("mkdir");
+        std::fs::write(real.join("ok/f"), b"x").expect("write");
+        std::fs::write(real.join("blocked/f"), b"x").expect("write");
+        std::os::unix::fs::symlink(real.join("ok"), real.join("l")).expect("symlink");
+        let c = me();
+        let open = |p: &str, flags: i32| Call::Open {
+            dirfd: AT_FDCWD,
+            path: p.as_bytes().to_vec(),
+            flags: i64::from(flags),
+            mode: 0,
+            resolve: 0,
+        };
+        let via = format!("{}/l/f", real.display());
+        let judged = format!("{}/ok/f", real.display());
+        let call = open(&via, libc::O_PATH);
+        assert_eq!(recheck_open(&c, &c.creds, &call, &judged), Recheck::Same);
+        // The link swapped to the blocked directory: refused.
+        std::fs::remove_file(real.join("l")).expect("rm");
+        std::os::unix::fs::symlink(real.join("blocked"), real.join("l")).expect("symlink");
+        assert!(matches!(
+            recheck_open(&c, &c.creds, &call, &judged),
+            Recheck::Changed(_)
+        ));
+        // A file renamed onto the judged name is what that name names now
+        // (the policy judges names; such a rename is judged on both paths).
+        std::fs::rename(real.join("blocked/f"), real.join("ok/f")).expect("rename");
+        let direct = open(&judged, libc::O_PATH);
+        assert_eq!(recheck_open(&c, &c.creds, &direct, &judged), Recheck::Same);
+        // Gone: the kernel's own ENOENT, without continuing.
+        let missing = format!("{}/ok/none", real.display());
+        assert_eq!(
+            recheck_open(&c, &c.creds, &open(&missing, libc::O_PATH), &missing),
+            Recheck::Fails(libc::ENOENT)
+        );
     }
 
     #[test]

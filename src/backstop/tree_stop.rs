@@ -1,27 +1,54 @@
-//! Socket calls where the supervisor cannot hold the agent's socket.
+//! Calls that continue as the agent's own, with the agent frozen.
 //!
-//! connect, bind and sendto to an address are normally performed by the
-//! supervisor on the agent's own socket, taken with `pidfd_getfd`.
-//! Docker's default seccomp profile refuses `pidfd_getfd` without
-//! `CAP_SYS_PTRACE`, and a socket cannot be reopened through `/proc`. Then
-//! an allowed call is let through with `CONTINUE`, and what makes that safe
-//! is that nothing of the agent can run while the kernel reads the
-//! arguments: before answering, every process of the agent's tree is
-//! stopped (`SIGSTOP`, which cannot be caught, blocked or ignored), every
-//! one of their threads is seen stopped, the call's arguments are read again
-//! and must be what was decided, and only then is the call continued. The
-//! caller itself stops as soon as its call returns (the stop is pending for
-//! its process); once it has, every process this freeze stopped is
-//! continued. A process that was already stopped is left as it was.
+//! Some allowed calls cannot be performed by the supervisor: an `O_PATH`
+//! open (`ADDFD` cannot inject such a file), a `connect` or send to a Unix
+//! socket (the peer would see the supervisor's `SO_PEERCRED`), and, where
+//! `pidfd_getfd` is refused (Docker's default seccomp profile without
+//! `CAP_SYS_PTRACE`), every socket call, since a socket cannot be reopened
+//! through `/proc`. They are let through with `CONTINUE`, so the kernel
+//! reads their arguments and walks their path again after the check. What
+//! makes that safe is that nothing of the agent can run in between:
 //!
-//! Whatever cannot be confirmed (a thread that does not stop in time, the
-//! arguments changed, the notification no longer valid) is a refusal.
+//! - the tasks that can write the caller's memory (its other threads, a
+//!   `vfork` parent, any process sharing its address space) are stopped
+//!   with `PTRACE_SEIZE` + `PTRACE_INTERRUPT` (`backstop::freeze`), which
+//!   leaves the caller nothing pending;
+//! - with [`Scope::Tree`], every other process of the agent's tree is sent
+//!   `SIGSTOP` (which cannot be caught, blocked or ignored; to each of its
+//!   threads, the tree listed again until no new process appears), so no
+//!   symlink, directory or cwd can be swapped either; every one of their
+//!   threads must be seen stopped;
+//! - calls the supervisor performs for the agent (a rename, a symlink, …
+//!   of a task that was already waiting for its answer) are held back
+//!   ([`performing`]) from the re-check until the continued call is done;
+//! - then the call's arguments are read again and must be what was
+//!   decided, `ID_VALID` is checked, and the plan's re-check confirms that
+//!   what they reach is what was judged (the same file); only then is the
+//!   call continued.
+//!
+//! Everything stays stopped until the continued call is over: the caller,
+//! attached with `PTRACE_SEIZE` too, is interrupted once it has run, and
+//! traps when it returns (a sleep inside the call is interrupted and the
+//! call restarted, so it is judged again); or, for an inet socket call,
+//! until it has certainly copied its address. Where ptrace is refused the
+//! caller's own process is stopped by signal too and the call is over once
+//! the caller has stopped. A process that was already stopped is left as
+//! it was. When the caller is the agent's only task nothing is stopped and
+//! nothing waited for: nothing else could change what the kernel reads.
+//!
+//! One freeze at a time ([`serialized`]): two freezes would continue each
+//! other's processes. Whatever cannot be confirmed (a thread that does not
+//! stop in time, the arguments changed, another file reached) is a refusal
+//! (`EACCES`) logged by the plan; a lookup that fails now gets the
+//! kernel's own error without continuing.
 
 use std::os::fd::BorrowedFd;
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use super::caller::Caller;
 use super::decode::{self, Call};
+use super::perform::Recheck;
 use super::sys;
 
 /// How long the agent's threads get to reach the stop.
@@ -29,6 +56,61 @@ const STOP_WAIT: Duration = Duration::from_secs(2);
 /// How long the caller's call may take before its process is continued
 /// anyway (its arguments were read long before).
 const CALL_WAIT: Duration = Duration::from_secs(5);
+
+/// Serialises freezes (tree, memory and exec).
+static FREEZES: Mutex<()> = Mutex::new(());
+/// Shared by calls the supervisor performs, exclusive from a continued
+/// call's re-check until the kernel is done with it.
+static CHANGES: RwLock<()> = RwLock::new(());
+
+/// Held by the supervisor while it performs a call on the agent's behalf:
+/// none is in progress while a continued call is re-checked and looked up
+/// by the kernel.
+pub fn performing() -> RwLockReadGuard<'static, ()> {
+    CHANGES.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Held for the length of one freeze (the exec freeze takes it too).
+pub fn serialized() -> MutexGuard<'static, ()> {
+    FREEZES.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Which tasks a freeze stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every task of the agent's tree.
+    Tree,
+    /// Only the tasks that share the caller's memory, for a call whose
+    /// path no task of the agent can change (the caller vouches for it):
+    /// `connect` only, and only if its address lies in memory nothing else
+    /// can write (a private anonymous mapping: a forked process has its own
+    /// copy); otherwise the whole tree.
+    Memory,
+}
+
+/// How long everything stays frozen after the `CONTINUE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// Until the call has copied its address (inet connect, bind, send:
+    /// nothing else of theirs is looked up).
+    Copied,
+    /// Until the call has returned (a path walk, a Unix socket lookup).
+    Returned,
+}
+
+/// One call to continue under a freeze.
+pub struct Plan<'a> {
+    /// Which tasks are stopped.
+    pub scope: Scope,
+    /// How long.
+    pub until: Until,
+    /// With the agent frozen and no performed call in progress, on the
+    /// arguments read again (equal to the decided ones): whether they reach
+    /// what was judged.
+    pub recheck: &'a dyn Fn(&Call) -> Recheck,
+    /// Logs a refusal of the call (why it could not be confirmed).
+    pub refused: &'a dyn Fn(&str),
+}
 
 /// One-letter state of a task, from `/proc/<pid>/task/<tid>/stat`.
 fn task_state(pid: i32, tid: i32) -> Option<u8> {
@@ -57,6 +139,11 @@ fn is_still(state: Option<u8>) -> bool {
     matches!(state, None | Some(b'T' | b't' | b'Z' | b'X' | b'x' | b'D'))
 }
 
+fn stop_process(pid: i32) -> bool {
+    // SAFETY: kill with a pid and a signal number.
+    unsafe { libc::kill(pid, libc::SIGSTOP) == 0 }
+}
+
 fn tgkill_stop(pid: i32, tid: i32) {
     // SAFETY: tgkill with ids and a signal number.
     unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGSTOP) };
@@ -72,8 +159,12 @@ fn poke(pid: i32, caller_tid: i32) {
 }
 
 /// The processes stopped by one freeze; continued when dropped.
+#[derive(Default)]
 struct Frozen {
+    /// Stopped here (continued on drop).
     stopped: Vec<i32>,
+    /// Every process of the tree seen (stopped here or already).
+    seen: Vec<i32>,
 }
 
 impl Drop for Frozen {
@@ -89,24 +180,24 @@ impl Drop for Frozen {
 /// until no new process appears) and waits until each of their threads but
 /// `caller_tid` is still. `None` when that cannot be confirmed.
 fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<Frozen> {
-    let mut frozen = Frozen {
-        stopped: Vec::new(),
-    };
-    let mut seen: Vec<i32> = Vec::new();
+    let mut frozen = Frozen::default();
     let deadline = Instant::now() + STOP_WAIT;
     loop {
         let now = members();
-        let new: Vec<i32> = now.iter().copied().filter(|p| !seen.contains(p)).collect();
+        let new: Vec<i32> = now
+            .iter()
+            .copied()
+            .filter(|p| !frozen.seen.contains(p))
+            .collect();
         if new.is_empty() {
             break;
         }
         for p in new {
-            seen.push(p);
+            frozen.seen.push(p);
             if matches!(process_state(p), Some(b'T' | b't' | b'Z' | b'X')) {
                 continue;
             }
-            // SAFETY: kill with a pid and a signal number.
-            if unsafe { libc::kill(p, libc::SIGSTOP) } == 0 {
+            if stop_process(p) {
                 frozen.stopped.push(p);
             }
             // The process-wide signal wakes one thread of the kernel's
@@ -120,7 +211,7 @@ fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<Frozen> {
     }
     loop {
         let mut moving = false;
-        for p in &seen {
+        for p in &frozen.seen {
             for t in threads(*p) {
                 if t != caller_tid && !is_still(task_state(*p, t)) {
                     moving = true;
@@ -139,63 +230,156 @@ fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<Frozen> {
     }
 }
 
-/// Answers an allowed socket call of `caller` with `CONTINUE` while the
-/// agent's tree is frozen (see the module documentation). `members` lists
-/// the agent's processes. Returns false when the call was refused instead.
-pub fn continue_frozen(
+/// The address of a `connect` lies in a private anonymous mapping of the
+/// caller (only tasks sharing its memory can write it).
+fn address_is_private(c: &Caller, notif: &sys::seccomp_notif) -> bool {
+    i64::from(notif.data.nr) == libc::SYS_connect
+        && super::memory::is_private_anon(c.pid, notif.data.args[1], notif.data.args[2].min(128))
+}
+
+/// Answers an allowed call of `caller` with `CONTINUE` once confirmed with
+/// the agent frozen (see the module documentation). `members` lists the
+/// agent's processes. Every path through here answers the notification.
+pub fn continue_checked(
     listener: BorrowedFd<'_>,
     notif: &sys::seccomp_notif,
     caller: &Caller,
     decided: &Call,
     members: &dyn Fn() -> Vec<i32>,
-) -> bool {
+    plan: &Plan<'_>,
+) {
+    let _one_at_a_time = serialized();
+    let refuse = |why: &str| {
+        (plan.refused)(why);
+        let _ = sys::respond_errno(listener, notif.id, libc::EACCES);
+    };
+    let mut scope = plan.scope;
+    if scope == Scope::Memory && !address_is_private(caller, notif) {
+        scope = Scope::Tree;
+    }
+    // Other processes that share the caller's memory (`clone(CLONE_VM)`):
+    // stopped like its threads. Under the tree scope they are stopped by
+    // signal anyway.
+    let sharers: Vec<i32> = match scope {
+        Scope::Memory => members()
+            .into_iter()
+            .filter(|p| *p != caller.pid && super::freeze::shares_memory(caller.pid, *p))
+            .collect(),
+        Scope::Tree => Vec::new(),
+    };
     // The caller's own process: its other threads (and whatever shares its
     // memory) stopped with ptrace, which leaves the caller nothing pending.
     // A stop signal pending for the caller would interrupt its call (a
     // blocking connect returns ERESTARTSYS and is notified again). Only
     // where ptrace is refused is the caller's process stopped by signal.
-    let by_ptrace = super::freeze::freeze(caller).ok();
-    let others = || -> Vec<i32> {
-        members()
-            .into_iter()
-            .filter(|p| by_ptrace.is_none() || *p != caller.pid)
-            .collect()
+    let mut by_ptrace = super::freeze::freeze_also(caller, &sharers).ok();
+    if by_ptrace.is_none() {
+        // What shares its memory could not be stopped so: stop everything.
+        scope = Scope::Tree;
+    }
+    let mut frozen = match scope {
+        Scope::Memory => Frozen::default(),
+        Scope::Tree => {
+            let others = || -> Vec<i32> {
+                members()
+                    .into_iter()
+                    .filter(|p| by_ptrace.is_none() || *p != caller.pid)
+                    .collect()
+            };
+            match freeze(&others, caller.tid) {
+                Some(f) => f,
+                None => {
+                    return refuse("the agent's processes did not all stop within 2 s");
+                }
+            }
+        }
     };
-    let Some(frozen) = freeze(&others, caller.tid) else {
-        let _ = sys::respond_errno(listener, notif.id, libc::EAGAIN);
-        return false;
-    };
-    // Nothing of the agent runs now: what the kernel will read is what is
-    // in its memory at this moment. It must be what was decided.
+    // Nothing of the agent runs now, and nothing is performed for it.
+    let no_changes = CHANGES.write().unwrap_or_else(PoisonError::into_inner);
     let again = decode::decode(notif);
-    if format!("{again:?}") != format!("{decided:?}") || !sys::id_valid(listener, notif.id) {
-        drop(frozen);
-        let _ = sys::respond_errno(listener, notif.id, libc::EACCES);
-        return false;
+    if again != *decided {
+        return refuse("its arguments changed after the check");
+    }
+    if !sys::id_valid(listener, notif.id) {
+        return;
+    }
+    match (plan.recheck)(&again) {
+        Recheck::Same => {}
+        Recheck::Fails(errno) => {
+            let _ = sys::respond_errno(listener, notif.id, errno);
+            return;
+        }
+        Recheck::Changed(why) => return refuse(&why),
+    }
+    // The caller is the agent's only task: nothing can change what the
+    // kernel reads, no need to wait for it.
+    let alone = frozen.seen.is_empty() && by_ptrace.as_ref().is_some_and(|f| f.is_empty());
+    // The end of a path walk is known exactly when the caller traps on its
+    // return; where it cannot be attached its process is stopped by signal
+    // and stops on its return.
+    let mut by_signal = by_ptrace.is_none();
+    let watched = !alone
+        && plan.until == Until::Returned
+        && by_ptrace.as_mut().is_some_and(|f| f.watch(caller));
+    if !alone && plan.until == Until::Returned && !watched && !by_signal {
+        if stop_process(caller.pid) {
+            frozen.stopped.push(caller.pid);
+        }
+        by_signal = true;
     }
     let ran_before = runtime(caller.tid);
-    if sys::respond_continue(listener, notif.id).is_err() {
-        return false;
+    if sys::respond_continue(listener, notif.id).is_err() || alone {
+        return;
     }
     let many = matches!(decided, Call::Net { msgs, .. } if msgs.len() > 1);
     let deadline = Instant::now() + CALL_WAIT;
+    let mut poked = false;
     while Instant::now() < deadline {
         let st = task_state(caller.pid, caller.tid);
-        let done = if by_ptrace.is_some() {
-            copied(caller, notif.data.nr, st, ran_before, many)
-        } else {
+        let done = match (&by_ptrace, plan.until) {
             // The caller's process has the stop pending: it stops when its
             // call returns.
-            matches!(st, None | Some(b'T' | b't' | b'Z' | b'X'))
+            _ if by_signal => matches!(st, None | Some(b'T' | b't' | b'Z' | b'X' | b'x')),
+            (_, Until::Copied) => copied(caller, notif.data.nr, st, ran_before, many),
+            (None, Until::Returned) => true,
+            (Some(f), Until::Returned) => {
+                let r = returned(caller, notif.data.nr, st, ran_before);
+                if r == Some(false) && !poked {
+                    // It has run since: it traps on its return (a sleep
+                    // inside the call is interrupted, the call restarted
+                    // and judged again).
+                    f.interrupt_watched();
+                    poked = true;
+                }
+                r == Some(true)
+            }
         };
         if done {
             break;
         }
-        std::thread::sleep(Duration::from_micros(50));
+        std::thread::sleep(Duration::from_micros(20));
     }
+    drop(no_changes);
     drop(frozen);
     drop(by_ptrace);
-    true
+}
+
+/// For a watched caller: `Some(true)` once the continued call is over (it
+/// trapped, is gone, or is in another or a new notified call), `Some(false)`
+/// when it has run since but may still be inside the call, `None` when it
+/// has not run yet.
+fn returned(c: &Caller, call_nr: i32, st: Option<u8>, ran_before: Option<u64>) -> Option<bool> {
+    let Some(st) = st else { return Some(true) };
+    if matches!(st, b't' | b'T' | b'Z' | b'X' | b'x') {
+        return Some(true);
+    }
+    if runtime(c.tid) <= ran_before {
+        return None;
+    }
+    if wchan(c.tid).contains("seccomp") {
+        return Some(true);
+    }
+    Some(syscall_nr(c).is_some_and(|nr| nr != i64::from(call_nr)))
 }
 
 /// CPU time the task has run, in ns (`/proc/<tid>/schedstat`).
@@ -213,6 +397,17 @@ fn wchan(tid: i32) -> String {
         .unwrap_or_default()
 }
 
+/// The syscall the task is in (`-1`: in user mode, not running), `None`
+/// while it runs.
+fn syscall_nr(c: &Caller) -> Option<i64> {
+    super::memory::as_agent_fs(|| std::fs::read_to_string(format!("/proc/{}/syscall", c.tid)))
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// Whether the continued call has certainly read its arguments: the caller
 /// has run since, and is now asleep inside the call (connect, bind and
 /// sendto copy their address before anything that sleeps), or back in a
@@ -226,19 +421,12 @@ fn copied(c: &Caller, call_nr: i32, st: Option<u8>, ran_before: Option<u64>, man
     if runtime(c.tid) <= ran_before {
         return false;
     }
-    let w = wchan(c.tid);
-    if w.contains("seccomp") {
+    if wchan(c.tid).contains("seccomp") {
         return true;
     }
     // In another syscall than the one continued (or returned to user mode
     // and stopped in one): the call is over.
-    let line =
-        super::memory::as_agent_fs(|| std::fs::read_to_string(format!("/proc/{}/syscall", c.tid)))
-            .unwrap_or_default();
-    if let Some(nr) = line
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse::<i64>().ok())
+    if let Some(nr) = syscall_nr(c)
         && nr != i64::from(call_nr)
     {
         return true;

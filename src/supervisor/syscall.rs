@@ -17,7 +17,7 @@ use crate::backstop::caller::Caller as Thread;
 use crate::backstop::decode::{AT_FDCWD, Call, Msg, NetOp, Route, SockAddr};
 use crate::backstop::perform::Prepared;
 use crate::backstop::sys;
-use crate::backstop::{Answer, Judge, Mode};
+use crate::backstop::{Answer, Confirm, Judge, Mode};
 use crate::ipc::note::{self, Note};
 use crate::policy::{Decision, Verdict};
 
@@ -235,7 +235,9 @@ impl Decider {
         match call {
             Call::Forbidden(nr) => return self.forbidden(c, *nr),
             Call::Unclassified(nr) => return self.unclassified(c, *nr),
-            Call::Signal { target, group } => return self.judge_signal(t, *target, *group),
+            Call::Signal { target, group, sig } => {
+                return self.judge_signal(t, *target, *group, *sig);
+            }
             Call::SignalRoute { route, .. } => return self.judge_route(t, *route),
             Call::Unreadable(_) => return Answer::Deny(libc::EFAULT),
             _ => {}
@@ -327,10 +329,8 @@ impl Decider {
         };
         if out.allow {
             self.counters.explained.fetch_add(1, Ordering::Relaxed);
-            // O_PATH descriptors give no access to the data and cannot be
-            // injected (ADDFD refuses them): they continue once judged.
             if n.flags & i64::from(libc::O_PATH) != 0 {
-                return Some(Answer::Continue);
+                return Some(o_path_answer(real));
             }
             Some(Answer::Emulate(real))
         } else {
@@ -361,21 +361,18 @@ impl Decider {
         hold: bool,
     ) -> Answer {
         let c = hook_caller(t);
-        let allowed = match call {
-            // O_PATH descriptors give no access to the data and cannot be
-            // injected (ADDFD refuses them): they continue once judged.
-            Call::Open { flags, .. } if flags & i64::from(libc::O_PATH) != 0 => Answer::Continue,
-            Call::Open { .. } => match judged.first().and_then(|(a, _)| a.text(Field::Path)) {
-                Some(path) => Answer::Emulate(path.to_owned()),
-                None => return Answer::Deny(libc::EACCES),
-            },
-            Call::Exec { .. } => Answer::Continue,
-            // A Unix-socket peer learns who connected or sent (SO_PEERCRED,
-            // SCM_CREDENTIALS): done by the supervisor, it would present the
-            // supervisor's identity. These continue once judged
-            // (SECURITY_MODEL.md: the one network race that remains).
-            Call::Net { op, msgs, .. } if *op != NetOp::Bind && msgs.iter().any(is_unix) => {
-                Answer::Continue
+        let judged_path = judged.first().and_then(|(a, _)| a.text(Field::Path));
+        let allowed = match (call, judged_path) {
+            (Call::Open { .. }, None) => return Answer::Deny(libc::EACCES),
+            (Call::Open { flags, .. }, Some(path)) if flags & i64::from(libc::O_PATH) != 0 => {
+                o_path_answer(path.to_owned())
+            }
+            (Call::Open { .. }, Some(path)) => Answer::Emulate(path.to_owned()),
+            // Continued with the tasks sharing the caller's memory stopped
+            // and its arguments read again (backstop::freeze).
+            (Call::Exec { .. }, _) => Answer::Continue,
+            (Call::Net { op, msgs, .. }, _) if *op != NetOp::Bind && msgs.iter().any(is_unix) => {
+                self.unix_answer(call, prepared)
             }
             _ if prepared.is_some() => Answer::Perform,
             _ => return Answer::Deny(libc::EACCES),
@@ -467,6 +464,42 @@ impl Decider {
             Ok(judged) => self.answer_call(t, call, prepared, judged, true),
             Err(errno) => self.unresolvable(c, call, errno),
         }
+    }
+
+    /// An allowed `connect`/`sendto`/`sendmsg` to a Unix socket. The peer
+    /// learns who connected or sent (`SO_PEERCRED`, `SCM_CREDENTIALS`):
+    /// performed by the supervisor it would present the supervisor's
+    /// identity, so it continues as the agent's own call, with the agent
+    /// frozen and its address and socket file confirmed.
+    ///
+    /// The hook's connection to this run's IPC socket (allowed in
+    /// `judge_action` before any rule) is marked as such only when the
+    /// address spells the socket's real path and reaches it: then no symlink
+    /// or cwd of the agent is on the way, the run directory and the socket
+    /// are IronGate's own state (`own_state` refuses every call that would
+    /// rename, remove or replace them), and the backstop stops only the
+    /// tasks sharing the caller's memory if no directory above the run
+    /// directory can change either. Any other spelling of the same socket
+    /// gets the whole freeze.
+    fn unix_answer(&self, call: &Call, prepared: Option<&Prepared>) -> Answer {
+        let path = prepared.and_then(|p| p.paths().0).map(str::to_owned);
+        let socket = self.settings.socket.as_str();
+        let own = match call {
+            Call::Net {
+                op: NetOp::Connect,
+                msgs,
+                ..
+            } => {
+                msgs.len() == 1
+                    && msgs[0].unix_path() == Some(socket.as_bytes())
+                    && path.as_deref() == Some(socket)
+            }
+            _ => false,
+        };
+        Answer::ContinueFrozen(Confirm {
+            path,
+            own_dir: own.then(|| self.settings.run_dir.clone()),
+        })
     }
 
     /// A call whose paths or handles could not be resolved: refused and
@@ -575,7 +608,7 @@ impl Decider {
     /// Signals: never to the supervisor, by pid, thread id, its
     /// process group, or everyone. Signal numbers and targets are registers,
     /// not memory, so letting an allowed one continue is not racy.
-    fn judge_signal(&self, t: &Thread, target: i64, group: bool) -> Answer {
+    fn judge_signal(&self, t: &Thread, target: i64, group: bool, sig: Option<i32>) -> Answer {
         let sup_pgrp = nix::unistd::getpgrp().as_raw();
         let hits = if group {
             match target {
@@ -593,6 +626,17 @@ impl Decider {
         let action = Action::tamper("signal_supervisor")
             .with(Field::Name, "signal")
             .with(Field::Target, target.to_string());
+        if sig == Some(0) {
+            // Signal 0 sends nothing: a liveness probe (libc's
+            // `kill(getppid(), 0)`). Refused as any signal to the supervisor,
+            // but never a reason to kill the agent, in any mode.
+            let _ = self.deny_logged(
+                hook_caller(t),
+                &action,
+                "irongate_supervisor: the agent may not signal its supervisor (signal 0, a liveness probe: refused with EPERM; the agent is not killed)",
+            );
+            return Answer::Deny(libc::EPERM);
+        }
         let _ = self.deny_logged(
             hook_caller(t),
             &action,
@@ -765,6 +809,24 @@ impl Judge for Decider {
         let _ = self.unresolvable(hook_caller(caller), call, errno);
     }
 
+    fn unconfirmed(&self, caller: &Thread, call: &Call, why: &str) {
+        let mut action = Action::tamper("unconfirmed")
+            .with(Field::Name, call_name(call))
+            .with(Field::Target, why);
+        let raw = match call {
+            Call::Net { msgs, .. } => msgs.iter().find_map(|m| m.unix_path()),
+            _ => call_path(call),
+        };
+        if let Some(raw) = raw {
+            action.set(Field::Requested, text(raw));
+        }
+        let _ = self.deny_logged(
+            hook_caller(caller),
+            &action,
+            &format!("irongate_unconfirmed: {why}; refused"),
+        );
+    }
+
     fn kill_agent(&self) {
         Decider::kill_agent(self);
     }
@@ -822,6 +884,17 @@ fn net_action(
         }
     };
     Ok(Some((a, Some(Op::Net(op, key)))))
+}
+
+/// An allowed `O_PATH` open: a handle without access to the data, which
+/// `ADDFD` cannot inject (the kernel's `fget` refuses `O_PATH` files). It
+/// continues as the agent's own open, with the agent frozen and the file
+/// its path reaches confirmed to be `real`.
+fn o_path_answer(real: String) -> Answer {
+    Answer::ContinueFrozen(Confirm {
+        path: Some(real),
+        own_dir: None,
+    })
 }
 
 fn is_unix(m: &Msg) -> bool {
