@@ -168,7 +168,7 @@ pub fn freeze_also(c: &Caller, also: &[i32]) -> Result<Frozen, i32> {
                     // again, so after a short grace it counts as stopped.
                     Some(b'D') if start.elapsed() > D_GRACE => break,
                     Some(_) if start.elapsed() > STOP_WAIT => return Err(libc::EAGAIN),
-                    Some(_) => std::thread::sleep(Duration::from_micros(50)),
+                    Some(_) => std::thread::sleep(Duration::from_micros(10)),
                 }
             }
         }

@@ -452,7 +452,7 @@ fn respond<J: Judge>(
                             &notif,
                             &caller,
                             &call,
-                            &|| judge.agent_processes(),
+                            &|| agent_tree(&*judge),
                             &plan,
                         );
                     });
@@ -576,6 +576,12 @@ fn respond<J: Judge>(
     let _ = result;
 }
 
+/// The agent's processes, walked down the kernel's child lists from the
+/// supervisor; where the kernel keeps none, as the judge lists them.
+fn agent_tree<J: Judge>(judge: &J) -> Vec<i32> {
+    tree_stop::children_tree(std::process::id() as i32).unwrap_or_else(|| judge.agent_processes())
+}
+
 /// Continues an `O_PATH` open or a Unix-socket call under a freeze once
 /// what it reaches is confirmed to be what was judged (`tree_stop`).
 fn continue_confirmed<J: Judge>(
@@ -610,7 +616,7 @@ fn continue_confirmed<J: Judge>(
         recheck: &recheck,
         refused: &refused,
     };
-    let members = || judge.agent_processes();
+    let members = || agent_tree(judge);
     tree_stop::continue_checked(fd, notif, caller, call, &members, &plan);
 }
 
