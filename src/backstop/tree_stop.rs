@@ -294,9 +294,6 @@ pub fn continue_checked(
         let _ = sys::respond_errno(listener, notif.id, libc::EACCES);
     };
     let mut scope = plan.scope;
-    if scope == Scope::Memory && !address_is_private(caller, notif) {
-        scope = Scope::Tree;
-    }
     // Other processes that share the caller's memory (`clone(CLONE_VM)`):
     // stopped like its threads. Under the tree scope they are stopped by
     // signal anyway.
@@ -313,8 +310,10 @@ pub fn continue_checked(
     // blocking connect returns ERESTARTSYS and is notified again). Only
     // where ptrace is refused is the caller's process stopped by signal.
     let mut by_ptrace = super::freeze::freeze_also(caller, &sharers).ok();
-    if by_ptrace.is_none() {
-        // What shares its memory could not be stopped so: stop everything.
+    // With every task that could remap it stopped: is the address in memory
+    // only they could write? If not (or they could not be stopped so), the
+    // whole tree is stopped.
+    if by_ptrace.is_none() || (scope == Scope::Memory && !address_is_private(caller, notif)) {
         scope = Scope::Tree;
     }
     let mut frozen = match scope {
