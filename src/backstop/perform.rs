@@ -120,7 +120,7 @@ pub enum Prepared {
         op: NetOp,
         /// The agent's socket, taken with `pidfd_getfd`; `None` where that
         /// is refused (containers): the call is then continued with the
-        /// agent's tree frozen (`backstop::freeze`), never performed.
+        /// agent's tree frozen (`backstop::tree_stop`), never performed.
         sock: Option<OwnedFd>,
         /// The messages (one address for connect and bind).
         msgs: Vec<Msg>,
@@ -564,7 +564,7 @@ pub fn above_is_fixed(c: &Caller, own: &Creds, dir: &str) -> bool {
 static BY_FREEZE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// `pidfd_getfd` is refused here (probed at start): socket calls are
-/// continued under a freeze instead of performed (`backstop::freeze`).
+/// continued under a freeze instead of performed (`backstop::tree_stop`).
 pub fn set_sockets_by_freeze() {
     BY_FREEZE.store(true, std::sync::atomic::Ordering::Relaxed);
 }
