@@ -264,18 +264,33 @@ struct Checkpointer {
 }
 
 impl Checkpointer {
-    /// `None` if its connection or thread cannot be had: the writer then
-    /// keeps SQLite's auto-checkpoint.
+    /// `None` if its thread cannot be had: the writer then keeps SQLite's
+    /// auto-checkpoint.
+    ///
+    /// The thread opens its own connection (off the run's start-up) and
+    /// first copies back what the WAL holds already: the writer only wakes
+    /// it after megabytes of its own, which a short run never writes, so
+    /// without this the WAL grew run after run, and every run's first
+    /// connection reads and checksums all of it to rebuild the WAL index.
     fn start(path: &Path, busy_timeout: Duration) -> Option<Checkpointer> {
-        let conn = schema::open_rw(path, busy_timeout).ok()?;
+        let path = path.to_path_buf();
         let (wake, woken) = crossbeam_channel::bounded::<()>(1);
         let thread = std::thread::Builder::new()
             .name("irongate-ckpt".into())
             .spawn(move || {
-                while woken.recv().is_ok() {
+                // Without a connection the thread ends, and `wake` tells the
+                // writer to checkpoint itself.
+                let Ok(conn) = schema::open_rw(&path, busy_timeout) else {
+                    return;
+                };
+                let checkpoint = || {
                     // Best effort: a busy or failed checkpoint is retried at
                     // the next wake-up and loses nothing.
                     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                };
+                checkpoint();
+                while woken.recv().is_ok() {
+                    checkpoint();
                 }
             })
             .ok()?;
@@ -285,10 +300,16 @@ impl Checkpointer {
         })
     }
 
-    fn wake(&self) {
-        if let Some(wake) = &self.wake {
+    /// Asks for a checkpoint; false if the thread is gone (its connection
+    /// could not be opened).
+    fn wake(&self) -> bool {
+        match &self.wake {
             // Full means a wake-up is already pending.
-            let _ = wake.try_send(());
+            Some(wake) => !matches!(
+                wake.try_send(()),
+                Err(crossbeam_channel::TrySendError::Disconnected(()))
+            ),
+            None => false,
         }
     }
 }
@@ -381,16 +402,16 @@ impl Worker {
         if self.wal_estimate / CHECKPOINT_EVERY == before / CHECKPOINT_EVERY {
             return;
         }
-        if self.wal_estimate >= CHECKPOINT_EVERY * CATCH_UP_EVERY {
-            // The background thread has copied nearly everything; finishing
-            // here, between our own transactions, lets the next one rewind
-            // the WAL, which a checkpoint racing the writer never does.
+        let catch_up = self.wal_estimate >= CHECKPOINT_EVERY * CATCH_UP_EVERY;
+        // The background thread has copied nearly everything; finishing
+        // here, between our own transactions, lets the next one rewind the
+        // WAL, which a checkpoint racing the writer never does. (Here too
+        // when the thread is gone.)
+        if catch_up || !c.wake() {
             self.wal_estimate = 0;
             let _ = self
                 .conn
                 .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-        } else {
-            c.wake();
         }
     }
 

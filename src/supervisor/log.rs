@@ -175,20 +175,27 @@ impl EventLog {
             AgentStatus::Exited(c) => (RunStatus::Exited, Some(c), None),
             AgentStatus::Signaled(s) => (RunStatus::Killed, None, Some(s)),
         };
-        let _ = store.add_run_counter(self.run_id, "runtime_reads", end.runtime_reads as i64);
-        let _ = store.add_run_counter(self.run_id, "explained", end.explained as i64);
+        let mut counters = vec![
+            ("runtime_reads", end.runtime_reads as i64),
+            ("explained", end.explained as i64),
+        ];
         if end.repeated > 0 {
-            let _ = store.add_run_counter(self.run_id, "repeated_refusals", end.repeated as i64);
+            counters.push(("repeated_refusals", end.repeated as i64));
         }
-        let _ = store.end_run(
-            self.run_id,
-            &audit::RunEnd {
-                ended_at: audit::now(),
-                status,
-                exit_code,
-                signal,
-            },
-        );
+        let run_end = audit::RunEnd {
+            ended_at: audit::now(),
+            status,
+            exit_code,
+            signal,
+        };
+        if store.finish_run(self.run_id, &counters, &run_end).is_ok() {
+            return;
+        }
+        // Nothing was committed: step by step, so that what can be is.
+        for (name, n) in counters {
+            let _ = store.add_run_counter(self.run_id, name, n);
+        }
+        let _ = store.end_run(self.run_id, &run_end);
         if let Err(e) = store.seal_run(self.run_id) {
             eprintln!("irongate: warning: the run's end checkpoint was not written: {e}");
         }

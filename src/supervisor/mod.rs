@@ -83,12 +83,6 @@ pub struct RunOptions {
 /// `irongate run`.
 pub fn cmd_run(args: RunOptions) -> Result<i32> {
     crate::timing::start();
-    // The agent's seccomp filter, built while the policy loads; joined
-    // before the fork, which needs this process single-threaded.
-    let filter = std::thread::Builder::new()
-        .name("irongate-filter".into())
-        .spawn(child::filter::program)
-        .context("cannot start a thread")?;
     let home = crate::home::resolve(args.home.as_deref())?;
     crate::home::ensure(&home)?;
     crate::timing::step("home ready");
@@ -114,6 +108,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
     };
     crate::timing::step("policy loaded");
     let python = launch::python_env(args.python.as_deref())?;
+    crate::timing::step("T python env");
     let (target, script_real, agent_default, argv0) = match (&args.module, &args.script) {
         (Some(m), _) => (
             interp::Target::Module(child::cstring(m)),
@@ -142,6 +137,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         }
     };
     let agent_name = args.agent_name.clone().unwrap_or(agent_default);
+    crate::timing::step("T script");
 
     let run_dir = launch::RunDir::create()?;
     let scratch = scratch::Scratch::create()?;
@@ -152,6 +148,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         ))
     })?;
     let user = launch::agent_user(args.user.as_deref(), args.isolate)?;
+    crate::timing::step("T run dir, scratch, listen");
     if let Some((uid, gid)) = user {
         // SAFETY: geteuid/getegid have no preconditions.
         if (uid, gid) != unsafe { (libc::geteuid(), libc::getegid()) } {
@@ -203,6 +200,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         runtime_exec,
         Some(real(scratch.path())),
     );
+    crate::timing::step("T landlock plan");
     let mut argv = vec![child::cstring(&argv0)];
     argv.extend(args.args.iter().map(|a| child::cstring(a)));
     let spec = ChildSpec {
@@ -221,12 +219,6 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         )],
         handoff: std::os::fd::AsRawFd::as_raw_fd(&handoff_child),
         landlock: Some(landlock_plan.clone()),
-        filter: Some(
-            filter
-                .join()
-                .map_err(|_| Failure::setup("the seccomp filter could not be built".to_owned()))?
-                .map_err(|e| Failure::setup(format!("the seccomp filter cannot be built: {e}")))?,
-        ),
     };
     let run_info = log::RunStart {
         agent_name: agent_name.clone(),
@@ -279,16 +271,22 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
     // agent never inherits a descriptor of the database.
     let opening = {
         let home = home.clone();
+        let (durable, checkpoint_every) = (args.durable, args.checkpoint_every);
         std::thread::Builder::new()
             .name("irongate-open".into())
-            .spawn(move || -> Result<(Store, i64), String> {
+            .spawn(move || -> Result<(Store, i64, log::EventLog), String> {
                 let store = Store::open(&home).map_err(|e| e.to_string())?;
+                crate::timing::step("T store opened");
                 // Runs whose supervisor was killed outright still say `running`.
                 if let Err(e) = store.mark_lost_runs() {
                     eprintln!("irongate: warning: cannot mark the runs of lost supervisors: {e}");
                 }
                 let run_id = log::begin_run(&store, &run_info).map_err(|e| e.to_string())?;
-                Ok((store, run_id))
+                crate::timing::step("T run begun");
+                // The writer's connections too, while the child sets up.
+                let log = log::EventLog::start_with(&store, run_id, durable, checkpoint_every)
+                    .map_err(|e| e.to_string())?;
+                Ok((store, run_id, log))
             })
             .context("cannot start a thread")?
     };
@@ -325,7 +323,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         crate::backstop::perform::set_sockets_by_freeze();
     }
     let listener_fd = handed.listener;
-    let (store, run_id) = match opened {
+    let (store, run_id, log) = match opened {
         Ok(Ok(opened)) => opened,
         Ok(Err(e)) => {
             kill_child();
@@ -339,12 +337,8 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         }
     };
 
+    crate::timing::step("T probes");
     // Threads may start now.
-    let log = log::EventLog::start_with(&store, run_id, args.durable, args.checkpoint_every)
-        .map_err(|e| {
-            kill_child();
-            Failure::setup(e.to_string())
-        })?;
     // Announcements (and the prompt's thread) start after the fork.
     let prompt = !args.no_prompt && std::io::IsTerminal::is_terminal(&std::io::stdin());
     let notifier = announce::Notifier::new(&home, args.on_review.clone(), prompt);
@@ -373,6 +367,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
     };
     let decider = Arc::new(decide::Decider::new(settings, log, reviews));
     decider.set_main_pid(pid);
+    crate::timing::step("T decider");
     // Landlock's state goes into the --isolate note (ordinary runs keep
     // their event numbering; `doctor` reports the ABI).
     let landlock_note = {
@@ -428,7 +423,9 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
 
     // Stop accepting; connection threads end when their processes are gone.
     server.shutdown(&listener);
+    crate::timing::step("T server shut");
     let _ = notify.join();
+    crate::timing::step("T notify joined");
     let counters = &decider.counters;
     let end = log::RunEnd {
         status,
@@ -448,9 +445,12 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
             eprintln!("{line}");
         }
     }
+    crate::timing::step("T summary");
     drop(scratch);
+    crate::timing::step("T scratch dropped");
     drop(dashboard);
     drop(run_dir);
+    crate::timing::step("T run dir dropped");
     drop(decider);
     drop(store);
     crate::timing::step("done");
