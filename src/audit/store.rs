@@ -90,6 +90,17 @@ impl Store {
 
     /// Records the start of a run (status `running`); returns its id.
     pub fn begin_run(&self, info: &RunInfo) -> Result<i64, AuditError> {
+        self.begin_run_with_policy(info, None)
+    }
+
+    /// [`begin_run`](Store::begin_run) and, in the same transaction,
+    /// [`record_policy`](Store::record_policy) of `policy` (digest, origin,
+    /// text): one commit at the run's start instead of two.
+    pub fn begin_run_with_policy(
+        &self,
+        info: &RunInfo,
+        policy: Option<(&str, &str, &str)>,
+    ) -> Result<i64, AuditError> {
         let argv = serde_json::to_string(&info.argv).map_err(|e| AuditError::InvalidEvent {
             run_id: 0,
             what: format!("argv cannot be serialised: {e}"),
@@ -98,6 +109,9 @@ impl Store {
         // what tells it from a later process with the same pid.
         let identity = liveness::identity_of(info.pid);
         writer::with_write_tx(&self.conn, &self.path, |tx| {
+            if let Some((digest, origin, text)) = policy {
+                self.policy_in(tx, digest, origin, text)?;
+            }
             tx.execute(
                 "INSERT INTO runs (started_at, agent_name, script, argv, profile, policy_origin,
                                    policy_digest, irongate_version, pid, supervisor_boot,
@@ -310,13 +324,23 @@ impl Store {
     /// Stores the text of a policy a run uses, by its digest (once).
     pub fn record_policy(&self, digest: &str, origin: &str, text: &str) -> Result<(), AuditError> {
         writer::with_write_tx(&self.conn, &self.path, |tx| {
-            tx.execute(
-                "INSERT OR IGNORE INTO policies (digest, origin, text) VALUES (?1, ?2, ?3)",
-                params![digest, origin, text],
-            )
-            .map_err(self.sql("record policy"))?;
-            Ok(())
+            self.policy_in(tx, digest, origin, text)
         })
+    }
+
+    fn policy_in(
+        &self,
+        tx: &Transaction<'_>,
+        digest: &str,
+        origin: &str,
+        text: &str,
+    ) -> Result<(), AuditError> {
+        tx.execute(
+            "INSERT OR IGNORE INTO policies (digest, origin, text) VALUES (?1, ?2, ?3)",
+            params![digest, origin, text],
+        )
+        .map_err(self.sql("record policy"))?;
+        Ok(())
     }
 
     /// The stored text of a policy by digest: `(origin, text)`.

@@ -67,13 +67,13 @@ pub fn run(spec: &ChildSpec) -> ! {
     }
     // 2. Signals: the supervisor blocked them before forking so none is lost
     //    in between; the agent gets a clean mask and default dispositions.
-    crate::timing::step("child: T forked");
+    crate::timing::step("child: forked");
     unblock_all_signals();
     // 2b. The supervisor's own descriptors (database, IPC listener) are
     //     close-on-exec, but the child does not exec: close them now. Other
     //     inherited descriptors stay, as they would for `python`.
     close_supervisor_fds(spec.handoff);
-    crate::timing::step("child: T fds closed");
+    crate::timing::step("child: fds closed");
 
     // 3. --isolate: new session, no inherited fds, no capabilities, no core
     //    dumps, the agent's own user, and a fresh exec with the sanitised
@@ -150,7 +150,7 @@ fn agent_steps(spec: &ChildSpec) -> ! {
     crate::timing::step("child: filter in force");
     // 5. Join the supervisor.
     let joined = client::join_on(spec.socket.clone(), early);
-    crate::timing::step("child: T joined");
+    crate::timing::step("child: joined");
     if let Err(e) = joined {
         fail!(
             "cannot reach the supervisor at {}: {e}",

@@ -52,21 +52,28 @@ pub struct RunEnd {
     pub repeated: u64,
 }
 
-/// Records the start of a run.
+/// Records the start of a run (and its policy's text, in the same commit).
 pub fn begin_run(store: &Store, start: &RunStart) -> Result<i64, AuditError> {
-    if let Some(text) = &start.policy_text {
-        store.record_policy(&start.policy_digest, &start.policy_origin, text)?;
-    }
-    store.begin_run(&audit::RunInfo {
-        started_at: audit::now(),
-        agent_name: start.agent_name.clone(),
-        script: start.script.clone(),
-        argv: start.argv.clone(),
-        profile: start.profile.clone(),
-        policy_origin: start.policy_origin.clone(),
-        policy_digest: start.policy_digest.clone(),
-        pid: std::process::id(),
-    })
+    let policy = start.policy_text.as_deref().map(|text| {
+        (
+            start.policy_digest.as_str(),
+            start.policy_origin.as_str(),
+            text,
+        )
+    });
+    store.begin_run_with_policy(
+        &audit::RunInfo {
+            started_at: audit::now(),
+            agent_name: start.agent_name.clone(),
+            script: start.script.clone(),
+            argv: start.argv.clone(),
+            profile: start.profile.clone(),
+            policy_origin: start.policy_origin.clone(),
+            policy_digest: start.policy_digest.clone(),
+            pid: std::process::id(),
+        },
+        policy,
+    )
 }
 
 /// The event log of one run.

@@ -83,6 +83,7 @@ pub struct RunOptions {
 /// `irongate run`.
 pub fn cmd_run(args: RunOptions) -> Result<i32> {
     crate::timing::start();
+    crate::timing::cpu("start");
     let home = crate::home::resolve(args.home.as_deref())?;
     crate::home::ensure(&home)?;
     crate::timing::step("home ready");
@@ -108,7 +109,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
     };
     crate::timing::step("policy loaded");
     let python = launch::python_env(args.python.as_deref())?;
-    crate::timing::step("T python env");
+    crate::timing::step("python env");
     let (target, script_real, agent_default, argv0) = match (&args.module, &args.script) {
         (Some(m), _) => (
             interp::Target::Module(child::cstring(m)),
@@ -137,7 +138,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         }
     };
     let agent_name = args.agent_name.clone().unwrap_or(agent_default);
-    crate::timing::step("T script");
+    crate::timing::step("script");
 
     let run_dir = launch::RunDir::create()?;
     let scratch = scratch::Scratch::create()?;
@@ -148,7 +149,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         ))
     })?;
     let user = launch::agent_user(args.user.as_deref(), args.isolate)?;
-    crate::timing::step("T run dir, scratch, listen");
+    crate::timing::step("run dir, scratch, listen");
     if let Some((uid, gid)) = user {
         // SAFETY: geteuid/getegid have no preconditions.
         if (uid, gid) != unsafe { (libc::geteuid(), libc::getegid()) } {
@@ -200,7 +201,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         runtime_exec,
         Some(real(scratch.path())),
     );
-    crate::timing::step("T landlock plan");
+    crate::timing::step("landlock plan");
     let mut argv = vec![child::cstring(&argv0)];
     argv.extend(args.args.iter().map(|a| child::cstring(a)));
     let spec = ChildSpec {
@@ -252,6 +253,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
     };
 
     crate::timing::step("ready to fork");
+    crate::timing::cpu("ready to fork");
     // Single-threaded from here to the fork.
     let forwarded = signals::block_forwarded()?;
     signals::become_subreaper();
@@ -276,13 +278,13 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
             .name("irongate-open".into())
             .spawn(move || -> Result<(Store, i64, log::EventLog), String> {
                 let store = Store::open(&home).map_err(|e| e.to_string())?;
-                crate::timing::step("T store opened");
+                crate::timing::step("store opened");
                 // Runs whose supervisor was killed outright still say `running`.
                 if let Err(e) = store.mark_lost_runs() {
                     eprintln!("irongate: warning: cannot mark the runs of lost supervisors: {e}");
                 }
                 let run_id = log::begin_run(&store, &run_info).map_err(|e| e.to_string())?;
-                crate::timing::step("T run begun");
+                crate::timing::step("run begun");
                 // The writer's connections too, while the child sets up.
                 let log = log::EventLog::start_with(&store, run_id, durable, checkpoint_every)
                     .map_err(|e| e.to_string())?;
@@ -337,7 +339,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         }
     };
 
-    crate::timing::step("T probes");
+    crate::timing::step("probes");
     // Threads may start now.
     // Announcements (and the prompt's thread) start after the fork.
     let prompt = !args.no_prompt && std::io::IsTerminal::is_terminal(&std::io::stdin());
@@ -367,7 +369,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
     };
     let decider = Arc::new(decide::Decider::new(settings, log, reviews));
     decider.set_main_pid(pid);
-    crate::timing::step("T decider");
+    crate::timing::step("decider");
     // Landlock's state goes into the --isolate note (ordinary runs keep
     // their event numbering; `doctor` reports the ABI).
     let landlock_note = {
@@ -418,14 +420,15 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
 
     let status = signals::supervise(pid, &forwarded, args.isolate);
     crate::timing::step("agent exited");
+    crate::timing::cpu("agent exited");
     signals::terminate_descendants();
     crate::timing::step("descendants ended");
 
     // Stop accepting; connection threads end when their processes are gone.
     server.shutdown(&listener);
-    crate::timing::step("T server shut");
+    crate::timing::step("server shut");
     let _ = notify.join();
-    crate::timing::step("T notify joined");
+    crate::timing::step("notify joined");
     let counters = &decider.counters;
     let end = log::RunEnd {
         status,
@@ -445,15 +448,16 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
             eprintln!("{line}");
         }
     }
-    crate::timing::step("T summary");
+    crate::timing::step("summary");
     drop(scratch);
-    crate::timing::step("T scratch dropped");
+    crate::timing::step("scratch dropped");
     drop(dashboard);
     drop(run_dir);
-    crate::timing::step("T run dir dropped");
+    crate::timing::step("run dir dropped");
     drop(decider);
     drop(store);
     crate::timing::step("done");
+    crate::timing::cpu("done");
     Ok(status.exit_code())
 }
 
