@@ -314,7 +314,7 @@ mod tests {
     fn installed_bpf_decides_as_the_table_says() {
         let prog = PROGRAM;
         assert!(prog.len() / 8 < 4096, "{} instructions", prog.len() / 8);
-        let x = |nr: i64, args: [u64; 6]| run(&prog, AUDIT_ARCH_X86_64, nr, args);
+        let x = |nr: i64, args: [u64; 6]| run(prog, AUDIT_ARCH_X86_64, nr, args);
         let none = [0u64; 6];
         let a1 = |v: u64| [3, v, 0, 0, 0, 0];
         let a0 = |v: u64| [v, 0, 0, 0, 0, 0];
@@ -331,7 +331,7 @@ mod tests {
         // x32 numbers and other ABIs are killed.
         assert_eq!(x(0x4000_0000 | libc::SYS_getppid, none), RET_KILL_PROCESS);
         assert_eq!(x(0x4000_0000 | 500, none), RET_KILL_PROCESS);
-        assert_eq!(run(&prog, AUDIT_ARCH_I386, 64, none), RET_KILL_PROCESS);
+        assert_eq!(run(prog, AUDIT_ARCH_I386, 64, none), RET_KILL_PROCESS);
 
         assert_eq!(x(libc::SYS_fcntl, a1(libc::F_GETFL as u64)), RET_ALLOW);
         assert_eq!(

@@ -102,5 +102,5 @@ pub fn build() -> Result<ScmpFilterContext, RuleError> {
 /// Whether `prog` has the shape of a classic BPF program the kernel takes:
 /// whole 8-byte instructions, at least one, at most `BPF_MAXINSNS` (4096).
 pub fn well_formed(prog: &[u8]) -> bool {
-    !prog.is_empty() && prog.len() % 8 == 0 && prog.len() / 8 <= 4096
+    !prog.is_empty() && prog.len().is_multiple_of(8) && prog.len() / 8 <= 4096
 }
