@@ -332,7 +332,7 @@ fn backstop_checks() -> Vec<Check> {
 fn probe_child(handoff: i32) -> ! {
     // SAFETY: plain prctl.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
-    let listener = match crate::child::filter::install_and_hand_off(handoff, None) {
+    let listener = match crate::child::filter::install_and_hand_off(handoff) {
         Ok(l) => l,
         // SAFETY: _exit has no preconditions.
         Err(_) => unsafe { libc::_exit(1) },

@@ -121,3 +121,23 @@ pub fn phases_report() {
         );
     });
 }
+
+/// Reports the CPU time used so far by this process (all its threads) and
+/// by its reaped children, if timing is on.
+pub fn cpu(what: &str) {
+    if let Some(Some(_)) = START.get() {
+        let ms = |who| {
+            nix::sys::resource::getrusage(who).map_or(f64::NAN, |u| {
+                let t = |tv: nix::sys::time::TimeVal| {
+                    tv.tv_sec() as f64 * 1e3 + tv.tv_usec() as f64 / 1e3
+                };
+                t(u.user_time()) + t(u.system_time())
+            })
+        };
+        eprintln!(
+            "irongate: timing: cpu {what}: self {:.3} ms, children {:.3} ms",
+            ms(nix::sys::resource::UsageWho::RUSAGE_SELF),
+            ms(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
+        );
+    }
+}

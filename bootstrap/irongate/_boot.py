@@ -8,6 +8,10 @@
 import marshal
 import sys
 import _irongate
+# The import system's own ModuleSpec (importlib.machinery's is this class):
+# importing `importlib` would read importlib/__init__ and warnings from disk
+# at every start, two trapped opens a plain `python` does not make.
+from _frozen_importlib import ModuleSpec
 
 
 class _EmbeddedFinder:
@@ -18,7 +22,6 @@ class _EmbeddedFinder:
         found = _irongate.code(name)
         if found is None:
             return None
-        from importlib.machinery import ModuleSpec
         spec = ModuleSpec(name, cls, origin="irongate:" + name, is_package=found[1])
         if found[1]:
             spec.submodule_search_locations = []

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::{Map, Value};
 
 use super::chain::{Body, PreparedEvent};
@@ -90,6 +90,17 @@ impl Store {
 
     /// Records the start of a run (status `running`); returns its id.
     pub fn begin_run(&self, info: &RunInfo) -> Result<i64, AuditError> {
+        self.begin_run_with_policy(info, None)
+    }
+
+    /// [`begin_run`](Store::begin_run) and, in the same transaction,
+    /// [`record_policy`](Store::record_policy) of `policy` (digest, origin,
+    /// text): one commit at the run's start instead of two.
+    pub fn begin_run_with_policy(
+        &self,
+        info: &RunInfo,
+        policy: Option<(&str, &str, &str)>,
+    ) -> Result<i64, AuditError> {
         let argv = serde_json::to_string(&info.argv).map_err(|e| AuditError::InvalidEvent {
             run_id: 0,
             what: format!("argv cannot be serialised: {e}"),
@@ -98,6 +109,9 @@ impl Store {
         // what tells it from a later process with the same pid.
         let identity = liveness::identity_of(info.pid);
         writer::with_write_tx(&self.conn, &self.path, |tx| {
+            if let Some((digest, origin, text)) = policy {
+                self.policy_in(tx, digest, origin, text)?;
+            }
             tx.execute(
                 "INSERT INTO runs (started_at, agent_name, script, argv, profile, policy_origin,
                                    policy_digest, irongate_version, pid, supervisor_boot,
@@ -127,8 +141,12 @@ impl Store {
 
     /// Records how a run ended.
     pub fn end_run(&self, run_id: i64, end: &RunEnd) -> Result<(), AuditError> {
-        let changed = writer::with_write_tx(&self.conn, &self.path, |tx| {
-            tx.execute(
+        writer::with_write_tx(&self.conn, &self.path, |tx| self.end_in(tx, run_id, end))
+    }
+
+    fn end_in(&self, tx: &Transaction<'_>, run_id: i64, end: &RunEnd) -> Result<(), AuditError> {
+        let changed = tx
+            .execute(
                 "UPDATE runs SET ended_at = ?2, status = ?3, exit_code = ?4, signal = ?5 WHERE id = ?1",
                 params![
                     run_id,
@@ -138,10 +156,46 @@ impl Store {
                     end.signal
                 ],
             )
-            .map_err(self.sql("end run"))
-        })?;
+            .map_err(self.sql("end run"))?;
         if changed == 0 {
             return Err(self.unknown_run(run_id));
+        }
+        Ok(())
+    }
+
+    /// The end of a run in one transaction: `counters` added to the run's
+    /// counters ([`add_run_counter`](Store::add_run_counter)), how it ended
+    /// ([`end_run`](Store::end_run)) and its signed end checkpoint
+    /// ([`seal_run`](Store::seal_run)). One commit instead of one per step:
+    /// the supervisor's exit, which the user waits for, and fewer pages for
+    /// the WAL. An error means nothing of it was committed; once committed,
+    /// a checkpoint file that cannot be written only loses the outside copy
+    /// of the seal (a warning, as for `seal_run`).
+    pub fn finish_run(
+        &self,
+        run_id: i64,
+        counters: &[(&str, i64)],
+        end: &RunEnd,
+    ) -> Result<(), AuditError> {
+        let signer = super::checkpoint::Signer::load_or_create(self.home())?;
+        let mut lock = None;
+        let note = writer::with_write_tx(&self.conn, &self.path, |tx| {
+            // See `seal_run`.
+            lock = None;
+            for (name, n) in counters {
+                self.add_counter_in(tx, run_id, name, *n)?;
+            }
+            self.end_in(tx, run_id, end)?;
+            lock = Some(super::checkpoint::FileLock::acquire(&self.path)?);
+            super::checkpoint::seal(tx, &signer, run_id)
+                .map_err(self.sql("write a run's checkpoint"))
+        })?;
+        let appended = match (note, lock) {
+            (Some(note), Some(lock)) => lock.append(&note),
+            _ => Err(self.unknown_run(run_id)),
+        };
+        if let Err(e) = appended {
+            eprintln!("irongate: warning: the run's end checkpoint was not written: {e}");
         }
         Ok(())
     }
@@ -257,22 +311,36 @@ impl Store {
             super::checkpoint::seal(tx, &signer, run_id)
                 .map_err(self.sql("write a run's checkpoint"))
         })?;
-        match (note, lock) {
+        let appended = match (note, lock) {
             (Some(note), Some(lock)) => lock.append(&note),
             _ => Err(self.unknown_run(run_id)),
+        };
+        if let Err(e) = appended {
+            eprintln!("irongate: warning: the run's end checkpoint was not written: {e}");
         }
+        Ok(())
     }
 
     /// Stores the text of a policy a run uses, by its digest (once).
     pub fn record_policy(&self, digest: &str, origin: &str, text: &str) -> Result<(), AuditError> {
         writer::with_write_tx(&self.conn, &self.path, |tx| {
-            tx.execute(
-                "INSERT OR IGNORE INTO policies (digest, origin, text) VALUES (?1, ?2, ?3)",
-                params![digest, origin, text],
-            )
-            .map_err(self.sql("record policy"))?;
-            Ok(())
+            self.policy_in(tx, digest, origin, text)
         })
+    }
+
+    fn policy_in(
+        &self,
+        tx: &Transaction<'_>,
+        digest: &str,
+        origin: &str,
+        text: &str,
+    ) -> Result<(), AuditError> {
+        tx.execute(
+            "INSERT OR IGNORE INTO policies (digest, origin, text) VALUES (?1, ?2, ?3)",
+            params![digest, origin, text],
+        )
+        .map_err(self.sql("record policy"))?;
+        Ok(())
     }
 
     /// The stored text of a policy by digest: `(origin, text)`.
@@ -339,24 +407,34 @@ impl Store {
     /// Adds `n` to the run's counter `name` (e.g. `runtime_reads`, R-33).
     pub fn add_run_counter(&self, run_id: i64, name: &str, n: i64) -> Result<(), AuditError> {
         writer::with_write_tx(&self.conn, &self.path, |tx| {
-            let text: Option<String> = tx
-                .query_row("SELECT counters FROM runs WHERE id = ?1", [run_id], |r| {
-                    r.get(0)
-                })
-                .optional()
-                .map_err(self.sql("read run counters"))?;
-            let text = text.ok_or_else(|| self.unknown_run(run_id))?;
-            let mut counters: Map<String, Value> = serde_json::from_str(&text)
-                .map_err(|e| self.corrupt("runs", run_id, format!("counters: {e}")))?;
-            let old = counters.get(name).and_then(Value::as_i64).unwrap_or(0);
-            counters.insert(name.to_owned(), Value::from(old.saturating_add(n)));
-            tx.execute(
-                "UPDATE runs SET counters = ?2 WHERE id = ?1",
-                params![run_id, Value::Object(counters).to_string()],
-            )
-            .map_err(self.sql("update run counters"))?;
-            Ok(())
+            self.add_counter_in(tx, run_id, name, n)
         })
+    }
+
+    fn add_counter_in(
+        &self,
+        tx: &Transaction<'_>,
+        run_id: i64,
+        name: &str,
+        n: i64,
+    ) -> Result<(), AuditError> {
+        let text: Option<String> = tx
+            .query_row("SELECT counters FROM runs WHERE id = ?1", [run_id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(self.sql("read run counters"))?;
+        let text = text.ok_or_else(|| self.unknown_run(run_id))?;
+        let mut counters: Map<String, Value> = serde_json::from_str(&text)
+            .map_err(|e| self.corrupt("runs", run_id, format!("counters: {e}")))?;
+        let old = counters.get(name).and_then(Value::as_i64).unwrap_or(0);
+        counters.insert(name.to_owned(), Value::from(old.saturating_add(n)));
+        tx.execute(
+            "UPDATE runs SET counters = ?2 WHERE id = ?1",
+            params![run_id, Value::Object(counters).to_string()],
+        )
+        .map_err(self.sql("update run counters"))?;
+        Ok(())
     }
 
     pub(super) fn unknown_run(&self, run_id: i64) -> AuditError {

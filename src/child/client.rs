@@ -9,7 +9,7 @@
 
 use std::cell::RefCell;
 use std::os::fd::{AsFd, OwnedFd};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -68,6 +68,38 @@ fn pid() -> i32 {
 pub fn connect(path: PathBuf, kind: JoinKind, argv: Vec<String>) -> Result<Welcome, FrameError> {
     let _ = SOCKET_PATH.set(path);
     let fd = open_connection(kind, argv)?;
+    joined(fd)
+}
+
+/// A connection made, and its hello sent, before this process's seccomp
+/// filter is in force; [`join_on`] takes the welcome once it is. The
+/// agent's main process joins this way: its own connect to the run's
+/// socket, before any of the agent's code, needs no decision (notified, it
+/// was the slowest step of the start-up), and the supervisor's accept and
+/// answer overlap the filter's installation.
+#[derive(Debug)]
+pub struct EarlyHello(OwnedFd);
+
+/// Connects to `path` and says hello as `kind`, without waiting.
+pub fn hello_early(
+    path: &Path,
+    kind: JoinKind,
+    argv: Vec<String>,
+) -> Result<EarlyHello, FrameError> {
+    let fd = ipc::connect(path)?;
+    ipc::send_frame(fd.as_fd(), &ipc::encode(&hello_request(kind, argv)))?;
+    Ok(EarlyHello(fd))
+}
+
+/// [`connect`] for a hello sent by [`hello_early`]: waits for the welcome.
+pub fn join_on(path: PathBuf, early: EarlyHello) -> Result<Welcome, FrameError> {
+    let _ = SOCKET_PATH.set(path);
+    let reply = receive(&early.0)?;
+    let fd = welcomed(early.0, reply)?;
+    joined(fd)
+}
+
+fn joined(fd: OwnedFd) -> Result<Welcome, FrameError> {
     JOINED_PID.store(pid(), Ordering::Release);
     CONN.with(|c| *c.borrow_mut() = Some((pid(), fd)));
     WELCOME.get().cloned().ok_or(FrameError::Closed)
@@ -80,14 +112,28 @@ pub fn welcome() -> Option<&'static Welcome> {
 
 fn open_connection(kind: JoinKind, argv: Vec<String>) -> Result<OwnedFd, FrameError> {
     let path = SOCKET_PATH.get().ok_or(FrameError::Closed)?;
-    let fd = ipc::connect(path)?;
-    let hello = Request::Hello {
+    hello(ipc::connect(path)?, kind, argv)
+}
+
+/// The hello of this thread.
+fn hello_request(kind: JoinKind, argv: Vec<String>) -> Request {
+    Request::Hello {
         kind,
         argv,
         tid: nix::unistd::gettid().as_raw().into(),
         note: Some(NOTE.with(|n| n.borrow().as_ptr() as u64)),
-    };
-    match exchange(&fd, &hello)? {
+    }
+}
+
+/// Says hello on a new connection; returns it once welcomed.
+fn hello(fd: OwnedFd, kind: JoinKind, argv: Vec<String>) -> Result<OwnedFd, FrameError> {
+    let reply = exchange(&fd, &hello_request(kind, argv))?;
+    welcomed(fd, reply)
+}
+
+/// The connection, if `reply` to its hello is a welcome (kept).
+fn welcomed(fd: OwnedFd, reply: Reply) -> Result<OwnedFd, FrameError> {
+    match reply {
         Reply::Welcome {
             launcher,
             program_name,
@@ -111,6 +157,11 @@ fn open_connection(kind: JoinKind, argv: Vec<String>) -> Result<OwnedFd, FrameEr
 
 fn exchange(fd: &OwnedFd, req: &Request) -> Result<Reply, FrameError> {
     ipc::send_frame(fd.as_fd(), &ipc::encode(req))?;
+    receive(fd)
+}
+
+/// The reply to the request just sent on `fd`.
+fn receive(fd: &OwnedFd) -> Result<Reply, FrameError> {
     BUF.with(|buf| {
         let mut buf = buf.borrow_mut();
         let n = ipc::recv_frame_spinning(fd.as_fd(), &mut buf, REPLY_SPIN)?;

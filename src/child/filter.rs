@@ -1,151 +1,50 @@
 //! The child's seccomp filter: an allowlist generated from the one
-//! syscall table (`backstop::table`), loaded before the interpreter exists,
-//! inherited by every thread and descendant.
+//! syscall table (`backstop::table`) by `child::filter_rules`, loaded before
+//! the interpreter exists, inherited by every thread and descendant.
 //!
-//! - The default action is `Notify`: the table's notified rows, the register
-//!   values its conditional rows do not allow, and every number the table
-//!   does not know all reach the supervisor, which decides (or refuses and
-//!   logs) them.
-//! - `Allow` rows and the allowed register values of `AllowIf` rows are the
-//!   exceptions, as `Allow` rules.
-//! - `Refuse` rows are `Errno` rules (`clone3`, removed syscalls).
-//! - Other ABIs (i386, x32) are killed by libseccomp's bad-arch action.
-//!
-//! With only `Allow` rules besides the default, no two rules of a syscall
-//! ever disagree, so libseccomp's precedence between conflicting rules
-//! never comes into play: a conditional row is allowed when any of its
-//! masked-equal tests matches, and falls through to `Notify` otherwise.
-//! (libseccomp refuses a rule whose action is the default one, and an
-//! unconditional rule replaces a syscall's conditional ones whatever their
-//! actions, so "Allow, but Notify these values" cannot be written as two
-//! rules anyway.) A rule holds one comparison per argument, hence the
-//! union of masked-equal tests; mixing comparison kinds on one argument
-//! gives libseccomp 2.5 trees that are hard to read, so we do not.
+//! The build script runs those rules through libseccomp and the binary
+//! embeds the resulting classic BPF program ([`PROGRAM`]): a run loads it
+//! as it is, without building it (libseccomp took milliseconds of every
+//! start-up). The tests below check that the embedded program is exactly
+//! what the rules give now, and run it on every syscall number.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
-use libseccomp::{ScmpAction, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall};
-
-use crate::backstop::table::{self, Class};
+use super::filter_rules;
 
 /// Errors building or loading the filter.
 #[derive(Debug, thiserror::Error)]
 pub enum FilterError {
-    /// libseccomp refused a step.
-    #[error("seccomp filter: {step}: {source}")]
-    Seccomp {
-        /// The step.
-        step: String,
-        /// libseccomp's error.
-        #[source]
-        source: libseccomp::error::SeccompError,
-    },
+    /// The embedded program is not a classic BPF program (a build defect).
+    #[error(
+        "seccomp filter: the embedded program is malformed ({0} bytes)\nhint: rebuild irongate"
+    )]
+    Malformed(usize),
     /// The kernel refused the program.
     #[error("seccomp filter: load: {0}")]
     Load(#[source] std::io::Error),
 }
 
-fn step<T>(
-    r: Result<T, libseccomp::error::SeccompError>,
-    what: impl FnOnce() -> String,
-) -> Result<T, FilterError> {
-    r.map_err(|source| FilterError::Seccomp {
-        step: what(),
-        source,
-    })
-}
-
-/// Builds the filter without loading it.
-pub fn build() -> Result<ScmpFilterContext, FilterError> {
-    let mut ctx = step(ScmpFilterContext::new(ScmpAction::Notify), || {
-        "create".into()
-    })?;
-    // no_new_privs is required for an unprivileged filter and stops setuid
-    // binaries from shedding it.
-    step(ctx.set_ctl_nnp(true), || "set no_new_privs".into())?;
-    // Errors from the kernel come back as they are, not collapsed to ECANCELED.
-    let _ = ctx.set_api_sysrawrc(true);
-    // Only fatal signals interrupt a held call once the supervisor has it
-    // (kernel 5.19+); older kernels refuse the flag, which is fine.
-    let _ = ctx.set_ctl_waitkill(true);
-    step(ctx.set_act_badarch(ScmpAction::KillProcess), || {
-        "set bad-arch action".into()
-    })?;
-    // A binary tree of syscall numbers instead of a linear list: an
-    // untrapped syscall pays a handful of comparisons, not one per rule.
-    let _ = ctx.set_ctl_optimize(2);
-
-    for row in table::TABLE {
-        // By number: libseccomp's own list may predate the kernel's.
-        let sc = ScmpSyscall::from(row.nr as i32);
-        match row.class {
-            Class::Allow => {
-                step(ctx.add_rule(ScmpAction::Allow, sc), || {
-                    format!("allow {}", row.name)
-                })?;
-            }
-            Class::AllowIf { when, .. } => {
-                for (arg, mask, value) in when.masked_tests() {
-                    step(
-                        ctx.add_rule_conditional(
-                            ScmpAction::Allow,
-                            sc,
-                            &[ScmpArgCompare::new(
-                                arg,
-                                ScmpCompareOp::MaskedEqual(mask),
-                                value,
-                            )],
-                        ),
-                        || format!("allow {} when arg{arg} & {mask:#x} == {value:#x}", row.name),
-                    )?;
-                }
-            }
-            // The default action.
-            Class::Notify(_) => {}
-            Class::Refuse(errno) => {
-                step(ctx.add_rule(ScmpAction::Errno(errno), sc), || {
-                    format!("refuse {}", row.name)
-                })?;
-            }
-        }
-    }
-    Ok(ctx)
-}
+/// The filter as classic BPF (`struct sock_filter` in native byte order),
+/// exported by the build script from `filter_rules::build`.
+pub static PROGRAM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/filter.bpf"));
 
 /// `SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV` (Linux 5.19; not in libc yet).
 const WAIT_KILLABLE_RECV: libc::c_ulong = 1 << 5;
 
-/// Builds and loads the filter; returns the notification listener, which
-/// the caller must hand to the supervisor and then close.
+/// Loads the filter ([`PROGRAM`]) and returns the notification listener,
+/// which the caller must hand to the supervisor and then close.
 ///
-/// The program is libseccomp's, loaded here with `seccomp(2)` so that it
-/// gets `WAIT_KILLABLE_RECV` where the kernel has it (libseccomp 2.5 cannot
-/// ask for it): once the supervisor holds a notification, only a fatal
-/// signal interrupts the call. Without it a `SIGSTOP` (the socket freeze,
+/// The program is loaded with `seccomp(2)` so that it gets
+/// `WAIT_KILLABLE_RECV` where the kernel has it (libseccomp 2.5 cannot ask
+/// for it): once the supervisor holds a notification, only a fatal signal
+/// interrupts the call. Without it a `SIGSTOP` (the socket freeze,
 /// `backstop::freeze`) or any handled signal would abort a decided call and
 /// have it notified again.
-/// The filter as a classic BPF program, ready to load (built from the
-/// table by libseccomp: milliseconds, so a run builds it while it loads the
-/// policy, before the fork).
-pub fn program() -> Result<Vec<u8>, FilterError> {
-    bpf(&build()?)
-}
-
-/// Loads `prog` (from [`program`]; built here if `None`) and returns the
-/// notification listener.
-pub fn install(prog: Option<&[u8]>) -> Result<OwnedFd, FilterError> {
-    let built;
-    let prog = match prog {
-        Some(p) => p,
-        None => {
-            built = program()?;
-            &built
-        }
-    };
-    if prog.is_empty() || prog.len() % 8 != 0 || prog.len() / 8 > usize::from(u16::MAX) {
-        return Err(FilterError::Load(std::io::Error::other(
-            "the filter program is malformed",
-        )));
+pub fn install() -> Result<OwnedFd, FilterError> {
+    let prog = PROGRAM;
+    if !filter_rules::well_formed(prog) {
+        return Err(FilterError::Malformed(prog.len()));
     }
     let fprog = libc::sock_fprog {
         len: (prog.len() / 8) as u16,
@@ -178,29 +77,6 @@ pub fn install(prog: Option<&[u8]>) -> Result<OwnedFd, FilterError> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
-/// The filter as classic BPF, as libseccomp generates it.
-fn bpf(ctx: &ScmpFilterContext) -> Result<Vec<u8>, FilterError> {
-    use std::io::{Read, Seek};
-    // SAFETY: memfd_create with a static name and no flags beyond CLOEXEC.
-    let fd = unsafe { libc::memfd_create(c"irongate-bpf".as_ptr(), libc::MFD_CLOEXEC) };
-    if fd < 0 {
-        return Err(FilterError::Load(std::io::Error::last_os_error()));
-    }
-    // SAFETY: a new descriptor we own.
-    let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
-    step(ctx.export_bpf(&file), || "export the program".into())?;
-    let mut prog = Vec::new();
-    file.rewind()
-        .and_then(|_| file.read_to_end(&mut prog))
-        .map_err(FilterError::Load)?;
-    if prog.is_empty() || prog.len() % 8 != 0 || prog.len() / 8 > usize::from(u16::MAX) {
-        return Err(FilterError::Load(std::io::Error::other(
-            "libseccomp exported a malformed program",
-        )));
-    }
-    Ok(prog)
-}
-
 /// True when the kernel gives the listener `WAIT_KILLABLE_RECV` (5.19+).
 pub fn has_wait_killable() -> bool {
     nix::sys::utsname::uname()
@@ -222,7 +98,7 @@ pub fn has_wait_killable() -> bool {
 /// helper is joined before this returns, so every thread that runs agent
 /// code is filtered; the caller waits for the supervisor's go and then
 /// closes the returned listener.
-pub fn install_and_hand_off(handoff: RawFd, prog: Option<&[u8]>) -> Result<OwnedFd, String> {
+pub fn install_and_hand_off(handoff: RawFd) -> Result<OwnedFd, String> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Option<RawFd>>(1);
     let helper = std::thread::Builder::new()
         .name("irongate-handoff".into())
@@ -233,7 +109,7 @@ pub fn install_and_hand_off(handoff: RawFd, prog: Option<&[u8]>) -> Result<Owned
             send_listener(handoff, fd)
         })
         .map_err(|e| format!("cannot start the listener hand-off thread: {e}"))?;
-    let listener = match install(prog) {
+    let listener = match install() {
         Ok(fd) => fd,
         Err(e) => {
             let _ = tx.send(None);
@@ -275,11 +151,14 @@ fn send_listener(handoff: RawFd, fd: RawFd) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backstop::table::{self, Class};
+    use libseccomp::{ScmpAction, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall};
 
-    /// What libseccomp exports of the filter, through a temporary file.
+    /// What libseccomp exports of the filter the rules build now, through a
+    /// temporary file.
     fn export(f: impl FnOnce(&ScmpFilterContext, &std::fs::File)) -> Vec<u8> {
         use std::io::{Read, Seek};
-        let ctx = build().expect("build the filter");
+        let ctx = filter_rules::build().expect("build the filter");
         let mut file = tempfile::tempfile().expect("temp file");
         f(&ctx, &file);
         file.rewind().expect("rewind");
@@ -411,11 +290,31 @@ mod tests {
         }
     }
 
+    /// The program a run loads is the one the table gives today (the build
+    /// script reruns when the table or the rules change; this catches any
+    /// other way for the two to part).
     #[test]
-    fn generated_bpf_decides_as_the_table_says() {
-        let prog = export(|ctx, file| ctx.export_bpf(file).expect("export bpf"));
+    fn embedded_program_is_the_tables() {
+        let now = export(|ctx, file| ctx.export_bpf(file).expect("export bpf"));
+        assert!(
+            filter_rules::well_formed(PROGRAM),
+            "{} bytes",
+            PROGRAM.len()
+        );
+        assert!(
+            PROGRAM == now.as_slice(),
+            "the embedded filter ({} bytes) is not what the table gives ({} bytes)",
+            PROGRAM.len(),
+            now.len()
+        );
+    }
+
+    /// Runs the program a run loads ([`PROGRAM`]).
+    #[test]
+    fn installed_bpf_decides_as_the_table_says() {
+        let prog = PROGRAM;
         assert!(prog.len() / 8 < 4096, "{} instructions", prog.len() / 8);
-        let x = |nr: i64, args: [u64; 6]| run(&prog, AUDIT_ARCH_X86_64, nr, args);
+        let x = |nr: i64, args: [u64; 6]| run(prog, AUDIT_ARCH_X86_64, nr, args);
         let none = [0u64; 6];
         let a1 = |v: u64| [3, v, 0, 0, 0, 0];
         let a0 = |v: u64| [v, 0, 0, 0, 0, 0];
@@ -432,7 +331,7 @@ mod tests {
         // x32 numbers and other ABIs are killed.
         assert_eq!(x(0x4000_0000 | libc::SYS_getppid, none), RET_KILL_PROCESS);
         assert_eq!(x(0x4000_0000 | 500, none), RET_KILL_PROCESS);
-        assert_eq!(run(&prog, AUDIT_ARCH_I386, 64, none), RET_KILL_PROCESS);
+        assert_eq!(run(prog, AUDIT_ARCH_I386, 64, none), RET_KILL_PROCESS);
 
         assert_eq!(x(libc::SYS_fcntl, a1(libc::F_GETFL as u64)), RET_ALLOW);
         assert_eq!(
@@ -502,6 +401,13 @@ mod tests {
                 Class::Refuse(errno) => RET_ERRNO | errno as u32,
             };
             assert_eq!(got, want, "{}", row.name);
+        }
+        // Every other number reaches the supervisor, which refuses it
+        // (ENOSYS, logged); none is allowed or refused silently.
+        for nr in (0..2048).chain([0x1000, 0xffff, 0x3fff_ffff]) {
+            if table::class(nr).is_none() {
+                assert_eq!(x(nr, none), RET_USER_NOTIF, "{nr}");
+            }
         }
     }
 

@@ -5,6 +5,7 @@
 pub mod bootstrap;
 pub mod client;
 pub mod filter;
+pub mod filter_rules;
 pub mod hook;
 pub mod interp;
 pub mod landlock;
@@ -38,8 +39,6 @@ pub struct ChildSpec {
     pub handoff: RawFd,
     /// The Landlock layer to put in force before the filter.
     pub landlock: Option<landlock::Plan>,
-    /// The seccomp filter, built before the fork (`None`: built here).
-    pub filter: Option<Vec<u8>>,
 }
 
 /// Exit status for a failure in the child before the agent's code runs.
@@ -68,11 +67,13 @@ pub fn run(spec: &ChildSpec) -> ! {
     }
     // 2. Signals: the supervisor blocked them before forking so none is lost
     //    in between; the agent gets a clean mask and default dispositions.
+    crate::timing::step("child: forked");
     unblock_all_signals();
     // 2b. The supervisor's own descriptors (database, IPC listener) are
     //     close-on-exec, but the child does not exec: close them now. Other
     //     inherited descriptors stay, as they would for `python`.
     close_supervisor_fds(spec.handoff);
+    crate::timing::step("child: fds closed");
 
     // 3. --isolate: new session, no inherited fds, no capabilities, no core
     //    dumps, the agent's own user, and a fresh exec with the sanitised
@@ -104,12 +105,28 @@ fn agent_steps(spec: &ChildSpec) -> ! {
         fail!("the Landlock layer cannot be put in force: {e}");
     }
     crate::timing::step("child: landlock");
+    // 3c. The C library's locale and time zone data, loaded now, while they
+    //     are only system files (see `preload_plan`): the interpreter would
+    //     read the same files at its start, each a trapped open that the
+    //     supervisor answers as a runtime read.
+    preload_c_library_data(preload_plan(|k| std::env::var_os(k)));
+    // 4a. The connection to the supervisor and the hello, sent before the
+    //     filter is in force (see client::EarlyHello): irongate's own
+    //     connect to the run's socket, before any code of the agent's runs.
+    //     The supervisor answers once it serves; step 5 takes the welcome.
+    let early = match client::hello_early(&spec.socket, JoinKind::Main, Vec::new()) {
+        Ok(early) => early,
+        Err(e) => fail!(
+            "cannot reach the supervisor at {}: {e}",
+            spec.socket.display()
+        ),
+    };
     // 4. The kernel backstop (IRREVERSIBLE): load the filter, hand the
     //    listener to the supervisor (SCM_RIGHTS from a helper thread that
     //    predates the filter, see filter::install_and_hand_off), wait until
     //    it serves notifications, then close ours: a listener left in the
     //    agent would let it answer its own notifications.
-    let listener = match filter::install_and_hand_off(spec.handoff, spec.filter.as_deref()) {
+    let listener = match filter::install_and_hand_off(spec.handoff) {
         Ok(fd) => fd,
         Err(e) => fail!("{e}"),
     };
@@ -132,7 +149,9 @@ fn agent_steps(spec: &ChildSpec) -> ! {
 
     crate::timing::step("child: filter in force");
     // 5. Join the supervisor.
-    if let Err(e) = client::connect(spec.socket.clone(), JoinKind::Main, Vec::new()) {
+    let joined = client::join_on(spec.socket.clone(), early);
+    crate::timing::step("child: joined");
+    if let Err(e) = joined {
         fail!(
             "cannot reach the supervisor at {}: {e}",
             spec.socket.display()
@@ -148,6 +167,69 @@ fn agent_steps(spec: &ChildSpec) -> ! {
     // 7. The agent.
     let code = interp::run(&spec.interp);
     std::process::exit(code)
+}
+
+/// What the child may load of the C library's data before its filter is
+/// in force: only what comes from the system's own locale and time zone
+/// files, which the supervisor allows as runtime reads whatever the policy
+/// (`/usr/lib`, `/usr/share/locale`, `/etc/localtime`). Anything the
+/// environment could point elsewhere (`LOCPATH`, `GCONV_PATH`, a locale
+/// named by a path, any `TZ`) is left to the interpreter, under the filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Preload {
+    /// `setlocale(LC_CTYPE, "")` and a multibyte conversion: the locale
+    /// archive or files, `locale.alias`, the gconv cache.
+    ctype: bool,
+    /// `tzset()` without `TZ`: `/etc/localtime`.
+    tz: bool,
+}
+
+fn preload_plan(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Preload {
+    // The variable setlocale(LC_CTYPE, "") reads: the first non-empty one.
+    let name = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(|k| var(k))
+        .find(|v| !v.is_empty());
+    let system_locale = name.is_none_or(|n| {
+        let n = n.as_encoded_bytes();
+        // glibc reads a locale named by a path from that directory.
+        !n.contains(&b'/') && n.len() <= 255
+    });
+    Preload {
+        ctype: system_locale && var("LOCPATH").is_none() && var("GCONV_PATH").is_none(),
+        tz: var("TZ").is_none(),
+    }
+}
+
+fn preload_c_library_data(plan: Preload) {
+    // SAFETY: single-threaded child before the interpreter exists; the
+    // locale is put back to "C", the state of a new process, which is what
+    // CPython's pre-initialisation expects. glibc keeps the data it loaded
+    // for a global locale (it marks it undeletable), so the interpreter's
+    // own setlocale finds it without opening anything.
+    unsafe {
+        if plan.ctype && !libc::setlocale(libc::LC_CTYPE, c"".as_ptr()).is_null() {
+            let mut wc: libc::wchar_t = 0;
+            mbrtowc(&mut wc, c"a".as_ptr(), 1, std::ptr::null_mut());
+            libc::setlocale(libc::LC_CTYPE, c"C".as_ptr());
+        }
+        if plan.tz {
+            tzset();
+        }
+    }
+}
+
+// Not in the `libc` crate for this target.
+unsafe extern "C" {
+    /// POSIX `tzset`.
+    fn tzset();
+    /// C `mbrtowc` (a null state: the library's own).
+    fn mbrtowc(
+        pwc: *mut libc::wchar_t,
+        s: *const libc::c_char,
+        n: libc::size_t,
+        ps: *mut libc::c_void,
+    ) -> libc::size_t;
 }
 
 fn close_supervisor_fds(keep: RawFd) {
@@ -340,8 +422,6 @@ fn spec_from_json(json: &str) -> Option<ChildSpec> {
         } else {
             Some(landlock::Plan::from_json(&v["landlock"])?)
         },
-        // The fresh exec builds its own filter (its own copy of the table).
-        filter: None,
     })
 }
 
@@ -439,4 +519,49 @@ pub fn launcher_main(argv0: &Path, args: Vec<String>) -> ! {
 pub fn cstring(s: &str) -> CString {
     let end = s.find('\0').unwrap_or(s.len());
     CString::new(&s[..end]).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    fn plan(vars: &[(&str, &str)]) -> Preload {
+        preload_plan(|k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| OsString::from(v))
+        })
+    }
+
+    #[test]
+    fn preloads_only_system_locale_and_time_zone_files() {
+        let both = Preload {
+            ctype: true,
+            tz: true,
+        };
+        assert_eq!(plan(&[]), both);
+        assert_eq!(plan(&[("LANG", "C.UTF-8")]), both);
+        assert_eq!(plan(&[("LC_ALL", ""), ("LANG", "de_DE.UTF-8")]), both);
+        // A locale named by a path is read from that directory.
+        for vars in [
+            &[("LANG", "/home/u/secret")][..],
+            &[("LC_CTYPE", "/tmp/x"), ("LANG", "C")],
+            &[("LC_ALL", "x/../../etc")],
+            &[("LC_ALL", "C"), ("LOCPATH", "/tmp")],
+            &[("GCONV_PATH", "/tmp")],
+            &[("LOCPATH", "")],
+        ] {
+            assert!(!plan(vars).ctype, "{vars:?}");
+            assert!(plan(vars).tz, "{vars:?}");
+        }
+        // The first non-empty variable decides, as in glibc.
+        assert!(plan(&[("LC_ALL", "C.UTF-8"), ("LANG", "/tmp/x")]).ctype);
+        assert!(!plan(&[("LC_ALL", ""), ("LC_CTYPE", "/tmp/x"), ("LANG", "C")]).ctype);
+        // Any TZ may name a file (":/path", a relative name, TZDIR).
+        for tz in ["UTC", ":/etc/secret", "../../etc/secret", ""] {
+            assert!(!plan(&[("TZ", tz)]).tz, "{tz}");
+        }
+        assert!(!plan(&[("LANG", &"x".repeat(256))]).ctype);
+    }
 }

@@ -52,21 +52,28 @@ pub struct RunEnd {
     pub repeated: u64,
 }
 
-/// Records the start of a run.
+/// Records the start of a run (and its policy's text, in the same commit).
 pub fn begin_run(store: &Store, start: &RunStart) -> Result<i64, AuditError> {
-    if let Some(text) = &start.policy_text {
-        store.record_policy(&start.policy_digest, &start.policy_origin, text)?;
-    }
-    store.begin_run(&audit::RunInfo {
-        started_at: audit::now(),
-        agent_name: start.agent_name.clone(),
-        script: start.script.clone(),
-        argv: start.argv.clone(),
-        profile: start.profile.clone(),
-        policy_origin: start.policy_origin.clone(),
-        policy_digest: start.policy_digest.clone(),
-        pid: std::process::id(),
-    })
+    let policy = start.policy_text.as_deref().map(|text| {
+        (
+            start.policy_digest.as_str(),
+            start.policy_origin.as_str(),
+            text,
+        )
+    });
+    store.begin_run_with_policy(
+        &audit::RunInfo {
+            started_at: audit::now(),
+            agent_name: start.agent_name.clone(),
+            script: start.script.clone(),
+            argv: start.argv.clone(),
+            profile: start.profile.clone(),
+            policy_origin: start.policy_origin.clone(),
+            policy_digest: start.policy_digest.clone(),
+            pid: std::process::id(),
+        },
+        policy,
+    )
 }
 
 /// The event log of one run.
@@ -175,20 +182,27 @@ impl EventLog {
             AgentStatus::Exited(c) => (RunStatus::Exited, Some(c), None),
             AgentStatus::Signaled(s) => (RunStatus::Killed, None, Some(s)),
         };
-        let _ = store.add_run_counter(self.run_id, "runtime_reads", end.runtime_reads as i64);
-        let _ = store.add_run_counter(self.run_id, "explained", end.explained as i64);
+        let mut counters = vec![
+            ("runtime_reads", end.runtime_reads as i64),
+            ("explained", end.explained as i64),
+        ];
         if end.repeated > 0 {
-            let _ = store.add_run_counter(self.run_id, "repeated_refusals", end.repeated as i64);
+            counters.push(("repeated_refusals", end.repeated as i64));
         }
-        let _ = store.end_run(
-            self.run_id,
-            &audit::RunEnd {
-                ended_at: audit::now(),
-                status,
-                exit_code,
-                signal,
-            },
-        );
+        let run_end = audit::RunEnd {
+            ended_at: audit::now(),
+            status,
+            exit_code,
+            signal,
+        };
+        if store.finish_run(self.run_id, &counters, &run_end).is_ok() {
+            return;
+        }
+        // Nothing was committed: step by step, so that what can be is.
+        for (name, n) in counters {
+            let _ = store.add_run_counter(self.run_id, name, n);
+        }
+        let _ = store.end_run(self.run_id, &run_end);
         if let Err(e) = store.seal_run(self.run_id) {
             eprintln!("irongate: warning: the run's end checkpoint was not written: {e}");
         }

@@ -82,12 +82,7 @@ pub struct RunOptions {
 /// `irongate run`.
 pub fn cmd_run(args: RunOptions) -> Result<i32> {
     crate::timing::start();
-    // The agent's seccomp filter, built while the policy loads; joined
-    // before the fork, which needs this process single-threaded.
-    let filter = std::thread::Builder::new()
-        .name("irongate-filter".into())
-        .spawn(child::filter::program)
-        .context("cannot start a thread")?;
+    crate::timing::cpu("start");
     let home = crate::home::resolve(args.home.as_deref())?;
     crate::home::ensure(&home)?;
     crate::timing::step("home ready");
@@ -113,6 +108,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
     };
     crate::timing::step("policy loaded");
     let python = launch::python_env(args.python.as_deref())?;
+    crate::timing::step("python env");
     let (target, script_real, agent_default, argv0) = match (&args.module, &args.script) {
         (Some(m), _) => (
             interp::Target::Module(child::cstring(m)),
@@ -141,6 +137,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         }
     };
     let agent_name = args.agent_name.clone().unwrap_or(agent_default);
+    crate::timing::step("script");
 
     let run_dir = launch::RunDir::create()?;
     let scratch = scratch::Scratch::create()?;
@@ -151,6 +148,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         ))
     })?;
     let user = launch::agent_user(args.user.as_deref(), args.isolate)?;
+    crate::timing::step("run dir, scratch, listen");
     if let Some((uid, gid)) = user {
         // SAFETY: geteuid/getegid have no preconditions.
         if (uid, gid) != unsafe { (libc::geteuid(), libc::getegid()) } {
@@ -202,6 +200,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         runtime_exec,
         Some(real(scratch.path())),
     );
+    crate::timing::step("landlock plan");
     let mut argv = vec![child::cstring(&argv0)];
     argv.extend(args.args.iter().map(|a| child::cstring(a)));
     let spec = ChildSpec {
@@ -220,12 +219,6 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         )],
         handoff: std::os::fd::AsRawFd::as_raw_fd(&handoff_child),
         landlock: Some(landlock_plan.clone()),
-        filter: Some(
-            filter
-                .join()
-                .map_err(|_| Failure::setup("the seccomp filter could not be built".to_owned()))?
-                .map_err(|e| Failure::setup(format!("the seccomp filter cannot be built: {e}")))?,
-        ),
     };
     let run_info = log::RunStart {
         agent_name: agent_name.clone(),
@@ -259,6 +252,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
     };
 
     crate::timing::step("ready to fork");
+    crate::timing::cpu("ready to fork");
     // Single-threaded from here to the fork.
     let forwarded = signals::block_forwarded()?;
     signals::become_subreaper();
@@ -278,16 +272,22 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
     // agent never inherits a descriptor of the database.
     let opening = {
         let home = home.clone();
+        let (durable, checkpoint_every) = (args.durable, args.checkpoint_every);
         std::thread::Builder::new()
             .name("irongate-open".into())
-            .spawn(move || -> Result<(Store, i64), String> {
+            .spawn(move || -> Result<(Store, i64, log::EventLog), String> {
                 let store = Store::open(&home).map_err(|e| e.to_string())?;
+                crate::timing::step("store opened");
                 // Runs whose supervisor was killed outright still say `running`.
                 if let Err(e) = store.mark_lost_runs() {
                     eprintln!("irongate: warning: cannot mark the runs of lost supervisors: {e}");
                 }
                 let run_id = log::begin_run(&store, &run_info).map_err(|e| e.to_string())?;
-                Ok((store, run_id))
+                crate::timing::step("run begun");
+                // The writer's connections too, while the child sets up.
+                let log = log::EventLog::start_with(&store, run_id, durable, checkpoint_every)
+                    .map_err(|e| e.to_string())?;
+                Ok((store, run_id, log))
             })
             .context("cannot start a thread")?
     };
@@ -324,7 +324,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         crate::backstop::perform::set_sockets_by_freeze();
     }
     let listener_fd = handed.listener;
-    let (store, run_id) = match opened {
+    let (store, run_id, log) = match opened {
         Ok(Ok(opened)) => opened,
         Ok(Err(e)) => {
             kill_child();
@@ -338,12 +338,8 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         }
     };
 
+    crate::timing::step("probes");
     // Threads may start now.
-    let log = log::EventLog::start_with(&store, run_id, args.durable, args.checkpoint_every)
-        .map_err(|e| {
-            kill_child();
-            Failure::setup(e.to_string())
-        })?;
     // Announcements (and the prompt's thread) start after the fork.
     let prompt = !args.no_prompt && std::io::IsTerminal::is_terminal(&std::io::stdin());
     let notifier = crate::review::announce::Notifier::new(&home, args.on_review.clone(), prompt);
@@ -372,6 +368,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
     };
     let decider = Arc::new(decide::Decider::new(settings, log, reviews));
     decider.set_main_pid(pid);
+    crate::timing::step("decider");
     // Landlock's state goes into the --isolate note (ordinary runs keep
     // their event numbering; `doctor` reports the ABI).
     let landlock_note = {
@@ -422,12 +419,15 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
 
     let status = signals::supervise(pid, &forwarded, args.isolate);
     crate::timing::step("agent exited");
+    crate::timing::cpu("agent exited");
     signals::terminate_descendants();
     crate::timing::step("descendants ended");
 
     // Stop accepting; connection threads end when their processes are gone.
     server.shutdown(&listener);
+    crate::timing::step("server shut");
     let _ = notify.join();
+    crate::timing::step("notify joined");
     let counters = &decider.counters;
     let end = log::RunEnd {
         status,
@@ -447,12 +447,16 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
             eprintln!("{line}");
         }
     }
+    crate::timing::step("summary");
     drop(scratch);
+    crate::timing::step("scratch dropped");
     drop(dashboard);
     drop(run_dir);
+    crate::timing::step("run dir dropped");
     drop(decider);
     drop(store);
     crate::timing::step("done");
+    crate::timing::cpu("done");
     Ok(status.exit_code())
 }
 
