@@ -177,27 +177,12 @@ impl Store {
         counters: &[(&str, i64)],
         end: &RunEnd,
     ) -> Result<(), AuditError> {
-        let signer = super::checkpoint::Signer::load_or_create(self.home())?;
-        let mut lock = None;
-        let note = writer::with_write_tx(&self.conn, &self.path, |tx| {
-            // See `seal_run`.
-            lock = None;
+        self.seal_after(run_id, |tx| {
             for (name, n) in counters {
                 self.add_counter_in(tx, run_id, name, *n)?;
             }
-            self.end_in(tx, run_id, end)?;
-            lock = Some(super::checkpoint::FileLock::acquire(&self.path)?);
-            super::checkpoint::seal(tx, &signer, run_id)
-                .map_err(self.sql("write a run's checkpoint"))
-        })?;
-        let appended = match (note, lock) {
-            (Some(note), Some(lock)) => lock.append(&note),
-            _ => Err(self.unknown_run(run_id)),
-        };
-        if let Err(e) = appended {
-            eprintln!("irongate: warning: the run's end checkpoint was not written: {e}");
-        }
-        Ok(())
+            self.end_in(tx, run_id, end)
+        })
     }
 
     /// Marks every `running` run whose supervisor is gone as
@@ -300,6 +285,16 @@ impl Store {
     /// its event hashes, policy digest), into the database and the
     /// checkpoint file. Creates the key on first use.
     pub fn seal_run(&self, run_id: i64) -> Result<(), AuditError> {
+        self.seal_after(run_id, |_| Ok(()))
+    }
+
+    /// Runs `before` and seals the run in the same transaction (see
+    /// [`seal_run`](Store::seal_run)).
+    fn seal_after(
+        &self,
+        run_id: i64,
+        mut before: impl FnMut(&Transaction<'_>) -> Result<(), AuditError>,
+    ) -> Result<(), AuditError> {
         let signer = super::checkpoint::Signer::load_or_create(self.home())?;
         let mut lock = None;
         let note = writer::with_write_tx(&self.conn, &self.path, |tx| {
@@ -307,6 +302,7 @@ impl Store {
             // (see `checkpoint::FileLock`). A retried transaction drops
             // the previous attempt's lock first.
             lock = None;
+            before(tx)?;
             lock = Some(super::checkpoint::FileLock::acquire(&self.path)?);
             super::checkpoint::seal(tx, &signer, run_id)
                 .map_err(self.sql("write a run's checkpoint"))

@@ -373,18 +373,11 @@ fn respond<J: Judge>(
         Answer::Continue if matches!(call, Call::Exec { .. }) => {
             // The exec continues with every task that could rewrite its
             // arguments stopped: on a thread, the loop goes on.
-            let Ok(listener) = fd.try_clone_to_owned() else {
-                let _ = sys::respond_errno(fd, id, libc::EACCES);
-                return;
-            };
             let judge = Arc::clone(&ctx.judge);
             let (caller, call, notif) = (caller.clone(), call.clone(), *notif);
-            let spawned = std::thread::Builder::new()
-                .name("irongate-exec".into())
-                .spawn(move || continue_exec(listener.as_fd(), &*judge, &notif, &caller, &call));
-            if spawned.is_err() {
-                let _ = sys::respond_errno(fd, id, libc::EAGAIN);
-            }
+            on_thread(fd, id, "irongate-exec", libc::EAGAIN, move |listener| {
+                continue_exec(listener, &*judge, &notif, &caller, &call);
+            });
             return;
         }
         // Only calls whose arguments are all registers (signals, signal
@@ -394,29 +387,20 @@ fn respond<J: Judge>(
         Answer::ContinueFrozen(confirm) => {
             // On a thread: the loop goes on answering while the agent is
             // stopped and the call is confirmed.
-            let Ok(listener) = fd.try_clone_to_owned() else {
-                let _ = sys::respond_errno(fd, id, libc::EACCES);
-                return;
-            };
             let judge = Arc::clone(&ctx.judge);
             let own = ctx.own.clone();
             let (caller, call, notif) = (caller.clone(), call.clone(), *notif);
-            let spawned = std::thread::Builder::new()
-                .name("irongate-frozen".into())
-                .spawn(move || {
-                    continue_confirmed(
-                        listener.as_fd(),
-                        &*judge,
-                        own.as_ref(),
-                        &notif,
-                        (&caller, &call),
-                        prepared.as_ref(),
-                        &confirm,
-                    );
-                });
-            if spawned.is_err() {
-                let _ = sys::respond_errno(fd, id, libc::EAGAIN);
-            }
+            on_thread(fd, id, "irongate-frozen", libc::EAGAIN, move |listener| {
+                continue_confirmed(
+                    listener,
+                    &*judge,
+                    own.as_ref(),
+                    &notif,
+                    (&caller, &call),
+                    prepared.as_ref(),
+                    &confirm,
+                );
+            });
             return;
         }
         Answer::Deny(errno) => sys::respond_errno(fd, id, errno),
@@ -431,58 +415,40 @@ fn respond<J: Judge>(
             if p.needs_freeze() {
                 // No socket to perform on (no pidfd_getfd): continued under
                 // a tree freeze, on a thread so the loop goes on.
-                let Ok(listener) = fd.try_clone_to_owned() else {
-                    let _ = sys::respond_errno(fd, id, libc::EACCES);
-                    return;
-                };
                 let judge = Arc::clone(&ctx.judge);
                 let (caller, call, notif) = (caller.clone(), call.clone(), *notif);
-                let spawned = std::thread::Builder::new()
-                    .name("irongate-frozen".into())
-                    .spawn(move || {
-                        let refused = |why: &str| judge.unconfirmed(&caller, &call, why);
-                        let plan = tree_stop::Plan {
-                            scope: tree_stop::Scope::Tree,
-                            until: tree_stop::Until::Copied,
-                            recheck: &|_| perform::Recheck::Same,
-                            refused: &refused,
-                        };
-                        tree_stop::continue_checked(
-                            listener.as_fd(),
-                            &notif,
-                            &caller,
-                            &call,
-                            &|| agent_tree(&*judge),
-                            &plan,
-                        );
-                    });
-                if spawned.is_err() {
-                    let _ = sys::respond_errno(fd, id, libc::EAGAIN);
-                }
+                on_thread(fd, id, "irongate-frozen", libc::EAGAIN, move |listener| {
+                    let refused = |why: &str| judge.unconfirmed(&caller, &call, why);
+                    let plan = tree_stop::Plan {
+                        scope: tree_stop::Scope::Tree,
+                        until: tree_stop::Until::Copied,
+                        recheck: &|_| perform::Recheck::Same,
+                        refused: &refused,
+                    };
+                    tree_stop::continue_checked(
+                        listener,
+                        &notif,
+                        &caller,
+                        &call,
+                        &|| agent_tree(&*judge),
+                        &plan,
+                    );
+                });
                 return;
             }
             if p.may_block() {
                 // A blocking connect or send: done on a thread of its own so
                 // the loop goes on answering the agent's other threads.
-                let Ok(listener) = fd.try_clone_to_owned() else {
-                    let _ = sys::respond_errno(fd, id, libc::EACCES);
-                    return;
-                };
                 let caller = caller.clone();
                 let own = ctx.own.clone();
-                let spawned = std::thread::Builder::new()
-                    .name("irongate-perform".into())
-                    .spawn(move || {
-                        let _no_freeze = tree_stop::performing();
-                        let r = match own.as_ref().and_then(|o| creds::adopt(&caller.creds, o)) {
-                            Some(_as_agent) => p.perform(&caller),
-                            None => Err(libc::EACCES),
-                        };
-                        let _ = answer_result(listener.as_fd(), id, r);
-                    });
-                if spawned.is_err() {
-                    let _ = sys::respond_errno(fd, id, libc::EAGAIN);
-                }
+                on_thread(fd, id, "irongate-perform", libc::EAGAIN, move |listener| {
+                    let _no_freeze = tree_stop::performing();
+                    let r = match own.as_ref().and_then(|o| creds::adopt(&caller.creds, o)) {
+                        Some(_as_agent) => p.perform(&caller),
+                        None => Err(libc::EACCES),
+                    };
+                    let _ = answer_result(listener, id, r);
+                });
                 return;
             }
             // Not while a continued call is re-checked and looked up: a
@@ -538,32 +504,15 @@ fn respond<J: Judge>(
             let call = call.clone();
             let caller = caller.clone();
             let notif = *notif;
-            let Ok(listener) = fd.try_clone_to_owned() else {
-                let _ = sys::respond_errno(fd, id, libc::EACCES);
-                return;
-            };
-            let spawned = std::thread::Builder::new()
-                .name("irongate-held".into())
-                .spawn(move || {
-                    let answer = judge.resolve_held(&caller, &call, prepared.as_ref());
-                    let ctx = Ctx {
-                        judge,
-                        own,
-                        ids: std::cell::RefCell::new(caller::Identities::default()),
-                    };
-                    respond(
-                        listener.as_fd(),
-                        &ctx,
-                        &notif,
-                        &caller,
-                        &call,
-                        prepared,
-                        answer,
-                    );
-                });
-            if spawned.is_err() {
-                let _ = sys::respond_errno(fd, id, libc::EACCES);
-            }
+            on_thread(fd, id, "irongate-held", libc::EACCES, move |listener| {
+                let answer = judge.resolve_held(&caller, &call, prepared.as_ref());
+                let ctx = Ctx {
+                    judge,
+                    own,
+                    ids: std::cell::RefCell::new(caller::Identities::default()),
+                };
+                respond(listener, &ctx, &notif, &caller, &call, prepared, answer);
+            });
             return;
         }
         Answer::Kill(errno) => {
@@ -574,6 +523,28 @@ fn respond<J: Judge>(
     };
     // ENOENT: the target was interrupted or died meanwhile; nothing to do.
     let _ = result;
+}
+
+/// Answers call `id` on a thread of its own, so the loop goes on: `f` gets
+/// the thread's own copy of the listener. Without a copy the call is
+/// refused (`EACCES`); without a thread, it fails with `no_thread`.
+fn on_thread(
+    fd: BorrowedFd<'_>,
+    id: u64,
+    name: &str,
+    no_thread: i32,
+    f: impl FnOnce(BorrowedFd<'_>) + Send + 'static,
+) {
+    let Ok(listener) = fd.try_clone_to_owned() else {
+        let _ = sys::respond_errno(fd, id, libc::EACCES);
+        return;
+    };
+    let spawned = std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || f(listener.as_fd()));
+    if spawned.is_err() {
+        let _ = sys::respond_errno(fd, id, no_thread);
+    }
 }
 
 /// The agent's processes, walked down the kernel's child lists from the
