@@ -282,8 +282,9 @@ impl<'a> Tail<'a> {
 
 /// An event serialised except for its id, which only the writer knows.
 ///
-/// Rendering happens in the caller's thread ([`EventWriter::append`](super::EventWriter::append)),
-/// so the write transaction only splices in the id and hashes.
+/// The writer thread renders each event as it takes it from its queue
+/// (the deciding thread only [`check`](PreparedEvent::check)s it), before
+/// its write transaction, which only splices in the id and hashes.
 #[derive(Debug, Clone)]
 pub struct PreparedEvent {
     pub(crate) run_id: i64,
@@ -298,8 +299,9 @@ pub struct PreparedEvent {
 }
 
 impl PreparedEvent {
-    /// Validates and serialises an event.
-    pub fn new(ev: &NewEvent) -> Result<PreparedEvent, AuditError> {
+    /// Checks that an event can be logged (an error: the operation it
+    /// records must be refused).
+    pub fn check(ev: &NewEvent) -> Result<(), AuditError> {
         let invalid = |what: String| AuditError::InvalidEvent {
             run_id: ev.run_id,
             what,
@@ -334,6 +336,16 @@ impl PreparedEvent {
                 )));
             }
         }
+        Ok(())
+    }
+
+    /// Validates and serialises an event.
+    pub fn new(ev: &NewEvent) -> Result<PreparedEvent, AuditError> {
+        Self::check(ev)?;
+        let invalid = |what: String| AuditError::InvalidEvent {
+            run_id: ev.run_id,
+            what,
+        };
         let head = BodyHead {
             action: &ev.action,
             decision: ev.decision,

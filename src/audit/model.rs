@@ -210,7 +210,7 @@ impl NewEvent {
         decision: Decision,
         reason: impl Into<String>,
     ) -> NewEvent {
-        let pid = std::process::id();
+        let pid = own_pid();
         NewEvent {
             run_id,
             ts: super::now(),
@@ -227,6 +227,14 @@ impl NewEvent {
             verdict: None,
         }
     }
+}
+
+/// This process's id, asked once (an event is made per decision). The
+/// processes that log never fork a child that logs: the supervisor's
+/// child becomes the agent.
+fn own_pid() -> u32 {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *PID.get_or_init(std::process::id)
 }
 
 /// An event as stored, decoded from its hashed body.

@@ -60,8 +60,10 @@ impl Default for WriterConfig {
 type Reply<T> = Sender<Result<T, AuditError>>;
 
 enum Msg {
-    /// An event; the sender, if any, gets its id once committed.
-    Event(PreparedEvent, Option<Reply<i64>>),
+    /// A checked event, rendered by the writer thread (off the deciding
+    /// thread, before the write transaction); the sender, if any, gets its
+    /// id once committed.
+    Event(Box<NewEvent>, Option<Reply<i64>>),
     /// Answered once everything sent before it is committed.
     Flush(Reply<()>),
 }
@@ -132,16 +134,16 @@ impl EventWriter {
     /// event will not be logged: the caller must block the operation.
     pub fn append(&self, event: NewEvent) -> Result<(), AuditError> {
         self.check()?;
-        let prepared = PreparedEvent::new(&event)?;
-        self.send(Msg::Event(prepared, None))
+        PreparedEvent::check(&event)?;
+        self.send(Msg::Event(Box::new(event), None))
     }
 
     /// Appends an event and waits for its commit; returns its id.
     pub fn append_durable(&self, event: NewEvent) -> Result<i64, AuditError> {
         self.check()?;
-        let prepared = PreparedEvent::new(&event)?;
+        PreparedEvent::check(&event)?;
         let (reply, answer) = crossbeam_channel::bounded(1);
-        self.send(Msg::Event(prepared, Some(reply)))?;
+        self.send(Msg::Event(Box::new(event), Some(reply)))?;
         self.wake();
         answer.recv().unwrap_or_else(|_| Err(self.stopped()))
     }
@@ -348,14 +350,27 @@ struct Batch {
 }
 
 impl Batch {
-    fn push(&mut self, msg: Msg) {
+    /// Takes one message; an event is rendered here. Rendering a checked
+    /// event cannot fail (JSON values and plain fields); if it ever did,
+    /// the writer is failed as for a commit error (later operations are
+    /// refused), and a waiting sender is told.
+    fn push(&mut self, msg: Msg, failed: &OnceLock<Arc<AuditError>>) {
         match msg {
-            Msg::Event(ev, reply) => {
-                if let Some(reply) = reply {
-                    self.waiters.push((self.events.len(), reply));
+            Msg::Event(ev, reply) => match PreparedEvent::new(&ev) {
+                Ok(prepared) => {
+                    if let Some(reply) = reply {
+                        self.waiters.push((self.events.len(), reply));
+                    }
+                    self.events.push(prepared);
                 }
-                self.events.push(ev);
-            }
+                Err(e) => {
+                    let cause = Arc::new(e);
+                    let _ = failed.set(Arc::clone(&cause));
+                    if let Some(reply) = reply {
+                        let _ = reply.send(Err(AuditError::WriterFailed { cause }));
+                    }
+                }
+            },
             Msg::Flush(reply) => self.flushes.push(reply),
         }
     }
@@ -373,7 +388,7 @@ impl Worker {
         // `recv` fails only once every sender is gone and the queue is empty:
         // that is the end of a close, after the last commit.
         while let Ok(first) = self.rx.recv() {
-            batch.push(first);
+            batch.push(first, &self.failed);
             let now = Instant::now();
             // A huge interval means "only when asked"; it must not overflow.
             let deadline = now
@@ -386,7 +401,7 @@ impl Worker {
                 let mut gone = false;
                 while batch.events.len() < self.config.max_batch {
                     match self.rx.try_recv() {
-                        Ok(msg) => batch.push(msg),
+                        Ok(msg) => batch.push(msg, &self.failed),
                         Err(TryRecvError::Empty) => break,
                         Err(TryRecvError::Disconnected) => {
                             gone = true;

@@ -59,8 +59,28 @@ thread_local! {
     static BUF: RefCell<Vec<u8>> = RefCell::new(vec![0u8; ipc::MAX_FRAME + 1]);
 }
 
+/// This process's id, asked of the kernel once per process: the hook
+/// checks it on every open (a forked child must not use its parent's
+/// connection or note), and `getpid` is a syscall. A fork clears it
+/// ([`forked`], run by the C library's fork in the child); a child made by
+/// a raw `clone` keeps its parent's value, which only makes its requests go
+/// over the inherited connection, where the supervisor names the peer by
+/// its own means (nothing here is trusted).
 fn pid() -> i32 {
-    std::process::id() as i32
+    let cached = PID.load(Ordering::Relaxed);
+    if cached != 0 {
+        return cached;
+    }
+    let me = std::process::id() as i32;
+    PID.store(me, Ordering::Relaxed);
+    me
+}
+
+static PID: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// The fork handler (see [`pid`]): the child asks the kernel again.
+pub extern "C" fn forked() {
+    PID.store(0, Ordering::Relaxed);
 }
 
 /// Joins the run from this process (the agent itself, or a Python child

@@ -10,6 +10,7 @@
 
 use std::cell::Cell;
 use std::ffi::{CStr, c_char, c_int, c_void};
+use std::fmt::Write as _;
 
 use pyo3::ffi;
 use serde_json::Value;
@@ -28,6 +29,12 @@ unsafe extern "C" {
 
 /// Installs the hook. Must run before `Py_InitializeFromConfig`.
 pub fn install() -> bool {
+    // SAFETY: `forked` takes nothing, touches only an atomic and stays
+    // valid for the life of the process; glibc runs it in every child its
+    // fork makes (os.fork, subprocess's fork_exec, multiprocessing).
+    if unsafe { libc::pthread_atfork(None, None, Some(client::forked)) } != 0 {
+        return false;
+    }
     // SAFETY: the hook is a plain function with the C signature CPython
     // expects, valid for the life of the process; before initialisation
     // CPython only appends it to its runtime list.
@@ -241,8 +248,6 @@ fn runtime_path(p: &[u8], dirs: &[String]) -> bool {
 
 /// Converts, asks, and enforces. Runs with the GIL held.
 unsafe fn decide(name: &[u8], args: *mut ffi::PyObject) -> c_int {
-    // SAFETY: GIL held; `args` is the event's argument tuple.
-    let converted = unsafe { convert_args(args) };
     let dir_fd = if name == b"open" {
         DIR_FD.with(|c| c.take())
     } else {
@@ -252,24 +257,77 @@ unsafe fn decide(name: &[u8], args: *mut ffi::PyObject) -> c_int {
     // decides it reading the note left here (one round trip, R-91). A
     // refusal comes back as the open's EACCES; the bootstrap then asks for
     // its message. An agent with audit hooks of its own gets the verdict
-    // first (its hooks must not see an open that is refused).
+    // first (its hooks must not see an open that is refused). The note is
+    // written from the event's own arguments, without converting them.
+    if name == b"open" && !OTHER_HOOKS.load(std::sync::atomic::Ordering::Relaxed) {
+        // SAFETY: GIL held; `args` is the event's tuple, alive for the call.
+        if let Some((path, mode, flags)) = unsafe { open_args(args) } {
+            // SAFETY: GIL held.
+            let frame = unsafe { current_frame() };
+            if client::note_open(path, mode, flags, dir_fd, frame.as_deref()) {
+                return 0;
+            }
+        }
+    }
+    // SAFETY: GIL held; `args` is the event's argument tuple.
+    let converted = unsafe { convert_args(args) };
     // SAFETY: GIL held.
     let frame = unsafe { current_frame() };
-    if name == b"open"
-        && !OTHER_HOOKS.load(std::sync::atomic::Ordering::Relaxed)
-        && let Some(Value::String(path)) = converted.first()
-        && client::note_open(
-            path.as_bytes(),
-            converted.get(1).and_then(Value::as_str),
-            converted.get(2).and_then(Value::as_i64).unwrap_or(0),
-            dir_fd,
-            frame.as_deref(),
-        )
-    {
-        return 0;
-    }
     // SAFETY: GIL held.
     unsafe { ask(name, converted, frame, dir_fd) }
+}
+
+/// The path (a str's UTF-8 bytes, as the syscall will carry them), mode
+/// and flags of an `open` event, borrowed from the event's tuple; `None`
+/// for anything else (a bytes or path-like path, a descriptor), which is
+/// then converted and sent.
+///
+/// # Safety
+/// GIL held; `args` is the event's argument tuple and outlives the result.
+unsafe fn open_args<'a>(args: *mut ffi::PyObject) -> Option<(&'a [u8], Option<&'a str>, i64)> {
+    // SAFETY: per the contract; only borrowed references and buffers.
+    unsafe {
+        if args.is_null() || ffi::PyTuple_Check(args) == 0 || ffi::PyTuple_Size(args) < 3 {
+            return None;
+        }
+        let path = utf8(ffi::PyTuple_GetItem(args, 0))?;
+        let mode = ffi::PyTuple_GetItem(args, 1);
+        let mode = if mode.is_null() || mode == ffi::Py_None() {
+            None
+        } else {
+            Some(std::str::from_utf8(utf8(mode)?).ok()?)
+        };
+        let flags = ffi::PyTuple_GetItem(args, 2);
+        if flags.is_null() || ffi::PyLong_Check(flags) == 0 {
+            return None;
+        }
+        let flags = ffi::PyLong_AsLongLong(flags);
+        if flags == -1 && !ffi::PyErr_Occurred().is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        Some((path, mode, flags))
+    }
+}
+
+/// A str's UTF-8 buffer (read from the object itself, R-21), borrowed.
+///
+/// # Safety
+/// GIL held; `obj` is null or a live object that outlives the result.
+unsafe fn utf8<'a>(obj: *mut ffi::PyObject) -> Option<&'a [u8]> {
+    // SAFETY: per the contract; the buffer belongs to the str object.
+    unsafe {
+        if obj.is_null() || ffi::PyUnicode_Check(obj) == 0 {
+            return None;
+        }
+        let mut len: ffi::Py_ssize_t = 0;
+        let ptr = ffi::PyUnicode_AsUTF8AndSize(obj, &mut len);
+        if ptr.is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        Some(std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize))
+    }
 }
 
 /// Sends the event and enforces the verdict. Runs with the GIL held.
@@ -485,15 +543,18 @@ pub unsafe fn current_frame() -> Option<String> {
         // The innermost frame of the agent's own code: not the bootstrap's,
         // not the standard library's or an installed package's (a reviewer
         // wants the line that asked, not `subprocess.py:1821`). Failing
-        // that, the innermost frame that is not the bootstrap's.
+        // that, the innermost frame that is not the bootstrap's, else the
+        // innermost. Only a frame that is kept is formatted (this runs for
+        // every open).
         let mut not_ours = None;
         let mut fallback = None;
         for _ in 0..64 {
-            let (name, line) = frame_location(frame);
-            let here = format!("{name}:{line}");
+            let line = ffi::PyFrame_GetLineNumber(frame);
+            let filename = frame_filename(frame);
+            let name = filename.as_ref().map_or("", FileName::text);
             let ours = name.starts_with("<irongate:");
             if fallback.is_none() {
-                fallback = Some(here.clone());
+                fallback = Some(location(name, line));
             }
             if !ours {
                 let library = name.starts_with('<')
@@ -503,13 +564,16 @@ pub unsafe fn current_frame() -> Option<String> {
                             && name.as_bytes()[d.len()] == b'/'
                     });
                 if !library {
+                    let here = location(name, line);
+                    drop(filename);
                     ffi::Py_DecRef(frame.cast());
                     return Some(here);
                 }
                 if not_ours.is_none() {
-                    not_ours = Some(here);
+                    not_ours = Some(location(name, line));
                 }
             }
+            drop(filename);
             let back = ffi::PyFrame_GetBack(frame);
             ffi::Py_DecRef(frame.cast());
             if back.is_null() {
@@ -521,34 +585,74 @@ pub unsafe fn current_frame() -> Option<String> {
     }
 }
 
-/// File name and line of one frame.
+/// `name:line`.
+fn location(name: &str, line: i32) -> String {
+    let mut s = String::with_capacity(name.len() + 8);
+    s.push_str(name);
+    let _ = write!(s, ":{line}");
+    s
+}
+
+/// A frame's `co_filename`, held (a new reference, released on drop) so
+/// its text can be borrowed without a copy.
+struct FileName {
+    obj: *mut ffi::PyObject,
+    text: *const u8,
+    len: usize,
+}
+
+impl FileName {
+    fn text(&self) -> &str {
+        // SAFETY: `text`/`len` are the UTF-8 buffer of the str `obj`, which
+        // this value keeps alive and which CPython never changes.
+        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.text, self.len)) }
+    }
+}
+
+impl Drop for FileName {
+    fn drop(&mut self) {
+        // SAFETY: `obj` is the new reference taken in `frame_filename`; the
+        // GIL is held wherever a `FileName` lives (inside the hook).
+        unsafe { ffi::Py_DecRef(self.obj) };
+    }
+}
+
+/// The file name of one frame's code, if it is a str with a UTF-8 form.
 ///
 /// # Safety
 /// GIL held; `frame` is a live frame.
-unsafe fn frame_location(frame: *mut ffi::PyFrameObject) -> (String, i32) {
-    // SAFETY: per the contract; every new reference is released.
+unsafe fn frame_filename(frame: *mut ffi::PyFrameObject) -> Option<FileName> {
+    // SAFETY: per the contract; every new reference is released (by the
+    // returned value for the file name).
     unsafe {
-        let line = ffi::PyFrame_GetLineNumber(frame);
         let code = ffi::PyFrame_GetCode(frame);
         if code.is_null() {
             ffi::PyErr_Clear();
-            return (String::new(), line);
+            return None;
         }
-        let filename = ffi::PyObject_GetAttrString(code.cast(), c"co_filename".as_ptr());
+        let obj = ffi::PyObject_GetAttrString(code.cast(), c"co_filename".as_ptr());
         ffi::Py_DecRef(code.cast());
-        if filename.is_null() {
+        if obj.is_null() {
             ffi::PyErr_Clear();
-            return (String::new(), line);
+            return None;
         }
-        let name = if ffi::PyUnicode_Check(filename) != 0 {
-            match unicode_value(filename) {
-                Value::String(s) => s,
-                _ => String::new(),
-            }
-        } else {
-            String::new()
+        // Owned from here: dropped (released) on every way out.
+        let mut name = FileName {
+            obj,
+            text: std::ptr::null(),
+            len: 0,
         };
-        ffi::Py_DecRef(filename);
-        (name, line)
+        if ffi::PyUnicode_Check(obj) == 0 {
+            return None;
+        }
+        let mut len: ffi::Py_ssize_t = 0;
+        let text = ffi::PyUnicode_AsUTF8AndSize(obj, &mut len);
+        if text.is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        name.text = text.cast();
+        name.len = len as usize;
+        Some(name)
     }
 }
