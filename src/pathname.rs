@@ -42,6 +42,28 @@ pub fn bytes_text(bytes: &[u8]) -> String {
     out
 }
 
+/// `path` as process `pid` (thread `tid`) would reach it, for a lookup
+/// made in another process: the `/proc` entries that name whoever looks
+/// (`/proc/self`, `/proc/thread-self`, and the kernel's links into them,
+/// `/proc/net` and `/proc/mounts`) spelled with the caller's ids. `None`:
+/// the path does not start with one of them.
+pub fn proc_self_as(path: &[u8], pid: i32, tid: i64) -> Option<Vec<u8>> {
+    let rest = path.strip_prefix(b"/proc/")?;
+    let (name, tail) = match rest.iter().position(|b| *b == b'/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, &b""[..]),
+    };
+    let head = match name {
+        b"self" => format!("/proc/{pid}"),
+        b"thread-self" => format!("/proc/{pid}/task/{tid}"),
+        // Symlinks to `self/net` and `self/mounts`.
+        b"net" => format!("/proc/{pid}/net"),
+        b"mounts" => format!("/proc/{pid}/mounts"),
+        _ => return None,
+    };
+    Some([head.as_bytes(), tail].concat())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +88,27 @@ mod tests {
             assert!(!is_plain_outside_proc(p.as_bytes()), "{p}");
         }
         assert!(is_plain_absolute(b"/proc/self/status"));
+    }
+
+    #[test]
+    fn proc_entries_of_whoever_looks_take_the_callers_ids() {
+        let as_42 = |p: &str| proc_self_as(p.as_bytes(), 42, 43).map(|v| bytes_text(&v));
+        assert_eq!(as_42("/proc/self").as_deref(), Some("/proc/42"));
+        assert_eq!(as_42("/proc/self/fd/3").as_deref(), Some("/proc/42/fd/3"));
+        assert_eq!(
+            as_42("/proc/thread-self/comm").as_deref(),
+            Some("/proc/42/task/43/comm")
+        );
+        assert_eq!(
+            as_42("/proc/net/unix").as_deref(),
+            Some("/proc/42/net/unix")
+        );
+        assert_eq!(as_42("/proc/net").as_deref(), Some("/proc/42/net"));
+        assert_eq!(as_42("/proc/mounts").as_deref(), Some("/proc/42/mounts"));
+        assert_eq!(as_42("/proc/selfish"), None);
+        assert_eq!(as_42("/proc/network"), None);
+        assert_eq!(as_42("/proc/1/net/unix"), None);
+        assert_eq!(as_42("/procx/self"), None);
+        assert_eq!(as_42("proc/self"), None);
     }
 }

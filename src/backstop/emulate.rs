@@ -176,19 +176,10 @@ fn open_decided(
     })
 }
 
-/// `/proc/self` and `/proc/thread-self` mean the caller, not the
-/// supervisor that performs the open.
+/// `/proc/self`, `/proc/thread-self` and the links into them mean the
+/// caller, not the supervisor that performs the open.
 fn as_target(caller: &Caller, path: &[u8]) -> Vec<u8> {
-    if !path.starts_with(b"/proc/") {
-        return path.to_vec();
-    }
-    let swap = |prefix: &[u8], with: String| -> Option<Vec<u8>> {
-        let rest = path.strip_prefix(prefix)?;
-        (rest.is_empty() || rest.first() == Some(&b'/')).then(|| [with.as_bytes(), rest].concat())
-    };
-    let (pid, tid) = (caller.pid, caller.tid);
-    swap(b"/proc/self", format!("/proc/{pid}"))
-        .or_else(|| swap(b"/proc/thread-self", format!("/proc/{pid}/task/{tid}")))
+    crate::pathname::proc_self_as(path, caller.pid, i64::from(caller.tid))
         .unwrap_or_else(|| path.to_vec())
 }
 

@@ -178,20 +178,10 @@ fn fd_path(fd: &OwnedFd) -> Result<String, i32> {
     Ok(text(link.as_os_str().as_bytes()))
 }
 
-/// `/proc/self` and `/proc/thread-self` mean the caller, not the supervisor.
+/// `/proc/self`, `/proc/thread-self` and the links into them mean the
+/// caller, not the supervisor.
 fn as_caller(c: &Caller, path: &[u8]) -> Vec<u8> {
-    let swap = |prefix: &[u8], with: String| -> Option<Vec<u8>> {
-        let rest = path.strip_prefix(prefix)?;
-        (rest.is_empty() || rest.first() == Some(&b'/')).then(|| [with.as_bytes(), rest].concat())
-    };
-    swap(b"/proc/self", format!("/proc/{}", c.pid))
-        .or_else(|| {
-            swap(
-                b"/proc/thread-self",
-                format!("/proc/{}/task/{}", c.pid, c.tid),
-            )
-        })
-        .unwrap_or_else(|| path.to_vec())
+    crate::pathname::proc_self_as(path, c.pid, i64::from(c.tid)).unwrap_or_else(|| path.to_vec())
 }
 
 /// Magic links (`/proc/<pid>/fd/N`, `cwd`, `root`) are followed only in the

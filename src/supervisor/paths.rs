@@ -7,7 +7,7 @@
 //! and read back what was opened. For a file that does not exist yet, the
 //! deepest existing ancestor is resolved and the rest appended lexically.
 
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Component, Path, PathBuf};
 
 use nix::fcntl::{OFlag, open};
@@ -96,19 +96,12 @@ fn is_missing(errno: i32) -> bool {
 }
 
 /// The path as the supervisor can open it: relative paths hang off
-/// `/proc/<pid>/cwd` or `/proc/<pid>/fd/<n>`, and `/proc/self` becomes the
-/// caller's pid.
+/// `/proc/<pid>/cwd` or `/proc/<pid>/fd/<n>`, and `/proc/self` (and the
+/// links into it) becomes the caller's pid.
 fn proc_path(pid: i32, tid: i64, base: Base, raw: &str) -> PathBuf {
     let raw = raw.strip_prefix("\0").unwrap_or(raw);
-    if let Some(rest) = raw.strip_prefix("/proc/self")
-        && (rest.is_empty() || rest.starts_with('/'))
-    {
-        return PathBuf::from(format!("/proc/{pid}{rest}"));
-    }
-    if let Some(rest) = raw.strip_prefix("/proc/thread-self")
-        && (rest.is_empty() || rest.starts_with('/'))
-    {
-        return PathBuf::from(format!("/proc/{pid}/task/{tid}{rest}"));
+    if let Some(own) = crate::pathname::proc_self_as(raw.as_bytes(), pid, tid) {
+        return PathBuf::from(std::ffi::OsString::from_vec(own));
     }
     if raw.starts_with('/') {
         return PathBuf::from(raw);

@@ -73,15 +73,11 @@ pub fn classify(caller: i32, n: i32) -> ProcOwner {
     ProcOwner::Other
 }
 
-/// The agent's spelling with `/proc/self` and `/proc/thread-self` read as
-/// the caller's entry (what the kernel does for it).
+/// The agent's spelling with `/proc/self`, `/proc/thread-self` and the
+/// links into them read as the caller's entry (what the kernel does for it).
 fn spelled_id(raw: &str, caller: i32) -> Option<i32> {
-    for alias in ["/proc/self", "/proc/thread-self"] {
-        if let Some(rest) = raw.strip_prefix(alias)
-            && (rest.is_empty() || rest.starts_with('/'))
-        {
-            return Some(caller);
-        }
+    if crate::pathname::proc_self_as(raw.as_bytes(), caller, 0).is_some() {
+        return Some(caller);
     }
     proc_id(raw)
 }
