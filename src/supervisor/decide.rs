@@ -1221,7 +1221,23 @@ impl Decider {
             && !action.file_op().is_some_and(FileOp::is_read)
             && (paths::is_under(path, &self.settings.run_dir)
                 || paths::is_under(target, &self.settings.run_dir));
-        if home_hit || run_dir_write {
+        // A directory above the home or the run directory, moved (or
+        // exchanged, replaced, its mode or owner changed), would take
+        // IronGate's state with it to a name the checks above no longer
+        // cover, and leave the agent's own directory where the supervisor,
+        // the reviewer and `irongate audit` look for it by path (the
+        // overlay of remembered approvals, the database of a review, the
+        // wake-up sockets). Reads and listings of them stay ordinary.
+        let above_own = |p: &str| {
+            !p.is_empty()
+                && (paths::is_strictly_above(p, &self.settings.home)
+                    || paths::is_strictly_above(p, &self.settings.run_dir))
+        };
+        let ancestor_write = file
+            && !action.file_op().is_some_and(FileOp::is_read)
+            && (above_own(path)
+                || (action.file_op() != Some(FileOp::Symlink) && above_own(target)));
+        if home_hit || run_dir_write || ancestor_write {
             return Some(Verdict {
                 decision: Decision::Block,
                 reason: "irongate_state: IronGate's own state is out of the agent's reach".into(),
