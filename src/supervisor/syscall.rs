@@ -170,8 +170,13 @@ impl Decider {
                 let mut a = file(FileOp::Rename, Some(src), old)?;
                 a.set(Field::Target, dst);
                 // An exchange (or a whiteout) writes the source's name too.
+                // No hook-layer operation does that (Python has no
+                // renameat2): an allowed rename of the same two paths is
+                // not this call, so nothing explains it and the policy
+                // judges it, both ways.
                 if flags & (RENAME_EXCHANGE | RENAME_WHITEOUT) != 0 {
                     mark_exchange(&mut a);
+                    return Ok(vec![(a, None)]);
                 }
                 one(a, Op::Paths(FileOp::Rename, src.to_owned(), dst.to_owned()))
             }
