@@ -1490,6 +1490,10 @@ fn nameservers() -> &'static [IpAddr] {
     })
 }
 
+/// The bits of a mode `chmod` keeps (`S_IALLUGO`): the rest is ignored by
+/// the kernel, so two modes differing only there are the same call.
+pub(crate) const CHMOD_BITS: u32 = 0o7777;
+
 /// What an allowed hook-layer action will look like at the syscall level:
 /// the whole tuple the kernel layer matches (both paths, every address of
 /// the destination and its port, the program and its argv).
@@ -1501,12 +1505,16 @@ pub(crate) fn intent_of(action: &Action) -> Option<Op> {
         (Kind::File(op @ (FileOp::Rename | FileOp::Link)), Some(p)) => {
             Op::Paths(op, p, action.text(Field::Target)?.to_owned())
         }
+        // Without a mode it was decided on, a chmod explains no call.
+        (Kind::File(FileOp::Chmod), Some(p)) => {
+            let mode = u32::from_str_radix(action.text(Field::Mode)?, 8).ok()?;
+            Op::Chmod(p, mode & CHMOD_BITS)
+        }
         (
             Kind::File(
                 op @ (FileOp::Delete
                 | FileOp::Mkdir
                 | FileOp::Symlink
-                | FileOp::Chmod
                 | FileOp::Chown
                 | FileOp::Truncate),
             ),

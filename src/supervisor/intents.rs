@@ -30,8 +30,12 @@ pub enum Op {
     /// An open with write intent of this real path.
     OpenWrite(String),
     /// A one-path operation (`delete`, `mkdir`, `create`, `symlink`,
-    /// `chmod`, `chown`, `truncate`) on this real path.
+    /// `chown`, `truncate`) on this real path.
     Path(FileOp, String),
+    /// A `chmod` of this real path to this mode (its permission bits, as
+    /// the kernel keeps them): the mode is part of what was decided (a rule
+    /// or a reviewer may allow one mode and not another).
+    Chmod(String, u32),
     /// A two-path operation (`rename`, `link`): both real paths.
     Paths(FileOp, String, String),
     /// A `connect`, `bind` or `send` to this destination.
@@ -216,6 +220,17 @@ mod tests {
         assert!(!explains(
             &decided,
             &Op::Paths(FileOp::Rename, "/w/a".into(), "/secret/b".into())
+        ));
+    }
+
+    #[test]
+    fn a_chmod_is_explained_only_with_its_mode() {
+        let decided = Op::Chmod("/w/run.sh".into(), 0o644);
+        assert!(explains(&decided, &Op::Chmod("/w/run.sh".into(), 0o644)));
+        assert!(!explains(&decided, &Op::Chmod("/w/run.sh".into(), 0o4777)));
+        assert!(!explains(
+            &decided,
+            &Op::Path(FileOp::Chmod, "/w/run.sh".into())
         ));
     }
 

@@ -156,9 +156,16 @@ impl Decider {
                     Op::Path(FileOp::Symlink, first.unwrap_or_default().to_owned()),
                 )
             }
-            Call::Chmod { path, .. } | Call::Chown { path, .. } | Call::Truncate { path, .. } => {
+            Call::Chmod { path, mode, .. } => {
+                // The mode is judged (and matched) as the hook layer spells
+                // it: octal text of the bits the kernel keeps.
+                let mode = mode & super::decide::CHMOD_BITS;
+                let mut a = file(FileOp::Chmod, first, path)?;
+                a.set(Field::Mode, format!("{mode:o}"));
+                one(a, Op::Chmod(first.unwrap_or_default().to_owned(), mode))
+            }
+            Call::Chown { path, .. } | Call::Truncate { path, .. } => {
                 let op = match call {
-                    Call::Chmod { .. } => FileOp::Chmod,
                     Call::Chown { .. } => FileOp::Chown,
                     _ => FileOp::Truncate,
                 };
