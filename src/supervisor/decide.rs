@@ -1424,7 +1424,11 @@ impl Decider {
     fn record_intent(&self, caller: Caller, action: &Action) {
         if let Some(op) = intent_of(action) {
             let raw = action.text(Field::Requested).map(str::to_owned);
-            self.intents.record(caller.pid, caller.tid, op, raw);
+            let flags = match &op {
+                Op::Open(_) | Op::OpenWrite(_) => action.get(Field::Flags).and_then(Value::as_i64),
+                _ => None,
+            };
+            self.intents.record(caller.pid, caller.tid, op, raw, flags);
         }
     }
 

@@ -266,8 +266,10 @@ impl Decider {
         if let Call::Open { path, flags, .. } = call
             && flags & i64::from(libc::O_PATH) == 0
         {
-            let write = flags & WRITE_FLAGS != 0;
-            if let Some(real) = self.intents.take_open(i64::from(t.tid), &text(path), write) {
+            if let Some(real) = self
+                .intents
+                .take_open(i64::from(t.tid), &text(path), *flags)
+            {
                 self.counters.explained.fetch_add(1, Ordering::Relaxed);
                 return Answer::Emulate(real);
             }
@@ -323,13 +325,12 @@ impl Decider {
             return None;
         };
         let real = action.text(Field::Path)?.to_owned();
-        let write = n.flags & WRITE_FLAGS != 0;
         let frame = (!n.frame.is_empty()).then_some(n.frame.as_str());
         let out = match self.judge_first(c, Layer::Hook, *action, frame, false) {
             Prejudged::Done(out) => {
                 // An open explained by an earlier grant left an intent for
                 // its syscall: this is it.
-                let _ = self.intents.take_open(c.tid, &raw, write);
+                let _ = self.intents.take_open(c.tid, &raw, n.flags);
                 out
             }
             Prejudged::Policy(_, v) if in_loop && v.decision == Decision::Review => {
