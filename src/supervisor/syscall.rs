@@ -265,14 +265,12 @@ impl Decider {
         }
         if let Call::Open { path, flags, .. } = call
             && flags & i64::from(libc::O_PATH) == 0
-        {
-            if let Some(real) = self
+            && let Some(real) = self
                 .intents
                 .take_open(i64::from(t.tid), &text(path), *flags)
-            {
-                self.counters.explained.fetch_add(1, Ordering::Relaxed);
-                return Answer::Emulate(real);
-            }
+        {
+            self.counters.explained.fetch_add(1, Ordering::Relaxed);
+            return Answer::Emulate(real);
         }
         self.judge_rest(t, call, prepared)
     }
