@@ -1217,10 +1217,15 @@ impl Decider {
         let target = action.text(Field::Target).unwrap_or("");
         let home_hit = hits_home(path)
             || (file && action.file_op() != Some(FileOp::Symlink) && hits_home(target));
-        let run_dir_write = file
+        let run_dir_write = (file
             && !action.file_op().is_some_and(FileOp::is_read)
             && (paths::is_under(path, &self.settings.run_dir)
-                || paths::is_under(target, &self.settings.run_dir));
+                || paths::is_under(target, &self.settings.run_dir)))
+            // A bind creates its socket file: a new name in the run
+            // directory, which nothing of the agent's may change.
+            || (socket
+                && action.net_op() == Some(NetOp::Bind)
+                && paths::is_under(path, &self.settings.run_dir));
         // A directory above the home or the run directory, moved (or
         // exchanged, replaced, its mode or owner changed), would take
         // IronGate's state with it to a name the checks above no longer
