@@ -29,6 +29,16 @@ pub fn is_under(path: &str, dir: &str) -> bool {
     path == dir || (path.starts_with(dir) && path.as_bytes().get(dir.len()) == Some(&b'/'))
 }
 
+/// True when `path` is a directory strictly above `dir` (`/` is above
+/// every other absolute path): moving `path` moves `dir`.
+pub fn is_strictly_above(path: &str, dir: &str) -> bool {
+    if !path.starts_with('/') || !dir.starts_with('/') {
+        return false;
+    }
+    let (path, dir) = (path.trim_end_matches('/'), dir.trim_end_matches('/'));
+    dir.len() > path.len() && dir.starts_with(path) && dir.as_bytes().get(path.len()) == Some(&b'/')
+}
+
 /// Bytes as text, the one spelling of a path or argument every layer uses:
 /// valid UTF-8 unchanged, other bytes as `\xNN`.
 pub fn bytes_text(bytes: &[u8]) -> String {
@@ -67,6 +77,29 @@ pub fn proc_self_as(path: &[u8], pid: i32, tid: i64) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strictly_above() {
+        for (p, d) in [
+            ("/", "/home/u/.irongate"),
+            ("/home", "/home/u/.irongate"),
+            ("/home/u/", "/home/u/.irongate"),
+            ("/tmp/x", "/tmp/x/home/"),
+        ] {
+            assert!(is_strictly_above(p, d), "{p} {d}");
+        }
+        for (p, d) in [
+            ("/home/u/.irongate", "/home/u/.irongate"),
+            ("/home/u/.irongate/x", "/home/u/.irongate"),
+            ("/home/u/.iron", "/home/u/.irongate"),
+            ("/homes", "/home/u"),
+            ("", "/home/u"),
+            ("home", "/home/u"),
+            ("/", "/"),
+        ] {
+            assert!(!is_strictly_above(p, d), "{p} {d}");
+        }
+    }
 
     #[test]
     fn plain_paths() {

@@ -177,6 +177,33 @@ pub fn freeze_also(c: &Caller, also: &[i32]) -> Result<Frozen, i32> {
 }
 
 impl Frozen {
+    /// Stops one more task (`PTRACE_SEIZE` + `PTRACE_INTERRUPT`): `Ok(true)`
+    /// once asked to stop, `Ok(false)` when it is gone, `Err(errno)` when it
+    /// cannot be traced. A task stopped so stays stopped whatever signal
+    /// comes (a `SIGCONT` ends a stop by `SIGSTOP`, not this one) until it
+    /// is let go when this is dropped. Whether it has stopped yet is for
+    /// the caller to see (`t` in its state).
+    pub fn add(&mut self, tid: i32) -> Result<bool, i32> {
+        if self.tids.contains(&tid) {
+            return Ok(true);
+        }
+        match super::memory::as_agent_real(|| ptrace(libc::PTRACE_SEIZE, tid)) {
+            Ok(()) => self.tids.push(tid),
+            Err(libc::ESRCH) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        match ptrace(libc::PTRACE_INTERRUPT, tid) {
+            Ok(()) => Ok(true),
+            Err(libc::ESRCH) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// True when `tid` is one of the tasks stopped here.
+    pub fn has(&self, tid: i32) -> bool {
+        self.tids.contains(&tid)
+    }
+
     /// Number of stopped tasks.
     pub fn len(&self) -> usize {
         self.tids.len()

@@ -13,11 +13,14 @@
 //!   `vfork` parent, any process sharing its address space) are stopped
 //!   with `PTRACE_SEIZE` + `PTRACE_INTERRUPT` (`backstop::freeze`), which
 //!   leaves the caller nothing pending;
-//! - with [`Scope::Tree`], every other process of the agent's tree is sent
-//!   `SIGSTOP` (which cannot be caught, blocked or ignored; to each of its
-//!   threads, the tree listed again until no new process appears), so no
-//!   symlink, directory or cwd can be swapped either; every one of their
-//!   threads must be seen stopped;
+//! - with [`Scope::Tree`], every thread of every other process of the
+//!   agent's tree is stopped with ptrace too (the tree listed again until no
+//!   new process appears), so no symlink, directory or cwd can be swapped
+//!   either; every one of their threads must be seen stopped. Not with
+//!   `SIGSTOP`: a `SIGCONT` the agent arranged beforehand (a timer of its
+//!   own, an owner signal, a parent-death signal) would end that stop with
+//!   nothing of the agent's running; only a process that cannot be traced
+//!   is sent `SIGSTOP` (to each of its threads);
 //! - calls the supervisor performs for the agent (a rename, a symlink, …
 //!   of a task that was already waiting for its answer) are held back
 //!   ([`performing`]) from the re-check until the continued call is done;
@@ -197,10 +200,34 @@ fn poke(pid: i32, caller_tid: i32) {
 /// The processes stopped by one freeze; continued when dropped.
 #[derive(Default)]
 struct Frozen {
-    /// Stopped here (continued on drop).
+    /// Every thread of these processes is stopped by ptrace (see
+    /// [`Frozen::trace`]).
+    traced_processes: Vec<i32>,
+    /// Their threads (let go on drop).
+    traced: super::freeze::Frozen,
+    /// Stopped here by `SIGSTOP`, where ptrace was refused (continued on
+    /// drop).
     stopped: Vec<i32>,
     /// Every process of the tree seen (stopped here or already).
     seen: Vec<i32>,
+}
+
+impl Frozen {
+    /// Stops every thread of `pid` but `caller_tid` with ptrace. A stop by
+    /// `SIGSTOP` does not hold: a timer of the agent's (`timer_create` with
+    /// `SIGCONT`), an owner signal of a file (`F_SETSIG`) or a parent-death
+    /// signal would continue the process in the middle of the continued
+    /// call, with nothing of the agent's running to do it. False when one
+    /// of them cannot be traced (then the process is stopped by signal).
+    fn trace(&mut self, pid: i32, caller_tid: i32) -> bool {
+        for t in threads(pid) {
+            if t != caller_tid && self.traced.add(t).is_err() {
+                return false;
+            }
+        }
+        self.traced_processes.push(pid);
+        true
+    }
 }
 
 impl Drop for Frozen {
@@ -210,6 +237,12 @@ impl Drop for Frozen {
             unsafe { libc::kill(*p, libc::SIGCONT) };
         }
     }
+}
+
+/// Stopped by its tracer, dead, or in the kernel where it cannot touch its
+/// memory until it returns (and then it traps).
+fn is_traced_still(state: Option<u8>) -> bool {
+    matches!(state, None | Some(b't' | b'Z' | b'X' | b'x' | b'D'))
 }
 
 /// Stops every process of the agent's tree (`members()` is asked again
@@ -230,7 +263,15 @@ fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<Frozen> {
         }
         for p in new {
             frozen.seen.push(p);
-            if matches!(process_state(p), Some(b'T' | b't' | b'Z' | b'X')) {
+            if matches!(process_state(p), Some(b'Z' | b'X')) {
+                continue;
+            }
+            // Already stopped or not: a stop of the agent's own is no
+            // more than a stop by signal (see `Frozen::trace`).
+            if frozen.trace(p, caller_tid) {
+                continue;
+            }
+            if matches!(process_state(p), Some(b'T' | b't')) {
                 continue;
             }
             if stop_process(p) {
@@ -247,12 +288,28 @@ fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<Frozen> {
     }
     loop {
         let mut moving = false;
-        for p in &frozen.seen {
-            for t in threads(*p) {
-                if t != caller_tid && !is_still(task_state(*p, t)) {
+        let seen = frozen.seen.clone();
+        for p in seen {
+            let traced = frozen.traced_processes.contains(&p);
+            for t in threads(p) {
+                if t == caller_tid {
+                    continue;
+                }
+                if traced {
+                    if !frozen.traced.has(t) {
+                        // A thread started since: stopped too, or the
+                        // freeze is not confirmed.
+                        moving = true;
+                        if frozen.traced.add(t).is_err() {
+                            return None;
+                        }
+                    } else if !is_traced_still(task_state(p, t)) {
+                        moving = true;
+                    }
+                } else if !is_still(task_state(p, t)) {
                     moving = true;
                     // A thread started since: tell it too.
-                    tgkill_stop(*p, t);
+                    tgkill_stop(p, t);
                 }
             }
         }

@@ -1217,11 +1217,32 @@ impl Decider {
         let target = action.text(Field::Target).unwrap_or("");
         let home_hit = hits_home(path)
             || (file && action.file_op() != Some(FileOp::Symlink) && hits_home(target));
-        let run_dir_write = file
+        let run_dir_write = (file
             && !action.file_op().is_some_and(FileOp::is_read)
             && (paths::is_under(path, &self.settings.run_dir)
-                || paths::is_under(target, &self.settings.run_dir));
-        if home_hit || run_dir_write {
+                || paths::is_under(target, &self.settings.run_dir)))
+            // A bind creates its socket file: a new name in the run
+            // directory, which nothing of the agent's may change.
+            || (socket
+                && action.net_op() == Some(NetOp::Bind)
+                && paths::is_under(path, &self.settings.run_dir));
+        // A directory above the home or the run directory, moved (or
+        // exchanged, replaced, its mode or owner changed), would take
+        // IronGate's state with it to a name the checks above no longer
+        // cover, and leave the agent's own directory where the supervisor,
+        // the reviewer and `irongate audit` look for it by path (the
+        // overlay of remembered approvals, the database of a review, the
+        // wake-up sockets). Reads and listings of them stay ordinary.
+        let above_own = |p: &str| {
+            !p.is_empty()
+                && (paths::is_strictly_above(p, &self.settings.home)
+                    || paths::is_strictly_above(p, &self.settings.run_dir))
+        };
+        let ancestor_write = file
+            && !action.file_op().is_some_and(FileOp::is_read)
+            && (above_own(path)
+                || (action.file_op() != Some(FileOp::Symlink) && above_own(target)));
+        if home_hit || run_dir_write || ancestor_write {
             return Some(Verdict {
                 decision: Decision::Block,
                 reason: "irongate_state: IronGate's own state is out of the agent's reach".into(),
@@ -1408,7 +1429,11 @@ impl Decider {
     fn record_intent(&self, caller: Caller, action: &Action) {
         if let Some(op) = intent_of(action) {
             let raw = action.text(Field::Requested).map(str::to_owned);
-            self.intents.record(caller.pid, caller.tid, op, raw);
+            let flags = match &op {
+                Op::Open(_) | Op::OpenWrite(_) => action.get(Field::Flags).and_then(Value::as_i64),
+                _ => None,
+            };
+            self.intents.record(caller.pid, caller.tid, op, raw, flags);
         }
     }
 
@@ -1474,6 +1499,10 @@ fn nameservers() -> &'static [IpAddr] {
     })
 }
 
+/// The bits of a mode `chmod` keeps (`S_IALLUGO`): the rest is ignored by
+/// the kernel, so two modes differing only there are the same call.
+pub(crate) const CHMOD_BITS: u32 = 0o7777;
+
 /// What an allowed hook-layer action will look like at the syscall level:
 /// the whole tuple the kernel layer matches (both paths, every address of
 /// the destination and its port, the program and its argv).
@@ -1485,12 +1514,16 @@ pub(crate) fn intent_of(action: &Action) -> Option<Op> {
         (Kind::File(op @ (FileOp::Rename | FileOp::Link)), Some(p)) => {
             Op::Paths(op, p, action.text(Field::Target)?.to_owned())
         }
+        // Without a mode it was decided on, a chmod explains no call.
+        (Kind::File(FileOp::Chmod), Some(p)) => {
+            let mode = u32::from_str_radix(action.text(Field::Mode)?, 8).ok()?;
+            Op::Chmod(p, mode & CHMOD_BITS)
+        }
         (
             Kind::File(
                 op @ (FileOp::Delete
                 | FileOp::Mkdir
                 | FileOp::Symlink
-                | FileOp::Chmod
                 | FileOp::Chown
                 | FileOp::Truncate),
             ),

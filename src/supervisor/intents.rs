@@ -16,6 +16,10 @@ use std::time::{Duration, Instant};
 
 use crate::action::{FileOp, NetOp};
 
+/// Write intent in open flags.
+const WRITE_FLAGS: i64 =
+    (libc::O_WRONLY | libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND) as i64;
+
 /// How long an intent waits for its syscall.
 const TTL: Duration = Duration::from_secs(5);
 
@@ -30,8 +34,12 @@ pub enum Op {
     /// An open with write intent of this real path.
     OpenWrite(String),
     /// A one-path operation (`delete`, `mkdir`, `create`, `symlink`,
-    /// `chmod`, `chown`, `truncate`) on this real path.
+    /// `chown`, `truncate`) on this real path.
     Path(FileOp, String),
+    /// A `chmod` of this real path to this mode (its permission bits, as
+    /// the kernel keeps them): the mode is part of what was decided (a rule
+    /// or a reviewer may allow one mode and not another).
+    Chmod(String, u32),
     /// A two-path operation (`rename`, `link`): both real paths.
     Paths(FileOp, String, String),
     /// A `connect`, `bind` or `send` to this destination.
@@ -82,7 +90,33 @@ struct Intent {
     op: Op,
     /// For opens: the path as the agent spelled it.
     raw: Option<String>,
+    /// For opens decided with their flags: those of [`OPEN_FLAGS`]. A rule
+    /// (or a reviewer) that allowed an append (`"mode": "a"`) allowed no
+    /// truncating open of the same file.
+    flags: Option<i64>,
     expires: Instant,
+}
+
+/// Open flags an open's intent must match exactly (`O_CLOEXEC` and the
+/// like may differ between the audit event and the syscall).
+pub const OPEN_FLAGS: i64 = (libc::O_ACCMODE
+    | libc::O_CREAT
+    | libc::O_EXCL
+    | libc::O_TRUNC
+    | libc::O_APPEND
+    | libc::O_DIRECTORY
+    | libc::O_NOFOLLOW
+    | libc::O_TMPFILE
+    | libc::O_PATH) as i64;
+
+/// True when an intent decided with `decided` flags (if any) explains an
+/// open with `seen` flags.
+fn same_open_flags(decided: Option<i64>, seen: Option<i64>) -> bool {
+    match (decided, seen) {
+        (None, _) => true,
+        (Some(d), Some(s)) => (d ^ s) & OPEN_FLAGS == 0,
+        (Some(_), None) => false,
+    }
 }
 
 /// The remembered intents of a run.
@@ -92,8 +126,9 @@ pub struct Intents {
 }
 
 impl Intents {
-    /// Records an allowed hook-layer operation.
-    pub fn record(&self, pid: i32, tid: i64, op: Op, raw: Option<String>) {
+    /// Records an allowed hook-layer operation (`flags`: an open's, when it
+    /// was decided with them).
+    pub fn record(&self, pid: i32, tid: i64, op: Op, raw: Option<String>, flags: Option<i64>) {
         let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         list.retain(|i| i.expires > now);
@@ -105,6 +140,7 @@ impl Intents {
             tid,
             op,
             raw,
+            flags,
             expires: now + TTL,
         });
     }
@@ -115,12 +151,14 @@ impl Intents {
     /// and checks that it reached that path, so no resolution is needed
     /// here (the hook layer did it, and a changed cwd or a swapped link shows
     /// up as a different real path).
-    pub fn take_open(&self, tid: i64, raw: &str, write: bool) -> Option<String> {
+    pub fn take_open(&self, tid: i64, raw: &str, flags: i64) -> Option<String> {
+        let write = flags & WRITE_FLAGS != 0;
         let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         let idx = list.iter().rposition(|i| {
             i.expires > now
                 && i.tid == tid
+                && same_open_flags(i.flags, Some(flags))
                 && match &i.op {
                     Op::Open(real) if !write => i.raw.as_deref().unwrap_or(real) == raw,
                     Op::OpenWrite(real) if write => i.raw.as_deref().unwrap_or(real) == raw,
@@ -135,14 +173,17 @@ impl Intents {
 
     /// Consumes the intent that explains a syscall of thread `tid` (process
     /// `pid`, whose parent is `ppid`), if any. An exec may come from a child
-    /// the thread forked (subprocess's vfork child).
-    pub fn take(&self, pid: i32, tid: i64, ppid: i32, op: &Op) -> bool {
+    /// the thread forked (subprocess's vfork child). `flags`: an open's.
+    pub fn take(&self, pid: i32, tid: i64, ppid: i32, op: &Op, flags: Option<i64>) -> bool {
         let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         let found = list.iter().position(|i| {
             i.expires > now
                 && match (op, &i.op) {
                     (Op::Exec(..), Op::Exec(..)) => i.op == *op && (i.pid == pid || i.pid == ppid),
+                    (Op::Open(_) | Op::OpenWrite(_), _) => {
+                        i.tid == tid && explains(&i.op, op) && same_open_flags(i.flags, flags)
+                    }
                     _ => i.tid == tid && explains(&i.op, op),
                 }
         });
@@ -220,14 +261,51 @@ mod tests {
     }
 
     #[test]
+    fn a_chmod_is_explained_only_with_its_mode() {
+        let decided = Op::Chmod("/w/run.sh".into(), 0o644);
+        assert!(explains(&decided, &Op::Chmod("/w/run.sh".into(), 0o644)));
+        assert!(!explains(&decided, &Op::Chmod("/w/run.sh".into(), 0o4777)));
+        assert!(!explains(
+            &decided,
+            &Op::Path(FileOp::Chmod, "/w/run.sh".into())
+        ));
+    }
+
+    #[test]
     fn each_intent_explains_one_call() {
         let intents = Intents::default();
         let op = Op::Paths(FileOp::Rename, "/w/a".into(), "/w/b".into());
-        intents.record(10, 11, op.clone(), None);
-        assert!(intents.take(10, 11, 0, &op));
-        assert!(!intents.take(10, 11, 0, &op));
+        intents.record(10, 11, op.clone(), None, None);
+        assert!(intents.take(10, 11, 0, &op, None));
+        assert!(!intents.take(10, 11, 0, &op, None));
         // Another thread does not inherit it.
-        intents.record(10, 11, op.clone(), None);
-        assert!(!intents.take(10, 12, 0, &op));
+        intents.record(10, 11, op.clone(), None, None);
+        assert!(!intents.take(10, 12, 0, &op, None));
+    }
+
+    #[test]
+    fn an_open_is_explained_only_with_its_flags() {
+        let intents = Intents::default();
+        let (wr, cr, ap, tr, cx) = (
+            i64::from(libc::O_WRONLY),
+            i64::from(libc::O_CREAT),
+            i64::from(libc::O_APPEND),
+            i64::from(libc::O_TRUNC),
+            i64::from(libc::O_CLOEXEC),
+        );
+        let op = Op::OpenWrite("/w/log".into());
+        intents.record(10, 11, op.clone(), None, Some(wr | cr | ap));
+        // A truncating open of the same file is not the append decided.
+        assert!(!intents.take(10, 11, 0, &op, Some(wr | tr)));
+        assert!(intents.take_open(11, "/w/log", wr | tr).is_none());
+        // The same open, with O_CLOEXEC added by the runtime, is.
+        assert_eq!(
+            intents
+                .take_open(11, "/w/log", wr | cr | ap | cx)
+                .as_deref(),
+            Some("/w/log")
+        );
+        intents.record(10, 11, op.clone(), None, Some(wr | cr | ap));
+        assert!(intents.take(10, 11, 0, &op, Some(wr | cr | ap | cx)));
     }
 }

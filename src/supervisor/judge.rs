@@ -88,7 +88,10 @@ impl Decider {
             } else {
                 0
             };
-            if self.intents.take(caller.pid, caller.tid, ppid, op) {
+            let flags = action
+                .get(crate::action::Field::Flags)
+                .and_then(serde_json::Value::as_i64);
+            if self.intents.take(caller.pid, caller.tid, ppid, op, flags) {
                 self.counters.explained.fetch_add(1, Ordering::Relaxed);
                 return (action, Judgement::Explained);
             }

@@ -173,6 +173,16 @@ impl RunDir {
             .map(PathBuf::from)
             .filter(|p| p.is_dir())
             .unwrap_or_else(std::env::temp_dir);
+        // Its real path: the socket path the launcher and the supervisor use
+        // must not pass through a symbolic link the agent could re-point
+        // (the run directory's own ancestors cannot be moved, see
+        // Decider::own_state).
+        let base = std::fs::canonicalize(&base).map_err(|e| {
+            Failure::setup(format!(
+                "cannot resolve the directory for the run directory {}: {e}",
+                base.display()
+            ))
+        })?;
         let mut last_err = None;
         for _ in 0..16 {
             let name = format!(

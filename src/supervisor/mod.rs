@@ -85,6 +85,17 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
     crate::timing::cpu("start");
     let home = crate::home::resolve(args.home.as_deref())?;
     crate::home::ensure(&home)?;
+    // Every later use of the home by path (the overlay at each review, a
+    // review's database, the wake-up sockets) goes by its real path: a
+    // symbolic link on the way, in a directory the agent may write, could
+    // otherwise be pointed at a state directory of the agent's making. The
+    // real path's own directories cannot be moved (see Decider::own_state).
+    let home = std::fs::canonicalize(&home).map_err(|e| {
+        Failure::setup(format!(
+            "cannot resolve the state directory {}: {e}",
+            home.display()
+        ))
+    })?;
     crate::timing::step("home ready");
     let (policy, policy_origin) = load_policy(args.policy.as_deref(), &home)?;
     let profile = Profile::from_name(&args.profile)

@@ -198,7 +198,7 @@ pub fn lexical(p: &Path) -> String {
     String::from_utf8_lossy(out.as_os_str().as_bytes()).into_owned()
 }
 
-pub use crate::pathname::is_under;
+pub use crate::pathname::{is_strictly_above, is_under};
 
 #[cfg(test)]
 mod tests {

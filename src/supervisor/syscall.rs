@@ -156,9 +156,16 @@ impl Decider {
                     Op::Path(FileOp::Symlink, first.unwrap_or_default().to_owned()),
                 )
             }
-            Call::Chmod { path, .. } | Call::Chown { path, .. } | Call::Truncate { path, .. } => {
+            Call::Chmod { path, mode, .. } => {
+                // The mode is judged (and matched) as the hook layer spells
+                // it: octal text of the bits the kernel keeps.
+                let mode = mode & super::decide::CHMOD_BITS;
+                let mut a = file(FileOp::Chmod, first, path)?;
+                a.set(Field::Mode, format!("{mode:o}"));
+                one(a, Op::Chmod(first.unwrap_or_default().to_owned(), mode))
+            }
+            Call::Chown { path, .. } | Call::Truncate { path, .. } => {
                 let op = match call {
-                    Call::Chmod { .. } => FileOp::Chmod,
                     Call::Chown { .. } => FileOp::Chown,
                     _ => FileOp::Truncate,
                 };
@@ -170,8 +177,13 @@ impl Decider {
                 let mut a = file(FileOp::Rename, Some(src), old)?;
                 a.set(Field::Target, dst);
                 // An exchange (or a whiteout) writes the source's name too.
+                // No hook-layer operation does that (Python has no
+                // renameat2): an allowed rename of the same two paths is
+                // not this call, so nothing explains it and the policy
+                // judges it, both ways.
                 if flags & (RENAME_EXCHANGE | RENAME_WHITEOUT) != 0 {
                     mark_exchange(&mut a);
+                    return Ok(vec![(a, None)]);
                 }
                 one(a, Op::Paths(FileOp::Rename, src.to_owned(), dst.to_owned()))
             }
@@ -253,12 +265,12 @@ impl Decider {
         }
         if let Call::Open { path, flags, .. } = call
             && flags & i64::from(libc::O_PATH) == 0
+            && let Some(real) = self
+                .intents
+                .take_open(i64::from(t.tid), &text(path), *flags)
         {
-            let write = flags & WRITE_FLAGS != 0;
-            if let Some(real) = self.intents.take_open(i64::from(t.tid), &text(path), write) {
-                self.counters.explained.fetch_add(1, Ordering::Relaxed);
-                return Answer::Emulate(real);
-            }
+            self.counters.explained.fetch_add(1, Ordering::Relaxed);
+            return Answer::Emulate(real);
         }
         self.judge_rest(t, call, prepared)
     }
@@ -311,13 +323,12 @@ impl Decider {
             return None;
         };
         let real = action.text(Field::Path)?.to_owned();
-        let write = n.flags & WRITE_FLAGS != 0;
         let frame = (!n.frame.is_empty()).then_some(n.frame.as_str());
         let out = match self.judge_first(c, Layer::Hook, *action, frame, false) {
             Prejudged::Done(out) => {
                 // An open explained by an earlier grant left an intent for
                 // its syscall: this is it.
-                let _ = self.intents.take_open(c.tid, &raw, write);
+                let _ = self.intents.take_open(c.tid, &raw, n.flags);
                 out
             }
             Prejudged::Policy(_, v) if in_loop && v.decision == Decision::Review => {
