@@ -247,22 +247,6 @@ fn backstop_checks() -> Vec<Check> {
         )
     });
     let listener: OwnedFd = handed.listener;
-    out.push(if sys::set_sync_wake_up(listener.as_fd()) {
-        check(
-            "sync wake-up",
-            Status::Pass,
-            "SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP",
-        )
-    } else {
-        with_fix(
-            check(
-                "sync wake-up",
-                Status::Fallback,
-                "not available: each notification costs a cross-CPU wake-up",
-            ),
-            "Linux 6.6+",
-        )
-    });
     let _ = backstop_listener::go(&parent);
     // The child now opens /dev/null; answer it with ADDFD.
     let mut pfd = libc::pollfd {

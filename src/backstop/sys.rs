@@ -9,23 +9,6 @@ use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 
 pub use libc::{seccomp_data, seccomp_notif};
 
-/// `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP` (not yet in libc).
-const SYNC_WAKE_UP: u64 = 1;
-
-/// Asks the kernel (6.6+) to run the woken side of each round trip on the
-/// waker's CPU, which spares a cross-CPU wake-up per notification. The flag
-/// is passed by value. Returns false on older kernels (nothing changes).
-pub fn set_sync_wake_up(listener: BorrowedFd<'_>) -> bool {
-    // SAFETY: valid fd; the request takes its argument by value.
-    unsafe {
-        libc::ioctl(
-            listener.as_raw_fd(),
-            libc::SECCOMP_IOCTL_NOTIF_SET_FLAGS,
-            SYNC_WAKE_UP,
-        ) == 0
-    }
-}
-
 /// Receives one notification. `ENOENT` means the target died or was
 /// interrupted between poll and receive: skip it.
 pub fn recv(listener: BorrowedFd<'_>) -> io::Result<seccomp_notif> {
