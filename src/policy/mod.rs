@@ -276,34 +276,72 @@ pub struct Policy {
 struct Sets {
     /// Per field: the set (None: no predicate, or it did not build within
     /// the size limits — the predicates then match one by one).
-    sets: Vec<Option<regex::bytes::RegexSet>>,
+    sets: Vec<Option<regex_automata::meta::Regex>>,
     /// Per field: what its set matches in the empty text, the text of a
     /// missing field (a rename's view has no `target`, most actions no
     /// `src_path`), computed once instead of per evaluation.
-    empty: Vec<Option<regex::bytes::SetMatches>>,
+    empty: Vec<Option<Matched>>,
 }
+
+/// Which members of a field's set matched its text.
+type Matched = regex_automata::PatternSet;
 
 impl Sets {
     fn build(patterns: &[Vec<String>]) -> Sets {
-        let sets: Vec<Option<regex::bytes::RegexSet>> = patterns
+        let sets: Vec<Option<regex_automata::meta::Regex>> = patterns
             .iter()
             .map(|list| {
                 if list.is_empty() {
-                    return None;
+                    None
+                } else {
+                    build_set(list)
                 }
-                regex::bytes::RegexSetBuilder::new(list)
-                    .size_limit(1 << 26)
-                    .dfa_size_limit(1 << 24)
-                    .build()
-                    .ok()
             })
             .collect();
         let empty = sets
             .iter()
-            .map(|set| set.as_ref().map(|set| set.matches(b"")))
+            .map(|set| set.as_ref().map(|set| set_matches(set, b"")))
             .collect();
         Sets { sets, empty }
     }
+}
+
+/// One field's set: every pattern, matched anywhere, all at once, on bytes
+/// (as `regex::bytes::RegexSet` does). Only the lazy DFA is built, at
+/// search time: no literal prefilter, full DFA, one-pass or backtracker
+/// is compiled up front. For the short texts of actions they win nothing,
+/// and building them was most of a run's start-up CPU (the policy is
+/// compiled at every `irongate run`).
+fn build_set(list: &[String]) -> Option<regex_automata::meta::Regex> {
+    use regex_automata::{MatchKind, meta, util::syntax};
+    meta::Builder::new()
+        .configure(
+            meta::Config::new()
+                .match_kind(MatchKind::All)
+                .utf8_empty(false)
+                .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
+                .nfa_size_limit(Some(1 << 26))
+                .hybrid_cache_capacity(1 << 24)
+                .auto_prefilter(false)
+                .dfa(false)
+                .onepass(false)
+                .backtrack(false),
+        )
+        .syntax(syntax::Config::new().utf8(false))
+        .build_many(list)
+        .ok()
+}
+
+/// The members of `set` that match somewhere in `text`.
+fn set_matches(set: &regex_automata::meta::Regex, text: &[u8]) -> Matched {
+    let mut matched = Matched::new(set.pattern_len());
+    set.which_overlapping_matches(&regex_automata::Input::new(text), &mut matched);
+    matched
+}
+
+/// Whether member `slot` is among `matched`.
+fn has(matched: &Matched, slot: usize) -> bool {
+    regex_automata::PatternID::new(slot).is_ok_and(|id| matched.contains(id))
 }
 
 /// What decided one action or view, before it becomes a [`Verdict`] (the
@@ -328,7 +366,7 @@ enum DecidedBy {
 const _: () = assert!(FIELD_COUNT <= 64);
 
 /// Per-evaluation memo of which set members matched, by field index.
-type SetMemo = [Option<regex::bytes::SetMatches>; FIELD_COUNT];
+type SetMemo = [Option<Matched>; FIELD_COUNT];
 
 /// An empty memo (arrays longer than 32 have no `Default`).
 fn new_memo() -> SetMemo {
@@ -678,11 +716,12 @@ impl Policy {
             let fi = p.field.index();
             match (p.slot, &sets.sets[fi], action.text(p.field)) {
                 (Some(slot), Some(_), None) => {
-                    sets.empty[fi].as_ref().is_some_and(|m| m.matched(slot))
+                    sets.empty[fi].as_ref().is_some_and(|m| has(m, slot))
                 }
-                (Some(slot), Some(set), Some(text)) => memo[fi]
-                    .get_or_insert_with(|| set.matches(text.as_bytes()))
-                    .matched(slot),
+                (Some(slot), Some(set), Some(text)) => has(
+                    memo[fi].get_or_insert_with(|| set_matches(set, text.as_bytes())),
+                    slot,
+                ),
                 _ => p.matches(action),
             }
         })

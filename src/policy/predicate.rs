@@ -152,7 +152,7 @@ pub struct Pred {
     pub test: Test,
     /// The rule key it came from (`path_contains`), for messages.
     pub key: String,
-    /// Position of this predicate in its field's [`regex::bytes::RegexSet`],
+    /// Position of this predicate in its field's matching set,
     /// when string predicates are batched (see `Policy::evaluate`).
     pub slot: Option<usize>,
 }
