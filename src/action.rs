@@ -267,7 +267,8 @@ const O_RDWR: i64 = 0o2;
 const O_CREAT: i64 = 0o100;
 const O_TRUNC: i64 = 0o1000;
 const O_APPEND: i64 = 0o2000;
-const WRITE_FLAGS: i64 = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
+/// All of them: an open with any of these is a write.
+pub const WRITE_FLAGS: i64 = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
 
 /// One operation the agent asked for, as the policy sees it.
 #[derive(Debug, Clone, PartialEq)]

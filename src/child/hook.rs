@@ -204,35 +204,20 @@ unsafe fn is_runtime_read(name: &[u8], args: *mut ffi::PyObject) -> bool {
         }
         match name {
             b"open" => {
-                if ffi::PyTuple_Size(args) < 3 {
-                    return false;
+                match open_args(args) {
+                    Some((_, _, flags)) if flags & crate::action::WRITE_FLAGS == 0 => {}
+                    _ => return false,
                 }
-                let flags = ffi::PyTuple_GetItem(args, 2);
-                if flags.is_null() || ffi::PyLong_Check(flags) == 0 {
-                    return false;
-                }
-                let f = ffi::PyLong_AsLongLong(flags);
-                let write = i64::from(
-                    libc::O_WRONLY | libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND,
-                );
-                if f == -1 && !ffi::PyErr_Occurred().is_null() {
-                    ffi::PyErr_Clear();
-                    return false;
-                }
-                if f & write != 0 || DIR_FD.with(|c| c.get()).is_some() {
+                if DIR_FD.with(|c| c.get()).is_some() {
                     return false;
                 }
             }
             b"os.listdir" | b"os.scandir" => {}
             _ => return false,
         }
-        let mut len: ffi::Py_ssize_t = 0;
-        let ptr = ffi::PyUnicode_AsUTF8AndSize(path, &mut len);
-        if ptr.is_null() {
-            ffi::PyErr_Clear();
+        let Some(p) = utf8(path) else {
             return false;
-        }
-        let p = std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize);
+        };
         runtime_path(p, dirs)
     }
 }
@@ -642,17 +627,9 @@ unsafe fn frame_filename(frame: *mut ffi::PyFrameObject) -> Option<FileName> {
             text: std::ptr::null(),
             len: 0,
         };
-        if ffi::PyUnicode_Check(obj) == 0 {
-            return None;
-        }
-        let mut len: ffi::Py_ssize_t = 0;
-        let text = ffi::PyUnicode_AsUTF8AndSize(obj, &mut len);
-        if text.is_null() {
-            ffi::PyErr_Clear();
-            return None;
-        }
-        name.text = text.cast();
-        name.len = len as usize;
+        let text = utf8(obj)?;
+        name.text = text.as_ptr();
+        name.len = text.len();
         Some(name)
     }
 }

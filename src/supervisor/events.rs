@@ -32,9 +32,7 @@ pub struct Caller {
     pub tid: i64,
 }
 
-/// Linux open flags that make an open a write.
-const WRITE_FLAGS: i64 =
-    (libc::O_WRONLY | libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND) as i64;
+use crate::action::WRITE_FLAGS;
 
 fn text(v: Option<&Value>) -> Option<&str> {
     v.and_then(Value::as_str)

@@ -16,9 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::action::{FileOp, NetOp};
 
-/// Write intent in open flags.
-const WRITE_FLAGS: i64 =
-    (libc::O_WRONLY | libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND) as i64;
+use crate::action::WRITE_FLAGS;
 
 /// How long an intent waits for its syscall.
 const TTL: Duration = Duration::from_secs(5);

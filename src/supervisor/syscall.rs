@@ -9,7 +9,7 @@ use super::decide::{Decider, Prejudged, canonical_ip, lock};
 use super::events::{self, Caller};
 use super::judge::Judgement;
 
-use super::intents::{NetKey, Op};
+use super::intents::{NetKey, OPEN_FLAGS, Op};
 use super::log::Layer;
 use super::paths::{self, Base};
 use crate::action::{Action, Field, FileOp, Kind, ProcessOp};
@@ -21,9 +21,7 @@ use crate::backstop::{Answer, Confirm, Judge, Mode};
 use crate::ipc::note::{self, Note};
 use crate::policy::{Decision, Verdict};
 
-/// Write intent in open flags.
-const WRITE_FLAGS: i64 =
-    (libc::O_WRONLY | libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND) as i64;
+use crate::action::WRITE_FLAGS;
 
 /// Files the C library reads for name resolution and the like: runtime
 /// reads at the kernel layer (they raise no audit event).
@@ -752,7 +750,7 @@ impl Decider {
 }
 
 /// True when note `n` says exactly the open `call` makes: its path bytes,
-/// the flags in [`NOTE_FLAGS`], its base, and a mode (for `open()`) that
+/// the flags in [`OPEN_FLAGS`] (as an open's intent), its base, and a mode (for `open()`) that
 /// asks for the access the flags carry. An `openat2` with `resolve` flags
 /// is no open the hook notes.
 fn note_matches(n: &Note, call: &Call) -> bool {
@@ -777,22 +775,10 @@ fn note_matches(n: &Note, call: &Call) -> bool {
         .is_none_or(|m| events::mode_fits_flags(m, n.flags));
     *resolve == 0
         && n.path == *path
-        && (n.flags ^ flags) & NOTE_FLAGS == 0
+        && (n.flags ^ flags) & OPEN_FLAGS == 0
         && same_base
         && mode_fits
 }
-
-/// Open flags a note must match exactly (`O_CLOEXEC` and the like may
-/// differ between the audit event and the syscall).
-const NOTE_FLAGS: i64 = (libc::O_ACCMODE
-    | libc::O_CREAT
-    | libc::O_EXCL
-    | libc::O_TRUNC
-    | libc::O_APPEND
-    | libc::O_DIRECTORY
-    | libc::O_NOFOLLOW
-    | libc::O_TMPFILE
-    | libc::O_PATH) as i64;
 
 /// How one action of a trapped call was decided.
 enum Step {
