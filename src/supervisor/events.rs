@@ -199,7 +199,7 @@ pub fn map(
             Some(r) => {
                 let mut act = file_action(FileOp::Chmod, r);
                 if let Some(m) = int(a(1)) {
-                    act.set(Field::Mode, format!("{m:o}"));
+                    act.set(Field::Mode, chmod_mode_text(m));
                 }
                 decide(act)
             }
@@ -563,6 +563,14 @@ fn resolve_executable(c: Caller, exe: &str) -> String {
     exe.to_owned()
 }
 
+/// A chmod's mode as the kernel applies it (the bits `chmod` keeps, in
+/// octal): what the kernel layer judges and an intent matches, so the two
+/// layers cannot be told two modes (`0o104755` is `4755`).
+pub(crate) fn chmod_mode_text(mode: i64) -> String {
+    // Truncated to the C type first, as the call does.
+    format!("{:o}", (mode as u32) & super::decide::CHMOD_BITS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -678,5 +686,15 @@ mod tests {
             map(me(), "os.kill", &[1.into(), 9.into()], None, 1),
             Mapped::SignalToSupervisor
         ));
+    }
+
+    #[test]
+    fn a_chmod_mode_is_what_the_kernel_applies() {
+        assert_eq!(chmod_mode_text(0o644), "644");
+        assert_eq!(chmod_mode_text(0o4755), "4755");
+        // File-type bits are ignored by the kernel: not a mode of their own.
+        assert_eq!(chmod_mode_text(0o104755), "4755");
+        assert_eq!(chmod_mode_text(0o1_000_000_644), "644");
+        assert_eq!(chmod_mode_text(-1), "7777");
     }
 }

@@ -83,17 +83,17 @@ pub struct RunOptions {
 pub fn cmd_run(args: RunOptions) -> Result<i32> {
     crate::timing::start();
     crate::timing::cpu("start");
-    let home = crate::home::resolve(args.home.as_deref())?;
-    crate::home::ensure(&home)?;
+    let spelled_home = crate::home::resolve(args.home.as_deref())?;
+    crate::home::ensure(&spelled_home)?;
     // Every later use of the home by path (the overlay at each review, a
     // review's database, the wake-up sockets) goes by its real path: a
     // symbolic link on the way, in a directory the agent may write, could
     // otherwise be pointed at a state directory of the agent's making. The
     // real path's own directories cannot be moved (see Decider::own_state).
-    let home = std::fs::canonicalize(&home).map_err(|e| {
+    let home = std::fs::canonicalize(&spelled_home).map_err(|e| {
         Failure::setup(format!(
             "cannot resolve the state directory {}: {e}",
-            home.display()
+            spelled_home.display()
         ))
     })?;
     crate::timing::step("home ready");
@@ -449,9 +449,12 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
     decider.log().finish(&store, &end);
     crate::timing::step("run logged");
     if !args.quiet {
-        let home_flag = match &args.home {
-            Some(h) => format!(" --home {}", h.display()),
-            None => String::new(),
+        // The real path: a symbolic link in the spelled one may have been
+        // re-pointed by the agent since (its target cannot be moved).
+        let home_flag = if args.home.is_some() || spelled_home != home {
+            format!(" --home {}", home.display())
+        } else {
+            String::new()
         };
         let cmd = format!("irongate events --run {run_id}{home_flag}");
         if let Some(line) = counters.summary(&cmd) {

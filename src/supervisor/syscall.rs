@@ -159,7 +159,7 @@ impl Decider {
                 // it: octal text of the bits the kernel keeps.
                 let mode = mode & super::decide::CHMOD_BITS;
                 let mut a = file(FileOp::Chmod, first, path)?;
-                a.set(Field::Mode, format!("{mode:o}"));
+                a.set(Field::Mode, events::chmod_mode_text(i64::from(mode)));
                 one(a, Op::Chmod(first.unwrap_or_default().to_owned(), mode))
             }
             Call::Chown { path, .. } | Call::Truncate { path, .. } => {
