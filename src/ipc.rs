@@ -77,6 +77,12 @@ pub enum Request {
         /// audit event does not carry it).
         #[serde(default)]
         dir_fd: Option<i64>,
+        /// For an event that starts a program: the environment it will run
+        /// with, as `NAME=VALUE` entries (the one passed, else the
+        /// process's own). The supervisor derives `env_changes` from it and
+        /// never logs a value.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        env: Option<Vec<String>>,
     },
     /// An action built by the Python API or by enrichment.
     Action {

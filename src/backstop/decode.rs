@@ -215,6 +215,8 @@ pub enum Call {
         path: Vec<u8>,
         /// Arguments.
         argv: Vec<Vec<u8>>,
+        /// The environment, `NAME=VALUE` entries.
+        env: Vec<Vec<u8>>,
         /// execveat flags.
         flags: i32,
     },
@@ -496,12 +498,14 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
             dirfd: AT_FDCWD,
             path: path(n, 0)?,
             argv: memory::read_argv(n.pid, arg(n, 1), MAX_ARGS)?,
+            env: memory::read_argv(n.pid, arg(n, 2), MAX_ARGS)?,
             flags: 0,
         },
         libc::SYS_execveat => Call::Exec {
             dirfd: sarg(n, 0),
             path: opt_path(n, 1)?,
             argv: memory::read_argv(n.pid, arg(n, 2), MAX_ARGS)?,
+            env: memory::read_argv(n.pid, arg(n, 3), MAX_ARGS)?,
             flags: arg(n, 4) as i32,
         },
         libc::SYS_connect | libc::SYS_bind => Call::Net {

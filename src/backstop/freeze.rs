@@ -3,7 +3,8 @@
 //! An exec cannot be performed for the agent, so the kernel re-reads its
 //! path and argv after the supervisor's answer. Only a task that shares the
 //! caller's memory can rewrite them in that window: the caller's other
-//! threads, and the parent whose memory a `vfork` child borrows. Before the
+//! threads, the parent whose memory a `vfork` child borrows, and any other
+//! process of the tree made with `clone(CLONE_VM)`. Before the
 //! exec continues, the supervisor stops every such task (`PTRACE_SEIZE` +
 //! `PTRACE_INTERRUPT`), reads the arguments again and compares them with
 //! what was judged, and lets them run again once the exec has taken its
@@ -125,14 +126,10 @@ fn writers(c: &Caller, also: &[i32]) -> Vec<i32> {
     out
 }
 
-/// Stops every task that shares the caller's memory. `Err(errno)`: one of
-/// them could not be stopped (the exec is then refused).
-pub fn freeze(c: &Caller) -> Result<Frozen, i32> {
-    freeze_also(c, &[])
-}
-
-/// [`freeze`], and the threads of the processes `also` (processes found to
-/// share the caller's memory, `clone(CLONE_VM)`).
+/// Stops the caller's other threads, a `vfork` parent and the threads of
+/// the processes `also` (processes found to share the caller's memory,
+/// `clone(CLONE_VM)`). `Err(errno)`: one of them could not be stopped (the
+/// call is then refused).
 pub fn freeze_also(c: &Caller, also: &[i32]) -> Result<Frozen, i32> {
     let mut frozen = Frozen::default();
     // A task not yet stopped may start new threads: repeat until the set is

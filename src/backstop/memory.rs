@@ -228,23 +228,49 @@ pub fn read_cstr(pid: u32, addr: u64, max: usize) -> Option<Vec<u8>> {
     None
 }
 
-/// Reads a NULL-terminated array of string pointers (argv). An array
-/// that cannot be read whole, or has more than `max_items` entries, is
-/// `None`: the decision must see every argument the kernel will pass.
+/// Bound on the bytes of one argv or environment array's strings: the
+/// kernel refuses more than this (`E2BIG`, a quarter of the largest stack
+/// it allows), and the same string can be pointed to many times.
+pub const MAX_ARGV_BYTES: usize = 6 * 1024 * 1024;
+
+/// Reads a NULL-terminated array of string pointers (argv, envp), the
+/// pointers a page at a time. An array that cannot be read whole, has more
+/// than `max_items` entries or more than [`MAX_ARGV_BYTES`] of strings, is
+/// `None`: the decision must see every string the kernel will pass.
 pub fn read_argv(pid: u32, addr: u64, max_items: usize) -> Option<Vec<Vec<u8>>> {
+    const PAGE: u64 = 4096;
     let mut out = Vec::new();
     if addr == 0 {
         return Some(out);
     }
-    for i in 0..max_items as u64 {
-        let ptr = read_bytes(pid, addr + i * 8, 8)?;
-        let p = u64::from_ne_bytes(ptr.try_into().ok()?);
-        if p == 0 {
-            return Some(out);
+    let mut total = 0usize;
+    let mut cur = addr;
+    loop {
+        // Whole pointers up to the page's end (one that straddles it alone).
+        let to_page_end = (PAGE - cur % PAGE) as usize;
+        let want = if to_page_end >= 8 {
+            to_page_end / 8 * 8
+        } else {
+            8
+        };
+        let chunk = read_bytes(pid, cur, want)?;
+        for ptr in chunk.chunks_exact(8) {
+            let p = u64::from_ne_bytes(ptr.try_into().ok()?);
+            if p == 0 {
+                return Some(out);
+            }
+            if out.len() >= max_items {
+                return None;
+            }
+            let s = read_cstr(pid, p, 128 * 1024)?;
+            total += s.len() + 1;
+            if total > MAX_ARGV_BYTES {
+                return None;
+            }
+            out.push(s);
         }
-        out.push(read_cstr(pid, p, 128 * 1024)?);
+        cur = cur.checked_add(want as u64)?;
     }
-    None
 }
 
 /// True when the `len` bytes at `addr` lie in one private anonymous mapping

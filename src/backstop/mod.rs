@@ -610,7 +610,14 @@ fn continue_exec<J: Judge>(
     // attached to another thread.
     let _one_at_a_time = tree_stop::serialized();
     let exe_before = std::fs::read_link(format!("/proc/{}/exe", caller.pid)).ok();
-    let frozen = match freeze::freeze(caller) {
+    // Other processes of the tree with the caller's memory (`clone(CLONE_VM)`
+    // without `CLONE_THREAD`) could rewrite the path or argv as its threads
+    // could: stopped with them.
+    let sharers: Vec<i32> = agent_tree(judge)
+        .into_iter()
+        .filter(|p| *p != caller.pid && freeze::shares_memory(caller.pid, *p))
+        .collect();
+    let frozen = match freeze::freeze_also(caller, &sharers) {
         Ok(f) => f,
         Err(errno) => {
             judge.refused(caller, judged, errno);

@@ -256,10 +256,141 @@ unsafe fn decide(name: &[u8], args: *mut ffi::PyObject) -> c_int {
     }
     // SAFETY: GIL held; `args` is the event's argument tuple.
     let converted = unsafe { convert_args(args) };
+    // SAFETY: GIL held; `args` is the event's argument tuple.
+    let env = unsafe { exec_env(name, args) };
     // SAFETY: GIL held.
     let frame = unsafe { current_frame() };
     // SAFETY: GIL held.
-    unsafe { ask(name, converted, frame, dir_fd) }
+    unsafe { ask(name, converted, frame, dir_fd, env) }
+}
+
+/// Bound on the environment sent with an event (the frame is 256 KiB):
+/// a larger one is not sent, and the exec's real environment is then judged
+/// at the kernel layer on its own.
+const MAX_ENV_BYTES: usize = 128 * 1024;
+
+/// The environment the program an event starts will run with, as
+/// `NAME=VALUE` entries encoded as the exec will encode them: the mapping
+/// the event carries, else (`None`, `os.system`) this process's own. `None`
+/// for other events and for what cannot be read; a mapping that answers the
+/// hook otherwise than the exec only makes the real call unexplained.
+///
+/// # Safety
+/// GIL held; `args` is the event's argument tuple.
+unsafe fn exec_env(name: &[u8], args: *mut ffi::PyObject) -> Option<Vec<String>> {
+    let slot = match name {
+        b"subprocess.Popen" | b"os.spawn" => Some(3),
+        b"os.exec" | b"os.posix_spawn" => Some(2),
+        b"os.system" | b"pty.spawn" => None,
+        _ => return None,
+    };
+    // SAFETY: per the contract; new references are released below.
+    unsafe {
+        let env = match slot {
+            Some(i)
+                if !args.is_null()
+                    && ffi::PyTuple_Check(args) != 0
+                    && ffi::PyTuple_Size(args) > i =>
+            {
+                ffi::PyTuple_GetItem(args, i)
+            }
+            _ => std::ptr::null_mut(),
+        };
+        let mut out = Vec::new();
+        let mut total = 0usize;
+        let mut push = |entry: Vec<u8>| {
+            total += entry.len();
+            out.push(String::from_utf8_lossy(&entry).into_owned());
+            total <= MAX_ENV_BYTES
+        };
+        if env.is_null() || env == ffi::Py_None() {
+            unsafe extern "C" {
+                static environ: *const *const c_char;
+            }
+            let mut p = environ;
+            while !p.is_null() && !(*p).is_null() {
+                if !push(CStr::from_ptr(*p).to_bytes().to_vec()) {
+                    return None;
+                }
+                p = p.add(1);
+            }
+            return Some(out);
+        }
+        let items = ffi::PyMapping_Items(env);
+        if items.is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        let n = ffi::PyList_Size(items);
+        let mut ok = n >= 0;
+        for i in 0..n.max(0) {
+            let item = ffi::PyList_GetItem(items, i);
+            let pair = if item.is_null()
+                || ffi::PyTuple_Check(item) == 0
+                || ffi::PyTuple_Size(item) != 2
+            {
+                None
+            } else {
+                fs_bytes(ffi::PyTuple_GetItem(item, 0)).zip(fs_bytes(ffi::PyTuple_GetItem(item, 1)))
+            };
+            let Some((mut k, v)) = pair else {
+                ok = false;
+                break;
+            };
+            k.push(b'=');
+            k.extend_from_slice(&v);
+            if !push(k) {
+                ok = false;
+                break;
+            }
+        }
+        ffi::Py_DecRef(items);
+        ok.then_some(out)
+    }
+}
+
+/// A `str` (encoded as `os.fsencode` does) or `bytes` value's bytes.
+///
+/// # Safety
+/// GIL held; `obj` is null or a live object.
+unsafe fn fs_bytes(obj: *mut ffi::PyObject) -> Option<Vec<u8>> {
+    // SAFETY: per the contract; the new reference is released.
+    unsafe {
+        if obj.is_null() {
+            return None;
+        }
+        if ffi::PyBytes_Check(obj) != 0 {
+            return Some(bytes_of(obj).to_vec());
+        }
+        if ffi::PyUnicode_Check(obj) == 0 {
+            return None;
+        }
+        let b = ffi::PyUnicode_EncodeFSDefault(obj);
+        if b.is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        let out = bytes_of(b).to_vec();
+        ffi::Py_DecRef(b);
+        Some(out)
+    }
+}
+
+/// A `bytes` object's contents, borrowed.
+///
+/// # Safety
+/// GIL held; `obj` is a live `bytes` that outlives the result.
+unsafe fn bytes_of<'a>(obj: *mut ffi::PyObject) -> &'a [u8] {
+    // SAFETY: per the contract; the buffer belongs to the object.
+    unsafe {
+        let ptr = ffi::PyBytes_AsString(obj);
+        let len = ffi::PyBytes_Size(obj);
+        if ptr.is_null() || len < 0 {
+            ffi::PyErr_Clear();
+            return &[];
+        }
+        std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize)
+    }
 }
 
 /// The path (a str's UTF-8 bytes, as the syscall will carry them), mode
@@ -316,13 +447,20 @@ unsafe fn utf8<'a>(obj: *mut ffi::PyObject) -> Option<&'a [u8]> {
 }
 
 /// Sends the event and enforces the verdict. Runs with the GIL held.
-unsafe fn ask(name: &[u8], args: Vec<Value>, frame: Option<String>, dir_fd: Option<i64>) -> c_int {
+unsafe fn ask(
+    name: &[u8],
+    args: Vec<Value>,
+    frame: Option<String>,
+    dir_fd: Option<i64>,
+    env: Option<Vec<String>>,
+) -> c_int {
     let req = Request::Event {
         tid: gettid(),
         event: String::from_utf8_lossy(name).into_owned(),
         args,
         frame,
         dir_fd,
+        env,
     };
     // SAFETY: GIL held by this thread; released only around the IPC.
     let reply = unsafe { without_gil(|| client::request(&req)) };
@@ -419,9 +557,7 @@ unsafe fn convert(obj: *mut ffi::PyObject, depth: u8) -> Value {
             return unicode_value(obj);
         }
         if ffi::PyBytes_Check(obj) != 0 {
-            let ptr = ffi::PyBytes_AsString(obj);
-            let len = ffi::PyBytes_Size(obj);
-            return bytes_value(std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize));
+            return bytes_value(bytes_of(obj));
         }
         if ffi::PyByteArray_Check(obj) != 0 {
             let ptr = ffi::PyByteArray_AsString(obj);

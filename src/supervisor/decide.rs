@@ -92,6 +92,8 @@ pub struct RunSettings {
     pub review_timeout: Duration,
     /// What an unexplained blocked syscall does.
     pub backstop: crate::backstop::Mode,
+    /// The agent's starting environment (what `env_changes` is relative to).
+    pub launch_env: super::launch_env::LaunchEnv,
 }
 
 #[derive(Debug)]
@@ -626,8 +628,21 @@ impl Decider {
         args: &[Value],
         frame: Option<String>,
         dir_fd: Option<i64>,
+        env: Option<&[String]>,
     ) -> Reply {
-        match events::map(caller, event, args, dir_fd, self.settings.supervisor_pid) {
+        let env_changes = env.map(|e| {
+            self.settings
+                .launch_env
+                .changes(e.iter().map(|entry| entry.as_bytes()))
+        });
+        match events::map(
+            caller,
+            event,
+            args,
+            dir_fd,
+            self.settings.supervisor_pid,
+            env_changes,
+        ) {
             Mapped::Nothing => allow_reply(),
             Mapped::Temporary(path) => {
                 // CPython raises the event just before the create: the claim
@@ -1566,7 +1581,21 @@ pub(crate) fn intent_of(action: &Action) -> Option<Op> {
                 .and_then(Value::as_array)
                 .map(|a| a.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
-            Op::Exec(e.to_owned(), super::intents::exec_args_key(&argv))
+            let env_changes = action
+                .get(Field::EnvChanges)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            Op::Exec(
+                e.to_owned(),
+                super::intents::exec_args_key(&argv),
+                env_changes,
+            )
         }
         _ => return None,
     })

@@ -119,12 +119,17 @@ pub fn mode_fits_flags(mode: &str, flags: i64) -> bool {
 }
 
 /// Maps one audit event.
+///
+/// `env_changes`: for an event that starts a program, the variables its
+/// environment sets or changes (from the environment the hook reported,
+/// [`super::launch_env`]); `None` when it reported none.
 pub fn map(
     c: Caller,
     event: &str,
     args: &[Value],
     dir_fd: Option<i64>,
     supervisor_pid: i32,
+    env_changes: Option<Vec<String>>,
 ) -> Mapped {
     let a = |i: usize| args.get(i);
     let decide = |action: Action| Mapped::Decide(Box::new(action));
@@ -281,7 +286,7 @@ pub fn map(
             let exe = text(a(0))
                 .map(str::to_owned)
                 .or_else(|| argv.first().cloned());
-            decide(process_action(c, ProcessOp::Spawn, argv, exe, a(3)))
+            decide(process_action(c, ProcessOp::Spawn, argv, exe, env_changes))
         }
         "os.system" => {
             let cmd = text(a(0)).unwrap_or("").to_owned();
@@ -291,7 +296,7 @@ pub fn map(
                 ProcessOp::System,
                 argv,
                 Some("/bin/sh".into()),
-                None,
+                env_changes,
             ))
         }
         "os.exec" => decide(process_action(
@@ -299,26 +304,26 @@ pub fn map(
             ProcessOp::Exec,
             argv_of(a(1)),
             text(a(0)).map(str::to_owned),
-            a(2),
+            env_changes,
         )),
         "os.posix_spawn" => decide(process_action(
             c,
             ProcessOp::Spawn,
             argv_of(a(1)),
             text(a(0)).map(str::to_owned),
-            a(2),
+            env_changes,
         )),
         "os.spawn" => decide(process_action(
             c,
             ProcessOp::Spawn,
             argv_of(a(2)),
             text(a(1)).map(str::to_owned),
-            a(3),
+            env_changes,
         )),
         "pty.spawn" => {
             let argv = argv_of(a(0));
             let exe = argv.first().cloned();
-            decide(process_action(c, ProcessOp::Spawn, argv, exe, None))
+            decide(process_action(c, ProcessOp::Spawn, argv, exe, env_changes))
         }
         "os.fork" | "os.forkpty" => decide(
             Action::process(ProcessOp::Spawn)
@@ -483,7 +488,7 @@ fn process_action(
     op: ProcessOp,
     argv: Vec<String>,
     exe: Option<String>,
-    env: Option<&Value>,
+    env_changes: Option<Vec<String>>,
 ) -> Action {
     // `os.system(cmd)` keeps the command text as `cmd` (what policies written
     // for the original match on); argv forms are joined shell-style.
@@ -504,13 +509,7 @@ fn process_action(
     if let Some(e) = executable {
         act.set(Field::Executable, e);
     }
-    if let Some(Value::Object(o)) = env
-        && let Some(Value::Array(keys)) = o.get("$keys")
-    {
-        let names: Vec<String> = keys
-            .iter()
-            .filter_map(|k| k.as_str().map(str::to_owned))
-            .collect();
+    if let Some(names) = env_changes.filter(|n| !n.is_empty()) {
         act.set(Field::EnvChanges, names);
     }
     act
@@ -584,7 +583,7 @@ mod tests {
     }
 
     fn mapped(event: &str, args: Vec<Value>) -> Action {
-        match map(me(), event, &args, None, 1) {
+        match map(me(), event, &args, None, 1, None) {
             Mapped::Decide(a) => *a,
             other => panic!("{event}: {other:?}"),
         }
@@ -683,7 +682,7 @@ mod tests {
         assert_eq!(a.text(Field::Cmd), Some("ls -l 'a b'"));
         assert_eq!(a.text(Field::ProcessClass), Some("binary"));
         assert!(matches!(
-            map(me(), "os.kill", &[1.into(), 9.into()], None, 1),
+            map(me(), "os.kill", &[1.into(), 9.into()], None, 1, None),
             Mapped::SignalToSupervisor
         ));
     }

@@ -7,8 +7,8 @@
 //! the decision that the intent records, so a forged intent buys nothing it
 //! could not get by asking honestly — provided an intent explains only a
 //! call that does exactly what was decided: both paths of a rename or link,
-//! the family, address and port of a connect, the program and argv of an
-//! exec, and each intent one call only.
+//! the family, address and port of a connect, the program, argv and
+//! changed environment variables of an exec, and each intent one call only.
 
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -43,8 +43,9 @@ pub enum Op {
     /// A `connect`, `bind` or `send` to this destination.
     Net(NetOp, NetKey),
     /// An exec of this program with these arguments (argv[1..], see
-    /// [`exec_args_key`]) by the thread or a child it forks.
-    Exec(String, String),
+    /// [`exec_args_key`]) and these variables set or changed (sorted,
+    /// [`super::launch_env`]) by the thread or a child it forks.
+    Exec(String, String, Vec<String>),
 }
 
 /// A network destination as an intent records it.

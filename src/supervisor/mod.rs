@@ -12,6 +12,7 @@ pub mod events;
 pub mod intents;
 pub mod judge;
 pub mod launch;
+pub mod launch_env;
 pub mod log;
 pub mod paths;
 pub mod proc_owner;
@@ -260,6 +261,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         socket: format!("{}/sock", real(&run_dir.dir)),
         review_timeout,
         backstop,
+        launch_env: launch_env::LaunchEnv::of_run(spec.isolated_env.as_deref(), &spec.env),
     };
 
     crate::timing::step("ready to fork");

@@ -380,12 +380,14 @@ fn serve(conn: &OwnedFd, pid: i32, decider: &Decider, slot: &Slot) {
                 args,
                 frame,
                 dir_fd,
+                env,
             } => decider.on_event(
                 Caller { pid, tid },
                 &event,
                 &args,
                 frame.map(bounded_frame),
                 dir_fd,
+                env.as_deref(),
             ),
             Request::Action {
                 tid,

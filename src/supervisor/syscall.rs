@@ -193,7 +193,11 @@ impl Decider {
                 one(a, Op::Paths(FileOp::Link, src.to_owned(), dst.to_owned()))
             }
             Call::Exec {
-                dirfd, path, argv, ..
+                dirfd,
+                path,
+                argv,
+                env,
+                ..
             } => {
                 let raw = text(path);
                 let r = paths::resolve(t.pid, i64::from(t.tid), base(*dirfd), &raw, true)?;
@@ -209,15 +213,22 @@ impl Decider {
                     "binary"
                 };
                 let key = super::intents::exec_args_key(&argv);
+                let env_changes = self
+                    .settings
+                    .launch_env
+                    .changes(env.iter().map(Vec::as_slice));
                 let mut a = Action::process(ProcessOp::Exec)
                     .with(Field::Cmd, events::shell_join(&argv))
                     .with(Field::Argv, argv)
                     .with(Field::Executable, exe.clone())
                     .with(Field::ProcessClass, class);
+                if !env_changes.is_empty() {
+                    a.set(Field::EnvChanges, env_changes.clone());
+                }
                 if raw != exe {
                     a.set(Field::Requested, raw);
                 }
-                one(a, Op::Exec(exe, key))
+                one(a, Op::Exec(exe, key, env_changes))
             }
             Call::Net { op, msgs, .. } => {
                 let mut out = Vec::new();
@@ -316,7 +327,7 @@ impl Decider {
         ];
         let dir_fd = (n.dir_fd >= 0).then_some(n.dir_fd);
         let events::Mapped::Decide(action) =
-            events::map(c, "open", &args, dir_fd, self.settings.supervisor_pid)
+            events::map(c, "open", &args, dir_fd, self.settings.supervisor_pid, None)
         else {
             return None;
         };
