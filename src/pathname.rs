@@ -55,28 +55,80 @@ pub fn bytes_text(bytes: &[u8]) -> String {
 /// `path` as process `pid` (thread `tid`) would reach it, for a lookup
 /// made in another process: the `/proc` entries that name whoever looks
 /// (`/proc/self`, `/proc/thread-self`, and the kernel's links into them,
-/// `/proc/net` and `/proc/mounts`) spelled with the caller's ids. `None`:
-/// the path does not start with one of them.
+/// `/proc/net` and `/proc/mounts`) spelled with the caller's ids, however
+/// the way there is spelled (`//proc//self`, `/proc/./self`,
+/// `/proc/../proc/self`: neither `/` nor `/proc` is a link, and `..` of
+/// either is `/`). `None`: the path does not start with one of them.
 pub fn proc_self_as(path: &[u8], pid: i32, tid: i64) -> Option<Vec<u8>> {
-    let rest = path.strip_prefix(b"/proc/")?;
-    let (name, tail) = match rest.iter().position(|b| *b == b'/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, &b""[..]),
-    };
-    let head = match name {
-        b"self" => format!("/proc/{pid}"),
-        b"thread-self" => format!("/proc/{pid}/task/{tid}"),
-        // Symlinks to `self/net` and `self/mounts`.
-        b"net" => format!("/proc/{pid}/net"),
-        b"mounts" => format!("/proc/{pid}/mounts"),
-        _ => return None,
-    };
-    Some([head.as_bytes(), tail].concat())
+    if path.first() != Some(&b'/') {
+        return None;
+    }
+    let mut in_proc = false;
+    let mut at = 0;
+    while at < path.len() {
+        let end = path[at..]
+            .iter()
+            .position(|b| *b == b'/')
+            .map_or(path.len(), |i| at + i);
+        let name = &path[at..end];
+        at = end + 1;
+        match (in_proc, name) {
+            (_, b"" | b".") => {}
+            (_, b"..") => in_proc = false,
+            (false, b"proc") => in_proc = true,
+            (true, _) => {
+                let head = match name {
+                    b"self" => format!("/proc/{pid}"),
+                    b"thread-self" => format!("/proc/{pid}/task/{tid}"),
+                    // Symlinks to `self/net` and `self/mounts`.
+                    b"net" => format!("/proc/{pid}/net"),
+                    b"mounts" => format!("/proc/{pid}/mounts"),
+                    _ => return None,
+                };
+                return Some([head.as_bytes(), &path[end..]].concat());
+            }
+            (false, _) => return None,
+        }
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proc_self_is_the_callers_however_spelled() {
+        let as_caller =
+            |p: &str| proc_self_as(p.as_bytes(), 42, 43).map(|v| String::from_utf8(v).unwrap());
+        for (p, want) in [
+            ("/proc/self", "/proc/42"),
+            ("/proc/self/fd/3", "/proc/42/fd/3"),
+            ("/proc/thread-self/comm", "/proc/42/task/43/comm"),
+            ("/proc/net/unix", "/proc/42/net/unix"),
+            ("/proc/mounts", "/proc/42/mounts"),
+            ("//proc//self/environ", "/proc/42/environ"),
+            ("/./proc/./self/", "/proc/42/"),
+            ("/proc/../proc/self/maps", "/proc/42/maps"),
+            ("/../../proc/self", "/proc/42"),
+            // Only the way to the entry is normalised, not what follows.
+            ("/proc/self/../self", "/proc/42/../self"),
+        ] {
+            assert_eq!(as_caller(p).as_deref(), Some(want), "{p}");
+        }
+        for p in [
+            "/proc",
+            "/proc/",
+            "/proc/1/environ",
+            "/proc/selfish",
+            "proc/self",
+            "/tmp/../proc/self",
+            "/proc/sys/../self",
+            "",
+        ] {
+            assert_eq!(as_caller(p), None, "{p}");
+        }
+    }
 
     #[test]
     fn strictly_above() {

@@ -44,7 +44,8 @@ for _ in range(ATTEMPTS):
         stack = ctypes.create_string_buffer(64 * 1024)
         top = (ctypes.addressof(stack) + 64 * 1024 - 64) & ~15
         word = ctypes.create_string_buffer(b"hello\0\0\0\0\0", 16)
-        argv = (ctypes.c_void_p * 3)(ctypes.addressof(ctypes.create_string_buffer(b"echo")), ctypes.addressof(word), None)
+        name = ctypes.create_string_buffer(b"echo")
+        argv = (ctypes.c_void_p * 3)(ctypes.addressof(name), ctypes.addressof(word), None)
         if libc.clone(fn, top, CLONE_VM | SIGCHLD, ctypes.addressof(word)) < 0:
             os.write(1, b"CLONE-FAILED\n")
             os._exit(1)

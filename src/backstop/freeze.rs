@@ -23,16 +23,16 @@ const RELEASE_AFTER: Duration = Duration::from_secs(1);
 /// How long the supervisor waits for one task to reach its stop.
 const STOP_WAIT: Duration = Duration::from_millis(500);
 
-/// How long a task in uninterruptible sleep gets to reach its stop before
-/// it is taken as stopped.
-const D_GRACE: Duration = Duration::from_millis(5);
-
 /// Tasks stopped for the length of an exec (or of a continued call).
 #[derive(Debug, Default)]
 pub struct Frozen {
     tids: Vec<i32>,
     /// The caller itself, attached but not stopped (see [`Frozen::watch`]).
     watched: Option<i32>,
+    /// Other processes stopped because they shared the caller's memory (a
+    /// `vfork` parent, `clone(CLONE_VM)` siblings): once the caller's
+    /// memory is no longer theirs, its exec has copied its arguments.
+    partners: Vec<i32>,
 }
 
 fn ptrace(req: libc::c_uint, tid: i32) -> Result<(), i32> {
@@ -100,6 +100,30 @@ fn threads(pid: i32) -> Vec<i32> {
         .unwrap_or_default()
 }
 
+/// In uninterruptible sleep where it cannot write memory before it stops:
+/// a `vfork` parent waiting for its child's exec or exit (the kernel's
+/// `wchan`; inlined into `kernel_clone` on current kernels), or a task
+/// waiting for the supervisor's answer to a notified call (killable after
+/// the supervisor received it): none of the notified calls writes the
+/// caller's memory when answered or continued. Unreadable: false, so the
+/// task is waited for like any other.
+pub fn is_harmless_sleep(tid: i32) -> bool {
+    let wchan = wchan(tid);
+    let wchan = wchan.trim();
+    (matches!(
+        wchan,
+        "kernel_clone" | "wait_for_vfork_done" | "_do_fork" | "do_fork"
+    ) || wchan.starts_with("seccomp_do_user_notification"))
+        && state(tid) == Some(b'D')
+}
+
+/// Where the task sleeps in the kernel (`/proc/<tid>/wchan`; empty when
+/// unreadable).
+pub fn wchan(tid: i32) -> String {
+    super::memory::as_agent_fs(|| std::fs::read_to_string(format!("/proc/{tid}/wchan")))
+        .unwrap_or_default()
+}
+
 /// True unless the kernel says `a` and `b` have separate memory (`kcmp`;
 /// when it cannot say, they are treated as sharing it).
 pub fn shares_memory(a: i32, b: i32) -> bool {
@@ -132,6 +156,12 @@ fn writers(c: &Caller, also: &[i32]) -> Vec<i32> {
 /// call is then refused).
 pub fn freeze_also(c: &Caller, also: &[i32]) -> Result<Frozen, i32> {
     let mut frozen = Frozen::default();
+    if c.ppid > 1 && c.ppid != std::process::id() as i32 && shares_memory(c.pid, c.ppid) {
+        frozen.partners.push(c.ppid);
+    }
+    frozen
+        .partners
+        .extend(also.iter().filter(|p| **p != c.ppid));
     // A task not yet stopped may start new threads: repeat until the set is
     // stable (bounded: a thread that keeps cloning is refused).
     for _ in 0..16 {
@@ -160,10 +190,12 @@ pub fn freeze_also(c: &Caller, also: &[i32]) -> Result<Frozen, i32> {
             loop {
                 match state(tid) {
                     None | Some(b't' | b'Z' | b'X') => break,
-                    // In uninterruptible sleep (a vfork parent waiting for
-                    // this very exec): it traps before it runs user code
-                    // again, so after a short grace it counts as stopped.
-                    Some(b'D') if start.elapsed() > D_GRACE => break,
+                    // A vfork parent waiting for this very exec, a task
+                    // waiting for a notified call's answer: it traps before
+                    // it runs user code again. Any other sleep in the
+                    // kernel may end with a write into the memory (a pipe
+                    // read, a page brought in): waited for.
+                    Some(b'D') if is_harmless_sleep(tid) => break,
                     Some(_) if start.elapsed() > STOP_WAIT => return Err(libc::EAGAIN),
                     Some(_) => std::thread::sleep(Duration::from_micros(10)),
                 }
@@ -255,9 +287,7 @@ impl Frozen {
                     .iter()
                     .all(|t| matches!(state(*t), None | Some(b'Z' | b'X')));
             let caller_gone = matches!(state(c.tid), None | Some(b'Z' | b'X'));
-            let vm_split = c.ppid > 1
-                && !shares_memory(c.pid, c.ppid)
-                && self.tids.iter().any(|t| !own.contains(t));
+            let vm_split = self.partners.iter().any(|p| !shares_memory(c.pid, *p));
             if changed || own_gone || caller_gone || vm_split {
                 return;
             }

@@ -172,10 +172,16 @@ fn threads(pid: i32) -> Vec<i32> {
         .unwrap_or_default()
 }
 
-/// Stopped, traced-stopped, dead, or in the kernel where it cannot touch
-/// its memory until it returns (and then it stops).
-fn is_still(state: Option<u8>) -> bool {
-    matches!(state, None | Some(b'T' | b't' | b'Z' | b'X' | b'x' | b'D'))
+/// Stopped, traced-stopped, dead, or in an uninterruptible sleep where it
+/// cannot touch its memory until it returns (and then it stops:
+/// [`super::freeze::is_harmless_sleep`]). Another uninterruptible sleep may
+/// end with a kernel write into its memory: not still.
+fn is_still(state: Option<u8>, tid: i32) -> bool {
+    match state {
+        None | Some(b'T' | b't' | b'Z' | b'X' | b'x') => true,
+        Some(b'D') => super::freeze::is_harmless_sleep(tid),
+        Some(_) => false,
+    }
 }
 
 fn stop_process(pid: i32) -> bool {
@@ -239,10 +245,10 @@ impl Drop for Frozen {
     }
 }
 
-/// Stopped by its tracer, dead, or in the kernel where it cannot touch its
-/// memory until it returns (and then it traps).
-fn is_traced_still(state: Option<u8>) -> bool {
-    matches!(state, None | Some(b't' | b'Z' | b'X' | b'x' | b'D'))
+/// Stopped by its tracer, dead, or in a harmless sleep (see [`is_still`];
+/// then it traps on its return).
+fn is_traced_still(state: Option<u8>, tid: i32) -> bool {
+    state != Some(b'T') && is_still(state, tid)
 }
 
 /// Stops every process of the agent's tree (`members()` is asked again
@@ -303,10 +309,10 @@ fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<Frozen> {
                         if frozen.traced.add(t).is_err() {
                             return None;
                         }
-                    } else if !is_traced_still(task_state(p, t)) {
+                    } else if !is_traced_still(task_state(p, t), t) {
                         moving = true;
                     }
-                } else if !is_still(task_state(p, t)) {
+                } else if !is_still(task_state(p, t), t) {
                     moving = true;
                     // A thread started since: tell it too.
                     tgkill_stop(p, t);
@@ -472,7 +478,7 @@ fn returned(c: &Caller, call_nr: i32, st: Option<u8>, ran_before: Option<u64>) -
     if runtime(c.tid) <= ran_before {
         return None;
     }
-    if wchan(c.tid).contains("seccomp") {
+    if super::freeze::wchan(c.tid).contains("seccomp") {
         return Some(true);
     }
     Some(syscall_nr(c).is_some_and(|nr| nr != i64::from(call_nr)))
@@ -486,11 +492,6 @@ fn runtime(tid: i32) -> Option<u64> {
         .next()?
         .parse()
         .ok()
-}
-
-fn wchan(tid: i32) -> String {
-    super::memory::as_agent_fs(|| std::fs::read_to_string(format!("/proc/{tid}/wchan")))
-        .unwrap_or_default()
 }
 
 /// The syscall the task is in (`-1`: in user mode, not running), `None`
@@ -517,7 +518,7 @@ fn copied(c: &Caller, call_nr: i32, st: Option<u8>, ran_before: Option<u64>, man
     if runtime(c.tid) <= ran_before {
         return false;
     }
-    if wchan(c.tid).contains("seccomp") {
+    if super::freeze::wchan(c.tid).contains("seccomp") {
         return true;
     }
     // In another syscall than the one continued (or returned to user mode
@@ -557,5 +558,57 @@ mod tests {
             assert!(!children_tree(me).unwrap_or_default().contains(&pid));
         }
         assert_eq!(children_tree(-1), None);
+    }
+
+    #[test]
+    fn only_a_harmless_sleep_counts_as_still() {
+        // SAFETY: gettid has no preconditions.
+        let me = unsafe { libc::gettid() };
+        assert!(is_still(Some(b't'), me));
+        assert!(is_still(None, me));
+        assert!(!is_still(Some(b'R'), me));
+        // This thread runs: whatever a stale state said, it is not in a
+        // harmless sleep, so a `D` it was seen in does not count.
+        assert!(!is_still(Some(b'D'), me));
+        assert!(!is_traced_still(Some(b'T'), me));
+        // A vfork parent waiting for its child: a Python whose
+        // `posix_spawn` (glibc: `clone(CLONE_VFORK)`) child blocks opening a
+        // FIFO before it execs.
+        let dir = std::env::temp_dir().join(format!("irongate-vfork-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let fifo = dir.join("fifo");
+        let c = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).expect("path");
+        // SAFETY: mkfifo of a path we own.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let python = std::env::var("PYO3_PYTHON").unwrap_or_else(|_| "python3".into());
+        let script = format!(
+            "import os; p = os.posix_spawn('/bin/true', ['true'], {{}}, file_actions=[(os.POSIX_SPAWN_OPEN, 0, {:?}, os.O_RDONLY, 0)]); os.waitpid(p, 0)",
+            fifo.to_string_lossy()
+        );
+        let mut child = std::process::Command::new(python)
+            .args(["-c", &script])
+            .spawn()
+            .expect("python");
+        let pid = child.id() as i32;
+        let mut seen = false;
+        for _ in 0..2000 {
+            if super::super::freeze::is_harmless_sleep(pid) {
+                seen = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        // Let the spawned child go on (its open of the FIFO completes).
+        use std::os::unix::fs::OpenOptionsExt;
+        let released = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo);
+        if released.is_err() {
+            let _ = child.kill();
+        }
+        let _ = child.wait();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(seen, "a vfork parent is seen waiting in the kernel");
     }
 }
