@@ -72,6 +72,7 @@ fields! {
     Target => "target",
     Flags => "flags",
     Mode => "mode",
+    Owner => "owner",
     Exchange => "exchange",
     SrcPath => "src_path",
     Requested => "requested",

@@ -1535,15 +1535,12 @@ pub(crate) fn intent_of(action: &Action) -> Option<Op> {
             Op::Chmod(p, mode & CHMOD_BITS)
         }
         (
-            Kind::File(
-                op @ (FileOp::Delete
-                | FileOp::Mkdir
-                | FileOp::Symlink
-                | FileOp::Chown
-                | FileOp::Truncate),
-            ),
+            Kind::File(op @ (FileOp::Delete | FileOp::Mkdir | FileOp::Symlink | FileOp::Truncate)),
             Some(p),
         ) => Op::Path(op, p),
+        // A chown decided without its owner (a `shutil.chown` of an unknown
+        // name) explains nothing.
+        (Kind::File(FileOp::Chown), Some(p)) => Op::Chown(p, action.text(Field::Owner)?.to_owned()),
         (Kind::Network(op @ (NetOp::Connect | NetOp::Bind | NetOp::Send)), path) => {
             let key = match (action.get(Field::Port).and_then(Value::as_i64), path) {
                 (Some(port), _) => {

@@ -210,8 +210,27 @@ pub fn map(
             }
             None => Mapped::Nothing,
         },
-        "os.chown" | "shutil.chown" => match path_arg(c, a(0), int(a(3)), true) {
-            Some(r) => decide(file_action(FileOp::Chown, r)),
+        "os.chown" => match path_arg(c, a(0), int(a(3)), true) {
+            // (path, uid, gid, dir_fd): ids as the C type carries them.
+            Some(r) => decide(file_action(FileOp::Chown, r).with(
+                Field::Owner,
+                chown_owner_text(
+                    int(a(1)).map_or(u32::MAX, |u| u as u32),
+                    int(a(2)).map_or(u32::MAX, |g| g as u32),
+                ),
+            )),
+            None => Mapped::Nothing,
+        },
+        "shutil.chown" => match path_arg(c, a(0), None, true) {
+            // (path, user, group): names or ids; it then calls os.chown,
+            // whose own event is what the kernel layer's call matches.
+            Some(r) => {
+                let mut act = file_action(FileOp::Chown, r);
+                if let (Some(u), Some(g)) = (owner_id(a(1), true), owner_id(a(2), false)) {
+                    act.set(Field::Owner, chown_owner_text(u, g));
+                }
+                decide(act)
+            }
             None => Mapped::Nothing,
         },
         "os.truncate" => match path_arg(c, a(0), None, true) {
@@ -570,9 +589,58 @@ pub(crate) fn chmod_mode_text(mode: i64) -> String {
     format!("{:o}", (mode as u32) & super::decide::CHMOD_BITS)
 }
 
+/// A chown's new owner as both layers judge it and an intent matches it:
+/// `uid:gid`, `-1` for an id left unchanged (the C type's all-ones value).
+pub(crate) fn chown_owner_text(uid: u32, gid: u32) -> String {
+    let id = |v: u32| {
+        if v == u32::MAX {
+            "-1".to_owned()
+        } else {
+            v.to_string()
+        }
+    };
+    format!("{}:{}", id(uid), id(gid))
+}
+
+/// A `shutil.chown` user or group: `None` (unchanged), an id, or a name
+/// looked up as `shutil` does. `None` when a name is unknown (shutil then
+/// raises before any chown).
+fn owner_id(v: Option<&Value>, user: bool) -> Option<u32> {
+    match v {
+        None | Some(Value::Null) => Some(u32::MAX),
+        Some(Value::Number(n)) => n.as_i64().map(|i| i as u32),
+        Some(Value::String(name)) if user => nix::unistd::User::from_name(name)
+            .ok()
+            .flatten()
+            .map(|u| u.uid.as_raw()),
+        Some(Value::String(name)) => nix::unistd::Group::from_name(name)
+            .ok()
+            .flatten()
+            .map(|g| g.gid.as_raw()),
+        Some(_) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chown_owners_name_both_ids() {
+        assert_eq!(chown_owner_text(0, 0), "0:0");
+        assert_eq!(chown_owner_text(1000, u32::MAX), "1000:-1");
+        assert_eq!(chown_owner_text(u32::MAX, u32::MAX), "-1:-1");
+        let a = mapped(
+            "os.chown",
+            vec!["/tmp/x".into(), 0.into(), 4294967295u32.into(), (-1).into()],
+        );
+        assert_eq!(a.text(Field::Owner), Some("0:-1"));
+        let a = mapped(
+            "shutil.chown",
+            vec!["/tmp/x".into(), "root".into(), Value::Null],
+        );
+        assert_eq!(a.text(Field::Owner), Some("0:-1"));
+    }
 
     fn me() -> Caller {
         let pid = std::process::id() as i32;

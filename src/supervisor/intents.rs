@@ -32,8 +32,11 @@ pub enum Op {
     /// An open with write intent of this real path.
     OpenWrite(String),
     /// A one-path operation (`delete`, `mkdir`, `create`, `symlink`,
-    /// `chown`, `truncate`) on this real path.
+    /// `truncate`) on this real path.
     Path(FileOp, String),
+    /// A `chown` of this real path to this owner (`uid:gid`, see
+    /// `events::chown_owner_text`): the owner is part of what was decided.
+    Chown(String, String),
     /// A `chmod` of this real path to this mode (its permission bits, as
     /// the kernel keeps them): the mode is part of what was decided (a rule
     /// or a reviewer may allow one mode and not another).
@@ -261,6 +264,16 @@ mod tests {
 
     #[test]
     fn a_chmod_is_explained_only_with_its_mode() {
+        let decided = Op::Chown("/w/f".into(), "1000:1000".into());
+        assert!(explains(
+            &decided,
+            &Op::Chown("/w/f".into(), "1000:1000".into())
+        ));
+        assert!(!explains(&decided, &Op::Chown("/w/f".into(), "0:0".into())));
+        assert!(!explains(
+            &decided,
+            &Op::Chown("/w/g".into(), "1000:1000".into())
+        ));
         let decided = Op::Chmod("/w/run.sh".into(), 0o644);
         assert!(explains(&decided, &Op::Chmod("/w/run.sh".into(), 0o644)));
         assert!(!explains(&decided, &Op::Chmod("/w/run.sh".into(), 0o4777)));

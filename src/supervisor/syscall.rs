@@ -162,13 +162,18 @@ impl Decider {
                 a.set(Field::Mode, events::chmod_mode_text(i64::from(mode)));
                 one(a, Op::Chmod(first.unwrap_or_default().to_owned(), mode))
             }
-            Call::Chown { path, .. } | Call::Truncate { path, .. } => {
-                let op = match call {
-                    Call::Chown { .. } => FileOp::Chown,
-                    _ => FileOp::Truncate,
-                };
-                let a = file(op, first, path)?;
-                one(a, Op::Path(op, first.unwrap_or_default().to_owned()))
+            Call::Chown { path, uid, gid, .. } => {
+                // The owner is part of what is decided and matched.
+                let owner = events::chown_owner_text(*uid, *gid);
+                let a = file(FileOp::Chown, first, path)?.with(Field::Owner, owner.clone());
+                one(a, Op::Chown(first.unwrap_or_default().to_owned(), owner))
+            }
+            Call::Truncate { path, .. } => {
+                let a = file(FileOp::Truncate, first, path)?;
+                one(
+                    a,
+                    Op::Path(FileOp::Truncate, first.unwrap_or_default().to_owned()),
+                )
             }
             Call::Rename { old, flags, .. } => {
                 let (src, dst) = (first.ok_or(libc::EACCES)?, second.ok_or(libc::EACCES)?);
