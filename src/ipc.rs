@@ -42,6 +42,35 @@ pub enum JoinKind {
     Thread,
 }
 
+/// Bytes exactly: as text when they are UTF-8, else as a list of numbers
+/// (an environment entry, which need not be text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Bytes {
+    /// UTF-8 bytes.
+    Text(String),
+    /// Any other bytes.
+    Raw(Vec<u8>),
+}
+
+impl Bytes {
+    /// The bytes, in their shorter form.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        match String::from_utf8(bytes) {
+            Ok(s) => Bytes::Text(s),
+            Err(e) => Bytes::Raw(e.into_bytes()),
+        }
+    }
+
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Bytes::Text(s) => s.as_bytes(),
+            Bytes::Raw(b) => b,
+        }
+    }
+}
+
 /// A message from the agent side.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -82,7 +111,7 @@ pub enum Request {
         /// process's own). The supervisor derives `env_changes` from it and
         /// never logs a value.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        env: Option<Vec<String>>,
+        env: Option<Vec<Bytes>>,
     },
     /// An action built by the Python API or by enrichment.
     Action {
@@ -328,6 +357,20 @@ pub fn accept(listener: BorrowedFd<'_>) -> io::Result<(OwnedFd, i32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_travel_exactly() {
+        for b in [&b"PATH=/usr/bin"[..], b"N=\xff\xfe", b""] {
+            let v = Bytes::new(b.to_vec());
+            let json = serde_json::to_string(&v).expect("json");
+            let back: Bytes = serde_json::from_str(&json).expect("back");
+            assert_eq!(back.as_bytes(), b, "{json}");
+        }
+        assert_eq!(
+            serde_json::to_string(&Bytes::new(b"A=1".to_vec())).unwrap(),
+            "\"A=1\""
+        );
+    }
 
     #[test]
     fn round_trip_and_version_check() {

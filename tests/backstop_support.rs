@@ -214,6 +214,9 @@ pub struct Expect {
     pub events: Vec<(Value, bool)>,
     /// Start processes outside the agent's tree first (`"outside": true`).
     pub outside: bool,
+    /// Capabilities the run starts without (`"drop_caps": ["sys_ptrace"]`:
+    /// a supervisor as in a container's default profile).
+    pub drop_caps: Vec<String>,
 }
 
 /// Reads the expectation lines of `script` with the scratch's placeholders.
@@ -252,6 +255,7 @@ pub fn parse_expectations(script: &Path, subst: &dyn Fn(&str) -> String) -> Expe
             e.exit = v.get("exit").and_then(Value::as_i64).unwrap_or(0);
             e.timeout = v.get("timeout").and_then(Value::as_u64).unwrap_or(60);
             e.outside = v.get("outside").and_then(Value::as_bool).unwrap_or(false);
+            e.drop_caps = strings(&v, "drop_caps");
             if let Some(Value::Object(files)) = v.get("files") {
                 e.files = files
                     .iter()

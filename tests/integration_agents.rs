@@ -15,7 +15,9 @@
 //! run and outside the agent's process tree, a `sleep` whose environment
 //! holds `IRONGATE_SIBLING_SECRET=sibling-secret-4711` and an abstract Unix
 //! socket listener; the agent gets their pid and name in
-//! `IRONGATE_TEST_SIBLING` and `IRONGATE_TEST_ABSTRACT`.
+//! `IRONGATE_TEST_SIBLING` and `IRONGATE_TEST_ABSTRACT`. `"drop_caps":
+//! ["sys_ptrace"]` runs `irongate` without those capabilities (`setpriv`
+//! drops them from the bounding set), as a container's default profile would.
 //!
 //! `event` needs at least one matching event (exactly `count` when given),
 //! `no-event` none. A string value starting with `re:` is a regex search;
@@ -142,7 +144,15 @@ fn check_script(script: &Path, http: &HttpServer) -> Result<(), String> {
     }
     let outside = e.outside.then(Outside::start);
     let bin = env!("CARGO_BIN_EXE_irongate");
-    let mut cmd = Command::new(bin);
+    let mut cmd = if e.drop_caps.is_empty() {
+        Command::new(bin)
+    } else {
+        // Out of the bounding set, so out of everything root's exec gets.
+        let drop: Vec<String> = e.drop_caps.iter().map(|c| format!("-{c}")).collect();
+        let mut c = Command::new("setpriv");
+        c.arg(format!("--bounding-set={}", drop.join(","))).arg(bin);
+        c
+    };
     cmd.arg("run")
         .arg("--home")
         .arg(&home)

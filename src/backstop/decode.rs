@@ -585,9 +585,10 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
     })
 }
 
-/// Most arguments an exec may carry for us to judge (an argv longer than
-/// this is refused, not judged on a part).
-const MAX_ARGS: usize = 16 * 1024;
+/// Most arguments or environment entries an exec may carry for us to judge
+/// (more is refused, not judged on a part): as many pointers as the
+/// kernel's own byte bound leaves room for ([`memory::MAX_ARGV_BYTES`]).
+const MAX_ARGS: usize = memory::MAX_ARGV_BYTES / 9;
 
 /// `F_SETSIG` (not in the libc crate for every target).
 const F_SETSIG: i32 = 10;

@@ -124,13 +124,47 @@ pub fn wchan(tid: i32) -> String {
         .unwrap_or_default()
 }
 
-/// True unless the kernel says `a` and `b` have separate memory (`kcmp`;
-/// when it cannot say, they are treated as sharing it).
+/// True unless the kernel says `a` and `b` have separate memory (`kcmp`,
+/// with the agent's real ids as ptrace is used; when it cannot say, they
+/// are treated as sharing it). One answer is inferred: when `a`'s memory
+/// can be compared but `b`'s cannot while both run with the same ids, `b`'s
+/// memory is not dumpable and `a`'s is — a property of the memory, so not
+/// the same memory (a process that set `PR_SET_DUMPABLE 0`, such as
+/// `ssh-agent`, then stops no exec).
 pub fn shares_memory(a: i32, b: i32) -> bool {
     const KCMP_VM: libc::c_long = 1;
-    // SAFETY: kcmp takes two pids, a type and two unused values.
-    let rc = unsafe { libc::syscall(libc::SYS_kcmp, a, b, KCMP_VM, 0, 0) };
-    rc != 1 && rc != 2
+    let kcmp = |x: i32, y: i32| {
+        super::memory::as_agent_real(|| {
+            // SAFETY: kcmp takes two pids, a type and two unused values.
+            let rc = unsafe { libc::syscall(libc::SYS_kcmp, x, y, KCMP_VM, 0, 0) };
+            if rc < 0 {
+                Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+            } else {
+                Ok(rc)
+            }
+        })
+    };
+    match kcmp(a, b) {
+        Ok(rc) => rc != 1 && rc != 2,
+        Err(libc::EPERM) => !(kcmp(a, a) == Ok(0) && same_ids(a, b)),
+        Err(_) => true,
+    }
+}
+
+/// The two processes' user and group ids (real, effective, saved, fs) are
+/// the same. Unreadable: false.
+fn same_ids(a: i32, b: i32) -> bool {
+    let ids = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .map(|s| {
+                s.lines()
+                    .filter(|l| l.starts_with("Uid:") || l.starts_with("Gid:"))
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+    };
+    matches!((ids(a), ids(b)), (Some(x), Some(y)) if x.len() == 2 && x == y)
 }
 
 /// The tasks that could rewrite the caller's memory: its other threads,
@@ -151,21 +185,25 @@ fn writers(c: &Caller, also: &[i32]) -> Vec<i32> {
 }
 
 /// Stops the caller's other threads, a `vfork` parent and the threads of
-/// the processes `also` (processes found to share the caller's memory,
-/// `clone(CLONE_VM)`). `Err(errno)`: one of them could not be stopped (the
+/// the processes `also()` lists (processes found to share the caller's
+/// memory, `clone(CLONE_VM)`; asked again each round). `Err(errno)`: one of them could not be stopped (the
 /// call is then refused).
-pub fn freeze_also(c: &Caller, also: &[i32]) -> Result<Frozen, i32> {
+pub fn freeze_also(c: &Caller, also: &dyn Fn() -> Vec<i32>) -> Result<Frozen, i32> {
     let mut frozen = Frozen::default();
     if c.ppid > 1 && c.ppid != std::process::id() as i32 && shares_memory(c.pid, c.ppid) {
         frozen.partners.push(c.ppid);
     }
-    frozen
-        .partners
-        .extend(also.iter().filter(|p| **p != c.ppid));
-    // A task not yet stopped may start new threads: repeat until the set is
-    // stable (bounded: a thread that keeps cloning is refused).
+    // A task not yet stopped may start new threads, and a process sharing
+    // the memory new such processes: both asked again until the set is
+    // stable (bounded: a task that keeps cloning is refused).
     for _ in 0..16 {
-        let fresh: Vec<i32> = writers(c, also)
+        let also = also();
+        for p in &also {
+            if !frozen.partners.contains(p) {
+                frozen.partners.push(*p);
+            }
+        }
+        let fresh: Vec<i32> = writers(c, &also)
             .into_iter()
             .filter(|t| !frozen.tids.contains(t))
             .collect();

@@ -228,9 +228,10 @@ pub fn read_cstr(pid: u32, addr: u64, max: usize) -> Option<Vec<u8>> {
     None
 }
 
-/// Bound on the bytes of one argv or environment array's strings: the
-/// kernel refuses more than this (`E2BIG`, a quarter of the largest stack
-/// it allows), and the same string can be pointed to many times.
+/// Bound on the bytes of one argv or environment array, its pointers and
+/// strings: the kernel refuses more than this for both together (`E2BIG`,
+/// three quarters of its stack limit), and the same string can be pointed
+/// to many times.
 pub const MAX_ARGV_BYTES: usize = 6 * 1024 * 1024;
 
 /// Reads a NULL-terminated array of string pointers (argv, envp), the
@@ -263,7 +264,7 @@ pub fn read_argv(pid: u32, addr: u64, max_items: usize) -> Option<Vec<Vec<u8>>> 
                 return None;
             }
             let s = read_cstr(pid, p, 128 * 1024)?;
-            total += s.len() + 1;
+            total += 8 + s.len() + 1;
             if total > MAX_ARGV_BYTES {
                 return None;
             }
@@ -283,32 +284,84 @@ pub fn is_private_anon(pid: i32, addr: u64, len: u64) -> bool {
         .is_ok_and(|maps| private_anon_in(&maps, addr, len))
 }
 
-/// [`is_private_anon`] on the text of `/proc/<pid>/maps`.
-fn private_anon_in(maps: &str, addr: u64, len: u64) -> bool {
-    let Some(end) = addr.checked_add(len) else {
+/// True when an exec's path string, its argv and envp arrays and each of
+/// their strings (at `path`, `argv`, `envp` in process `pid`) lie in private
+/// anonymous memory ([`is_private_anon`]), so only the tasks sharing the
+/// caller's memory could rewrite them. Anything unreadable: false.
+pub fn exec_args_private(pid: i32, path: u64, argv: u64, envp: u64) -> bool {
+    let mut ranges = Vec::new();
+    let Some(len) = read_cstr(pid as u32, path, MAX_PATH).map(|p| p.len() as u64 + 1) else {
         return false;
     };
-    maps.lines().any(|line| {
-        let mut f = line.split_whitespace();
-        let (Some(range), Some(perms), Some(_off), Some(_dev), Some(inode)) =
-            (f.next(), f.next(), f.next(), f.next(), f.next())
-        else {
-            return false;
-        };
-        let name = f.next().unwrap_or("");
-        let Some((lo, hi)) = range.split_once('-') else {
-            return false;
-        };
-        let (Ok(lo), Ok(hi)) = (u64::from_str_radix(lo, 16), u64::from_str_radix(hi, 16)) else {
-            return false;
-        };
-        let anonymous = inode == "0"
-            && (name.is_empty()
-                || name == "[heap]"
-                || name.starts_with("[stack")
-                || name.starts_with("[anon:"));
-        lo <= addr && end <= hi && perms.as_bytes().get(3) == Some(&b'p') && anonymous
+    ranges.push((path, len));
+    for array in [argv, envp] {
+        if array == 0 {
+            continue;
+        }
+        let mut at = array;
+        loop {
+            let Some(p) = read_bytes(pid as u32, at, 8).map(|b| {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(&b);
+                u64::from_ne_bytes(word)
+            }) else {
+                return false;
+            };
+            ranges.push((at, 8));
+            if p == 0 {
+                break;
+            }
+            let Some(s) = read_cstr(pid as u32, p, 128 * 1024) else {
+                return false;
+            };
+            ranges.push((p, s.len() as u64 + 1));
+            at += 8;
+            if ranges.len() > 2 * MAX_ARGV_BYTES / 9 {
+                return false;
+            }
+        }
+    }
+    as_agent_fs(|| std::fs::read_to_string(format!("/proc/{pid}/maps"))).is_ok_and(|maps| {
+        let mappings = private_anon_mappings(&maps);
+        ranges
+            .iter()
+            .all(|&(addr, len)| covered(&mappings, addr, len))
     })
+}
+
+/// [`is_private_anon`] on the text of `/proc/<pid>/maps`.
+fn private_anon_in(maps: &str, addr: u64, len: u64) -> bool {
+    covered(&private_anon_mappings(maps), addr, len)
+}
+
+/// The `[start, end)` ranges of the private anonymous mappings (heap,
+/// stacks, anonymous `mmap`) in the text of `/proc/<pid>/maps`.
+fn private_anon_mappings(maps: &str) -> Vec<(u64, u64)> {
+    maps.lines()
+        .filter_map(|line| {
+            let mut f = line.split_whitespace();
+            let (range, perms, _off, _dev, inode) =
+                (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
+            let name = f.next().unwrap_or("");
+            let (lo, hi) = range.split_once('-')?;
+            let (lo, hi) = (
+                u64::from_str_radix(lo, 16).ok()?,
+                u64::from_str_radix(hi, 16).ok()?,
+            );
+            let anonymous = inode == "0"
+                && (name.is_empty()
+                    || name == "[heap]"
+                    || name.starts_with("[stack")
+                    || name.starts_with("[anon:"));
+            (anonymous && perms.as_bytes().get(3) == Some(&b'p')).then_some((lo, hi))
+        })
+        .collect()
+}
+
+/// The `len` bytes at `addr` lie within one of `mappings`.
+fn covered(mappings: &[(u64, u64)], addr: u64, len: u64) -> bool {
+    addr.checked_add(len)
+        .is_some_and(|end| mappings.iter().any(|&(lo, hi)| lo <= addr && end <= hi))
 }
 
 #[cfg(test)]

@@ -610,13 +610,43 @@ fn continue_exec<J: Judge>(
     // attached to another thread.
     let _one_at_a_time = tree_stop::serialized();
     let exe_before = std::fs::read_link(format!("/proc/{}/exe", caller.pid)).ok();
+    let a = notif.data.args;
+    let (path, argv, envp) = if i64::from(notif.data.nr) == libc::SYS_execveat {
+        (a[1], a[2], a[3])
+    } else {
+        (a[0], a[1], a[2])
+    };
+    if !memory::exec_args_private(caller.pid, path, argv, envp) {
+        // Some of it lies in memory another process of the tree could
+        // write (a shared mapping, a file's pages: a C library's string
+        // constants, as `system` passes): the whole tree is stopped.
+        let members = || agent_tree(judge);
+        let Some(tree) = tree_stop::freeze(&members, caller.tid) else {
+            judge.refused(caller, judged, libc::EAGAIN);
+            let _ = sys::respond_errno(fd, id, libc::EACCES);
+            return;
+        };
+        if decode::decode(notif) != *judged {
+            judge.refused(caller, judged, libc::EAGAIN);
+            let _ = sys::respond_errno(fd, id, libc::EACCES);
+            return;
+        }
+        if !sys::id_valid(fd, id) {
+            return;
+        }
+        let _ = sys::respond_continue(fd, id);
+        tree.wait_exec(caller, exe_before.as_deref());
+        return;
+    }
     // Other processes of the tree with the caller's memory (`clone(CLONE_VM)`
     // without `CLONE_THREAD`) could rewrite the path or argv as its threads
     // could: stopped with them.
-    let sharers: Vec<i32> = agent_tree(judge)
-        .into_iter()
-        .filter(|p| *p != caller.pid && freeze::shares_memory(caller.pid, *p))
-        .collect();
+    let sharers = || -> Vec<i32> {
+        agent_tree(judge)
+            .into_iter()
+            .filter(|p| *p != caller.pid && freeze::shares_memory(caller.pid, *p))
+            .collect()
+    };
     let frozen = match freeze::freeze_also(caller, &sharers) {
         Ok(f) => f,
         Err(errno) => {

@@ -205,7 +205,7 @@ fn poke(pid: i32, caller_tid: i32) {
 
 /// The processes stopped by one freeze; continued when dropped.
 #[derive(Default)]
-struct Frozen {
+pub(super) struct Frozen {
     /// Every thread of these processes is stopped by ptrace (see
     /// [`Frozen::trace`]).
     traced_processes: Vec<i32>,
@@ -236,6 +236,14 @@ impl Frozen {
     }
 }
 
+impl Frozen {
+    /// Waits until the caller's exec has copied its arguments (see
+    /// [`super::freeze::Frozen::wait_exec`]).
+    pub(super) fn wait_exec(&self, c: &Caller, exe_before: Option<&std::path::Path>) {
+        self.traced.wait_exec(c, exe_before);
+    }
+}
+
 impl Drop for Frozen {
     fn drop(&mut self) {
         for p in &self.stopped {
@@ -254,7 +262,7 @@ fn is_traced_still(state: Option<u8>, tid: i32) -> bool {
 /// Stops every process of the agent's tree (`members()` is asked again
 /// until no new process appears) and waits until each of their threads but
 /// `caller_tid` is still. `None` when that cannot be confirmed.
-fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<Frozen> {
+pub(super) fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<Frozen> {
     let mut frozen = Frozen::default();
     let deadline = Instant::now() + STOP_WAIT;
     loop {
@@ -360,12 +368,14 @@ pub fn continue_checked(
     // Other processes that share the caller's memory (`clone(CLONE_VM)`):
     // stopped like its threads. Under the tree scope they are stopped by
     // signal anyway.
-    let sharers: Vec<i32> = match scope {
-        Scope::Memory => members()
-            .into_iter()
-            .filter(|p| *p != caller.pid && super::freeze::shares_memory(caller.pid, *p))
-            .collect(),
-        Scope::Tree => Vec::new(),
+    let sharers = || -> Vec<i32> {
+        match scope {
+            Scope::Memory => members()
+                .into_iter()
+                .filter(|p| *p != caller.pid && super::freeze::shares_memory(caller.pid, *p))
+                .collect(),
+            Scope::Tree => Vec::new(),
+        }
     };
     // The caller's own process: its other threads (and whatever shares its
     // memory) stopped with ptrace, which leaves the caller nothing pending.

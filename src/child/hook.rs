@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::client;
 use crate::decision::Decision;
-use crate::ipc::{Reply, Request};
+use crate::ipc::{Bytes, Reply, Request};
 
 unsafe extern "C" {
     // Not exported by pyo3-ffi. CPython-only, callable before Py_Initialize.
@@ -277,7 +277,7 @@ const MAX_ENV_BYTES: usize = 128 * 1024;
 ///
 /// # Safety
 /// GIL held; `args` is the event's argument tuple.
-unsafe fn exec_env(name: &[u8], args: *mut ffi::PyObject) -> Option<Vec<String>> {
+unsafe fn exec_env(name: &[u8], args: *mut ffi::PyObject) -> Option<Vec<Bytes>> {
     let slot = match name {
         b"subprocess.Popen" | b"os.spawn" => Some(3),
         b"os.exec" | b"os.posix_spawn" => Some(2),
@@ -299,8 +299,13 @@ unsafe fn exec_env(name: &[u8], args: *mut ffi::PyObject) -> Option<Vec<String>>
         let mut out = Vec::new();
         let mut total = 0usize;
         let mut push = |entry: Vec<u8>| {
-            total += entry.len();
-            out.push(String::from_utf8_lossy(&entry).into_owned());
+            let entry = Bytes::new(entry);
+            // What it costs in the frame (a number per byte if not text).
+            total += match &entry {
+                Bytes::Text(t) => t.len() + 3,
+                Bytes::Raw(b) => 4 * b.len() + 2,
+            };
+            out.push(entry);
             total <= MAX_ENV_BYTES
         };
         if env.is_null() || env == ffi::Py_None() {
@@ -349,12 +354,13 @@ unsafe fn exec_env(name: &[u8], args: *mut ffi::PyObject) -> Option<Vec<String>>
     }
 }
 
-/// A `str` (encoded as `os.fsencode` does) or `bytes` value's bytes.
+/// A `str` (encoded as `os.fsencode` does), `bytes` or path-like value's
+/// bytes.
 ///
 /// # Safety
 /// GIL held; `obj` is null or a live object.
 unsafe fn fs_bytes(obj: *mut ffi::PyObject) -> Option<Vec<u8>> {
-    // SAFETY: per the contract; the new reference is released.
+    // SAFETY: per the contract; new references are released.
     unsafe {
         if obj.is_null() {
             return None;
@@ -363,7 +369,19 @@ unsafe fn fs_bytes(obj: *mut ffi::PyObject) -> Option<Vec<u8>> {
             return Some(bytes_of(obj).to_vec());
         }
         if ffi::PyUnicode_Check(obj) == 0 {
-            return None;
+            // A path-like value, as subprocess and os.execve accept.
+            let path = ffi::PyOS_FSPath(obj);
+            if path.is_null() {
+                ffi::PyErr_Clear();
+                return None;
+            }
+            let out = if ffi::PyBytes_Check(path) != 0 || ffi::PyUnicode_Check(path) != 0 {
+                fs_bytes(path)
+            } else {
+                None
+            };
+            ffi::Py_DecRef(path);
+            return out;
         }
         let b = ffi::PyUnicode_EncodeFSDefault(obj);
         if b.is_null() {
@@ -452,7 +470,7 @@ unsafe fn ask(
     args: Vec<Value>,
     frame: Option<String>,
     dir_fd: Option<i64>,
-    env: Option<Vec<String>>,
+    env: Option<Vec<Bytes>>,
 ) -> c_int {
     let req = Request::Event {
         tid: gettid(),

@@ -628,12 +628,12 @@ impl Decider {
         args: &[Value],
         frame: Option<String>,
         dir_fd: Option<i64>,
-        env: Option<&[String]>,
+        env: Option<&[crate::ipc::Bytes]>,
     ) -> Reply {
         let env_changes = env.map(|e| {
             self.settings
                 .launch_env
-                .changes(e.iter().map(|entry| entry.as_bytes()))
+                .changes(e.iter().map(crate::ipc::Bytes::as_bytes))
         });
         match events::map(
             caller,
