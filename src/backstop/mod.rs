@@ -616,47 +616,54 @@ fn continue_exec<J: Judge>(
     } else {
         (a[0], a[1], a[2])
     };
-    if !memory::exec_args_private(caller.pid, path, argv, envp) {
-        // Some of it lies in memory another process of the tree could
-        // write (a shared mapping, a file's pages: a C library's string
-        // constants, as `system` passes): the whole tree is stopped.
-        let members = || agent_tree(judge);
-        let Some(tree) = tree_stop::freeze(&members, caller.tid) else {
-            judge.refused(caller, judged, libc::EAGAIN);
-            let _ = sys::respond_errno(fd, id, libc::EACCES);
-            return;
+    let private = || memory::exec_args_private(caller.pid, path, argv, envp);
+    if private() {
+        // Other processes of the tree with the caller's memory
+        // (`clone(CLONE_VM)` without `CLONE_THREAD`) could rewrite the path
+        // or argv as its threads could: stopped with them.
+        let sharers = || -> Vec<i32> {
+            agent_tree(judge)
+                .into_iter()
+                .filter(|p| *p != caller.pid && freeze::shares_memory(caller.pid, *p))
+                .collect()
         };
-        if decode::decode(notif) != *judged {
-            judge.refused(caller, judged, libc::EAGAIN);
-            let _ = sys::respond_errno(fd, id, libc::EACCES);
+        let frozen = match freeze::freeze_also(caller, &sharers) {
+            Ok(f) => f,
+            Err(errno) => {
+                judge.refused(caller, judged, errno);
+                let _ = sys::respond_errno(fd, id, libc::EACCES);
+                return;
+            }
+        };
+        // Asked again with them stopped: one could have mapped other
+        // memory over the arguments before it stopped.
+        if frozen.is_empty() || private() {
+            if !frozen.is_empty() && decode::decode(notif) != *judged {
+                // Rewritten between the check and the freeze.
+                judge.refused(caller, judged, libc::EAGAIN);
+                let _ = sys::respond_errno(fd, id, libc::EACCES);
+                return;
+            }
+            if !sys::id_valid(fd, id) {
+                return;
+            }
+            let _ = sys::respond_continue(fd, id);
+            if !frozen.is_empty() {
+                frozen.wait_exec(caller, exe_before.as_deref());
+            }
             return;
         }
-        if !sys::id_valid(fd, id) {
-            return;
-        }
-        let _ = sys::respond_continue(fd, id);
-        tree.wait_exec(caller, exe_before.as_deref());
-        return;
     }
-    // Other processes of the tree with the caller's memory (`clone(CLONE_VM)`
-    // without `CLONE_THREAD`) could rewrite the path or argv as its threads
-    // could: stopped with them.
-    let sharers = || -> Vec<i32> {
-        agent_tree(judge)
-            .into_iter()
-            .filter(|p| *p != caller.pid && freeze::shares_memory(caller.pid, *p))
-            .collect()
+    // Some of it lies in memory another process of the tree could write (a
+    // shared mapping, a file's pages: a C library's string constants, as
+    // `system` passes): the whole tree is stopped.
+    let members = || agent_tree(judge);
+    let Some(tree) = tree_stop::freeze(&members, caller.tid) else {
+        judge.refused(caller, judged, libc::EAGAIN);
+        let _ = sys::respond_errno(fd, id, libc::EACCES);
+        return;
     };
-    let frozen = match freeze::freeze_also(caller, &sharers) {
-        Ok(f) => f,
-        Err(errno) => {
-            judge.refused(caller, judged, errno);
-            let _ = sys::respond_errno(fd, id, libc::EACCES);
-            return;
-        }
-    };
-    if !frozen.is_empty() && decode::decode(notif) != *judged {
-        // Rewritten between the check and the freeze.
+    if decode::decode(notif) != *judged {
         judge.refused(caller, judged, libc::EAGAIN);
         let _ = sys::respond_errno(fd, id, libc::EACCES);
         return;
@@ -665,10 +672,7 @@ fn continue_exec<J: Judge>(
         return;
     }
     let _ = sys::respond_continue(fd, id);
-    if !frozen.is_empty() {
-        frozen.wait_exec(caller, exe_before.as_deref());
-    }
-    drop(frozen);
+    tree.wait_exec(caller, exe_before.as_deref());
 }
 
 fn answer_result(fd: BorrowedFd<'_>, id: u64, r: Result<i64, i32>) -> std::io::Result<()> {
