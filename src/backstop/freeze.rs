@@ -213,7 +213,7 @@ pub fn freeze_also(c: &Caller, also: &dyn Fn() -> Vec<i32>) -> Result<Frozen, i3
         for tid in fresh {
             // As the agent's real user when it runs as another (--user in
             // a container: no CAP_SYS_PTRACE).
-            match super::memory::as_agent_real(|| ptrace(libc::PTRACE_SEIZE, tid)) {
+            match seize(tid) {
                 Ok(()) => frozen.tids.push(tid),
                 Err(libc::ESRCH) => continue,
                 Err(e) => return Err(e),
@@ -254,7 +254,7 @@ impl Frozen {
         if self.tids.contains(&tid) {
             return Ok(true);
         }
-        match super::memory::as_agent_real(|| ptrace(libc::PTRACE_SEIZE, tid)) {
+        match seize(tid) {
             Ok(()) => self.tids.push(tid),
             Err(libc::ESRCH) => return Ok(false),
             Err(e) => return Err(e),
@@ -285,7 +285,7 @@ impl Frozen {
     /// [`Frozen::interrupt_watched`] can make it trap when its current call
     /// returns. False when it cannot be attached.
     pub fn watch(&mut self, c: &Caller) -> bool {
-        match super::memory::as_agent_real(|| ptrace(libc::PTRACE_SEIZE, c.tid)) {
+        match seize(c.tid) {
             Ok(()) => {
                 self.watched = Some(c.tid);
                 true
@@ -348,9 +348,37 @@ impl Drop for Frozen {
     fn drop(&mut self) {
         self.reap();
         // A tracee that is not stopped cannot be detached; this thread's
-        // exit detaches it then.
+        // exit detaches it then (a freeze that comes first waits for that:
+        // [`seize`]).
         for &tid in self.tids.iter().chain(&self.watched) {
             detach(tid);
+        }
+    }
+}
+
+/// True when `tid` is traced by a thread of this process (a freeze that is
+/// ending: its thread detaches it at the latest when it exits).
+fn traced_by_us(tid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{tid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("TracerPid:"))
+                .and_then(|v| v.trim().parse::<i32>().ok())
+        })
+        .is_some_and(|t| t > 0 && std::path::Path::new(&format!("/proc/self/task/{t}")).exists())
+}
+
+/// `PTRACE_SEIZE` as the agent's real user; a task still attached to an
+/// ending freeze of ours is waited for (bounded).
+fn seize(tid: i32) -> Result<(), i32> {
+    let start = Instant::now();
+    loop {
+        match super::memory::as_agent_real(|| ptrace(libc::PTRACE_SEIZE, tid)) {
+            Err(libc::EPERM) if start.elapsed() < STOP_WAIT && traced_by_us(tid) => {
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            other => return other,
         }
     }
 }
