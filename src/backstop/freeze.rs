@@ -104,17 +104,33 @@ fn threads(pid: i32) -> Vec<i32> {
 /// a `vfork` parent waiting for its child's exec or exit (the kernel's
 /// `wchan`; inlined into `kernel_clone` on current kernels), or a task
 /// waiting for the supervisor's answer to a notified call (killable after
-/// the supervisor received it): none of the notified calls writes the
-/// caller's memory when answered or continued. Unreadable: false, so the
-/// task is waited for like any other.
+/// the supervisor received it) that neither its answer nor its completion
+/// lets write memory ([`super::table::answer_may_write_memory`], read from
+/// `/proc/<tid>/syscall`). Unreadable: false, so the task is waited for
+/// like any other.
 pub fn is_harmless_sleep(tid: i32) -> bool {
     let wchan = wchan(tid);
     let wchan = wchan.trim();
-    (matches!(
-        wchan,
-        "kernel_clone" | "wait_for_vfork_done" | "_do_fork" | "do_fork"
-    ) || wchan.starts_with("seccomp_do_user_notification"))
-        && state(tid) == Some(b'D')
+    let harmless = if wchan.starts_with("seccomp_do_user_notification") {
+        pending_call(tid).is_some_and(|nr| !super::table::answer_may_write_memory(nr))
+    } else {
+        matches!(
+            wchan,
+            "kernel_clone" | "wait_for_vfork_done" | "_do_fork" | "do_fork"
+        )
+    };
+    harmless && state(tid) == Some(b'D')
+}
+
+/// The number of the call a task is blocked in (`/proc/<tid>/syscall`);
+/// `None` when it runs or cannot be read.
+pub(super) fn pending_call(tid: i32) -> Option<i64> {
+    super::memory::as_agent_fs(|| std::fs::read_to_string(format!("/proc/{tid}/syscall")))
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Where the task sleeps in the kernel (`/proc/<tid>/wchan`; empty when
@@ -124,14 +140,26 @@ pub fn wchan(tid: i32) -> String {
         .unwrap_or_default()
 }
 
-/// True unless the kernel says `a` and `b` have separate memory (`kcmp`,
-/// with the agent's real ids as ptrace is used; when it cannot say, they
-/// are treated as sharing it). One answer is inferred: when `a`'s memory
-/// can be compared but `b`'s cannot while both run with the same ids, `b`'s
-/// memory is not dumpable and `a`'s is — a property of the memory, so not
-/// the same memory (a process that set `PR_SET_DUMPABLE 0`, such as
-/// `ssh-agent`, then stops no exec).
-pub fn shares_memory(a: i32, b: i32) -> bool {
+/// True unless the kernel says task `task` and every live thread of
+/// process `pid` have separate memory (a process whose leader has exited
+/// keeps its memory in its other threads: the leader alone would say
+/// "separate"). See [`tasks_share_memory`].
+pub fn shares_memory(task: i32, pid: i32) -> bool {
+    let tids = threads(pid);
+    if tids.is_empty() {
+        return tasks_share_memory(task, pid);
+    }
+    tids.into_iter().any(|t| tasks_share_memory(task, t))
+}
+
+/// True unless the kernel says tasks `a` and `b` have separate memory
+/// (`kcmp`, with the agent's real ids as ptrace is used; when it cannot
+/// say, they are treated as sharing it). One answer is inferred: when `a`'s
+/// memory can be compared but `b`'s cannot while both run with the same
+/// ids, `b`'s memory is not dumpable and `a`'s is — a property of the
+/// memory, so not the same memory (a process that set `PR_SET_DUMPABLE 0`,
+/// such as `ssh-agent`, then stops no exec).
+fn tasks_share_memory(a: i32, b: i32) -> bool {
     const KCMP_VM: libc::c_long = 1;
     let kcmp = |x: i32, y: i32| {
         super::memory::as_agent_real(|| {
@@ -151,8 +179,8 @@ pub fn shares_memory(a: i32, b: i32) -> bool {
     }
 }
 
-/// The two processes' user and group ids (real, effective, saved, fs) are
-/// the same. Unreadable: false.
+/// The two tasks' user and group ids (real, effective, saved, fs) are the
+/// same. Unreadable: false.
 fn same_ids(a: i32, b: i32) -> bool {
     let ids = |pid: i32| {
         std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -171,7 +199,7 @@ fn same_ids(a: i32, b: i32) -> bool {
 /// a `vfork` parent, and the threads of the processes `also`.
 fn writers(c: &Caller, also: &[i32]) -> Vec<i32> {
     let mut out: Vec<i32> = threads(c.pid).into_iter().filter(|t| *t != c.tid).collect();
-    if c.ppid > 1 && c.ppid != std::process::id() as i32 && shares_memory(c.pid, c.ppid) {
+    if c.ppid > 1 && c.ppid != std::process::id() as i32 && shares_memory(c.tid, c.ppid) {
         out.extend(threads(c.ppid));
     }
     for p in also {
@@ -181,6 +209,8 @@ fn writers(c: &Caller, also: &[i32]) -> Vec<i32> {
             }
         }
     }
+    // Threads that have exited (a zombie leader) cannot write anything.
+    out.retain(|t| !matches!(state(*t), None | Some(b'Z' | b'X' | b'x')));
     out
 }
 
@@ -190,7 +220,7 @@ fn writers(c: &Caller, also: &[i32]) -> Vec<i32> {
 /// call is then refused).
 pub fn freeze_also(c: &Caller, also: &dyn Fn() -> Vec<i32>) -> Result<Frozen, i32> {
     let mut frozen = Frozen::default();
-    if c.ppid > 1 && c.ppid != std::process::id() as i32 && shares_memory(c.pid, c.ppid) {
+    if c.ppid > 1 && c.ppid != std::process::id() as i32 && shares_memory(c.tid, c.ppid) {
         frozen.partners.push(c.ppid);
     }
     // A task not yet stopped may start new threads, and a process sharing
@@ -325,7 +355,7 @@ impl Frozen {
                     .iter()
                     .all(|t| matches!(state(*t), None | Some(b'Z' | b'X')));
             let caller_gone = matches!(state(c.tid), None | Some(b'Z' | b'X'));
-            let vm_split = self.partners.iter().any(|p| !shares_memory(c.pid, *p));
+            let vm_split = self.partners.iter().any(|p| !shares_memory(c.tid, *p));
             if changed || own_gone || caller_gone || vm_split {
                 return;
             }
@@ -370,11 +400,15 @@ fn traced_by_us(tid: i32) -> bool {
 }
 
 /// `PTRACE_SEIZE` as the agent's real user; a task still attached to an
-/// ending freeze of ours is waited for (bounded).
+/// ending freeze of ours is waited for (bounded); one that has exited (a
+/// zombie leader whose other threads live on) is `ESRCH`, like one gone.
 fn seize(tid: i32) -> Result<(), i32> {
     let start = Instant::now();
     loop {
         match super::memory::as_agent_real(|| ptrace(libc::PTRACE_SEIZE, tid)) {
+            Err(libc::EPERM) if matches!(state(tid), None | Some(b'Z' | b'X' | b'x')) => {
+                return Err(libc::ESRCH);
+            }
             Err(libc::EPERM) if start.elapsed() < STOP_WAIT && traced_by_us(tid) => {
                 std::thread::sleep(Duration::from_micros(100));
             }

@@ -624,7 +624,7 @@ fn continue_exec<J: Judge>(
         let sharers = || -> Vec<i32> {
             agent_tree(judge)
                 .into_iter()
-                .filter(|p| *p != caller.pid && freeze::shares_memory(caller.pid, *p))
+                .filter(|p| *p != caller.pid && freeze::shares_memory(caller.tid, *p))
                 .collect()
         };
         let frozen = match freeze::freeze_also(caller, &sharers) {

@@ -122,6 +122,14 @@ fn task_state(pid: i32, tid: i32) -> Option<u8> {
     stat.as_bytes().get(after + 2).copied()
 }
 
+/// Every task of the process has exited (a zombie leader whose other
+/// threads still run is alive: those threads keep its memory and run).
+fn is_dead(pid: i32) -> bool {
+    threads(pid)
+        .into_iter()
+        .all(|t| matches!(task_state(pid, t), None | Some(b'Z' | b'X' | b'x')))
+}
+
 fn process_state(pid: i32) -> Option<u8> {
     task_state(pid, pid)
 }
@@ -149,7 +157,7 @@ pub fn children_tree(root: i32) -> Option<Vec<i32>> {
                 .split_whitespace()
                 .filter_map(|c| c.parse::<i32>().ok())
             {
-                if !out.contains(&child) && process_state(child) != Some(b'Z') {
+                if !out.contains(&child) && !is_dead(child) {
                     out.push(child);
                     frontier.push(child);
                 }
@@ -277,7 +285,7 @@ pub(super) fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<
         }
         for p in new {
             frozen.seen.push(p);
-            if matches!(process_state(p), Some(b'Z' | b'X')) {
+            if is_dead(p) {
                 continue;
             }
             // Already stopped or not: a stop of the agent's own is no
@@ -306,7 +314,8 @@ pub(super) fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<
         for p in seen {
             let traced = frozen.traced_processes.contains(&p);
             for t in threads(p) {
-                if t == caller_tid {
+                // The caller, and threads that have exited (a zombie leader).
+                if t == caller_tid || matches!(task_state(p, t), None | Some(b'Z' | b'X' | b'x')) {
                     continue;
                 }
                 if traced {
@@ -372,7 +381,7 @@ pub fn continue_checked(
         match scope {
             Scope::Memory => members()
                 .into_iter()
-                .filter(|p| *p != caller.pid && super::freeze::shares_memory(caller.pid, *p))
+                .filter(|p| *p != caller.pid && super::freeze::shares_memory(caller.tid, *p))
                 .collect(),
             Scope::Tree => Vec::new(),
         }
@@ -507,12 +516,7 @@ fn runtime(tid: i32) -> Option<u64> {
 /// The syscall the task is in (`-1`: in user mode, not running), `None`
 /// while it runs.
 fn syscall_nr(c: &Caller) -> Option<i64> {
-    super::memory::as_agent_fs(|| std::fs::read_to_string(format!("/proc/{}/syscall", c.tid)))
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
+    super::freeze::pending_call(c.tid)
 }
 
 /// Whether the continued call has certainly read its arguments: the caller
