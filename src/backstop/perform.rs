@@ -578,11 +578,29 @@ fn is_socket(c: &Caller, fd: i32) -> Result<(), i32> {
     }
 }
 
+/// The calling thread's descriptor table is its process's (`kcmp`).
+fn shares_files(c: &Caller) -> bool {
+    const KCMP_FILES: libc::c_long = 2;
+    c.tid == c.pid
+        || super::memory::as_agent_real(|| {
+            // SAFETY: kcmp takes two pids, a type and two unused values.
+            unsafe { libc::syscall(libc::SYS_kcmp, c.pid, c.tid, KCMP_FILES, 0, 0) == 0 }
+        })
+}
+
 /// Takes the caller's descriptor `fd` with `pidfd_getfd` (the very socket,
 /// which cannot be reopened by path).
 pub fn take_fd(c: &Caller, fd: i32) -> Result<OwnedFd, i32> {
+    // The calling thread's own descriptor table (a thread made without
+    // `CLONE_FILES` has its own): a pidfd of the thread (`PIDFD_THREAD`,
+    // Linux 6.9), else of the process when the thread shares its table.
+    const PIDFD_THREAD: libc::c_long = libc::O_EXCL as libc::c_long;
     // SAFETY: pidfd_open takes a pid and flags by value.
-    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, c.pid, 0) };
+    let mut pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, c.tid, PIDFD_THREAD) };
+    if pidfd < 0 && errno() == libc::EINVAL && shares_files(c) {
+        // SAFETY: as above.
+        pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, c.pid, 0) };
+    }
     if pidfd < 0 {
         return Err(libc::EACCES);
     }

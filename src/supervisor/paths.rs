@@ -95,9 +95,10 @@ fn is_missing(errno: i32) -> bool {
     matches!(errno, libc::ENOENT | libc::ENOTDIR)
 }
 
-/// The path as the supervisor can open it: relative paths hang off
-/// `/proc/<pid>/cwd` or `/proc/<pid>/fd/<n>`, and `/proc/self` (and the
-/// links into it) becomes the caller's pid.
+/// The path as the supervisor can open it: relative paths hang off the
+/// calling thread's cwd or descriptor (`/proc/<pid>/task/<tid>/cwd`,
+/// `…/fd/<n>`: a thread made without `CLONE_FS` or `CLONE_FILES` has its
+/// own), and `/proc/self` (and the links into it) becomes the caller's pid.
 fn proc_path(pid: i32, tid: i64, base: Base, raw: &str) -> PathBuf {
     let raw = raw.strip_prefix("\0").unwrap_or(raw);
     if let Some(own) = crate::pathname::proc_self_as(raw.as_bytes(), pid, tid) {
@@ -106,11 +107,16 @@ fn proc_path(pid: i32, tid: i64, base: Base, raw: &str) -> PathBuf {
     if raw.starts_with('/') {
         return PathBuf::from(raw);
     }
+    let task = if tid > 0 {
+        format!("/proc/{pid}/task/{tid}")
+    } else {
+        format!("/proc/{pid}")
+    };
     let base = match base {
-        Base::Cwd => format!("/proc/{pid}/cwd"),
+        Base::Cwd => format!("{task}/cwd"),
         // CPython passes -1 for "no dir_fd"; the kernel's AT_FDCWD is -100.
-        Base::DirFd(fd) if fd < 0 => format!("/proc/{pid}/cwd"),
-        Base::DirFd(fd) => format!("/proc/{pid}/fd/{fd}"),
+        Base::DirFd(fd) if fd < 0 => format!("{task}/cwd"),
+        Base::DirFd(fd) => format!("{task}/fd/{fd}"),
     };
     if raw.is_empty() {
         return PathBuf::from(base);
