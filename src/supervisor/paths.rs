@@ -301,9 +301,20 @@ mod tests {
             proc_path(42, 43, Base::Cwd, "/proc/thread-self/x"),
             PathBuf::from("/proc/42/task/43/x")
         );
+        // Relative paths hang off the calling thread's own cwd and
+        // descriptors (a thread made without CLONE_FS or CLONE_FILES has
+        // its own); without a thread, the process's.
         assert_eq!(
             proc_path(42, 43, Base::DirFd(5), "f"),
-            PathBuf::from("/proc/42/fd/5/f")
+            PathBuf::from("/proc/42/task/43/fd/5/f")
+        );
+        assert_eq!(
+            proc_path(42, 43, Base::Cwd, "f"),
+            PathBuf::from("/proc/42/task/43/cwd/f")
+        );
+        assert_eq!(
+            proc_path(42, 0, Base::DirFd(-1), "f"),
+            PathBuf::from("/proc/42/cwd/f")
         );
         assert!(!is_under("/homeless", "/home"));
         assert!(is_under("/home/x", "/home"));
