@@ -133,6 +133,11 @@ pub(super) fn pending_call(tid: i32) -> Option<i64> {
         .ok()
 }
 
+/// The calling thread's last error.
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
 /// Where the task sleeps in the kernel (`/proc/<tid>/wchan`; empty when
 /// unreadable).
 pub fn wchan(tid: i32) -> String {
@@ -150,6 +155,57 @@ pub fn shares_memory(task: i32, pid: i32) -> bool {
         return tasks_share_memory(task, pid);
     }
     tids.into_iter().any(|t| tasks_share_memory(task, t))
+}
+
+/// The kernel answers `kcmp` here (a container's seccomp profile may
+/// refuse it): without it, which processes share the caller's cwd cannot
+/// be told, and an exec stops the whole tree.
+pub fn kcmp_works() -> bool {
+    static WORKS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WORKS.get_or_init(|| {
+        const KCMP_FS: libc::c_long = 3;
+        let me = std::process::id() as i32;
+        // SAFETY: kcmp takes two pids, a type and two unused values.
+        unsafe { libc::syscall(libc::SYS_kcmp, me, me, KCMP_FS, 0, 0) == 0 }
+    })
+}
+
+/// Whether task `task` and a live thread of process `pid` share their
+/// filesystem information (cwd, root, umask: `clone(CLONE_FS)` shares it
+/// without memory), by `kcmp`; such a process could move the cwd an exec's
+/// relative path is looked up from. `None`: the kernel would not say (a
+/// process that is not dumpable, kcmp refused).
+pub fn fs_sharing(task: i32, pid: i32) -> Option<bool> {
+    const KCMP_FS: libc::c_long = 3;
+    let kcmp = |t: i32| {
+        super::memory::as_agent_real(|| {
+            // SAFETY: kcmp takes two pids, a type and two unused values.
+            let rc = unsafe { libc::syscall(libc::SYS_kcmp, task, t, KCMP_FS, 0, 0) };
+            match rc {
+                0 => Some(true),
+                1 | 2 => Some(false),
+                // Gone meanwhile: it shares nothing any more.
+                _ if errno() == libc::ESRCH => Some(false),
+                _ => None,
+            }
+        })
+    };
+    let tids = threads(pid);
+    if tids.is_empty() {
+        return kcmp(pid);
+    }
+    let mut answer = Some(false);
+    for t in tids
+        .into_iter()
+        .filter(|t| !matches!(state(*t), None | Some(b'Z' | b'X' | b'x')))
+    {
+        match kcmp(t) {
+            Some(true) => return Some(true),
+            None => answer = None,
+            Some(false) => {}
+        }
+    }
+    answer
 }
 
 /// True unless the kernel says tasks `a` and `b` have separate memory
@@ -174,9 +230,20 @@ fn tasks_share_memory(a: i32, b: i32) -> bool {
     };
     match kcmp(a, b) {
         Ok(rc) => rc != 1 && rc != 2,
-        Err(libc::EPERM) => !(kcmp(a, a) == Ok(0) && same_ids(a, b)),
+        // Where kcmp itself is refused (a container's seccomp profile),
+        // whether the memory can be opened at all tells the same.
+        Err(libc::EPERM) => {
+            let a_readable = kcmp(a, a) == Ok(0) || memory_opens(a);
+            !(a_readable && !memory_opens(b) && same_ids(a, b))
+        }
         Err(_) => true,
     }
+}
+
+/// The task's memory can be opened (`/proc/<tid>/mem`, ptrace's access
+/// check: refused for memory that is not dumpable).
+fn memory_opens(tid: i32) -> bool {
+    super::memory::as_agent_fs(|| std::fs::File::open(format!("/proc/{tid}/mem"))).is_ok()
 }
 
 /// The two tasks' user and group ids (real, effective, saved, fs) are the
@@ -229,7 +296,9 @@ pub fn freeze_also(c: &Caller, also: &dyn Fn() -> Vec<i32>) -> Result<Frozen, i3
     for _ in 0..16 {
         let also = also();
         for p in &also {
-            if !frozen.partners.contains(p) {
+            // Only memory sharers tell when the exec has copied its
+            // arguments (see `wait_exec`).
+            if !frozen.partners.contains(p) && shares_memory(c.tid, *p) {
                 frozen.partners.push(*p);
             }
         }
@@ -396,7 +465,13 @@ fn traced_by_us(tid: i32) -> bool {
                 .find_map(|l| l.strip_prefix("TracerPid:"))
                 .and_then(|v| v.trim().parse::<i32>().ok())
         })
-        .is_some_and(|t| t > 0 && std::path::Path::new(&format!("/proc/self/task/{t}")).exists())
+        .is_some_and(|t| {
+            // SAFETY: gettid has no preconditions.
+            let me = unsafe { libc::gettid() };
+            // Attached by this very thread (another freeze of the same
+            // call) is not a freeze that is ending.
+            t > 0 && t != me && std::path::Path::new(&format!("/proc/self/task/{t}")).exists()
+        })
 }
 
 /// `PTRACE_SEIZE` as the agent's real user; a task still attached to an

@@ -617,14 +617,26 @@ fn continue_exec<J: Judge>(
         (a[0], a[1], a[2])
     };
     let private = || memory::exec_args_private(caller.pid, path, argv, envp);
-    if private() {
+    // A process whose sharing of the caller's cwd the kernel will not tell
+    // (not dumpable) might move it: the whole tree then.
+    let fs_known = || {
+        agent_tree(judge)
+            .into_iter()
+            .all(|p| p == caller.pid || freeze::fs_sharing(caller.tid, p).is_some())
+    };
+    if freeze::kcmp_works() && private() && fs_known() {
         // Other processes of the tree with the caller's memory
         // (`clone(CLONE_VM)` without `CLONE_THREAD`) could rewrite the path
-        // or argv as its threads could: stopped with them.
+        // or argv as its threads could, and those with its cwd
+        // (`CLONE_FS`) move it: stopped with them.
         let sharers = || -> Vec<i32> {
             agent_tree(judge)
                 .into_iter()
-                .filter(|p| *p != caller.pid && freeze::shares_memory(caller.tid, *p))
+                .filter(|p| {
+                    *p != caller.pid
+                        && (freeze::shares_memory(caller.tid, *p)
+                            || freeze::fs_sharing(caller.tid, *p) != Some(false))
+                })
                 .collect()
         };
         let frozen = match freeze::freeze_also(caller, &sharers) {
@@ -656,7 +668,8 @@ fn continue_exec<J: Judge>(
     }
     // Some of it lies in memory another process of the tree could write (a
     // shared mapping, a file's pages: a C library's string constants, as
-    // `system` passes): the whole tree is stopped.
+    // `system` passes), or which processes share the caller's memory or cwd
+    // cannot be told (no `kcmp`): the whole tree is stopped.
     let members = || agent_tree(judge);
     let Some(tree) = tree_stop::freeze(&members, caller.tid) else {
         judge.refused(caller, judged, libc::EAGAIN);

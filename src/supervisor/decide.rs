@@ -1588,11 +1588,13 @@ pub(crate) fn intent_of(action: &Action) -> Option<Op> {
                         .collect()
                 })
                 .unwrap_or_default();
-            Op::Exec(
-                e.to_owned(),
-                super::intents::exec_args_key(&argv),
+            Op::Exec {
+                program: e.to_owned(),
+                args: super::intents::exec_args_key(&argv),
                 env_changes,
-            )
+                // A decision without its directory explains no exec.
+                cwd: action.text(Field::Cwd)?.to_owned(),
+            }
         }
         _ => return None,
     })

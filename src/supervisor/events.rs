@@ -305,7 +305,15 @@ pub fn map(
             let exe = text(a(0))
                 .map(str::to_owned)
                 .or_else(|| argv.first().cloned());
-            decide(process_action(c, ProcessOp::Spawn, argv, exe, env_changes))
+            let cwd = text(a(2));
+            decide(process_action(
+                c,
+                ProcessOp::Spawn,
+                argv,
+                exe,
+                env_changes,
+                cwd,
+            ))
         }
         "os.system" => {
             let cmd = text(a(0)).unwrap_or("").to_owned();
@@ -316,6 +324,7 @@ pub fn map(
                 argv,
                 Some("/bin/sh".into()),
                 env_changes,
+                None,
             ))
         }
         "os.exec" => decide(process_action(
@@ -324,6 +333,7 @@ pub fn map(
             argv_of(a(1)),
             text(a(0)).map(str::to_owned),
             env_changes,
+            None,
         )),
         "os.posix_spawn" => decide(process_action(
             c,
@@ -331,6 +341,7 @@ pub fn map(
             argv_of(a(1)),
             text(a(0)).map(str::to_owned),
             env_changes,
+            None,
         )),
         "os.spawn" => decide(process_action(
             c,
@@ -338,11 +349,19 @@ pub fn map(
             argv_of(a(2)),
             text(a(1)).map(str::to_owned),
             env_changes,
+            None,
         )),
         "pty.spawn" => {
             let argv = argv_of(a(0));
             let exe = argv.first().cloned();
-            decide(process_action(c, ProcessOp::Spawn, argv, exe, env_changes))
+            decide(process_action(
+                c,
+                ProcessOp::Spawn,
+                argv,
+                exe,
+                env_changes,
+                None,
+            ))
         }
         "os.fork" | "os.forkpty" => decide(
             Action::process(ProcessOp::Spawn)
@@ -508,6 +527,7 @@ fn process_action(
     argv: Vec<String>,
     exe: Option<String>,
     env_changes: Option<Vec<String>>,
+    dir: Option<&str>,
 ) -> Action {
     // `os.system(cmd)` keeps the command text as `cmd` (what policies written
     // for the original match on); argv forms are joined shell-style.
@@ -530,6 +550,14 @@ fn process_action(
     }
     if let Some(names) = env_changes.filter(|n| !n.is_empty()) {
         act.set(Field::EnvChanges, names);
+    }
+    // The real path of the directory the program starts in: `dir` (a
+    // `subprocess` `cwd=`, from the caller's cwd) or the caller's own.
+    // Unresolvable: none, and the real exec is then judged on its own.
+    if let Ok(r) = paths::resolve(c.pid, c.tid, Base::Cwd, dir.unwrap_or("."), true)
+        && r.exists
+    {
+        act.set(Field::Cwd, r.path);
     }
     act
 }

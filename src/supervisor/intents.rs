@@ -7,8 +7,9 @@
 //! the decision that the intent records, so a forged intent buys nothing it
 //! could not get by asking honestly — provided an intent explains only a
 //! call that does exactly what was decided: both paths of a rename or link,
-//! the family, address and port of a connect, the program, argv and
-//! changed environment variables of an exec, and each intent one call only.
+//! the family, address and port of a connect, the program, argv, changed
+//! environment variables and directory of an exec, and each intent one
+//! call only.
 
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -45,10 +46,18 @@ pub enum Op {
     Paths(FileOp, String, String),
     /// A `connect`, `bind` or `send` to this destination.
     Net(NetOp, NetKey),
-    /// An exec of this program with these arguments (argv[1..], see
-    /// [`exec_args_key`]) and these variables set or changed (sorted,
-    /// [`super::launch_env`]) by the thread or a child it forks.
-    Exec(String, String, Vec<String>),
+    /// An exec by the thread or a child it forks.
+    Exec {
+        /// The program's real path.
+        program: String,
+        /// Its arguments (argv[1..], see [`exec_args_key`]).
+        args: String,
+        /// The variables its environment sets or changes (sorted,
+        /// [`super::launch_env`]).
+        env_changes: Vec<String>,
+        /// The real path of the directory it starts in.
+        cwd: String,
+    },
 }
 
 /// A network destination as an intent records it.
@@ -182,7 +191,9 @@ impl Intents {
         let found = list.iter().position(|i| {
             i.expires > now
                 && match (op, &i.op) {
-                    (Op::Exec(..), Op::Exec(..)) => i.op == *op && (i.pid == pid || i.pid == ppid),
+                    (Op::Exec { .. }, Op::Exec { .. }) => {
+                        i.op == *op && (i.pid == pid || i.pid == ppid)
+                    }
                     (Op::Open(_) | Op::OpenWrite(_), _) => {
                         i.tid == tid && explains(&i.op, op) && same_open_flags(i.flags, flags)
                     }

@@ -83,7 +83,7 @@ impl Decider {
         }
         // 3. An explaining decision.
         if let Some(op) = op {
-            let ppid = if matches!(op, Op::Exec(..)) {
+            let ppid = if matches!(op, Op::Exec { .. }) {
                 super::procfs::parent_of(caller.pid).unwrap_or(0)
             } else {
                 0

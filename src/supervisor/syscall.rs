@@ -233,7 +233,19 @@ impl Decider {
                 if raw != exe {
                     a.set(Field::Requested, raw);
                 }
-                one(a, Op::Exec(exe, key, env_changes))
+                // Where the program starts: the calling thread's cwd.
+                let cwd =
+                    paths::resolve(t.pid, i64::from(t.tid), paths::Base::Cwd, ".", true)?.path;
+                a.set(Field::Cwd, cwd.clone());
+                one(
+                    a,
+                    Op::Exec {
+                        program: exe,
+                        args: key,
+                        env_changes,
+                        cwd,
+                    },
+                )
             }
             Call::Net { op, msgs, .. } => {
                 let mut out = Vec::new();
