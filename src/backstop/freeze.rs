@@ -74,7 +74,27 @@ fn delivering(tid: i32) -> Option<i32> {
             &mut si as *mut libc::siginfo_t,
         )
     };
-    (rc == 0 && si.si_code >> 8 != libc::PTRACE_EVENT_STOP).then_some(si.si_signo)
+    // An event stop (`SIGTRAP | event << 8`: an interrupt, an exit) holds
+    // no signal of the tracee's own.
+    (rc == 0 && si.si_code >> 8 <= 0).then_some(si.si_signo)
+}
+
+/// The tracee is held at its exit (`PTRACE_O_TRACEEXIT`): killed or
+/// leaving, before the kernel releases its memory and writes into it (its
+/// `clear_child_tid` word, its robust futexes).
+fn at_exit(tid: i32) -> bool {
+    // SAFETY: siginfo_t is plain data; all-zero is a valid value.
+    let mut si: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: PTRACE_GETSIGINFO of our tracee into a siginfo_t we own.
+    let rc = unsafe {
+        libc::ptrace(
+            libc::PTRACE_GETSIGINFO,
+            tid,
+            std::ptr::null_mut::<libc::c_void>(),
+            &mut si as *mut libc::siginfo_t,
+        )
+    };
+    rc == 0 && si.si_code == libc::SIGTRAP | (libc::PTRACE_EVENT_EXIT << 8)
 }
 
 /// Lets a tracee go; a signal it was stopped to receive is delivered.
@@ -404,7 +424,7 @@ impl Frozen {
     /// Waits until the caller's exec has taken its copy of the arguments —
     /// its program changed, it is gone, or the stopped threads of its own
     /// process were ended by a successful exec — or [`RELEASE_AFTER`].
-    pub fn wait_exec(&self, c: &Caller, exe_before: Option<&std::path::Path>) {
+    pub fn wait_exec(&mut self, c: &Caller, exe_before: Option<&std::path::Path>) {
         let deadline = Instant::now() + RELEASE_AFTER;
         let own: Vec<i32> = self
             .tids
@@ -414,6 +434,16 @@ impl Frozen {
             .collect();
         while Instant::now() < deadline {
             self.reap();
+            // The caller's own threads reach their exit when the exec ends
+            // them, after it has copied its arguments (or when the whole
+            // process dies): let go, or the exec waits for them forever.
+            self.tids.retain(|&t| {
+                let held_at_exit = own.contains(&t) && at_exit(t);
+                if held_at_exit {
+                    detach(t);
+                }
+                !held_at_exit
+            });
             let exe_now = std::fs::read_link(format!("/proc/{}/exe", c.pid)).ok();
             let changed = match (exe_before, exe_now.as_deref()) {
                 (Some(a), Some(b)) => a != b,
@@ -429,6 +459,13 @@ impl Frozen {
                 return;
             }
             std::thread::sleep(Duration::from_micros(100));
+        }
+        // Not seen done: a process sharing the memory that was killed
+        // meanwhile would write it on its way out once let go, possibly
+        // before the exec reads it. The exec then does not go on.
+        if self.tids.iter().any(|&t| !own.contains(&t) && at_exit(t)) {
+            // SAFETY: kill with a pid and a signal number.
+            unsafe { libc::kill(c.pid, libc::SIGKILL) };
         }
     }
 
@@ -480,7 +517,11 @@ fn traced_by_us(tid: i32) -> bool {
 fn seize(tid: i32) -> Result<(), i32> {
     let start = Instant::now();
     loop {
-        match super::memory::as_agent_real(|| ptrace(libc::PTRACE_SEIZE, tid)) {
+        // Held at its exit if it is killed while attached: a task's exit
+        // writes its memory (`clear_child_tid`, robust futexes), which a
+        // freeze must not let happen before it ends.
+        let options = libc::PTRACE_O_TRACEEXIT as usize;
+        match super::memory::as_agent_real(|| ptrace_data(libc::PTRACE_SEIZE, tid, options)) {
             Err(libc::EPERM) if matches!(state(tid), None | Some(b'Z' | b'X' | b'x')) => {
                 return Err(libc::ESRCH);
             }

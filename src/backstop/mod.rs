@@ -639,7 +639,7 @@ fn continue_exec<J: Judge>(
                 })
                 .collect()
         };
-        let frozen = match freeze::freeze_also(caller, &sharers) {
+        let mut frozen = match freeze::freeze_also(caller, &sharers) {
             Ok(f) => f,
             Err(errno) => {
                 judge.refused(caller, judged, errno);
@@ -671,7 +671,7 @@ fn continue_exec<J: Judge>(
     // `system` passes), or which processes share the caller's memory or cwd
     // cannot be told (no `kcmp`): the whole tree is stopped.
     let members = || agent_tree(judge);
-    let Some(tree) = tree_stop::freeze(&members, caller.tid) else {
+    let Some(mut tree) = tree_stop::freeze(&members, caller.tid) else {
         judge.refused(caller, judged, libc::EAGAIN);
         let _ = sys::respond_errno(fd, id, libc::EACCES);
         return;

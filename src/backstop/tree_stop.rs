@@ -247,7 +247,7 @@ impl Frozen {
 impl Frozen {
     /// Waits until the caller's exec has copied its arguments (see
     /// [`super::freeze::Frozen::wait_exec`]).
-    pub(super) fn wait_exec(&self, c: &Caller, exe_before: Option<&std::path::Path>) {
+    pub(super) fn wait_exec(&mut self, c: &Caller, exe_before: Option<&std::path::Path>) {
         self.traced.wait_exec(c, exe_before);
     }
 }
