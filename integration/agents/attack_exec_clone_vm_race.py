@@ -10,6 +10,9 @@ import ctypes
 import mmap
 import os
 import struct
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from child_output import output_of  # noqa: E402
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.clone.restype = ctypes.c_int
@@ -34,10 +37,7 @@ CODE = flipper_code()
 ATTEMPTS = 80
 forbidden_printed = hello_printed = clone_failed = 0
 for _ in range(ATTEMPTS):
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.dup2(w, 1)
+    def child():
         code = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
         code.write(CODE)
         fn = ctypes.addressof(ctypes.c_char.from_buffer(code))
@@ -52,12 +52,7 @@ for _ in range(ATTEMPTS):
         envp = (ctypes.c_char_p * 1)(None)
         libc.execve(b"/usr/bin/echo", argv, envp)
         os._exit(0)
-    os.close(w)
-    out = b""
-    while chunk := os.read(r, 4096):
-        out += chunk
-    os.close(r)
-    os.waitpid(pid, 0)
+    out = output_of(child)
     forbidden_printed += b"forbidden" in out
     hello_printed += b"hello" in out
     clone_failed += b"CLONE-FAILED" in out

@@ -12,6 +12,9 @@ import ctypes
 import mmap
 import os
 import struct
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from child_output import output_of  # noqa: E402
 
 libc = ctypes.CDLL(None, use_errno=True)
 ATTEMPTS = 40
@@ -40,22 +43,13 @@ def run(name, path_off, qword_off, judged, real, argv, marker):
         os._exit(0)
     hits = denied = clean = 0
     for _ in range(ATTEMPTS):
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.dup2(w, 1)
-            os.dup2(w, 2)
+        def child():
             av = (ctypes.c_void_p * (len(argv) + 1))(*argv, None)
             envp = (ctypes.c_void_p * 1)(None)
             libc.execve(ctypes.c_void_p(base + path_off), av, envp)
             os.write(1, b"EXECVE-FAILED errno=%d\n" % ctypes.get_errno())
             os._exit(1)
-        os.close(w)
-        out = b""
-        while chunk := os.read(r, 4096):
-            out += chunk
-        os.close(r)
-        os.waitpid(pid, 0)
+        out = output_of(child)
         if b"EXECVE-FAILED" in out:
             denied += 1
         elif marker in out:

@@ -11,6 +11,8 @@ import os
 import struct
 import sys
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from child_output import output_of  # noqa: E402
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.clone.restype = ctypes.c_int
@@ -52,11 +54,7 @@ def zombie_code(a, b):
 forbidden = hello = failed = other = 0
 t0 = time.time()
 for _ in range(ATTEMPTS):
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.dup2(w, 1)
-        os.dup2(w, 2)
+    def child():
         hello_s = ctypes.create_string_buffer(b"hello")
         forb_s = ctypes.create_string_buffer(b"forbidden")
         ha, fa = ctypes.addressof(hello_s), ctypes.addressof(forb_s)
@@ -80,12 +78,7 @@ for _ in range(ATTEMPTS):
         libc.execve(b"/usr/bin/echo", argv, envp)
         os.write(1, b"EXECVE-FAILED errno=%d\n" % ctypes.get_errno())
         os._exit(1)
-    os.close(w)
-    out = b""
-    while chunk := os.read(r, 4096):
-        out += chunk
-    os.close(r)
-    os.waitpid(pid, 0)
+    out = output_of(child)
     if b"forbidden" in out:
         forbidden += 1
     elif b"hello" in out:

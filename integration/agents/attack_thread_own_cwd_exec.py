@@ -11,7 +11,10 @@
 import ctypes
 import mmap
 import os
+import sys
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from child_output import output_of  # noqa: E402
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.clone.restype = ctypes.c_int
@@ -42,11 +45,7 @@ CODE = (
 
 ran = refused = 0
 for _ in range(10):
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.dup2(w, 1)
-        os.dup2(w, 2)
+    def child():
         os.chdir("/usr/bin")
         code = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
         code.write(CODE)
@@ -63,12 +62,7 @@ for _ in range(10):
         libc.clone(fn, top, CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM, ctypes.addressof(args))
         time.sleep(5)
         os._exit(3)
-    os.close(w)
-    out = b""
-    while chunk := os.read(r, 4096):
-        out += chunk
-    os.close(r)
-    os.waitpid(pid, 0)
+    out = output_of(child)
     ran += b"RAN-A-SHELL" in out
     refused += b"EXECVE-FAILED" in out
 print(f"shell ran: {ran} of 10")

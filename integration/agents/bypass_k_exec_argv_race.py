@@ -7,16 +7,17 @@
 # no-event: {"decision": "allow", "action": {"type": "process", "argv": ["echo", "forbidden"]}}
 import ctypes
 import os
+import sys
 import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from child_output import output_of  # noqa: E402
 
 libc = ctypes.CDLL(None, use_errno=True)
 ATTEMPTS = 150
 forbidden_printed = 0
 for _ in range(ATTEMPTS):
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.dup2(w, 1)
+    def child():
         word = ctypes.create_string_buffer(b"hello\0\0\0\0\0")
         argv = (ctypes.c_char_p * 3)(b"echo", ctypes.addressof(word), None)
         argv[1] = ctypes.cast(word, ctypes.c_char_p).value and ctypes.addressof(word)
@@ -33,12 +34,7 @@ for _ in range(ATTEMPTS):
         envp = (ctypes.c_char_p * 1)(None)
         libc.execve(b"/usr/bin/echo", argv_ptr, envp)
         os._exit(0)
-    os.close(w)
-    out = b""
-    while chunk := os.read(r, 4096):
-        out += chunk
-    os.close(r)
-    os.waitpid(pid, 0)
+    out = output_of(child)
     if b"forbidden" in out:
         forbidden_printed += 1
 print(f"attempts={ATTEMPTS}")

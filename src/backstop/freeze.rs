@@ -16,6 +16,7 @@
 use std::time::{Duration, Instant};
 
 use super::caller::Caller;
+use super::tasks::{is_exited, state, threads};
 
 /// How long a stopped task may wait for a frozen exec to finish.
 const RELEASE_AFTER: Duration = Duration::from_secs(1);
@@ -101,23 +102,6 @@ fn at_exit(tid: i32) -> bool {
 fn detach(tid: i32) {
     let sig = delivering(tid).unwrap_or(0);
     let _ = ptrace_data(libc::PTRACE_DETACH, tid, sig as usize);
-}
-
-/// The state letter of `/proc/<tid>/stat` (`t`: stopped by its tracer),
-/// `None` when the task is gone.
-fn state(tid: i32) -> Option<u8> {
-    let stat = std::fs::read(format!("/proc/{tid}/stat")).ok()?;
-    let close = stat.iter().rposition(|b| *b == b')')?;
-    stat.get(close + 2).copied()
-}
-
-fn threads(pid: i32) -> Vec<i32> {
-    std::fs::read_dir(format!("/proc/{pid}/task"))
-        .map(|d| {
-            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// In uninterruptible sleep where it cannot write memory before it stops:
@@ -215,10 +199,7 @@ pub fn fs_sharing(task: i32, pid: i32) -> Option<bool> {
         return kcmp(pid);
     }
     let mut answer = Some(false);
-    for t in tids
-        .into_iter()
-        .filter(|t| !matches!(state(*t), None | Some(b'Z' | b'X' | b'x')))
-    {
+    for t in tids.into_iter().filter(|t| !is_exited(state(*t))) {
         match kcmp(t) {
             Some(true) => return Some(true),
             None => answer = None,
@@ -297,7 +278,7 @@ fn writers(c: &Caller, also: &[i32]) -> Vec<i32> {
         }
     }
     // Threads that have exited (a zombie leader) cannot write anything.
-    out.retain(|t| !matches!(state(*t), None | Some(b'Z' | b'X' | b'x')));
+    out.retain(|t| !is_exited(state(*t)));
     out
 }
 
@@ -449,11 +430,8 @@ impl Frozen {
                 (Some(a), Some(b)) => a != b,
                 _ => true,
             };
-            let own_gone = !own.is_empty()
-                && own
-                    .iter()
-                    .all(|t| matches!(state(*t), None | Some(b'Z' | b'X')));
-            let caller_gone = matches!(state(c.tid), None | Some(b'Z' | b'X'));
+            let own_gone = !own.is_empty() && own.iter().all(|t| is_exited(state(*t)));
+            let caller_gone = is_exited(state(c.tid));
             let vm_split = self.partners.iter().any(|p| !shares_memory(c.tid, *p));
             if changed || own_gone || caller_gone || vm_split {
                 return;
@@ -522,7 +500,7 @@ fn seize(tid: i32) -> Result<(), i32> {
         // freeze must not let happen before it ends.
         let options = libc::PTRACE_O_TRACEEXIT as usize;
         match super::memory::as_agent_real(|| ptrace_data(libc::PTRACE_SEIZE, tid, options)) {
-            Err(libc::EPERM) if matches!(state(tid), None | Some(b'Z' | b'X' | b'x')) => {
+            Err(libc::EPERM) if is_exited(state(tid)) => {
                 return Err(libc::ESRCH);
             }
             Err(libc::EPERM) if start.elapsed() < STOP_WAIT && traced_by_us(tid) => {

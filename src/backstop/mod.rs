@@ -27,6 +27,7 @@ pub mod memory;
 pub mod perform;
 pub mod sys;
 pub mod table;
+pub mod tasks;
 pub mod tree_stop;
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -641,26 +642,12 @@ fn continue_exec<J: Judge>(
         };
         let mut frozen = match freeze::freeze_also(caller, &sharers) {
             Ok(f) => f,
-            Err(errno) => {
-                judge.refused(caller, judged, errno);
-                let _ = sys::respond_errno(fd, id, libc::EACCES);
-                return;
-            }
+            Err(errno) => return refuse_exec(fd, judge, id, caller, judged, errno),
         };
         // Asked again with them stopped: one could have mapped other
         // memory over the arguments before it stopped.
         if frozen.is_empty() || private() {
-            if !frozen.is_empty() && decode::decode(notif) != *judged {
-                // Rewritten between the check and the freeze.
-                judge.refused(caller, judged, libc::EAGAIN);
-                let _ = sys::respond_errno(fd, id, libc::EACCES);
-                return;
-            }
-            if !sys::id_valid(fd, id) {
-                return;
-            }
-            let _ = sys::respond_continue(fd, id);
-            if !frozen.is_empty() {
+            if continue_unchanged(fd, judge, notif, caller, judged) && !frozen.is_empty() {
                 frozen.wait_exec(caller, exe_before.as_deref());
             }
             return;
@@ -672,20 +659,41 @@ fn continue_exec<J: Judge>(
     // cannot be told (no `kcmp`): the whole tree is stopped.
     let members = || agent_tree(judge);
     let Some(mut tree) = tree_stop::freeze(&members, caller.tid) else {
-        judge.refused(caller, judged, libc::EAGAIN);
-        let _ = sys::respond_errno(fd, id, libc::EACCES);
-        return;
+        return refuse_exec(fd, judge, id, caller, judged, libc::EAGAIN);
     };
+    if continue_unchanged(fd, judge, notif, caller, judged) {
+        tree.wait_exec(caller, exe_before.as_deref());
+    }
+}
+
+/// Refuses an allowed exec that could not be held still (`why`, logged).
+fn refuse_exec<J: Judge>(
+    fd: BorrowedFd<'_>,
+    judge: &J,
+    id: u64,
+    caller: &Caller,
+    judged: &Call,
+    why: i32,
+) {
+    judge.refused(caller, judged, why);
+    let _ = sys::respond_errno(fd, id, libc::EACCES);
+}
+
+/// Lets a held exec go on if its arguments, read again now, are still what
+/// was judged (not rewritten between the check and the freeze); true when
+/// it went on.
+fn continue_unchanged<J: Judge>(
+    fd: BorrowedFd<'_>,
+    judge: &J,
+    notif: &sys::seccomp_notif,
+    caller: &Caller,
+    judged: &Call,
+) -> bool {
     if decode::decode(notif) != *judged {
-        judge.refused(caller, judged, libc::EAGAIN);
-        let _ = sys::respond_errno(fd, id, libc::EACCES);
-        return;
+        refuse_exec(fd, judge, notif.id, caller, judged, libc::EAGAIN);
+        return false;
     }
-    if !sys::id_valid(fd, id) {
-        return;
-    }
-    let _ = sys::respond_continue(fd, id);
-    tree.wait_exec(caller, exe_before.as_deref());
+    sys::id_valid(fd, notif.id) && sys::respond_continue(fd, notif.id).is_ok()
 }
 
 fn answer_result(fd: BorrowedFd<'_>, id: u64, r: Result<i64, i32>) -> std::io::Result<()> {

@@ -53,6 +53,7 @@ use super::caller::Caller;
 use super::decode::{self, Call};
 use super::perform::Recheck;
 use super::sys;
+use super::tasks::{is_dead, is_exited, task_state, threads};
 
 /// How long the agent's threads get to reach the stop.
 const STOP_WAIT: Duration = Duration::from_secs(2);
@@ -116,20 +117,6 @@ pub struct Plan<'a> {
 }
 
 /// One-letter state of a task, from `/proc/<pid>/task/<tid>/stat`.
-fn task_state(pid: i32, tid: i32) -> Option<u8> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")).ok()?;
-    let after = stat.rfind(')')?;
-    stat.as_bytes().get(after + 2).copied()
-}
-
-/// Every task of the process has exited (a zombie leader whose other
-/// threads still run is alive: those threads keep its memory and run).
-fn is_dead(pid: i32) -> bool {
-    threads(pid)
-        .into_iter()
-        .all(|t| matches!(task_state(pid, t), None | Some(b'Z' | b'X' | b'x')))
-}
-
 fn process_state(pid: i32) -> Option<u8> {
     task_state(pid, pid)
 }
@@ -168,16 +155,6 @@ pub fn children_tree(root: i32) -> Option<Vec<i32>> {
         }
     }
     Some(out)
-}
-
-fn threads(pid: i32) -> Vec<i32> {
-    std::fs::read_dir(format!("/proc/{pid}/task"))
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Stopped, traced-stopped, dead, or in an uninterruptible sleep where it
@@ -315,7 +292,7 @@ pub(super) fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<
             let traced = frozen.traced_processes.contains(&p);
             for t in threads(p) {
                 // The caller, and threads that have exited (a zombie leader).
-                if t == caller_tid || matches!(task_state(p, t), None | Some(b'Z' | b'X' | b'x')) {
+                if t == caller_tid || is_exited(task_state(p, t)) {
                     continue;
                 }
                 if traced {
