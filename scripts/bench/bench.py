@@ -56,6 +56,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOADS = os.path.join(HERE, "workloads")
+HALT_POLL = "/sys/module/haltpoll/parameters/guest_halt_poll_ns"
 
 # Substrings the original (and ours) treat as sensitive paths: the temp dir
 # must contain none of them, or the open would be reviewed instead of allowed.
@@ -340,6 +341,28 @@ class Bench:
         res = {c[:-5]: v for c, v in res.items()}
         return dict(key=key, label=label, unit=None, res=res)
 
+    def halt_polled(self, key, script, params):
+        """The same loop with the guest kernel's halt-polling set to
+        BENCH_HALT_POLL_NS (diagnostic row, opt-in; the old value is put back):
+        on a VM whose idle vCPU halts at once (guest_halt_poll_ns 0), every
+        wake-up of a thread waiting on the other vCPU costs a trip through the
+        host, which this row takes out."""
+        ns = os.environ.get("BENCH_HALT_POLL_NS", "")
+        try:
+            with open(HALT_POLL) as f:
+                old = f.read().strip()
+            with open(HALT_POLL, "w") as f:
+                f.write(ns)
+        except OSError as e:
+            self.notes.append(f"{key}: skipped, cannot set {HALT_POLL}: {e}")
+            return None
+        try:
+            res, _ = self.loop(key, script, params, ["plain", "irongate"])
+        finally:
+            with open(HALT_POLL, "w") as f:
+                f.write(old)
+        return dict(key=key, label=None, unit=None, res=res)
+
     def bench_ctypes_open(self):
         n = self.n(20000)
         res, homes = self.loop("ctypes_open", "ctypes_open_loop.py",
@@ -383,10 +406,18 @@ class Bench:
                     "notify_cpu0", None, "netlink_bind_loop.py",
                     {"BENCH_N": self.n(100_000)})),
             ]
+        if os.environ.get("BENCH_HALT_POLL_NS"):
+            steps += [
+                ("open_poll", lambda: self.halt_polled(
+                    "open_poll", "open_loop.py",
+                    {"BENCH_FILE": self.small, "BENCH_N": self.n(20000)})),
+                ("notify_poll", lambda: self.halt_polled(
+                    "notify_poll", "netlink_bind_loop.py", {"BENCH_N": self.n(100_000)})),
+            ]
         load0 = os.getloadavg()
         try:
             for key, fn in steps:
-                if self.wants(key.replace("_cpu0", "")):
+                if self.wants(key.replace("_cpu0", "").replace("_poll", "")):
                     r = fn()
                     if r:
                         results[key] = r
@@ -421,17 +452,36 @@ def describe_build(ig):
     return f"commit {head}{' + uncommitted src changes' if dirty else ''}, binary built {built}"
 
 
+def read_text(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def describe_idle():
+    """The guest's idle driver and halt-polling: on a VM they decide what a
+    cross-CPU wake-up costs (a halted vCPU is woken through the host)."""
+    driver = read_text("/sys/devices/system/cpu/cpuidle/current_driver") or "?"
+    poll = read_text(HALT_POLL)
+    return f"cpuidle driver {driver}" + ("" if poll is None else f", guest_halt_poll_ns {poll}")
+
+
 def report(self, results, load0, load1):
     rows = []
     figures = {}
-    for key in ("open", "open_cpu0", "startup", "getppid", "notify", "notify_cpu0",
-                "ctypes_open", "performed"):
+    variants = {"_cpu0": ", all on CPU 0",
+                "_poll": f", halt-polling {os.environ.get('BENCH_HALT_POLL_NS')} ns"}
+    for key in ("open", "open_cpu0", "open_poll", "startup", "getppid", "notify",
+                "notify_cpu0", "notify_poll", "ctypes_open", "performed"):
         r = results.get(key)
         if not r:
             continue
         if r["unit"] is None:
-            r["unit"] = results[key[:-5]]["unit"]
-            r["label"] = results[key[:-5]]["label"] + ", all on CPU 0"
+            base, suffix = key[:-5], key[-5:]
+            r["unit"] = results[base]["unit"]
+            r["label"] = results[base]["label"] + variants[suffix]
         res = r["res"]
         p, i, o = med(res.get("plain")), med(res.get("irongate")), med(res.get("original"))
         ai = i - p if i is not None else None
@@ -458,6 +508,7 @@ def report(self, results, load0, load1):
           f"(start-up: {self.startup_runs}), interleaved, one run")
     print(f"machine: {os.cpu_count()} CPUs, Linux {platform.release()}, "
           f"Python {platform.python_version()}, load avg {load0[0]:.2f} -> {load1[0]:.2f}")
+    print(f"idle: {describe_idle()}")
     print(f"irongate: {describe_build(self.ig)}")
     print()
     print(line(head))
@@ -497,6 +548,11 @@ def report(self, results, load0, load1):
     if f:
         md.append(f"| same, agent and supervisor pinned to one CPU (`taskset -c 0`) | — "
                   f"| +{f['ai']:.1f} µs ({f['i']:.1f} vs {f['p']:.1f} µs/op) | info |")
+    f = figures.get("open_poll")
+    if f:
+        md.append(f"| same, the guest's halt-polling at {os.environ.get('BENCH_HALT_POLL_NS')} ns "
+                  f"(`BENCH_HALT_POLL_NS`; machine: {describe_idle()}) | — "
+                  f"| +{f['ai']:.1f} µs ({f['i']:.1f} vs {f['p']:.1f} µs/op) | info |")
     f = figures.get("startup")
     if f:
         md.append(f"| `irongate run empty.py` in a venv, over `python empty.py` | ≤ +5 ms "
@@ -517,6 +573,10 @@ def report(self, results, load0, load1):
     if f:
         md.append(f"| same, pinned to one CPU (`taskset -c 0`) | reference, same CPU: 5.2–5.4 µs "
                   f"| +{f['ai']:.1f} µs ({f['i']:.1f} vs {f['p']:.1f} µs/call) | info |")
+    f = figures.get("notify_poll")
+    if f:
+        md.append(f"| same, the guest's halt-polling at {os.environ.get('BENCH_HALT_POLL_NS')} ns "
+                  f"| — | +{f['ai']:.1f} µs ({f['i']:.1f} vs {f['p']:.1f} µs/call) | info |")
     f = figures.get("ctypes_open")
     if f:
         md.append(f"| ctypes `libc.open`+`close` (no audit event; decided at the syscall layer) "
