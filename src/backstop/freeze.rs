@@ -162,29 +162,47 @@ pub fn shares_memory(task: i32, pid: i32) -> bool {
 }
 
 /// The kernel answers `kcmp` here (a container's seccomp profile may
-/// refuse it): without it, which processes share the caller's cwd cannot
-/// be told, and an exec stops the whole tree.
+/// refuse it): without it, which processes share the caller's cwd or
+/// descriptors cannot be told, and an exec stops the whole tree.
 pub fn kcmp_works() -> bool {
     static WORKS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *WORKS.get_or_init(|| {
-        const KCMP_FS: libc::c_long = 3;
         let me = std::process::id() as i32;
         // SAFETY: kcmp takes two pids, a type and two unused values.
-        unsafe { libc::syscall(libc::SYS_kcmp, me, me, KCMP_FS, 0, 0) == 0 }
+        unsafe { libc::syscall(libc::SYS_kcmp, me, me, Shared::Fs.kcmp_type(), 0, 0) == 0 }
     })
 }
 
-/// Whether task `task` and a live thread of process `pid` share their
-/// filesystem information (cwd, root, umask: `clone(CLONE_FS)` shares it
-/// without memory), by `kcmp`; such a process could move the cwd an exec's
-/// relative path is looked up from. `None`: the kernel would not say (a
-/// process that is not dumpable, kcmp refused).
-pub fn fs_sharing(task: i32, pid: i32) -> Option<bool> {
-    const KCMP_FS: libc::c_long = 3;
+/// What else than memory a process may share with the caller
+/// (`clone(CLONE_FS)`, `clone(CLONE_FILES)`) that an exec depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shared {
+    /// cwd, root, umask: a sharer could move the cwd a relative program
+    /// name is looked up from.
+    Fs,
+    /// The descriptor table: a sharer could put another file under the
+    /// descriptor an `execveat` runs or looks its name up from (or that a
+    /// `/proc/self/fd/N` name reaches).
+    Files,
+}
+
+impl Shared {
+    fn kcmp_type(self) -> libc::c_long {
+        match self {
+            Shared::Files => 2,
+            Shared::Fs => 3,
+        }
+    }
+}
+
+/// Whether task `task` and a live thread of process `pid` share `what`, by
+/// `kcmp`. `None`: the kernel would not say (a process that is not
+/// dumpable, kcmp refused).
+pub fn sharing(what: Shared, task: i32, pid: i32) -> Option<bool> {
     let kcmp = |t: i32| {
         super::memory::as_agent_real(|| {
             // SAFETY: kcmp takes two pids, a type and two unused values.
-            let rc = unsafe { libc::syscall(libc::SYS_kcmp, task, t, KCMP_FS, 0, 0) };
+            let rc = unsafe { libc::syscall(libc::SYS_kcmp, task, t, what.kcmp_type(), 0, 0) };
             match rc {
                 0 => Some(true),
                 1 | 2 => Some(false),

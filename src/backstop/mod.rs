@@ -59,6 +59,10 @@ pub enum Answer {
     Emulate(String),
     /// Perform the prepared call here and return its result.
     Perform,
+    /// An allowed exec: let it run once the tasks that could change what it
+    /// reaches are stopped, its arguments read again are what was judged
+    /// and it still reaches this program from this directory (`freeze`).
+    ContinueExec(ExecTarget),
     /// Fail it with this errno.
     Deny(i32),
     /// Fail it and kill the agent (`--backstop kill`).
@@ -82,6 +86,16 @@ pub struct Confirm {
     pub own_dir: Option<String>,
 }
 
+/// What an allowed exec was judged to run: the program (its real path) and
+/// the directory it starts in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecTarget {
+    /// The program's real path.
+    pub program: String,
+    /// The calling thread's cwd.
+    pub cwd: String,
+}
+
 /// The decisions the notify loop asks for. The supervisor implements it;
 /// the backstop knows nothing else of it.
 pub trait Judge: Send + Sync + 'static {
@@ -100,6 +114,10 @@ pub trait Judge: Send + Sync + 'static {
     /// be confirmed (`why`: the agent did not stop, its arguments or what
     /// they reach changed): refused with `EACCES`, and logged.
     fn unconfirmed(&self, caller: &Caller, call: &Call, why: &str);
+    /// What an exec reaches now, resolved as when it was judged (through
+    /// the calling thread's cwd and descriptors); `None` when it cannot be
+    /// resolved.
+    fn exec_target(&self, caller: &Caller, call: &Call) -> Option<ExecTarget>;
     /// `--backstop kill`: ends the agent.
     fn kill_agent(&self);
     /// Every live process of the agent's tree (for a freeze).
@@ -376,13 +394,23 @@ fn respond<J: Judge>(
 ) {
     let id = notif.id;
     let result = match answer {
-        Answer::Continue if matches!(call, Call::Exec { .. }) => {
-            // The exec continues with every task that could rewrite its
-            // arguments stopped: on a thread, the loop goes on.
+        Answer::ContinueExec(target) => {
+            // The exec continues with every task that could change what it
+            // reaches stopped: on a thread, the loop goes on.
             let judge = Arc::clone(&ctx.judge);
             let (caller, call, notif) = (caller.clone(), call.clone(), *notif);
             on_thread(fd, id, "irongate-exec", libc::EAGAIN, move |listener| {
-                continue_exec(listener, &*judge, &notif, &caller, &call);
+                continue_exec(listener, &*judge, &notif, (&caller, &call), Some(&target));
+            });
+            return;
+        }
+        Answer::Continue if matches!(call, Call::Exec { .. }) => {
+            // Audit mode's recorded exec: its arguments as judged all the
+            // same.
+            let judge = Arc::clone(&ctx.judge);
+            let (caller, call, notif) = (caller.clone(), call.clone(), *notif);
+            on_thread(fd, id, "irongate-exec", libc::EAGAIN, move |listener| {
+                continue_exec(listener, &*judge, &notif, (&caller, &call), None);
             });
             return;
         }
@@ -603,8 +631,8 @@ fn continue_exec<J: Judge>(
     fd: BorrowedFd<'_>,
     judge: &J,
     notif: &sys::seccomp_notif,
-    caller: &Caller,
-    judged: &Call,
+    (caller, judged): (&Caller, &Call),
+    target: Option<&ExecTarget>,
 ) {
     let id = notif.id;
     // One freeze at a time: a tree freeze must not find these tasks
@@ -618,25 +646,32 @@ fn continue_exec<J: Judge>(
         (a[0], a[1], a[2])
     };
     let private = || memory::exec_args_private(caller.pid, path, argv, envp);
-    // A process whose sharing of the caller's cwd the kernel will not tell
-    // (not dumpable) might move it: the whole tree then.
-    let fs_known = || {
-        agent_tree(judge)
-            .into_iter()
-            .all(|p| p == caller.pid || freeze::fs_sharing(caller.tid, p).is_some())
+    let shared = [freeze::Shared::Fs, freeze::Shared::Files];
+    // A process whose sharing of the caller's cwd or descriptors the kernel
+    // will not tell (not dumpable) might change them: the whole tree then.
+    let sharing_known = || {
+        agent_tree(judge).into_iter().all(|p| {
+            p == caller.pid
+                || shared
+                    .iter()
+                    .all(|&what| freeze::sharing(what, caller.tid, p).is_some())
+        })
     };
-    if freeze::kcmp_works() && private() && fs_known() {
+    if freeze::kcmp_works() && private() && sharing_known() {
         // Other processes of the tree with the caller's memory
         // (`clone(CLONE_VM)` without `CLONE_THREAD`) could rewrite the path
-        // or argv as its threads could, and those with its cwd
-        // (`CLONE_FS`) move it: stopped with them.
+        // or argv as its threads could, those with its cwd (`CLONE_FS`)
+        // move it, those with its descriptors (`CLONE_FILES`) swap the file
+        // a descriptor names: stopped with them.
         let sharers = || -> Vec<i32> {
             agent_tree(judge)
                 .into_iter()
                 .filter(|p| {
                     *p != caller.pid
                         && (freeze::shares_memory(caller.tid, *p)
-                            || freeze::fs_sharing(caller.tid, *p) != Some(false))
+                            || shared
+                                .iter()
+                                .any(|&what| freeze::sharing(what, caller.tid, *p) != Some(false)))
                 })
                 .collect()
         };
@@ -647,7 +682,8 @@ fn continue_exec<J: Judge>(
         // Asked again with them stopped: one could have mapped other
         // memory over the arguments before it stopped.
         if frozen.is_empty() || private() {
-            if continue_unchanged(fd, judge, notif, caller, judged) && !frozen.is_empty() {
+            if continue_unchanged(fd, judge, notif, (caller, judged), target) && !frozen.is_empty()
+            {
                 frozen.wait_exec(caller, exe_before.as_deref());
             }
             return;
@@ -661,7 +697,7 @@ fn continue_exec<J: Judge>(
     let Some(mut tree) = tree_stop::freeze(&members, caller.tid) else {
         return refuse_exec(fd, judge, id, caller, judged, libc::EAGAIN);
     };
-    if continue_unchanged(fd, judge, notif, caller, judged) {
+    if continue_unchanged(fd, judge, notif, (caller, judged), target) {
         tree.wait_exec(caller, exe_before.as_deref());
     }
 }
@@ -680,17 +716,29 @@ fn refuse_exec<J: Judge>(
 }
 
 /// Lets a held exec go on if its arguments, read again now, are still what
-/// was judged (not rewritten between the check and the freeze); true when
-/// it went on.
+/// was judged, and they still reach the judged program from the judged
+/// directory (a descriptor or the cwd changed between the check and the
+/// freeze); true when it went on.
 fn continue_unchanged<J: Judge>(
     fd: BorrowedFd<'_>,
     judge: &J,
     notif: &sys::seccomp_notif,
-    caller: &Caller,
-    judged: &Call,
+    (caller, judged): (&Caller, &Call),
+    target: Option<&ExecTarget>,
 ) -> bool {
     if decode::decode(notif) != *judged {
         refuse_exec(fd, judge, notif.id, caller, judged, libc::EAGAIN);
+        return false;
+    }
+    if let Some(target) = target
+        && judge.exec_target(caller, judged).as_ref() != Some(target)
+    {
+        judge.unconfirmed(
+            caller,
+            judged,
+            "the program or the directory the exec reaches changed after the check",
+        );
+        let _ = sys::respond_errno(fd, notif.id, libc::EACCES);
         return false;
     }
     sys::id_valid(fd, notif.id) && sys::respond_continue(fd, notif.id).is_ok()

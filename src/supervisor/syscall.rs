@@ -17,7 +17,7 @@ use crate::backstop::caller::Caller as Thread;
 use crate::backstop::decode::{AT_FDCWD, Call, Msg, NetOp, Route, SockAddr};
 use crate::backstop::perform::Prepared;
 use crate::backstop::sys;
-use crate::backstop::{Answer, Confirm, Judge, Mode};
+use crate::backstop::{Answer, Confirm, ExecTarget, Judge, Mode};
 use crate::ipc::note::{self, Note};
 use crate::policy::{Decision, Verdict};
 
@@ -54,6 +54,22 @@ fn base(dirfd: i64) -> Base {
     } else {
         Base::DirFd(dirfd)
     }
+}
+
+/// The program an exec runs and the directory it starts in (the calling
+/// thread's cwd), resolved as the kernel will: through the thread's own
+/// cwd and descriptors.
+fn exec_target(t: &Thread, dirfd: i64, path: &[u8]) -> Result<ExecTarget, i32> {
+    let r = paths::resolve(t.pid, i64::from(t.tid), base(dirfd), &text(path), true)?;
+    if !r.exists {
+        // A program that does not exist: the kernel would say so.
+        return Err(libc::ENOENT);
+    }
+    let cwd = paths::resolve(t.pid, i64::from(t.tid), paths::Base::Cwd, ".", true)?.path;
+    Ok(ExecTarget {
+        program: r.path,
+        cwd,
+    })
 }
 
 fn hook_caller(t: &Thread) -> Caller {
@@ -205,12 +221,7 @@ impl Decider {
                 ..
             } => {
                 let raw = text(path);
-                let r = paths::resolve(t.pid, i64::from(t.tid), base(*dirfd), &raw, true)?;
-                if !r.exists {
-                    // A program that does not exist: the kernel would say so.
-                    return Err(libc::ENOENT);
-                }
-                let exe = r.path;
+                let ExecTarget { program: exe, cwd } = exec_target(t, *dirfd, path)?;
                 let argv: Vec<String> = argv.iter().map(|a| text(a)).collect();
                 let class = if events::is_python(&exe) {
                     "python_child"
@@ -233,9 +244,6 @@ impl Decider {
                 if raw != exe {
                     a.set(Field::Requested, raw);
                 }
-                // Where the program starts: the calling thread's cwd.
-                let cwd =
-                    paths::resolve(t.pid, i64::from(t.tid), paths::Base::Cwd, ".", true)?.path;
                 a.set(Field::Cwd, cwd.clone());
                 one(
                     a,
@@ -407,7 +415,16 @@ impl Decider {
             (Call::Open { .. }, Some(path)) => Answer::Emulate(path.to_owned()),
             // Continued with the tasks sharing the caller's memory stopped
             // and its arguments read again (backstop::freeze).
-            (Call::Exec { .. }, _) => Answer::Continue,
+            (Call::Exec { .. }, _) => match judged.first().map(|(a, _)| a) {
+                Some(a) => match (a.text(Field::Executable), a.text(Field::Cwd)) {
+                    (Some(program), Some(cwd)) => Answer::ContinueExec(ExecTarget {
+                        program: program.to_owned(),
+                        cwd: cwd.to_owned(),
+                    }),
+                    _ => return Answer::Deny(libc::EACCES),
+                },
+                None => return Answer::Deny(libc::EACCES),
+            },
             (Call::Net { op, msgs, .. }, _) if *op != NetOp::Bind && msgs.iter().any(is_unix) => {
                 self.unix_answer(call, prepared)
             }
@@ -850,6 +867,13 @@ impl Judge for Decider {
             &action,
             &format!("irongate_unconfirmed: {why}; refused"),
         );
+    }
+
+    fn exec_target(&self, caller: &Thread, call: &Call) -> Option<ExecTarget> {
+        match call {
+            Call::Exec { dirfd, path, .. } => exec_target(caller, *dirfd, path).ok(),
+            _ => None,
+        }
     }
 
     fn kill_agent(&self) {
