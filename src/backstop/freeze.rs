@@ -18,8 +18,49 @@ use std::time::{Duration, Instant};
 use super::caller::Caller;
 use super::tasks::{is_exited, state, threads};
 
-/// How long a stopped task may wait for a frozen exec to finish.
-const RELEASE_AFTER: Duration = Duration::from_secs(1);
+/// How long a frozen exec may take to be seen done (its copy of the
+/// arguments taken, or its failure back in the caller's code) before its
+/// process is killed: the stopped tasks are never let go while it may still
+/// be copying.
+const EXEC_LIMIT: Duration = Duration::from_secs(30);
+
+/// What an exec's caller was before it was let go, to tell when the exec is
+/// over.
+#[derive(Debug, Clone, Default)]
+pub struct ExecWatch {
+    /// The caller's program (`/proc/<pid>/exe`).
+    pub exe: Option<std::path::PathBuf>,
+    /// The calling thread's user time (it grows once a failed exec is back
+    /// in the caller's code).
+    pub user_time: Option<u64>,
+}
+
+impl ExecWatch {
+    /// Taken while the caller waits in its notified exec.
+    pub fn before(c: &Caller) -> ExecWatch {
+        ExecWatch {
+            exe: std::fs::read_link(format!("/proc/{}/exe", c.pid)).ok(),
+            user_time: super::tasks::user_time(c.pid, c.tid),
+        }
+    }
+
+    /// The exec has failed and the caller is back in its own code: blocked
+    /// in another call or outside any, or it has run user code since.
+    fn failed(&self, c: &Caller) -> bool {
+        use super::tasks::InCall;
+        match super::tasks::in_call(c.pid, c.tid) {
+            InCall::Blocked(nr) if nr != libc::SYS_execve && nr != libc::SYS_execveat => {
+                return true;
+            }
+            InCall::Outside => return true,
+            _ => {}
+        }
+        matches!(
+            (self.user_time, super::tasks::user_time(c.pid, c.tid)),
+            (Some(a), Some(b)) if b > a
+        )
+    }
+}
 
 /// How long the supervisor waits for one task to reach its stop.
 const STOP_WAIT: Duration = Duration::from_millis(500);
@@ -420,11 +461,13 @@ impl Frozen {
         }
     }
 
-    /// Waits until the caller's exec has taken its copy of the arguments —
-    /// its program changed, it is gone, or the stopped threads of its own
-    /// process were ended by a successful exec — or [`RELEASE_AFTER`].
-    pub fn wait_exec(&mut self, c: &Caller, exe_before: Option<&std::path::Path>) {
-        let deadline = Instant::now() + RELEASE_AFTER;
+    /// Waits until the caller's exec is over — its program changed, it is
+    /// gone, the stopped threads of its own process were ended by a
+    /// successful exec, or it failed and is back in its own code. Not seen
+    /// over within [`EXEC_LIMIT`] (a caller starved of CPU still copying):
+    /// its process is killed, as the stopped tasks cannot be let go.
+    pub fn wait_exec(&mut self, c: &Caller, before: &ExecWatch) {
+        let deadline = Instant::now() + EXEC_LIMIT;
         let own: Vec<i32> = self
             .tids
             .iter()
@@ -444,25 +487,20 @@ impl Frozen {
                 !held_at_exit
             });
             let exe_now = std::fs::read_link(format!("/proc/{}/exe", c.pid)).ok();
-            let changed = match (exe_before, exe_now.as_deref()) {
+            let changed = match (before.exe.as_deref(), exe_now.as_deref()) {
                 (Some(a), Some(b)) => a != b,
                 _ => true,
             };
             let own_gone = !own.is_empty() && own.iter().all(|t| is_exited(state(*t)));
             let caller_gone = is_exited(state(c.tid));
             let vm_split = self.partners.iter().any(|p| !shares_memory(c.tid, *p));
-            if changed || own_gone || caller_gone || vm_split {
+            if changed || own_gone || caller_gone || vm_split || before.failed(c) {
                 return;
             }
             std::thread::sleep(Duration::from_micros(100));
         }
-        // Not seen done: a process sharing the memory that was killed
-        // meanwhile would write it on its way out once let go, possibly
-        // before the exec reads it. The exec then does not go on.
-        if self.tids.iter().any(|&t| !own.contains(&t) && at_exit(t)) {
-            // SAFETY: kill with a pid and a signal number.
-            unsafe { libc::kill(c.pid, libc::SIGKILL) };
-        }
+        // SAFETY: kill with a pid and a signal number.
+        unsafe { libc::kill(c.pid, libc::SIGKILL) };
     }
 
     /// Collects tasks that ended while traced (a successful exec kills the

@@ -584,7 +584,36 @@ fn on_thread(
 /// The agent's processes, walked down the kernel's child lists from the
 /// supervisor; where the kernel keeps none, as the judge lists them.
 fn agent_tree<J: Judge>(judge: &J) -> Vec<i32> {
-    tree_stop::children_tree(std::process::id() as i32).unwrap_or_else(|| judge.agent_processes())
+    let walk = || {
+        let mut tree = tree_stop::children_tree(std::process::id() as i32)
+            .unwrap_or_else(|| judge.agent_processes());
+        tree.sort_unstable();
+        tree
+    };
+    stable_walk(walk, 8)
+}
+
+/// Walks the tree until two walks in a row agree. An orphan moves to the
+/// supervisor's child list, which a walk may have read already: that walk
+/// misses it. It moves once only (the agent may not become a subreaper), so
+/// the next walk finds it and differs. Never agreeing within `walks` (a
+/// tree that keeps changing), every process any walk saw.
+fn stable_walk(walk: impl Fn() -> Vec<i32>, walks: usize) -> Vec<i32> {
+    let mut last = walk();
+    let mut seen = last.clone();
+    for _ in 1..walks {
+        let now = walk();
+        if now == last {
+            return now;
+        }
+        for p in &now {
+            if !seen.contains(p) {
+                seen.push(*p);
+            }
+        }
+        last = now;
+    }
+    seen
 }
 
 /// Continues an `O_PATH` open or a Unix-socket call under a freeze once
@@ -638,7 +667,7 @@ fn continue_exec<J: Judge>(
     // One freeze at a time: a tree freeze must not find these tasks
     // attached to another thread.
     let _one_at_a_time = tree_stop::serialized();
-    let exe_before = std::fs::read_link(format!("/proc/{}/exe", caller.pid)).ok();
+    let before = freeze::ExecWatch::before(caller);
     let a = notif.data.args;
     let (path, argv, envp) = if i64::from(notif.data.nr) == libc::SYS_execveat {
         (a[1], a[2], a[3])
@@ -684,7 +713,7 @@ fn continue_exec<J: Judge>(
         if frozen.is_empty() || private() {
             if continue_unchanged(fd, judge, notif, (caller, judged), target) && !frozen.is_empty()
             {
-                frozen.wait_exec(caller, exe_before.as_deref());
+                frozen.wait_exec(caller, &before);
             }
             return;
         }
@@ -698,7 +727,7 @@ fn continue_exec<J: Judge>(
         return refuse_exec(fd, judge, id, caller, judged, libc::EAGAIN);
     };
     if continue_unchanged(fd, judge, notif, (caller, judged), target) {
-        tree.wait_exec(caller, exe_before.as_deref());
+        tree.wait_exec(caller, &before);
     }
 }
 
@@ -748,5 +777,30 @@ fn answer_result(fd: BorrowedFd<'_>, id: u64, r: Result<i64, i32>) -> std::io::R
     match r {
         Ok(v) => sys::respond_value(fd, id, v),
         Err(errno) => sys::respond_errno(fd, id, errno),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_walk_that_missed_a_moving_process_is_not_taken() {
+        // The second walk misses 7 (moving to the supervisor's list), the
+        // third and fourth find it.
+        let walks = std::cell::RefCell::new(vec![vec![3, 7], vec![3], vec![3, 7], vec![3, 7]]);
+        let walk = || walks.borrow_mut().remove(0);
+        assert_eq!(stable_walk(walk, 8), vec![3, 7]);
+    }
+
+    #[test]
+    fn a_tree_that_never_settles_gives_every_process_seen() {
+        let n = std::cell::Cell::new(0);
+        let walk = || {
+            n.set(n.get() + 1);
+            vec![1, 100 + n.get()]
+        };
+        let all = stable_walk(walk, 4);
+        assert_eq!(all, vec![1, 101, 102, 103, 104]);
     }
 }

@@ -491,12 +491,18 @@ pub static TABLE: &[Row] = &[
     f(155, "pivot_root"),
     gone(156, "_sysctl"),
     // PR_SET_SECCOMP would stack a filter whose actions outrank ours.
+    // PR_SET_CHILD_SUBREAPER: orphans of the agent go to the supervisor
+    // alone, so a process moves between parents once at most (a freeze's
+    // walk of the tree relies on it: `backstop::agent_tree`).
     if_(
         157,
         "prctl",
         When::Low32NoneOf {
             arg: 0,
-            values: &[libc::PR_SET_SECCOMP as u32],
+            values: &[
+                libc::PR_SET_SECCOMP as u32,
+                libc::PR_SET_CHILD_SUBREAPER as u32,
+            ],
         },
         Notified::Forbidden,
     ),
@@ -557,13 +563,15 @@ pub static TABLE: &[Row] = &[
     a(203, "sched_setaffinity"),
     a(204, "sched_getaffinity"),
     a(205, "set_thread_area"),
-    // Linux AIO (libaio): reads, writes and fsyncs on descriptors already
-    // open; unlike io_uring it has no open, connect or socket operation.
-    a(206, "io_setup"),
-    a(207, "io_destroy"),
-    a(208, "io_getevents"),
-    a(209, "io_submit"),
-    a(210, "io_cancel"),
+    // Linux AIO (libaio): a read in flight writes the caller's memory with
+    // no task of the agent running, which no freeze can stop (an exec's
+    // arguments after their check). Refused and logged; glibc's POSIX AIO
+    // uses threads and still works.
+    f(206, "io_setup"),
+    f(207, "io_destroy"),
+    f(208, "io_getevents"),
+    f(209, "io_submit"),
+    f(210, "io_cancel"),
     a(211, "get_thread_area"),
     gone(212, "lookup_dcookie"),
     a(213, "epoll_create"),
@@ -717,7 +725,7 @@ pub static TABLE: &[Row] = &[
     a(330, "pkey_alloc"),
     a(331, "pkey_free"),
     a(332, "statx"),
-    a(333, "io_pgetevents"),
+    f(333, "io_pgetevents"),
     a(334, "rseq"),
     // The uprobe trampolines' syscalls (6.11+, 6.18+): the kernel exempts
     // them from seccomp altogether (checked on 6.18: a filter returning
@@ -943,6 +951,12 @@ mod tests {
             libc::SYS_io_uring_setup,
             libc::SYS_io_uring_enter,
             libc::SYS_io_uring_register,
+            libc::SYS_io_setup,
+            libc::SYS_io_submit,
+            libc::SYS_io_getevents,
+            333, // io_pgetevents
+            libc::SYS_io_cancel,
+            libc::SYS_io_destroy,
             libc::SYS_seccomp,
             libc::SYS_ptrace,
             libc::SYS_process_vm_readv,
@@ -1034,6 +1048,8 @@ mod tests {
         assert!(prctl.allows(&args0(libc::PR_SET_NAME as u64)));
         assert!(!prctl.allows(&args0(libc::PR_SET_SECCOMP as u64)));
         assert!(!prctl.allows(&args0(libc::PR_SET_SECCOMP as u64 | 1 << 32)));
+        assert!(!prctl.allows(&args0(libc::PR_SET_CHILD_SUBREAPER as u64)));
+        assert!(prctl.allows(&args0(libc::PR_GET_CHILD_SUBREAPER as u64)));
 
         let socket = when(libc::SYS_socket);
         assert!(socket.allows(&args0(libc::AF_INET as u64)));

@@ -48,6 +48,53 @@ pub fn is_dead(pid: i32) -> bool {
         .all(|t| is_exited(task_state(pid, t)))
 }
 
+/// The user time task `tid` of process `pid` has run (clock ticks; `None`
+/// when unreadable): it grows only while the task runs its own code, never
+/// while it is inside a syscall.
+pub fn user_time(pid: i32, tid: i32) -> Option<u64> {
+    let stat = std::fs::read(format!("/proc/{pid}/task/{tid}/stat")).ok()?;
+    after_name(&stat)?
+        .split(|b| *b == b' ')
+        .nth(11)
+        .and_then(|f| std::str::from_utf8(f).ok()?.parse().ok())
+}
+
+/// Where task `tid` of process `pid` is, by `/proc/<pid>/task/<tid>/syscall`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InCall {
+    /// Blocked in this syscall.
+    Blocked(i64),
+    /// Blocked or stopped outside any syscall (a signal stop in its own
+    /// code).
+    Outside,
+    /// Running (in its own code or in the kernel: the file cannot tell).
+    Running,
+    /// Unreadable (no ptrace access) or gone.
+    Unknown,
+}
+
+/// See [`InCall`].
+pub fn in_call(pid: i32, tid: i32) -> InCall {
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall")) else {
+        return InCall::Unknown;
+    };
+    parse_in_call(&text)
+}
+
+fn parse_in_call(text: &str) -> InCall {
+    match text.split_whitespace().next() {
+        Some("running") => InCall::Running,
+        Some("-1") => InCall::Outside,
+        Some(n) => n.parse().map_or(InCall::Unknown, InCall::Blocked),
+        None => InCall::Unknown,
+    }
+}
+
+fn after_name(stat: &[u8]) -> Option<&[u8]> {
+    let close = stat.iter().rposition(|b| *b == b')')?;
+    stat.get(close + 2..)
+}
+
 fn is_gone(e: &std::io::Error) -> bool {
     e.kind() == ErrorKind::NotFound || e.raw_os_error() == Some(libc::ESRCH)
 }
@@ -60,10 +107,7 @@ fn parse_state(read: std::io::Result<Vec<u8>>) -> Option<u8> {
     };
     // The name in parentheses may hold any byte: the state follows the
     // last `)`.
-    let letter = stat
-        .iter()
-        .rposition(|b| *b == b')')
-        .and_then(|close| stat.get(close + 2).copied());
+    let letter = after_name(&stat).and_then(|rest| rest.first().copied());
     Some(letter.unwrap_or(UNKNOWN))
 }
 
@@ -93,6 +137,27 @@ mod tests {
         assert!(!is_exited(Some(UNKNOWN)));
         assert!(is_exited(None));
         assert!(is_exited(Some(b'Z')));
+    }
+
+    #[test]
+    fn where_a_task_is() {
+        assert_eq!(parse_in_call("running\n"), InCall::Running);
+        assert_eq!(parse_in_call("-1 0x7ffd 0x7f00\n"), InCall::Outside);
+        assert_eq!(
+            parse_in_call("59 0x1 0x2 0x3 0x0 0x0 0x0 0x7ffd 0x7f00\n"),
+            InCall::Blocked(59)
+        );
+        assert_eq!(parse_in_call(""), InCall::Unknown);
+    }
+
+    #[test]
+    fn user_time_is_read() {
+        let me = std::process::id() as i32;
+        // SAFETY: gettid has no arguments and cannot fail.
+        let tid = unsafe { libc::gettid() };
+        assert!(user_time(me, tid).is_some());
+        // Reading its own file, the thread is in that very read.
+        assert_eq!(in_call(me, tid), InCall::Blocked(libc::SYS_read));
     }
 
     #[test]

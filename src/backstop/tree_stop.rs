@@ -224,8 +224,8 @@ impl Frozen {
 impl Frozen {
     /// Waits until the caller's exec has copied its arguments (see
     /// [`super::freeze::Frozen::wait_exec`]).
-    pub(super) fn wait_exec(&mut self, c: &Caller, exe_before: Option<&std::path::Path>) {
-        self.traced.wait_exec(c, exe_before);
+    pub(super) fn wait_exec(&mut self, c: &Caller, before: &super::freeze::ExecWatch) {
+        self.traced.wait_exec(c, before);
     }
 }
 

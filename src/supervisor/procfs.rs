@@ -26,13 +26,6 @@ pub fn process_group(pid: i32) -> Option<i32> {
     stat_fields(pid)?.get(2)?.parse().ok()
 }
 
-/// True when `pid` has exited and waits to be reaped.
-pub fn is_zombie(pid: i32) -> bool {
-    stat_fields(pid)
-        .and_then(|f| f.first().cloned())
-        .is_some_and(|s| s == "Z")
-}
-
 /// The process (thread group) a thread id belongs to.
 pub fn thread_group(tid: i32) -> Option<i32> {
     std::fs::read_to_string(format!("/proc/{tid}/status"))

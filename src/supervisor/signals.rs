@@ -186,8 +186,9 @@ pub fn descendants(root: i32) -> Vec<i32> {
             }
         }
     }
-    // Zombies are already dead; they only need reaping.
-    out.retain(|p| !super::procfs::is_zombie(*p));
+    // Processes all of whose tasks have exited only need reaping (a zombie
+    // leader whose other threads run on is alive).
+    out.retain(|p| !crate::backstop::tasks::is_dead(*p));
     out
 }
 
