@@ -28,25 +28,31 @@ const EXEC_LIMIT: Duration = Duration::from_secs(30);
 /// over.
 #[derive(Debug, Clone, Default)]
 pub struct ExecWatch {
-    /// The caller's program (`/proc/<pid>/exe`).
-    pub exe: Option<std::path::PathBuf>,
-    /// The calling thread's user time (it grows once a failed exec is back
-    /// in the caller's code).
-    pub user_time: Option<u64>,
+    /// The caller's memory layout: a new one is the exec's new memory,
+    /// installed after the arguments were copied.
+    layout: Option<[u64; 3]>,
+    /// The calling thread's voluntary context switches: one more, and a
+    /// wait for a notified call, is a new call (the exec's own wait was
+    /// answered after the watch began).
+    switches: Option<u64>,
 }
 
 impl ExecWatch {
     /// Taken while the caller waits in its notified exec.
     pub fn before(c: &Caller) -> ExecWatch {
         ExecWatch {
-            exe: std::fs::read_link(format!("/proc/{}/exe", c.pid)).ok(),
-            user_time: super::tasks::user_time(c.pid, c.tid),
+            layout: super::tasks::memory_layout(c.pid),
+            switches: super::tasks::voluntary_switches(c.pid, c.tid),
         }
     }
 
-    /// The exec has failed and the caller is back in its own code: blocked
-    /// in another call or outside any, or it has run user code since.
-    fn failed(&self, c: &Caller) -> bool {
+    /// The exec is over: the caller has new memory (it succeeded), or the
+    /// calling thread is blocked in another call or outside any, or waits
+    /// for the answer to a new notified call (it failed and went on).
+    /// Nothing the agent can do while the exec runs in the kernel makes this
+    /// true: a path's text, a program's name, which other tasks the kernel
+    /// can compare, none is looked at.
+    fn over(&self, c: &Caller) -> bool {
         use super::tasks::InCall;
         match super::tasks::in_call(c.pid, c.tid) {
             InCall::Blocked(nr) if nr != libc::SYS_execve && nr != libc::SYS_execveat => {
@@ -55,10 +61,15 @@ impl ExecWatch {
             InCall::Outside => return true,
             _ => {}
         }
-        matches!(
-            (self.user_time, super::tasks::user_time(c.pid, c.tid)),
+        let new_memory = matches!(
+            (self.layout, super::tasks::memory_layout(c.pid)),
+            (Some(a), Some(b)) if a != b
+        );
+        let switched = matches!(
+            (self.switches, super::tasks::voluntary_switches(c.pid, c.tid)),
             (Some(a), Some(b)) if b > a
-        )
+        );
+        new_memory || (switched && wchan(c.tid).contains("seccomp"))
     }
 }
 
@@ -193,13 +204,48 @@ pub fn wchan(tid: i32) -> String {
 /// True unless the kernel says task `task` and every live thread of
 /// process `pid` have separate memory (a process whose leader has exited
 /// keeps its memory in its other threads: the leader alone would say
-/// "separate"). See [`tasks_share_memory`].
+/// "separate"; one that cannot be compared counts as sharing). See
+/// [`compare_memory`].
 pub fn shares_memory(task: i32, pid: i32) -> bool {
-    let tids = threads(pid);
+    matches!(process_memory(task, pid), Memory::Same | Memory::Unknown)
+}
+
+/// What `kcmp` tells of two tasks' memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Memory {
+    Same,
+    Separate,
+    /// The kernel would not say.
+    Unknown,
+    /// The second task is gone.
+    Gone,
+}
+
+/// Task `task`'s memory against every live thread of process `pid`: the
+/// same if any thread's is, separate if every thread that answered has
+/// other memory and none was unknown, gone if none is left.
+fn process_memory(task: i32, pid: i32) -> Memory {
+    let mut tids = threads(pid);
     if tids.is_empty() {
-        return tasks_share_memory(task, pid);
+        tids.push(pid);
     }
-    tids.into_iter().any(|t| tasks_share_memory(task, t))
+    let (mut separate, mut unknown) = (false, false);
+    for t in tids {
+        match compare_memory(task, t) {
+            Memory::Same => return Memory::Same,
+            Memory::Separate => separate = true,
+            Memory::Unknown => unknown = true,
+            // A thread that ended since the listing shares nothing.
+            Memory::Gone => {}
+        }
+    }
+    if unknown {
+        Memory::Unknown
+    } else if separate {
+        Memory::Separate
+    } else {
+        Memory::Gone
+    }
 }
 
 /// The kernel answers `kcmp` here (a container's seccomp profile may
@@ -268,14 +314,13 @@ pub fn sharing(what: Shared, task: i32, pid: i32) -> Option<bool> {
     answer
 }
 
-/// True unless the kernel says tasks `a` and `b` have separate memory
-/// (`kcmp`, with the agent's real ids as ptrace is used; when it cannot
-/// say, they are treated as sharing it). One answer is inferred: when `a`'s
-/// memory can be compared but `b`'s cannot while both run with the same
-/// ids, `b`'s memory is not dumpable and `a`'s is — a property of the
-/// memory, so not the same memory (a process that set `PR_SET_DUMPABLE 0`,
-/// such as `ssh-agent`, then stops no exec).
-fn tasks_share_memory(a: i32, b: i32) -> bool {
+/// Tasks `a` and `b`'s memory by `kcmp` (with the agent's real ids, as
+/// ptrace is used). One answer is inferred: where kcmp is refused, when
+/// `a`'s memory can be compared or opened but `b`'s cannot while both run
+/// with the same ids, `b`'s memory is not dumpable and `a`'s is — a
+/// property of the memory, so not the same memory (a process that set
+/// `PR_SET_DUMPABLE 0`, such as `ssh-agent`, then stops no exec).
+fn compare_memory(a: i32, b: i32) -> Memory {
     const KCMP_VM: libc::c_long = 1;
     let kcmp = |x: i32, y: i32| {
         super::memory::as_agent_real(|| {
@@ -289,14 +334,21 @@ fn tasks_share_memory(a: i32, b: i32) -> bool {
         })
     };
     match kcmp(a, b) {
-        Ok(rc) => rc != 1 && rc != 2,
+        Ok(0) => Memory::Same,
+        Ok(1 | 2) => Memory::Separate,
+        Ok(_) => Memory::Unknown,
+        Err(libc::ESRCH) => Memory::Gone,
         // Where kcmp itself is refused (a container's seccomp profile),
         // whether the memory can be opened at all tells the same.
         Err(libc::EPERM) => {
             let a_readable = kcmp(a, a) == Ok(0) || memory_opens(a);
-            !(a_readable && !memory_opens(b) && same_ids(a, b))
+            if a_readable && !memory_opens(b) && same_ids(a, b) {
+                Memory::Separate
+            } else {
+                Memory::Unknown
+            }
         }
-        Err(_) => true,
+        Err(_) => Memory::Unknown,
     }
 }
 
@@ -347,7 +399,12 @@ fn writers(c: &Caller, also: &[i32]) -> Vec<i32> {
 /// call is then refused).
 pub fn freeze_also(c: &Caller, also: &dyn Fn() -> Vec<i32>) -> Result<Frozen, i32> {
     let mut frozen = Frozen::default();
-    if c.ppid > 1 && c.ppid != std::process::id() as i32 && shares_memory(c.tid, c.ppid) {
+    // Partners tell when the exec is over (their memory no longer the
+    // caller's): only a process the kernel says shares it counts.
+    if c.ppid > 1
+        && c.ppid != std::process::id() as i32
+        && process_memory(c.tid, c.ppid) == Memory::Same
+    {
         frozen.partners.push(c.ppid);
     }
     // A task not yet stopped may start new threads, and a process sharing
@@ -358,7 +415,7 @@ pub fn freeze_also(c: &Caller, also: &dyn Fn() -> Vec<i32>) -> Result<Frozen, i3
         for p in &also {
             // Only memory sharers tell when the exec has copied its
             // arguments (see `wait_exec`).
-            if !frozen.partners.contains(p) && shares_memory(c.tid, *p) {
+            if !frozen.partners.contains(p) && process_memory(c.tid, *p) == Memory::Same {
                 frozen.partners.push(*p);
             }
         }
@@ -461,9 +518,10 @@ impl Frozen {
         }
     }
 
-    /// Waits until the caller's exec is over — its program changed, it is
-    /// gone, the stopped threads of its own process were ended by a
-    /// successful exec, or it failed and is back in its own code. Not seen
+    /// Waits until the caller's exec is over — it is gone, the stopped
+    /// threads of its own process were ended by a successful exec, a
+    /// partner's memory is no longer the caller's, or the exec syscall has
+    /// returned ([`ExecWatch::over`]). Not seen
     /// over within [`EXEC_LIMIT`] (a caller starved of CPU still copying):
     /// its process is killed, as the stopped tasks cannot be let go.
     pub fn wait_exec(&mut self, c: &Caller, before: &ExecWatch) {
@@ -486,15 +544,15 @@ impl Frozen {
                 }
                 !held_at_exit
             });
-            let exe_now = std::fs::read_link(format!("/proc/{}/exe", c.pid)).ok();
-            let changed = match (before.exe.as_deref(), exe_now.as_deref()) {
-                (Some(a), Some(b)) => a != b,
-                _ => true,
-            };
             let own_gone = !own.is_empty() && own.iter().all(|t| is_exited(state(*t)));
             let caller_gone = is_exited(state(c.tid));
-            let vm_split = self.partners.iter().any(|p| !shares_memory(c.tid, *p));
-            if changed || own_gone || caller_gone || vm_split || before.failed(c) {
+            // A partner, stopped, cannot change its memory: the caller's
+            // is new.
+            let vm_split = self
+                .partners
+                .iter()
+                .any(|p| process_memory(c.tid, *p) == Memory::Separate);
+            if own_gone || caller_gone || vm_split || before.over(c) {
                 return;
             }
             std::thread::sleep(Duration::from_micros(100));

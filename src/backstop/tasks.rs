@@ -48,15 +48,28 @@ pub fn is_dead(pid: i32) -> bool {
         .all(|t| is_exited(task_state(pid, t)))
 }
 
-/// The user time task `tid` of process `pid` has run (clock ticks; `None`
-/// when unreadable): it grows only while the task runs its own code, never
-/// while it is inside a syscall.
-pub fn user_time(pid: i32, tid: i32) -> Option<u64> {
-    let stat = std::fs::read(format!("/proc/{pid}/task/{tid}/stat")).ok()?;
-    after_name(&stat)?
-        .split(|b| *b == b' ')
-        .nth(11)
-        .and_then(|f| std::str::from_utf8(f).ok()?.parse().ok())
+/// Where process `pid`'s memory has its code and its stack
+/// (`startcode`, `endcode`, `startstack` of `/proc/<pid>/stat`): a property
+/// of the memory itself, which only an exec replaces (`PR_SET_MM` needs
+/// `CAP_SYS_RESOURCE`), new with each exec under address randomisation.
+/// `None` when unreadable (the kernel shows zeros without ptrace access).
+pub fn memory_layout(pid: i32) -> Option<[u64; 3]> {
+    let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&[u8]> = after_name(&stat)?.split(|b| *b == b' ').collect();
+    let field =
+        |i: usize| -> Option<u64> { std::str::from_utf8(fields.get(i)?).ok()?.parse().ok() };
+    let layout = [field(23)?, field(24)?, field(25)?];
+    (layout != [0, 0, 0]).then_some(layout)
+}
+
+/// The voluntary context switches of task `tid` of process `pid` (`None`
+/// when unreadable).
+pub fn voluntary_switches(pid: i32, tid: i32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// Where task `tid` of process `pid` is, by `/proc/<pid>/task/<tid>/syscall`.
@@ -151,11 +164,12 @@ mod tests {
     }
 
     #[test]
-    fn user_time_is_read() {
+    fn layout_and_switches_are_read() {
         let me = std::process::id() as i32;
         // SAFETY: gettid has no arguments and cannot fail.
         let tid = unsafe { libc::gettid() };
-        assert!(user_time(me, tid).is_some());
+        assert!(memory_layout(me).is_some());
+        assert!(voluntary_switches(me, tid).is_some());
         // Reading its own file, the thread is in that very read.
         assert_eq!(in_call(me, tid), InCall::Blocked(libc::SYS_read));
     }

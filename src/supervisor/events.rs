@@ -562,23 +562,36 @@ fn process_action(
     act
 }
 
-/// A Python interpreter, or this binary (the launcher link resolves to it):
-/// the `process_class` of an exec, the same at both layers.
+/// The files that count as Python (`process_class: python_child`, R-43):
+/// the run's interpreter and this binary (the launcher link resolves to
+/// it), by device and inode. A file merely named `python…` is a binary.
+static INTERPRETERS: std::sync::OnceLock<Vec<(u64, u64)>> = std::sync::OnceLock::new();
+
+fn file_id(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Records the run's interpreter (its symlinks followed) as Python, with
+/// this binary. Called once at start; later calls change nothing.
+pub fn know_interpreter(program: &std::path::Path) {
+    let _ = INTERPRETERS.set(interpreter_ids(Some(program)));
+}
+
+fn interpreter_ids(program: Option<&std::path::Path>) -> Vec<(u64, u64)> {
+    let me = std::env::current_exe().ok();
+    [program.map(std::path::Path::to_path_buf), me]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| file_id(&p))
+        .collect()
+}
+
+/// A Python interpreter this run knows ([`know_interpreter`]) or this
+/// binary: the `process_class` of an exec, the same at both layers.
 pub fn is_python(exe: &str) -> bool {
-    static ME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    let name = exe.rsplit('/').next().unwrap_or(exe);
-    let interpreter = name
-        .strip_prefix("python")
-        .is_some_and(|v| v.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
-    interpreter
-        || ME
-            .get_or_init(|| {
-                std::env::current_exe()
-                    .ok()
-                    .map(|p| p.to_string_lossy().into_owned())
-            })
-            .as_deref()
-            == Some(exe)
+    let known = INTERPRETERS.get_or_init(|| interpreter_ids(None));
+    file_id(std::path::Path::new(exe)).is_some_and(|id| known.contains(&id))
 }
 
 /// `PATH` lookup as `execvp` would do it for the caller.
@@ -652,6 +665,22 @@ fn owner_id(v: Option<&Value>, user: bool) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn python_is_known_by_file_not_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        // A copy of this binary named like an interpreter is not one.
+        let me = std::env::current_exe().unwrap();
+        let copy = dir.path().join("python3");
+        std::fs::copy(&me, &copy).unwrap();
+        assert!(!is_python(&copy.to_string_lossy()));
+        assert!(is_python(&me.to_string_lossy()));
+        // A link to it is the same file.
+        let link = dir.path().join("anything");
+        std::os::unix::fs::symlink(&me, &link).unwrap();
+        assert!(is_python(&link.to_string_lossy()));
+        assert!(!is_python("/nonexistent/python3"));
+    }
 
     #[test]
     fn chown_owners_name_both_ids() {

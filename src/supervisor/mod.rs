@@ -120,6 +120,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
     };
     crate::timing::step("policy loaded");
     let python = launch::python_env(args.python.as_deref())?;
+    events::know_interpreter(&python.program);
     crate::timing::step("python env");
     let (target, script_real, agent_default, argv0) = match (&args.module, &args.script) {
         (Some(m), _) => (
