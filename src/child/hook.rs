@@ -158,6 +158,9 @@ unsafe extern "C" fn audit_hook(
     if IN_HOOK.with(|c| c.replace(true)) {
         return 0;
     }
+    // A trapped call or a request to the supervisor follows: this CPU is
+    // kept running until it is answered.
+    super::awake::hold();
     // SAFETY: GIL held, `args` is the event's tuple.
     if handling == Handling::Decide && unsafe { is_runtime_read(name, args) } {
         IN_HOOK.with(|c| c.set(false));

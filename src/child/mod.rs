@@ -2,6 +2,7 @@
 //! children that re-enter through the launcher). Nothing here is trusted by
 //! the supervisor; it only reports intents and enforces verdicts it receives.
 
+pub mod awake;
 pub mod bootstrap;
 pub mod client;
 pub mod filter;
