@@ -399,8 +399,16 @@ fn respond<J: Judge>(
             // reaches stopped: on a thread, the loop goes on.
             let judge = Arc::clone(&ctx.judge);
             let (caller, call, notif) = (caller.clone(), call.clone(), *notif);
+            let own = ctx.own.clone();
             on_thread(fd, id, "irongate-exec", libc::EAGAIN, move |listener| {
-                continue_exec(listener, &*judge, &notif, (&caller, &call), Some(&target));
+                let judged = (&caller, &call);
+                continue_exec(
+                    listener,
+                    &*judge,
+                    &notif,
+                    judged,
+                    Some((&target, own.as_ref())),
+                );
             });
             return;
         }
@@ -661,13 +669,28 @@ fn continue_exec<J: Judge>(
     judge: &J,
     notif: &sys::seccomp_notif,
     (caller, judged): (&Caller, &Call),
-    target: Option<&ExecTarget>,
+    target_and_own: Option<(&ExecTarget, Option<&Creds>)>,
 ) {
+    let target = target_and_own.map(|(t, _)| t);
+    // The kernel looks the program up again after the check: only if no
+    // process of the agent can make its name reach another file (no
+    // symlink, no `/proc` link, no directory on the way the agent may
+    // change) are the tasks sharing the caller's memory, cwd or descriptors
+    // enough to stop; otherwise the whole tree.
+    let name_fixed = match (target_and_own, judged) {
+        (Some((t, Some(own))), Call::Exec { path, flags, .. }) => {
+            let by_descriptor = path.is_empty() && flags & libc::AT_EMPTY_PATH != 0;
+            by_descriptor
+                || (path.as_slice() == t.program.as_bytes()
+                    && !t.program.starts_with("/proc/")
+                    && perform::name_is_fixed(caller, own, &t.program))
+        }
+        _ => false,
+    };
     let id = notif.id;
     // One freeze at a time: a tree freeze must not find these tasks
     // attached to another thread.
     let _one_at_a_time = tree_stop::serialized();
-    let before = freeze::ExecWatch::before(caller);
     let a = notif.data.args;
     let (path, argv, envp) = if i64::from(notif.data.nr) == libc::SYS_execveat {
         (a[1], a[2], a[3])
@@ -686,7 +709,7 @@ fn continue_exec<J: Judge>(
                     .all(|&what| freeze::sharing(what, caller.tid, p).is_some())
         })
     };
-    if freeze::kcmp_works() && private() && sharing_known() {
+    if name_fixed && freeze::kcmp_works() && private() && sharing_known() {
         // Other processes of the tree with the caller's memory
         // (`clone(CLONE_VM)` without `CLONE_THREAD`) could rewrite the path
         // or argv as its threads could, those with its cwd (`CLONE_FS`)
@@ -711,6 +734,9 @@ fn continue_exec<J: Judge>(
         // Asked again with them stopped: one could have mapped other
         // memory over the arguments before it stopped.
         if frozen.is_empty() || private() {
+            // Read with every task that shares the memory stopped: a running
+            // one could still change what the watch compares with.
+            let before = freeze::ExecWatch::before(caller);
             if continue_unchanged(fd, judge, notif, (caller, judged), target) && !frozen.is_empty()
             {
                 frozen.wait_exec(caller, &before);
@@ -726,6 +752,7 @@ fn continue_exec<J: Judge>(
     let Some(mut tree) = tree_stop::freeze(&members, caller.tid) else {
         return refuse_exec(fd, judge, id, caller, judged, libc::EAGAIN);
     };
+    let before = freeze::ExecWatch::before(caller);
     if continue_unchanged(fd, judge, notif, (caller, judged), target) {
         tree.wait_exec(caller, &before);
     }

@@ -516,15 +516,34 @@ fn lstat(path: &CString) -> Option<libc::stat> {
 /// Write access is asked of the kernel (`faccessat2` with `AT_EACCESS`, with
 /// the caller's credentials: ACLs count). Anything unreadable: false.
 pub fn above_is_fixed(c: &Caller, own: &Creds, dir: &str) -> bool {
-    if c.creds.cap_eff & (CAP_CHOWN | CAP_DAC_OVERRIDE | CAP_FOWNER) != 0 || !dir.starts_with('/') {
+    fixed_down_to(c, own, dir, false)
+}
+
+/// [`above_is_fixed`] for the directory holding `path`, and the entry
+/// `path` in it too: no task with `c`'s credentials can make the name reach
+/// another file (an exec's program, looked up again by the kernel after the
+/// check).
+pub fn name_is_fixed(c: &Caller, own: &Creds, path: &str) -> bool {
+    fixed_down_to(c, own, path, true)
+}
+
+fn fixed_down_to(c: &Caller, own: &Creds, path: &str, with_last: bool) -> bool {
+    if c.creds.cap_eff & (CAP_CHOWN | CAP_DAC_OVERRIDE | CAP_FOWNER) != 0 || !path.starts_with('/')
+    {
         return false;
     }
-    let parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     let Some(_as_agent) = super::creds::adopt(&c.creds, own) else {
         return false;
     };
-    // Pairs (parent, child) from ("/", "/a") down to the parent of `dir`.
-    (0..parts.len().saturating_sub(1)).all(|i| {
+    let pairs = if with_last {
+        parts.len()
+    } else {
+        parts.len().saturating_sub(1)
+    };
+    // Pairs (parent, child) from ("/", "/a") down to the parent of `path`
+    // (or to `path` itself).
+    (0..pairs).all(|i| {
         let parent = format!("/{}", parts[..i].join("/"));
         let child = format!("/{}", parts[..=i].join("/"));
         let (Ok(pc), Ok(cc)) = (cstring(parent.as_bytes()), cstring(child.as_bytes())) else {
@@ -533,7 +552,11 @@ pub fn above_is_fixed(c: &Caller, own: &Creds, dir: &str) -> bool {
         let (Some(ps), Some(cs)) = (lstat(&pc), lstat(&cc)) else {
             return false;
         };
-        if cs.st_mode & libc::S_IFMT != libc::S_IFDIR {
+        let last = i + 1 == parts.len();
+        // Only directories on the way (the last entry of a name may be the
+        // file itself; a symlink anywhere is not fixed).
+        let kind = cs.st_mode & libc::S_IFMT;
+        if kind == libc::S_IFLNK || (!last && kind != libc::S_IFDIR) {
             return false;
         }
         // SAFETY: faccessat2 (raw: libc's fallback would use the effective

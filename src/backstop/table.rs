@@ -493,7 +493,9 @@ pub static TABLE: &[Row] = &[
     // PR_SET_SECCOMP would stack a filter whose actions outrank ours.
     // PR_SET_CHILD_SUBREAPER: orphans of the agent go to the supervisor
     // alone, so a process moves between parents once at most (a freeze's
-    // walk of the tree relies on it: `backstop::agent_tree`).
+    // walk of the tree relies on it: `backstop::agent_tree`). PR_SET_MM
+    // (checkpoint/restore: `PR_SET_MM_MAP` needs no capability) rewrites
+    // the memory layout an exec freeze reads to see the exec over.
     if_(
         157,
         "prctl",
@@ -502,6 +504,7 @@ pub static TABLE: &[Row] = &[
             values: &[
                 libc::PR_SET_SECCOMP as u32,
                 libc::PR_SET_CHILD_SUBREAPER as u32,
+                libc::PR_SET_MM as u32,
             ],
         },
         Notified::Forbidden,
@@ -1049,6 +1052,7 @@ mod tests {
         assert!(!prctl.allows(&args0(libc::PR_SET_SECCOMP as u64)));
         assert!(!prctl.allows(&args0(libc::PR_SET_SECCOMP as u64 | 1 << 32)));
         assert!(!prctl.allows(&args0(libc::PR_SET_CHILD_SUBREAPER as u64)));
+        assert!(!prctl.allows(&args0(libc::PR_SET_MM as u64)));
         assert!(prctl.allows(&args0(libc::PR_GET_CHILD_SUBREAPER as u64)));
 
         let socket = when(libc::SYS_socket);

@@ -50,8 +50,9 @@ pub fn is_dead(pid: i32) -> bool {
 
 /// Where process `pid`'s memory has its code and its stack
 /// (`startcode`, `endcode`, `startstack` of `/proc/<pid>/stat`): a property
-/// of the memory itself, which only an exec replaces (`PR_SET_MM` needs
-/// `CAP_SYS_RESOURCE`), new with each exec under address randomisation.
+/// of the memory itself, which only an exec replaces (`PR_SET_MM`, whose
+/// `PR_SET_MM_MAP` needs no capability, is refused to the agent by the
+/// filter), new with each exec under address randomisation.
 /// `None` when unreadable (the kernel shows zeros without ptrace access).
 pub fn memory_layout(pid: i32) -> Option<[u64; 3]> {
     let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
