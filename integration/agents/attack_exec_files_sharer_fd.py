@@ -15,6 +15,8 @@ import os
 import select
 import sys
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from child_output import output_until  # noqa: E402
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
@@ -78,23 +80,7 @@ def attempt():
         os.write(1, b"EXECVE-FAILED errno=%d\n" % ctypes.get_errno())
         os._exit(1)
     os.close(w_out)
-    out = b""
-    end = time.monotonic() + 4
-    while time.monotonic() < end:
-        rd, _, _ = select.select([r_out], [], [], max(0.0, end - time.monotonic()))
-        if not rd:
-            break
-        chunk = os.read(r_out, 65536)
-        if not chunk:
-            break
-        out += chunk
-    os.close(r_out)
-    try:
-        os.killpg(pid, 9)
-    except OSError:
-        pass
-    os.waitpid(pid, 0)
-    return out
+    return output_until(r_out, pid, 4, first_line=False, group=True)
 
 
 errnos = set()

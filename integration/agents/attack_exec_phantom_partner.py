@@ -11,6 +11,8 @@
 # irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/bypass_trusted.json"], "exit": 0, "timeout": 240, "stdout": ["forbidden_printed=0 "]}
 # no-event: {"decision": "allow", "action": {"type": "process", "argv": ["echo", "forbidden"]}}
 import ctypes, os, sys, threading, time, select, resource
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from child_output import output_until  # noqa: E402
 libc = ctypes.CDLL(None, use_errno=True)
 libc.mmap.restype = ctypes.c_void_p
 libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
@@ -92,25 +94,7 @@ def attempt():
         os.write(1, b"EXECVE-FAILED errno=%d\n" % ctypes.get_errno())
         os._exit(1)
     os.close(w_out)
-    out = b""
-    end = time.monotonic() + 4
-    while time.monotonic() < end:
-        rd, _, _ = select.select([r_out], [], [], max(0.0, end - time.monotonic()))
-        if not rd:
-            break
-        chunk = os.read(r_out, 65536)
-        if not chunk:
-            break
-        out += chunk
-        if b"\n" in out:
-            break
-    os.close(r_out)
-    try:
-        os.kill(pid, 9)
-    except OSError:
-        pass
-    os.waitpid(pid, 0)
-    return out
+    return output_until(r_out, pid, 4)
 
 counts = {"forbidden": 0, "hello": 0, "failed": 0, "other": 0}
 t0 = time.time()

@@ -33,3 +33,31 @@ def output_of(child) -> bytes:
     os.close(r)
     os.waitpid(pid, 0)
     return b"".join(chunks)
+
+
+def output_until(r_out, pid, seconds, *, first_line=True, group=False) -> bytes:
+    """The parent's side of a forked attempt whose child writes on `r_out`:
+    reads for at most `seconds` (until the first newline when `first_line`),
+    then kills the child (its process group when `group`: helpers it forked
+    go too), reaps it and returns what was read."""
+    import select
+    import time
+    out = b""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        rd, _, _ = select.select([r_out], [], [], max(0.0, end - time.monotonic()))
+        if not rd:
+            break
+        chunk = os.read(r_out, 65536)
+        if not chunk:
+            break
+        out += chunk
+        if first_line and b"\n" in out:
+            break
+    os.close(r_out)
+    try:
+        (os.killpg if group else os.kill)(pid, 9)
+    except OSError:
+        pass
+    os.waitpid(pid, 0)
+    return out
