@@ -744,10 +744,11 @@ fn continue_exec<J: Judge>(
             return;
         }
     }
-    // Some of it lies in memory another process of the tree could write (a
+    // The program's name could be made to reach another file, some of the
+    // arguments lie in memory another process of the tree could write (a
     // shared mapping, a file's pages: a C library's string constants, as
-    // `system` passes), or which processes share the caller's memory or cwd
-    // cannot be told (no `kcmp`): the whole tree is stopped.
+    // `system` passes), or which processes share the caller's memory, cwd
+    // or descriptors cannot be told (no `kcmp`): the whole tree is stopped.
     let members = || agent_tree(judge);
     let Some(mut tree) = tree_stop::freeze(&members, caller.tid) else {
         return refuse_exec(fd, judge, id, caller, judged, libc::EAGAIN);
