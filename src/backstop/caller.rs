@@ -201,6 +201,14 @@ mod tests {
         assert!(ids.known.contains_key(&tid), "remembered");
         go_tx.send(()).expect("go");
         t.join().expect("join");
+        // join returns at the thread's clear_child_tid wake, a moment before
+        // the kernel has ended the task: wait (bounded) until it has.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::path::Path::new(&format!("/proc/self/task/{tid}")).exists()
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
         // The thread is gone: its entry is not used (its pidfd is readable)
         // and a fresh read fails.
         assert_eq!(ids.get(tid), None);
