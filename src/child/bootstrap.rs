@@ -1,5 +1,5 @@
 //! The `bootstrap/` Python package, embedded in the binary as code objects
-//! compiled at build time (see `build.rs`) and served to the agent's
+//! compiled at build time (see `src/build.rs`) and served to the agent's
 //! interpreter by a meta-path finder (no file is written anywhere).
 
 macro_rules! compiled {

@@ -109,7 +109,7 @@ unsafe fn set_strings(config: &mut ffi::PyConfig, cfg: &InterpConfig) -> ffi::Py
 fn run_bootstrap() -> Result<(), String> {
     // SAFETY: Py_InitializeFromConfig returned with this thread holding the GIL.
     let py = unsafe { pyo3::Python::assume_attached() };
-    // `_boot.py` arrives compiled (see build.rs); this line is all that is
+    // `_boot.py` arrives compiled (see src/build.rs); this line is all that is
     // compiled at start-up.
     let code = c"import marshal, _irongate\nexec(marshal.loads(_irongate.boot()), {'__name__': 'irongate._boot', '__builtins__': __builtins__})\n";
     let globals = pyo3::types::PyDict::new(py);

@@ -11,13 +11,13 @@
 // filter the binary embeds comes from the same source as everything else
 // that reads the table (`child::filter` tests that it still does).
 #[allow(dead_code)]
-#[path = "src/backstop/table.rs"]
+#[path = "backstop/table.rs"]
 pub mod table;
 /// So that the included rules find the table where the crate keeps it.
 mod backstop {
     pub use super::table;
 }
-#[path = "src/child/filter_rules.rs"]
+#[path = "child/filter_rules.rs"]
 mod filter_rules;
 
 /// Exports the child's seccomp filter as classic BPF to
@@ -80,7 +80,7 @@ fn precompile_bootstrap(python: &str) {
 }
 
 fn main() {
-    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/build.rs");
     export_filter();
     println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
     let config = pyo3_build_config::get();
