@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::backstop::memory;
 use crate::backstop::sys;
+use crate::child::awake::HALT_POLL;
 use crate::supervisor::backstop_listener;
 
 /// One check's outcome.
@@ -507,15 +508,11 @@ fn io_uring_check() -> Check {
     )
 }
 
-const HALT_POLL: &str = "/sys/module/haltpoll/parameters/guest_halt_poll_ns";
-
 /// Speed, not safety: every checked call wakes the agent's thread on its
 /// CPU when answered, and in a VM whose idle vCPUs halt at once that wake-up
 /// goes through the host (tens of µs per call).
 fn idle_check() -> Check {
-    let read = |p: &str| std::fs::read_to_string(p).ok().map(|s| s.trim().to_owned());
-    let driver = read("/sys/devices/system/cpu/cpuidle/current_driver");
-    let poll_ns = read(HALT_POLL).and_then(|s| s.parse().ok());
+    let (driver, poll_ns) = crate::child::awake::idle_settings();
     let (detail, fix) = idle_advice(driver.as_deref(), poll_ns);
     let c = check("CPU idle", Status::Info, detail);
     match fix {

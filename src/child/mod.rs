@@ -40,6 +40,9 @@ pub struct ChildSpec {
     pub handoff: RawFd,
     /// The Landlock layer to put in force before the filter.
     pub landlock: Option<landlock::Plan>,
+    /// Whether the agent's CPU is kept awake while a call waits
+    /// ([`awake::worth_it`], decided by the supervisor).
+    pub awake: bool,
 }
 
 /// Exit status for a failure in the child before the agent's code runs.
@@ -106,6 +109,7 @@ fn agent_steps(spec: &ChildSpec) -> ! {
         fail!("the Landlock layer cannot be put in force: {e}");
     }
     crate::timing::step("child: landlock");
+    awake::configure(spec.awake);
     // 3c. The C library's locale and time zone data, loaded now, while they
     //     are only system files (see `preload_plan`): the interpreter would
     //     read the same files at its start, each a trapped open that the
@@ -388,6 +392,7 @@ fn spec_to_json(spec: &ChildSpec) -> String {
         "target": target_json(&spec.interp.target),
         "handoff": spec.handoff,
         "landlock": spec.landlock.as_ref().map(landlock::Plan::to_json),
+        "awake": spec.awake,
     })
     .to_string()
 }
@@ -423,6 +428,7 @@ fn spec_from_json(json: &str) -> Option<ChildSpec> {
         } else {
             Some(landlock::Plan::from_json(&v["landlock"])?)
         },
+        awake: v["awake"].as_bool().unwrap_or(false),
     })
 }
 

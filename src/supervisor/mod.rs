@@ -232,6 +232,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         )],
         handoff: std::os::fd::AsRawFd::as_raw_fd(&handoff_child),
         landlock: Some(landlock_plan.clone()),
+        awake: child::awake::worth_it(child::awake::idle_settings().1),
     };
     let run_info = log::RunStart {
         agent_name: agent_name.clone(),
