@@ -155,6 +155,10 @@ unsafe extern "C" fn audit_hook(
     let Some(handling) = classify(name) else {
         return 0;
     };
+    // SAFETY: GIL held, `args` is the event's tuple.
+    if name == b"open" && unsafe { wraps_fd(args) } {
+        return 0;
+    }
     if IN_HOOK.with(|c| c.replace(true)) {
         return 0;
     }
@@ -179,6 +183,24 @@ unsafe extern "C" fn audit_hook(
     let rc = unsafe { decide(name, args) };
     IN_HOOK.with(|c| c.set(false));
     rc
+}
+
+/// An `open` of a descriptor number (`open(fd)`, `os.fdopen`, the
+/// interpreter's own stdin/stdout/stderr): it wraps a descriptor the process
+/// already holds and opens nothing, so there is nothing to decide (the
+/// supervisor maps it to no action) and no round trip is spent on it.
+///
+/// # Safety
+/// GIL held; `args` is the event's argument tuple.
+unsafe fn wraps_fd(args: *mut ffi::PyObject) -> bool {
+    // SAFETY: per the contract; borrowed item of a live tuple.
+    unsafe {
+        if args.is_null() || ffi::PyTuple_Check(args) == 0 || ffi::PyTuple_Size(args) < 1 {
+            return false;
+        }
+        let first = ffi::PyTuple_GetItem(args, 0);
+        !first.is_null() && ffi::PyLong_Check(first) != 0
+    }
 }
 
 /// A read below the interpreter's or the venv's directories (imports): a
