@@ -602,3 +602,23 @@ fn verification_during_appends_sees_a_consistent_snapshot() {
     assert!(rounds > 0);
     assert_valid(&store, TOTAL as u64);
 }
+
+#[test]
+fn a_writer_that_cannot_open_fails_closed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("open");
+    let run = store.begin_run(&common::run_info("a")).expect("run");
+    // The database file swapped for a directory: the writer's own
+    // connection cannot open it.
+    let db = dir.path().join("irongate.db");
+    std::fs::remove_file(&db).expect("remove");
+    std::fs::create_dir(&db).expect("dir");
+    let writer = store
+        .writer_opening(WriterConfig::default())
+        .expect("the thread starts");
+    assert!(writer.ready().is_err(), "opening reported as failed");
+    // Asked again, and for every later append: still an error.
+    assert!(writer.ready().is_err());
+    assert!(writer.append(common::event(run, 0)).is_err());
+    assert!(writer.flush().is_err());
+}

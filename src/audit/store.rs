@@ -71,6 +71,13 @@ impl Store {
         EventWriter::start(&self.path, config)
     }
 
+    /// [`writer_with`](Store::writer_with) without waiting for the writer's
+    /// connections: they are opened on its thread while the caller goes
+    /// on; [`EventWriter::ready`] reports the outcome.
+    pub fn writer_opening(&self, config: WriterConfig) -> Result<EventWriter, AuditError> {
+        EventWriter::start_opening(&self.path, config)
+    }
+
     pub(super) fn sql(&self, op: &'static str) -> impl Fn(rusqlite::Error) -> AuditError + '_ {
         move |source| AuditError::Sql {
             path: self.path.clone(),

@@ -59,6 +59,9 @@ impl Default for WriterConfig {
 
 type Reply<T> = Sender<Result<T, AuditError>>;
 
+/// How the writer thread's opening went.
+type Opened = Result<(), Arc<AuditError>>;
+
 enum Msg {
     /// A checked event, rendered by the writer thread (off the deciding
     /// thread, before the write transaction); the sender, if any, gets its
@@ -76,6 +79,8 @@ pub struct EventWriter {
     tx: Option<Sender<Msg>>,
     thread: Option<JoinHandle<()>>,
     failed: Arc<OnceLock<Arc<AuditError>>>,
+    /// Until [`EventWriter::ready`] has been asked: the opening's outcome.
+    opened: std::sync::Mutex<Option<Receiver<Opened>>>,
 }
 
 impl std::fmt::Debug for EventWriter {
@@ -90,34 +95,40 @@ impl std::fmt::Debug for EventWriter {
 impl EventWriter {
     /// Opens its own connection to `path` and starts the thread.
     pub(crate) fn start(path: &Path, config: WriterConfig) -> Result<EventWriter, AuditError> {
-        let conn = schema::open_rw(path, config.busy_timeout)?;
-        let checkpointer = Checkpointer::start(path, config.busy_timeout);
-        if checkpointer.is_some() {
-            // The checkpointer thread takes over; see `Checkpointer`.
-            conn.pragma_update(None, "wal_autocheckpoint", 0)
-                .map_err(|source| AuditError::Open {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
-        }
+        let writer = EventWriter::start_opening(path, config)?;
+        writer.ready()?;
+        Ok(writer)
+    }
+
+    /// Starts the thread, which opens its connections itself: the caller
+    /// goes on meanwhile (a run's start-up) and may queue events already.
+    /// [`ready`](EventWriter::ready) says whether the opening succeeded;
+    /// until it is known, nothing queued counts as logged.
+    pub(crate) fn start_opening(
+        path: &Path,
+        config: WriterConfig,
+    ) -> Result<EventWriter, AuditError> {
         let (tx, rx) = crossbeam_channel::unbounded();
         let failed = Arc::new(OnceLock::new());
-        let thread = Worker {
-            conn,
-            path: path.to_path_buf(),
-            rx,
-            config: WriterConfig {
-                max_batch: config.max_batch.max(1),
-                ..config
-            },
-            failed: Arc::clone(&failed),
-            checkpointer,
-            wal_estimate: 0,
-            signer: None,
-        };
+        let (opened_tx, opened) = crossbeam_channel::bounded(1);
+        let worker_failed = Arc::clone(&failed);
+        let worker_path = path.to_path_buf();
         let thread = std::thread::Builder::new()
             .name("irongate-audit".into())
-            .spawn(move || thread.run())
+            .spawn(move || {
+                match Worker::open(worker_path, rx, config, Arc::clone(&worker_failed)) {
+                    Ok(worker) => {
+                        let _ = opened_tx.send(Ok(()));
+                        worker.run();
+                    }
+                    Err(e) => {
+                        // Sticky, as a failed commit: every later call errs.
+                        let e = Arc::new(e);
+                        let _ = worker_failed.set(Arc::clone(&e));
+                        let _ = opened_tx.send(Err(e));
+                    }
+                }
+            })
             .map_err(|source| AuditError::Io {
                 op: "start the writer thread for",
                 path: path.to_path_buf(),
@@ -127,7 +138,26 @@ impl EventWriter {
             tx: Some(tx),
             thread: Some(thread),
             failed,
+            opened: std::sync::Mutex::new(Some(opened)),
         })
+    }
+
+    /// Waits until the thread has opened its connections; the error if it
+    /// could not (the writer is then closed).
+    pub fn ready(&self) -> Result<(), AuditError> {
+        let pending = self
+            .opened
+            .lock()
+            .map_err(|_| AuditError::WriterStopped)?
+            .take();
+        if let Some(opened) = pending {
+            return match opened.recv() {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(cause)) => Err(AuditError::WriterFailed { cause }),
+                Err(_) => Err(self.stopped()),
+            };
+        }
+        self.check()
     }
 
     /// Queues an event without waiting for its commit. An error means the
@@ -382,6 +412,38 @@ impl Batch {
 }
 
 impl Worker {
+    /// The thread's connections (the writer's, the checkpointer's).
+    fn open(
+        path: PathBuf,
+        rx: Receiver<Msg>,
+        config: WriterConfig,
+        failed: Arc<OnceLock<Arc<AuditError>>>,
+    ) -> Result<Worker, AuditError> {
+        let conn = schema::open_rw(&path, config.busy_timeout)?;
+        let checkpointer = Checkpointer::start(&path, config.busy_timeout);
+        if checkpointer.is_some() {
+            // The checkpointer thread takes over; see `Checkpointer`.
+            conn.pragma_update(None, "wal_autocheckpoint", 0)
+                .map_err(|source| AuditError::Open {
+                    path: path.clone(),
+                    source,
+                })?;
+        }
+        Ok(Worker {
+            conn,
+            path,
+            rx,
+            config: WriterConfig {
+                max_batch: config.max_batch.max(1),
+                ..config
+            },
+            failed,
+            checkpointer,
+            wal_estimate: 0,
+            signer: None,
+        })
+    }
+
     fn run(mut self) {
         let mut batch = Batch::default();
         let mut body = String::new();

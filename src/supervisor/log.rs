@@ -98,7 +98,20 @@ impl EventLog {
         durable: bool,
         checkpoint_every: u64,
     ) -> Result<EventLog, AuditError> {
-        let writer = store.writer_with(audit::WriterConfig {
+        let log = EventLog::start_opening(store, run_id, durable, checkpoint_every)?;
+        log.ready()?;
+        Ok(log)
+    }
+
+    /// [`start_with`](EventLog::start_with), the writer's connections opened
+    /// on its own thread meanwhile: [`ready`](EventLog::ready) tells.
+    pub fn start_opening(
+        store: &Store,
+        run_id: i64,
+        durable: bool,
+        checkpoint_every: u64,
+    ) -> Result<EventLog, AuditError> {
+        let writer = store.writer_opening(audit::WriterConfig {
             flush_interval: FLUSH_INTERVAL,
             checkpoint_every,
             ..audit::WriterConfig::default()
@@ -108,6 +121,11 @@ impl EventLog {
             run_id,
             durable,
         })
+    }
+
+    /// Waits until the writer has its connections.
+    pub fn ready(&self) -> Result<(), AuditError> {
+        self.writer.ready()
     }
 
     /// The run id.

@@ -299,8 +299,9 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
                 }
                 let run_id = log::begin_run(&store, &run_info).map_err(|e| e.to_string())?;
                 crate::timing::step("run begun");
-                // The writer's connections too, while the child sets up.
-                let log = log::EventLog::start_with(&store, run_id, durable, checkpoint_every)
+                // The writer opens its connections on its own thread, while
+                // the child starts (checked once the child is let go).
+                let log = log::EventLog::start_opening(&store, run_id, durable, checkpoint_every)
                     .map_err(|e| e.to_string())?;
                 Ok((store, run_id, log))
             })
@@ -430,6 +431,13 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
     )?;
     let notify = crate::backstop::spawn(listener_fd, Arc::clone(&decider))?;
     backstop_listener::go(&handoff_parent)?;
+    // The agent's calls wait for the writer where they are logged; a
+    // writer that could not open ends the run before anything is lost.
+    if let Err(e) = decider.log().ready() {
+        kill_child();
+        let _ = signals::supervise(pid, &forwarded, args.isolate);
+        return Err(Failure::setup(format!("the audit log could not be opened: {e}")).into());
+    }
     crate::timing::step("supervising");
 
     let status = signals::supervise(pid, &forwarded, args.isolate);
