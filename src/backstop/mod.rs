@@ -92,6 +92,9 @@ pub struct Confirm {
 pub struct ExecTarget {
     /// The program's real path.
     pub program: String,
+    /// The program file that path reached when it was judged (`None`: it
+    /// could not be identified; such an exec is judged as no interpreter).
+    pub file: Option<sys::FileId>,
     /// The calling thread's cwd.
     pub cwd: String,
 }

@@ -130,6 +130,25 @@ pub const RESOLVE_IN_ROOT: u64 = 0x10;
 /// directory.
 pub const RESOLVE_ONLY_RESTRICTING: u64 = 0x01 | 0x02 | 0x04 | 0x20;
 
+/// A file's identity: its device and inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileId {
+    /// `st_dev`.
+    pub dev: u64,
+    /// `st_ino`.
+    pub ino: u64,
+}
+
+impl FileId {
+    /// The identity of an open descriptor's file; `None` if `fstat` fails.
+    pub fn of(fd: BorrowedFd<'_>) -> Option<FileId> {
+        nix::sys::stat::fstat(fd).ok().map(|st| FileId {
+            dev: st.st_dev,
+            ino: st.st_ino,
+        })
+    }
+}
+
 /// `openat2(2)` with `flags` (`O_CLOEXEC` always added), `mode` and
 /// `resolve`. The error is the errno, read at once (before anything else,
 /// such as putting credentials back, can change it).

@@ -1590,6 +1590,8 @@ pub(crate) fn intent_of(action: &Action) -> Option<Op> {
                 .unwrap_or_default();
             Op::Exec {
                 program: e.to_owned(),
+                python: action.text(Field::ProcessClass) == Some("python_child"),
+                file: None,
                 args: super::intents::exec_args_key(&argv),
                 env_changes,
                 // A decision without its directory explains no exec.

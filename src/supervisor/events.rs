@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::paths::{self, Base};
+use super::paths::{self, Base, FileId};
 use crate::action::{Action, Field, FileOp, NetOp, ProcessOp};
 
 /// What an event asks for.
@@ -536,10 +536,14 @@ fn process_action(
     } else {
         shell_join(&argv)
     };
-    let executable = exe.map(|e| resolve_executable(c, &e));
-    let class = match &executable {
-        Some(e) if is_python(e) => "python_child",
-        _ => "binary",
+    let (executable, file) = match exe.map(|e| resolve_executable(c, &e)) {
+        Some((path, file)) => (Some(path), file),
+        None => (None, None),
+    };
+    let class = if is_python(file) {
+        "python_child"
+    } else {
+        "binary"
     };
     let mut act = Action::process(op)
         .with(Field::Cmd, cmd)
@@ -565,11 +569,11 @@ fn process_action(
 /// The files that count as Python (`process_class: python_child`, R-43):
 /// the run's interpreter and this binary (the launcher link resolves to
 /// it), by device and inode. A file merely named `python…` is a binary.
-static INTERPRETERS: std::sync::OnceLock<Vec<(u64, u64)>> = std::sync::OnceLock::new();
+static INTERPRETERS: std::sync::OnceLock<Vec<FileId>> = std::sync::OnceLock::new();
 
-fn file_id(path: &std::path::Path) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+fn file_id(path: &std::path::Path) -> Option<FileId> {
+    let f = std::fs::File::open(path).ok()?;
+    FileId::of(std::os::fd::AsFd::as_fd(&f))
 }
 
 /// Records the run's interpreter (its symlinks followed) as Python, with
@@ -578,7 +582,7 @@ pub fn know_interpreter(program: &std::path::Path) {
     let _ = INTERPRETERS.set(interpreter_ids(Some(program)));
 }
 
-fn interpreter_ids(program: Option<&std::path::Path>) -> Vec<(u64, u64)> {
+fn interpreter_ids(program: Option<&std::path::Path>) -> Vec<FileId> {
     let me = std::env::current_exe().ok();
     [program.map(std::path::Path::to_path_buf), me]
         .into_iter()
@@ -587,20 +591,23 @@ fn interpreter_ids(program: Option<&std::path::Path>) -> Vec<(u64, u64)> {
         .collect()
 }
 
-/// A Python interpreter this run knows ([`know_interpreter`]) or this
-/// binary: the `process_class` of an exec, the same at both layers.
-pub fn is_python(exe: &str) -> bool {
+/// Whether `file` (the program an exec reaches, identified from the
+/// descriptor its resolution opened) is a Python interpreter this run knows
+/// ([`know_interpreter`]) or this binary: the `process_class` of an exec,
+/// the same at both layers. An unidentified program is no interpreter.
+pub fn is_python(file: Option<FileId>) -> bool {
     let known = INTERPRETERS.get_or_init(|| interpreter_ids(None));
-    file_id(std::path::Path::new(exe)).is_some_and(|id| known.contains(&id))
+    file.is_some_and(|id| known.contains(&id))
 }
 
-/// `PATH` lookup as `execvp` would do it for the caller.
-fn resolve_executable(c: Caller, exe: &str) -> String {
+/// `PATH` lookup as `execvp` would do it for the caller: the program's
+/// real path and the file it reached.
+fn resolve_executable(c: Caller, exe: &str) -> (String, Option<FileId>) {
     if exe.contains('/') {
         // Unresolvable: the spelling is shown at the hook layer only; the
         // kernel layer judges the exec on the file it really reaches.
         return paths::resolve(c.pid, c.tid, Base::Cwd, exe, true)
-            .map_or_else(|_| exe.to_owned(), |r| r.path);
+            .map_or_else(|_| (exe.to_owned(), None), |r| (r.path, r.file));
     }
     let path_var = std::fs::read(format!("/proc/{}/environ", c.pid))
         .ok()
@@ -616,10 +623,10 @@ fn resolve_executable(c: Caller, exe: &str) -> String {
         if let Ok(r) = paths::resolve(c.pid, c.tid, Base::Cwd, &candidate, true)
             && r.exists
         {
-            return r.path;
+            return (r.path, r.file);
         }
     }
-    exe.to_owned()
+    (exe.to_owned(), None)
 }
 
 /// A chmod's mode as the kernel applies it (the bits `chmod` keeps, in
@@ -669,17 +676,41 @@ mod tests {
     #[test]
     fn python_is_known_by_file_not_by_name() {
         let dir = tempfile::tempdir().unwrap();
+        let resolved = |p: &std::path::Path| {
+            paths::resolve(
+                std::process::id() as i32,
+                0,
+                Base::Cwd,
+                &p.to_string_lossy(),
+                true,
+            )
+            .unwrap()
+        };
         // A copy of this binary named like an interpreter is not one.
         let me = std::env::current_exe().unwrap();
         let copy = dir.path().join("python3");
         std::fs::copy(&me, &copy).unwrap();
-        assert!(!is_python(&copy.to_string_lossy()));
-        assert!(is_python(&me.to_string_lossy()));
+        assert!(!is_python(resolved(&copy).file));
+        assert!(is_python(resolved(&me).file));
         // A link to it is the same file.
         let link = dir.path().join("anything");
         std::os::unix::fs::symlink(&me, &link).unwrap();
-        assert!(is_python(&link.to_string_lossy()));
-        assert!(!is_python("/nonexistent/python3"));
+        assert!(is_python(resolved(&link).file));
+        assert!(!is_python(None));
+        // A deleted file's "… (deleted)" name is only text: a link of
+        // that name to the interpreter does not make the file one.
+        let gone = dir.path().join("p");
+        std::fs::copy(&me, &gone).unwrap();
+        let held = std::fs::File::open(&gone).unwrap();
+        std::fs::remove_file(&gone).unwrap();
+        std::os::unix::fs::symlink(&me, dir.path().join("p (deleted)")).unwrap();
+        let by_fd = std::path::PathBuf::from(format!(
+            "/proc/self/fd/{}",
+            std::os::fd::AsRawFd::as_raw_fd(&held)
+        ));
+        let r = resolved(&by_fd);
+        assert!(r.path.ends_with("p (deleted)"), "{}", r.path);
+        assert!(!is_python(r.file));
     }
 
     #[test]

@@ -50,6 +50,12 @@ pub enum Op {
     Exec {
         /// The program's real path.
         program: String,
+        /// Whether it is a Python interpreter (`process_class`).
+        python: bool,
+        /// The file that path reached when the kernel layer judged it (what
+        /// the exec's re-check after the freeze compares); not part of what
+        /// an intent explains (the hook layer's decision carries `python`).
+        file: Option<super::paths::FileId>,
         /// Its arguments (argv[1..], see [`exec_args_key`]).
         args: String,
         /// The variables its environment sets or changes (sorted,
@@ -192,7 +198,7 @@ impl Intents {
             i.expires > now
                 && match (op, &i.op) {
                     (Op::Exec { .. }, Op::Exec { .. }) => {
-                        i.op == *op && (i.pid == pid || i.pid == ppid)
+                        same_exec(&i.op, op) && (i.pid == pid || i.pid == ppid)
                     }
                     (Op::Open(_) | Op::OpenWrite(_), _) => {
                         i.tid == tid && explains(&i.op, op) && same_open_flags(i.flags, flags)
@@ -209,6 +215,33 @@ impl Intents {
             }
             None => false,
         }
+    }
+}
+
+/// Whether an exec intent explains an exec: the same program, class,
+/// arguments, environment changes and directory (the file identities are
+/// the kernel layer's own, not compared).
+fn same_exec(intent: &Op, call: &Op) -> bool {
+    match (intent, call) {
+        (
+            Op::Exec {
+                program,
+                python,
+                args,
+                env_changes,
+                cwd,
+                file: _,
+            },
+            Op::Exec {
+                program: p2,
+                python: py2,
+                args: a2,
+                env_changes: e2,
+                cwd: c2,
+                file: _,
+            },
+        ) => program == p2 && python == py2 && args == a2 && env_changes == e2 && cwd == c2,
+        _ => false,
     }
 }
 

@@ -13,6 +13,7 @@ use std::path::{Component, Path, PathBuf};
 use nix::fcntl::{OFlag, open};
 
 use crate::backstop::sys;
+pub use crate::backstop::sys::FileId;
 use nix::sys::stat::Mode;
 
 /// A resolved path.
@@ -22,6 +23,12 @@ pub struct Resolved {
     pub path: String,
     /// Whether the path exists now.
     pub exists: bool,
+    /// The file it reached (when it exists), read from the very descriptor
+    /// the resolution opened: what the path names is judged by this, never
+    /// by looking the name up again (which another process can change in
+    /// between, and which a deleted file's "… (deleted)" text does not
+    /// name at all).
+    pub file: Option<FileId>,
 }
 
 /// Where a relative path starts.
@@ -55,7 +62,13 @@ fn resolve_full(full: &Path, follow: bool) -> Result<Resolved, i32> {
     let mut full = full.to_path_buf();
     for _ in 0..MAX_LINKS {
         match kernel_resolve(&full, follow) {
-            Ok(path) => return Ok(Resolved { path, exists: true }),
+            Ok((path, fd)) => {
+                return Ok(Resolved {
+                    path,
+                    exists: true,
+                    file: FileId::of(std::os::fd::AsFd::as_fd(&fd)),
+                });
+            }
             Err(e) if is_missing(e) => {}
             Err(e) => return Err(e),
         }
@@ -67,6 +80,7 @@ fn resolve_full(full: &Path, follow: bool) -> Result<Resolved, i32> {
                 return Ok(Resolved {
                     path: resolve_missing(&full)?,
                     exists: false,
+                    file: None,
                 });
             }
         };
@@ -79,7 +93,7 @@ fn resolve_full(full: &Path, follow: bool) -> Result<Resolved, i32> {
         } else {
             // The link's directory exists (the link is in it).
             let dir = full.parent().ok_or(libc::EACCES)?;
-            PathBuf::from(kernel_resolve(dir, true)?).join(target)
+            PathBuf::from(kernel_resolve(dir, true)?.0).join(target)
         };
     }
     Err(libc::ELOOP)
@@ -126,7 +140,7 @@ fn proc_path(pid: i32, tid: i64, base: Base, raw: &str) -> PathBuf {
 
 /// Opens with `O_PATH` (no read, no side effects, never blocks on FIFOs)
 /// and asks the kernel which file it reached.
-fn kernel_resolve(path: &Path, follow: bool) -> Result<String, i32> {
+fn kernel_resolve(path: &Path, follow: bool) -> Result<(String, std::os::fd::OwnedFd), i32> {
     // A plain absolute path the kernel reaches without following any
     // symlink is its own real path (no readlink through /proc needed).
     let bytes = path.as_os_str().as_bytes();
@@ -144,7 +158,7 @@ fn kernel_resolve(path: &Path, follow: bool) -> Result<String, i32> {
             0,
             sys::RESOLVE_NO_SYMLINKS,
         ) {
-            Ok(_) => return Ok(String::from_utf8_lossy(bytes).into_owned()),
+            Ok(fd) => return Ok((String::from_utf8_lossy(bytes).into_owned(), fd)),
             // A symlink on the way: resolved by following it, below.
             Err(libc::ELOOP) => {}
             Err(e) => return Err(e),
@@ -163,7 +177,7 @@ fn kernel_resolve(path: &Path, follow: bool) -> Result<String, i32> {
     let text = link.to_string_lossy().into_owned();
     // A deleted file still open reads back as "… (deleted)"; that is still
     // the file the operation would reach.
-    Ok(text)
+    Ok((text, fd))
 }
 
 fn resolve_missing(full: &Path) -> Result<String, i32> {
@@ -173,7 +187,7 @@ fn resolve_missing(full: &Path) -> Result<String, i32> {
     for keep in (1..parts.len()).rev() {
         let ancestor: PathBuf = parts[..keep].iter().collect();
         match kernel_resolve(&ancestor, true) {
-            Ok(real) => {
+            Ok((real, _)) => {
                 let mut out = PathBuf::from(real);
                 for part in &parts[keep..] {
                     out.push(part.as_os_str());

@@ -68,6 +68,7 @@ fn exec_target(t: &Thread, dirfd: i64, path: &[u8]) -> Result<ExecTarget, i32> {
     let cwd = paths::resolve(t.pid, i64::from(t.tid), paths::Base::Cwd, ".", true)?.path;
     Ok(ExecTarget {
         program: r.path,
+        file: r.file,
         cwd,
     })
 }
@@ -221,13 +222,14 @@ impl Decider {
                 ..
             } => {
                 let raw = text(path);
-                let ExecTarget { program: exe, cwd } = exec_target(t, *dirfd, path)?;
+                let ExecTarget {
+                    program: exe,
+                    file,
+                    cwd,
+                } = exec_target(t, *dirfd, path)?;
                 let argv: Vec<String> = argv.iter().map(|a| text(a)).collect();
-                let class = if events::is_python(&exe) {
-                    "python_child"
-                } else {
-                    "binary"
-                };
+                let python = events::is_python(file);
+                let class = if python { "python_child" } else { "binary" };
                 let key = super::intents::exec_args_key(&argv);
                 let env_changes = self
                     .settings
@@ -249,6 +251,8 @@ impl Decider {
                     a,
                     Op::Exec {
                         program: exe,
+                        python,
+                        file,
                         args: key,
                         env_changes,
                         cwd,
@@ -415,15 +419,18 @@ impl Decider {
             (Call::Open { .. }, Some(path)) => Answer::Emulate(path.to_owned()),
             // Continued with the tasks sharing the caller's memory stopped
             // and its arguments read again (backstop::freeze).
-            (Call::Exec { .. }, _) => match judged.first().map(|(a, _)| a) {
-                Some(a) => match (a.text(Field::Executable), a.text(Field::Cwd)) {
-                    (Some(program), Some(cwd)) => Answer::ContinueExec(ExecTarget {
-                        program: program.to_owned(),
-                        cwd: cwd.to_owned(),
+            (Call::Exec { .. }, _) => match judged.first() {
+                Some((
+                    _,
+                    Some(Op::Exec {
+                        program, file, cwd, ..
                     }),
-                    _ => return Answer::Deny(libc::EACCES),
-                },
-                None => return Answer::Deny(libc::EACCES),
+                )) => Answer::ContinueExec(ExecTarget {
+                    program: program.clone(),
+                    file: *file,
+                    cwd: cwd.clone(),
+                }),
+                _ => return Answer::Deny(libc::EACCES),
             },
             (Call::Net { op, msgs, .. }, _) if *op != NetOp::Bind && msgs.iter().any(is_unix) => {
                 self.unix_answer(call, prepared)
