@@ -525,7 +525,8 @@ impl Frozen {
     /// over within [`EXEC_LIMIT`] (a caller starved of CPU still copying):
     /// its process is killed, as the stopped tasks cannot be let go.
     pub fn wait_exec(&mut self, c: &Caller, before: &ExecWatch) {
-        let deadline = Instant::now() + EXEC_LIMIT;
+        let start = Instant::now();
+        let deadline = start + EXEC_LIMIT;
         let own: Vec<i32> = self
             .tids
             .iter()
@@ -555,7 +556,15 @@ impl Frozen {
             if own_gone || caller_gone || vm_split || before.over(c) {
                 return;
             }
-            std::thread::sleep(Duration::from_micros(100));
+            // Most execs are over within a millisecond; one held up for
+            // long (a lease, a starved CPU) is looked at less often, so
+            // that waiting it out costs little CPU.
+            let pause = if start.elapsed() < Duration::from_millis(5) {
+                Duration::from_micros(100)
+            } else {
+                Duration::from_millis(2)
+            };
+            std::thread::sleep(pause);
         }
         // SAFETY: kill with a pid and a signal number.
         unsafe { libc::kill(c.pid, libc::SIGKILL) };
