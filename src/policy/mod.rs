@@ -263,46 +263,57 @@ pub struct Policy {
     /// Per field (by index): the set patterns of its string predicates,
     /// each predicate's `slot` its position.
     patterns: Vec<Vec<String>>,
-    /// The sets, built on first use (or by [`Policy::warm`] on a thread of
-    /// its own): compiling them is most of a policy's load time, and a run
-    /// needs them only once the agent asks its first question.
-    sets: std::sync::Arc<std::sync::OnceLock<Sets>>,
+    /// The sets, each field's built on its first use (or by
+    /// [`Policy::warm`]): compiling them is most of a policy's load time, a
+    /// run needs them only once the agent asks its first question, and most
+    /// agents ask about a few fields only (a file agent never builds the
+    /// network fields' sets).
+    sets: std::sync::Arc<Sets>,
     notes: Vec<Warning>,
 }
 
 /// Every string predicate of a field, batched into one set so an action's
 /// text is scanned once per field.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Sets {
-    /// Per field: the set (None: no predicate, or it did not build within
-    /// the size limits — the predicates then match one by one).
-    sets: Vec<Option<regex_automata::meta::Regex>>,
-    /// Per field: what its set matches in the empty text, the text of a
-    /// missing field (a rename's view has no `target`, most actions no
-    /// `src_path`), computed once instead of per evaluation.
-    empty: Vec<Option<Matched>>,
+    /// Per field (by index), built on first use.
+    fields: Vec<std::sync::OnceLock<FieldSet>>,
+}
+
+/// One field's set and what it matches in the empty text.
+#[derive(Debug)]
+struct FieldSet {
+    /// None: no predicate, or it did not build within the size limits (the
+    /// predicates then match one by one).
+    set: Option<regex_automata::meta::Regex>,
+    /// What the set matches in the empty text, the text of a missing field
+    /// (a rename's view has no `target`, most actions no `src_path`),
+    /// computed once instead of per evaluation.
+    empty: Option<Matched>,
 }
 
 /// Which members of a field's set matched its text.
 type Matched = regex_automata::PatternSet;
 
 impl Sets {
-    fn build(patterns: &[Vec<String>]) -> Sets {
-        let sets: Vec<Option<regex_automata::meta::Regex>> = patterns
-            .iter()
-            .map(|list| {
-                if list.is_empty() {
-                    None
-                } else {
-                    build_set(list)
-                }
-            })
-            .collect();
-        let empty = sets
-            .iter()
-            .map(|set| set.as_ref().map(|set| set_matches(set, b"")))
-            .collect();
-        Sets { sets, empty }
+    fn new(fields: usize) -> Sets {
+        Sets {
+            fields: (0..fields).map(|_| std::sync::OnceLock::new()).collect(),
+        }
+    }
+
+    /// Field `fi`'s set, built from `patterns` the first time.
+    fn field(&self, fi: usize, patterns: &[Vec<String>]) -> &FieldSet {
+        self.fields[fi].get_or_init(|| {
+            let list = &patterns[fi];
+            let set = if list.is_empty() {
+                None
+            } else {
+                build_set(list)
+            };
+            let empty = set.as_ref().map(|set| set_matches(set, b""));
+            FieldSet { set, empty }
+        })
     }
 }
 
@@ -450,19 +461,21 @@ impl Policy {
             rules: c.rules,
             index,
             patterns,
-            sets: std::sync::Arc::new(std::sync::OnceLock::new()),
+            sets: std::sync::Arc::new(Sets::new(FIELD_COUNT)),
             notes: c.notes,
         })
     }
 
-    fn sets(&self) -> &Sets {
-        self.sets.get_or_init(|| Sets::build(&self.patterns))
+    fn set_of(&self, fi: usize) -> &FieldSet {
+        self.sets.field(fi, &self.patterns)
     }
 
-    /// Builds the matching sets now (a run calls it on a thread of its own
-    /// while the agent starts; the first evaluation otherwise builds them).
+    /// Builds every field's set now (the first evaluation that needs one
+    /// otherwise builds it).
     pub fn warm(&self) {
-        let _ = self.sets();
+        for fi in 0..self.patterns.len() {
+            let _ = self.set_of(fi);
+        }
     }
 
     /// The built-in policy.
@@ -711,14 +724,15 @@ impl Policy {
     /// which is what keeps a 100-rule policy under R-91's microsecond.
     #[inline]
     fn rule_matches_fast(&self, r: &Rule, action: &Action, memo: &mut SetMemo) -> bool {
-        let sets = self.sets();
         r.preds.iter().all(|p| {
             let fi = p.field.index();
-            match (p.slot, &sets.sets[fi], action.text(p.field)) {
-                (Some(slot), Some(_), None) => {
-                    sets.empty[fi].as_ref().is_some_and(|m| has(m, slot))
-                }
-                (Some(slot), Some(set), Some(text)) => has(
+            let Some(slot) = p.slot else {
+                return p.matches(action);
+            };
+            let field = self.set_of(fi);
+            match (&field.set, action.text(p.field)) {
+                (Some(_), None) => field.empty.as_ref().is_some_and(|m| has(m, slot)),
+                (Some(set), Some(text)) => has(
                     memo[fi].get_or_insert_with(|| set_matches(set, text.as_bytes())),
                     slot,
                 ),
@@ -863,7 +877,13 @@ mod tests {
         }
         assert!(actions.len() > 100);
         for p in &policies {
-            assert!(p.sets().sets.iter().any(Option::is_some));
+            p.warm();
+            assert!(
+                p.sets
+                    .fields
+                    .iter()
+                    .any(|f| f.get().is_some_and(|f| f.set.is_some()))
+            );
             for a in &actions {
                 let mut memo = new_memo();
                 for r in &p.rules {
