@@ -39,7 +39,7 @@ static SLEEPING: AtomicBool = AtomicBool::new(false);
 static STARTED: AtomicBool = AtomicBool::new(false);
 /// The spinner's thread id (0 until it runs).
 static SPINNER: AtomicI32 = AtomicI32::new(0);
-/// The CPU the spinner is pinned to (-1: none yet).
+/// The CPU of the latest caller, where the spinner pins itself (-1: none yet).
 static PINNED: AtomicI32 = AtomicI32::new(-1);
 
 fn now_ns() -> u64 {
@@ -117,11 +117,12 @@ pub fn hold() {
     if !STARTED.swap(true, Ordering::AcqRel) {
         start();
     }
+    // The spinner moves itself there (see `spin`): an affinity change of
+    // another thread is a call the supervisor must judge.
     // SAFETY: sched_getcpu has no arguments (vDSO).
     let cpu = unsafe { libc::sched_getcpu() };
-    let tid = SPINNER.load(Ordering::Acquire);
-    if cpu >= 0 && tid != 0 && PINNED.swap(cpu, Ordering::AcqRel) != cpu {
-        pin(tid, cpu);
+    if cpu >= 0 {
+        PINNED.store(cpu, Ordering::Release);
     }
     if SLEEPING.load(Ordering::SeqCst) {
         SLEEPING.store(false, Ordering::SeqCst);
@@ -160,7 +161,8 @@ extern "C" fn forked() {
     SLEEPING.store(false, Ordering::Relaxed);
 }
 
-fn pin(tid: i32, cpu: i32) {
+/// Pins the calling thread to `cpu`.
+fn pin_self(cpu: i32) {
     let Ok(cpu) = usize::try_from(cpu) else {
         return;
     };
@@ -170,7 +172,7 @@ fn pin(tid: i32, cpu: i32) {
         let mut set: libc::cpu_set_t = std::mem::zeroed();
         if cpu < 8 * std::mem::size_of::<libc::cpu_set_t>() {
             libc::CPU_SET(cpu, &mut set);
-            libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &set);
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
         }
     }
 }
@@ -181,8 +183,15 @@ fn spin() {
     unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
     // SAFETY: gettid has no arguments.
     SPINNER.store(unsafe { libc::gettid() }, Ordering::Release);
+    let mut on = -1;
     loop {
         while now_ns() < UNTIL.load(Ordering::Relaxed) {
+            // On the CPU of the latest caller.
+            let want = PINNED.load(Ordering::Acquire);
+            if want != on && want >= 0 {
+                pin_self(want);
+                on = want;
+            }
             std::hint::spin_loop();
         }
         let seen = SEQ.load(Ordering::SeqCst);
