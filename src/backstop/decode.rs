@@ -250,6 +250,12 @@ pub enum Call {
         /// What it asks.
         route: Route,
     },
+    /// A change of another task's scheduling, affinity, nice value or I/O
+    /// priority.
+    Sched {
+        /// Whose.
+        target: SchedTarget,
+    },
     /// A change of the caller's credentials or umask (`umask` changes the
     /// whole process's, the others the calling thread's).
     CredChange {
@@ -263,6 +269,19 @@ pub enum Call {
     Unclassified(i64),
     /// A syscall whose memory could not be read.
     Unreadable(i64),
+}
+
+/// Whose scheduling a [`Call::Sched`] changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchedTarget {
+    /// One task by its pid or tid (0: the caller).
+    Task(i64),
+    /// A process group (`PRIO_PGRP`, `IOPRIO_WHO_PGRP`).
+    Group,
+    /// Every process of a user (`PRIO_USER`, `IOPRIO_WHO_USER`).
+    User,
+    /// A `which` the kernel does not know (it answers `EINVAL`).
+    Invalid,
 }
 
 fn arg(n: &seccomp_notif, i: usize) -> u64 {
@@ -564,6 +583,32 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
                 many: true,
             }
         }
+        libc::SYS_sched_setparam
+        | libc::SYS_sched_setscheduler
+        | libc::SYS_sched_setaffinity
+        | libc::SYS_sched_setattr => Call::Sched {
+            target: SchedTarget::Task(sarg(n, 0)),
+        },
+        // setpriority(which, who, prio): PRIO_PROCESS 0, PRIO_PGRP 1,
+        // PRIO_USER 2.
+        libc::SYS_setpriority => Call::Sched {
+            target: match arg(n, 0) as u32 {
+                0 => SchedTarget::Task(sarg(n, 1)),
+                1 => SchedTarget::Group,
+                2 => SchedTarget::User,
+                _ => SchedTarget::Invalid,
+            },
+        },
+        // ioprio_set(which, who, ioprio): IOPRIO_WHO_PROCESS 1, _PGRP 2,
+        // _USER 3.
+        libc::SYS_ioprio_set => Call::Sched {
+            target: match arg(n, 0) as u32 {
+                1 => SchedTarget::Task(sarg(n, 1)),
+                2 => SchedTarget::Group,
+                3 => SchedTarget::User,
+                _ => SchedTarget::Invalid,
+            },
+        },
         libc::SYS_umask => Call::CredChange { process_wide: true },
         libc::SYS_setuid
         | libc::SYS_setgid
@@ -765,6 +810,52 @@ mod tests {
         n.data.nr = nr as i32;
         n.data.args = args;
         n
+    }
+
+    #[test]
+    fn scheduling_calls_decode_whose_they_change() {
+        let target = |nr: i64, args: [u64; 6]| match decode(&notif(nr, args)) {
+            Call::Sched { target } => target,
+            other => panic!("{nr}: {other:?}"),
+        };
+        assert_eq!(
+            target(libc::SYS_sched_setaffinity, [77, 128, 0, 0, 0, 0]),
+            SchedTarget::Task(77)
+        );
+        assert_eq!(
+            target(libc::SYS_sched_setscheduler, [0x1_0000_0000, 5, 0, 0, 0, 0]),
+            SchedTarget::Task(0)
+        );
+        // setpriority(which, who, prio).
+        assert_eq!(
+            target(libc::SYS_setpriority, [0, 9, 10, 0, 0, 0]),
+            SchedTarget::Task(9)
+        );
+        assert_eq!(
+            target(libc::SYS_setpriority, [1, 0, 10, 0, 0, 0]),
+            SchedTarget::Group
+        );
+        assert_eq!(
+            target(libc::SYS_setpriority, [2, 0, 10, 0, 0, 0]),
+            SchedTarget::User
+        );
+        assert_eq!(
+            target(libc::SYS_setpriority, [3, 0, 10, 0, 0, 0]),
+            SchedTarget::Invalid
+        );
+        // ioprio_set(which, who, ioprio): PROCESS is 1 here.
+        assert_eq!(
+            target(libc::SYS_ioprio_set, [1, 0, 0, 0, 0, 0]),
+            SchedTarget::Task(0)
+        );
+        assert_eq!(
+            target(libc::SYS_ioprio_set, [2, 0, 0, 0, 0, 0]),
+            SchedTarget::Group
+        );
+        assert_eq!(
+            target(libc::SYS_ioprio_set, [3, 1000, 0, 0, 0, 0]),
+            SchedTarget::User
+        );
     }
 
     #[test]

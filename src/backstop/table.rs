@@ -49,6 +49,12 @@ pub enum Notified {
     /// group (`F_SETOWN`, `FIOSETOWN`, `TIOCSPGRP`, …) or inject terminal
     /// input (`TIOCSTI`, `TIOCLINUX`).
     SignalRoute,
+    /// Calls that change another task's scheduling, CPU affinity, nice
+    /// value or I/O priority (`sched_setscheduler`, `sched_setparam`,
+    /// `sched_setattr`, `sched_setaffinity` with a pid; `setpriority`,
+    /// `ioprio_set`): only a task of the agent's tree, never the
+    /// supervisor's threads, a process group or a user's processes.
+    Sched,
     /// Calls that change what the kernel checks the caller with (the
     /// set*id family, `capset`, `umask`): they continue, and the
     /// supervisor forgets the identity it cached for the caller.
@@ -214,6 +220,13 @@ const fn f(nr: i64, name: &'static str) -> Row {
     n(nr, name, Notified::Forbidden)
 }
 
+/// The first argument, a pid, is 0: the calling thread itself.
+const SELF_PID: When = When::Masked {
+    arg: 0,
+    mask: 0xffff_ffff,
+    value: 0,
+};
+
 const fn if_(nr: i64, name: &'static str, when: When, otherwise: Notified) -> Row {
     Row {
         nr,
@@ -232,7 +245,8 @@ const fn gone(nr: i64, name: &'static str) -> Row {
 }
 
 use Notified::{
-    Creds, Exec, Link, Meta, Mkdir, Mknod, Net, Open, Rename, Signal, SignalRoute, Symlink, Unlink,
+    Creds, Exec, Link, Meta, Mkdir, Mknod, Net, Open, Rename, Sched, Signal, SignalRoute, Symlink,
+    Unlink,
 };
 
 /// Namespace flags: a `clone` carrying any of them is refused.
@@ -471,10 +485,13 @@ pub static TABLE: &[Row] = &[
     // Scheduling and priorities: raising needs capabilities; lowering
     // another process of the same user is a nuisance, not an escape.
     a(140, "getpriority"),
-    a(141, "setpriority"),
-    a(142, "sched_setparam"),
+    // Another task's nice value, scheduling or affinity (the supervisor's
+    // threads made SCHED_IDLE or pinned to one CPU starve every decision):
+    // notified unless the pid is 0, the caller itself.
+    n(141, "setpriority", Sched),
+    if_(142, "sched_setparam", SELF_PID, Sched),
     a(143, "sched_getparam"),
-    a(144, "sched_setscheduler"),
+    if_(144, "sched_setscheduler", SELF_PID, Sched),
     a(145, "sched_getscheduler"),
     a(146, "sched_get_priority_max"),
     a(147, "sched_get_priority_min"),
@@ -563,7 +580,7 @@ pub static TABLE: &[Row] = &[
     n(200, "tkill", Signal),
     a(201, "time"),
     a(202, "futex"),
-    a(203, "sched_setaffinity"),
+    if_(203, "sched_setaffinity", SELF_PID, Sched),
     a(204, "sched_getaffinity"),
     a(205, "set_thread_area"),
     // Linux AIO (libaio): a read in flight writes the caller's memory with
@@ -621,7 +638,7 @@ pub static TABLE: &[Row] = &[
     f(248, "add_key"),
     f(249, "request_key"),
     f(250, "keyctl"),
-    a(251, "ioprio_set"),
+    n(251, "ioprio_set", Sched),
     a(252, "ioprio_get"),
     // Watching is read-only and needs read access to the path anyway.
     a(253, "inotify_init"),
@@ -706,7 +723,7 @@ pub static TABLE: &[Row] = &[
     // Compares kernel objects of two processes (the supervisor's fds).
     f(312, "kcmp"),
     f(313, "finit_module"),
-    a(314, "sched_setattr"),
+    if_(314, "sched_setattr", SELF_PID, Sched),
     a(315, "sched_getattr"),
     n(316, "renameat2", Rename),
     f(317, "seccomp"),
@@ -946,6 +963,31 @@ mod tests {
         // Not notified at all (a read writes the caller's buffer).
         assert!(answer_may_write_memory(libc::SYS_read));
         assert!(answer_may_write_memory(-1));
+    }
+
+    #[test]
+    fn other_tasks_scheduling_is_notified() {
+        for nr in [
+            libc::SYS_sched_setparam,
+            libc::SYS_sched_setscheduler,
+            libc::SYS_sched_setaffinity,
+            libc::SYS_sched_setattr,
+        ] {
+            assert_eq!(
+                class(nr),
+                Some(&Class::AllowIf {
+                    when: SELF_PID,
+                    otherwise: Notified::Sched
+                }),
+                "{:?}",
+                name(nr)
+            );
+            assert!(SELF_PID.allows(&[0, 1, 2, 3, 4, 5]));
+            assert!(!SELF_PID.allows(&[7, 0, 0, 0, 0, 0]));
+        }
+        for nr in [libc::SYS_setpriority, libc::SYS_ioprio_set] {
+            assert_eq!(class(nr), Some(&Class::Notify(Notified::Sched)));
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::log::Layer;
 use super::paths::{self, Base};
 use crate::action::{Action, Field, FileOp, Kind, ProcessOp};
 use crate::backstop::caller::Caller as Thread;
-use crate::backstop::decode::{AT_FDCWD, Call, Msg, NetOp, Route, SockAddr};
+use crate::backstop::decode::{AT_FDCWD, Call, Msg, NetOp, Route, SchedTarget, SockAddr};
 use crate::backstop::perform::Prepared;
 use crate::backstop::sys;
 use crate::backstop::{Answer, Confirm, ExecTarget, Judge, Mode};
@@ -272,6 +272,7 @@ impl Decider {
             }
             Call::Signal { .. }
             | Call::SignalRoute { .. }
+            | Call::Sched { .. }
             | Call::CredChange { .. }
             | Call::Forbidden(_)
             | Call::Unclassified(_)
@@ -289,6 +290,7 @@ impl Decider {
                 return self.judge_signal(t, *target, *group, *sig);
             }
             Call::SignalRoute { route, .. } => return self.judge_route(t, *route),
+            Call::Sched { target } => return self.judge_sched(t, *target),
             Call::Unreadable(_) => return Answer::Deny(libc::EFAULT),
             _ => {}
         }
@@ -745,6 +747,39 @@ impl Decider {
         self.tamper_refused(libc::EPERM)
     }
 
+    /// Another task's scheduling, CPU affinity, nice value or I/O priority
+    /// only a task of the agent's tree (a pid in a register, so
+    /// continuing is not racy). The supervisor's threads made idle-class,
+    /// pinned to one CPU or given idle I/O would starve every decision; a
+    /// process group or a user's processes include it (and the user's own
+    /// programs).
+    fn judge_sched(&self, t: &Thread, target: SchedTarget) -> Answer {
+        let shown = match target {
+            SchedTarget::Task(0) => return Answer::Continue,
+            SchedTarget::Invalid => return Answer::Deny(libc::EINVAL),
+            SchedTarget::Task(pid) => {
+                let own = i32::try_from(pid).is_ok_and(|pid| {
+                    pid > 0 && !self.is_supervisor_task(pid) && self.in_agent_tree(pid)
+                });
+                if own {
+                    return Answer::Continue;
+                }
+                pid.to_string()
+            }
+            SchedTarget::Group => "process group".to_owned(),
+            SchedTarget::User => "user".to_owned(),
+        };
+        let action = Action::tamper("scheduling")
+            .with(Field::Name, "scheduling")
+            .with(Field::Target, shown);
+        let _ = self.deny_logged(
+            hook_caller(t),
+            &action,
+            "irongate_scheduling: the agent may change the scheduling, affinity and priority of its own tasks only",
+        );
+        self.tamper_refused(libc::EPERM)
+    }
+
     fn deny_logged(&self, c: Caller, action: &Action, reason: &str) -> Answer {
         let verdict = Verdict {
             decision: Decision::Block,
@@ -1001,6 +1036,7 @@ fn call_name(call: &Call) -> &'static str {
         Call::Net { op, .. } => op.action_op().name(),
         Call::Signal { .. } => "kill",
         Call::SignalRoute { .. } => "fcntl/ioctl",
+        Call::Sched { .. } => "scheduling",
         Call::CredChange { .. } => "credentials",
         Call::Forbidden(_) | Call::Unclassified(_) | Call::Unreadable(_) => "syscall",
     }
