@@ -258,6 +258,12 @@ pub const IOCTL_SIGNAL_ROUTES: &[u32] = &[
     0x5412, // TIOCSTI: push bytes into a terminal's input (the user's shell)
     0x541C, // TIOCLINUX: console subcodes, among them pasting the selection
     0x5410, // TIOCSPGRP: the foreground group receives the terminal's signals
+    // TIOCVHANGUP (CAP_SYS_ADMIN): the ioctl form of the forbidden vhangup,
+    // on any terminal descriptor the agent holds (the user's, inherited):
+    // SIGHUP to that terminal's session leader (the user's shell) and
+    // EIO on the supervisor's own stdin/stderr (announcements, the prompt).
+    // Sent by the kernel, so Landlock's signal scoping does not see it.
+    0x5437,
 ];
 
 /// Every assigned x86_64 syscall of Linux 6.18, by number.
@@ -1044,6 +1050,7 @@ mod tests {
         assert!(ioctl.allows(&args1(libc::TCGETS)));
         assert!(ioctl.allows(&args1(libc::FIONREAD)));
         assert!(!ioctl.allows(&args1(libc::TIOCSTI)));
+        assert!(!ioctl.allows(&args1(0x5437))); // TIOCVHANGUP
         // A request passed as a negative int is sign-extended by the caller.
         assert!(!ioctl.allows(&args1(0xffff_ffff_0000_5412)));
 

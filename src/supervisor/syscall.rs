@@ -728,7 +728,7 @@ impl Decider {
             ),
             Route::Terminal => (
                 "terminal".to_owned(),
-                "irongate_terminal: TIOCSTI, TIOCLINUX and TIOCSPGRP are refused to the agent",
+                "irongate_terminal: TIOCSTI, TIOCLINUX, TIOCSPGRP and TIOCVHANGUP are refused to the agent",
             ),
         };
         let action = Action::tamper("signal_route")
