@@ -88,9 +88,13 @@ pub enum Route {
     /// `fcntl(F_SETOWN_EX)`, `FIOSETOWN`, `SIOCSPGRP`: an owner passed in
     /// memory.
     SetOwnIndirect,
-    /// `TIOCSTI`, `TIOCLINUX`, `TIOCSPGRP`: input injected into, or the
-    /// foreground group of, a terminal the supervisor shares.
+    /// `TIOCSTI`, `TIOCLINUX`, `TIOCSPGRP`, `TIOCVHANGUP`: input injected
+    /// into, the foreground group of, or a hang-up of a terminal the
+    /// supervisor shares.
     Terminal,
+    /// `FS_IOC_SETFLAGS`, `FIFREEZE`, … (`table::IOCTL_FILE_CHANGES`): a
+    /// file or a file system changed through any descriptor of it.
+    FileChange,
 }
 
 /// A decoded syscall. Every pointer argument is copied out once, here: the
@@ -491,6 +495,7 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
             fd: sarg(n, 0) as i32,
             route: match arg(n, 1) as u32 as libc::c_ulong {
                 FIOSETOWN | SIOCSPGRP => Route::SetOwnIndirect,
+                r if super::table::IOCTL_FILE_CHANGES.contains(&(r as u32)) => Route::FileChange,
                 _ => Route::Terminal,
             },
         },

@@ -730,9 +730,18 @@ impl Decider {
                 "terminal".to_owned(),
                 "irongate_terminal: TIOCSTI, TIOCLINUX, TIOCSPGRP and TIOCVHANGUP are refused to the agent",
             ),
+            Route::FileChange => (
+                "file ioctl".to_owned(),
+                "irongate_file_ioctl: inode flags and attributes, fs-verity, a file system's label and freezing are refused (FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR, FIFREEZE, …: through any descriptor, a read-only one too)",
+            ),
         };
-        let action = Action::tamper("signal_route")
-            .with(Field::Name, "signal_route")
+        let kind = if route == Route::FileChange {
+            "file_ioctl"
+        } else {
+            "signal_route"
+        };
+        let action = Action::tamper(kind)
+            .with(Field::Name, kind)
             .with(Field::Target, target);
         let _ = self.deny_logged(hook_caller(t), &action, reason);
         self.tamper_refused(libc::EPERM)
