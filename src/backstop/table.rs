@@ -283,12 +283,17 @@ pub const IOCTL_SIGNAL_ROUTES: &[u32] = &[
     // EIO on the supervisor's own stdin/stderr (announcements, the prompt).
     // Sent by the kernel, so Landlock's signal scoping does not see it.
     0x5437,
+    // TIOCSCTTY: notified for its argument. 0 (login_tty, pty.fork: a
+    // terminal no session has) is continued; 1 with CAP_SYS_ADMIN steals a
+    // terminal from another session (the user's shell and IronGate lose
+    // it; a Ctrl-C then reaches only the agent).
+    0x540E,
 ];
 
 /// Every `ioctl` request the filter notifies: the signal routes and terminal
 /// requests, then the file changes.
 pub const IOCTL_NOTIFIED: &[u32] = &[
-    0x8901, 0x8902, 0x5412, 0x541C, 0x5410, 0x5437, // IOCTL_SIGNAL_ROUTES
+    0x8901, 0x8902, 0x5412, 0x541C, 0x5410, 0x5437, 0x540E, // IOCTL_SIGNAL_ROUTES
     0x4008_6602, 0x4004_6602, 0x401c_5820, 0x4008_7602, 0x4004_7602, 0x4080_6685, 0x4100_9432,
     0xC004_5877, // IOCTL_FILE_CHANGES
 ];

@@ -707,6 +707,12 @@ impl Decider {
         let (target, reason) = match route {
             Route::SetSig => return Answer::Continue,
             Route::SetOwn(0) => return Answer::Continue,
+            // A register: continuing is not racy.
+            Route::TakeTerminal(0) => return Answer::Continue,
+            Route::TakeTerminal(_) => (
+                "terminal".to_owned(),
+                "irongate_terminal: TIOCSCTTY may not take a terminal from another session",
+            ),
             Route::SetOwn(owner) => {
                 let pid = i32::try_from(owner.unsigned_abs()).unwrap_or(0);
                 let in_tree = pid > 0
