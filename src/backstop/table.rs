@@ -293,8 +293,20 @@ pub const IOCTL_SIGNAL_ROUTES: &[u32] = &[
 /// Every `ioctl` request the filter notifies: the signal routes and terminal
 /// requests, then the file changes.
 pub const IOCTL_NOTIFIED: &[u32] = &[
-    0x8901, 0x8902, 0x5412, 0x541C, 0x5410, 0x5437, 0x540E, // IOCTL_SIGNAL_ROUTES
-    0x4008_6602, 0x4004_6602, 0x401c_5820, 0x4008_7602, 0x4004_7602, 0x4080_6685, 0x4100_9432,
+    0x8901,
+    0x8902,
+    0x5412,
+    0x541C,
+    0x5410,
+    0x5437,
+    0x540E, // IOCTL_SIGNAL_ROUTES
+    0x4008_6602,
+    0x4004_6602,
+    0x401c_5820,
+    0x4008_7602,
+    0x4004_7602,
+    0x4080_6685,
+    0x4100_9432,
     0xC004_5877, // IOCTL_FILE_CHANGES
 ];
 
@@ -1086,7 +1098,11 @@ mod tests {
         assert!(!ioctl.allows(&args1(0x4008_6602))); // FS_IOC_SETFLAGS
         assert!(!ioctl.allows(&args1(0xC004_5877))); // FIFREEZE
         assert!(ioctl.allows(&args1(0x8008_6601))); // FS_IOC_GETFLAGS
-        let mut both: Vec<u32> = IOCTL_SIGNAL_ROUTES.iter().chain(IOCTL_FILE_CHANGES).copied().collect();
+        let mut both: Vec<u32> = IOCTL_SIGNAL_ROUTES
+            .iter()
+            .chain(IOCTL_FILE_CHANGES)
+            .copied()
+            .collect();
         let mut notified = IOCTL_NOTIFIED.to_vec();
         both.sort_unstable();
         notified.sort_unstable();
