@@ -88,9 +88,16 @@ pub enum Route {
     /// `fcntl(F_SETOWN_EX)`, `FIOSETOWN`, `SIOCSPGRP`: an owner passed in
     /// memory.
     SetOwnIndirect,
-    /// `TIOCSTI`, `TIOCLINUX`, `TIOCSPGRP`: input injected into, or the
-    /// foreground group of, a terminal the supervisor shares.
+    /// `TIOCSTI`, `TIOCLINUX`, `TIOCSPGRP`, `TIOCVHANGUP`: input injected
+    /// into, the foreground group of, or a hang-up of a terminal the
+    /// supervisor shares.
     Terminal,
+    /// `FS_IOC_SETFLAGS`, `FIFREEZE`, … (`table::IOCTL_FILE_CHANGES`): a
+    /// file or a file system changed through any descriptor of it.
+    FileChange,
+    /// `TIOCSCTTY` with its argument: non-zero forces a terminal another
+    /// session has (`CAP_SYS_ADMIN`).
+    TakeTerminal(i64),
 }
 
 /// A decoded syscall. Every pointer argument is copied out once, here: the
@@ -510,6 +517,8 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
             fd: sarg(n, 0) as i32,
             route: match arg(n, 1) as u32 as libc::c_ulong {
                 FIOSETOWN | SIOCSPGRP => Route::SetOwnIndirect,
+                TIOCSCTTY => Route::TakeTerminal(sarg(n, 2)),
+                r if super::table::IOCTL_FILE_CHANGES.contains(&(r as u32)) => Route::FileChange,
                 _ => Route::Terminal,
             },
         },
@@ -639,6 +648,8 @@ const MAX_ARGS: usize = memory::MAX_ARGV_BYTES / 9;
 const F_SETSIG: i32 = 10;
 /// `FIOSETOWN` and `SIOCSPGRP` (asm-generic/sockios.h).
 const FIOSETOWN: libc::c_ulong = 0x8901;
+/// `TIOCSCTTY`.
+const TIOCSCTTY: libc::c_ulong = 0x540E;
 const SIOCSPGRP: libc::c_ulong = 0x8902;
 
 /// `fchmodat2` (Linux 6.6; not in every libc crate).

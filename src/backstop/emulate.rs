@@ -72,7 +72,12 @@ pub fn open(caller: &Caller, own: &Creds, call: &Call, decided: &str) -> Result<
         resolve | RESOLVE_NO_MAGICLINKS
     };
     // From here on the open neither creates nor truncates (see above).
-    let flags = *flags & !i64::from(libc::O_CLOEXEC);
+    // O_NOCTTY always: a terminal the supervisor opens must never become
+    // its own controlling terminal (a session leader without one, such as
+    // a container's PID 1, took the agent's pty, and with it the signals
+    // of that pty's line discipline). Not with O_PATH, which opens no
+    // terminal and with which openat2 refuses any other flag.
+    let flags = no_ctty(*flags & !i64::from(libc::O_CLOEXEC));
     let base_fd = base.as_ref().map_or(libc::AT_FDCWD, AsRawFd::as_raw_fd);
     // A plain absolute path reached without any symlink is the file it
     // names: no need to ask /proc which file was opened. Otherwise (or if a
@@ -119,6 +124,15 @@ pub fn open(caller: &Caller, own: &Creds, call: &Call, decided: &str) -> Result<
     })
 }
 
+/// `flags` with `O_NOCTTY`, unless they open `O_PATH`.
+fn no_ctty(flags: i64) -> i64 {
+    if flags & i64::from(libc::O_PATH) != 0 {
+        flags
+    } else {
+        flags | i64::from(libc::O_NOCTTY)
+    }
+}
+
 /// An open that creates or truncates: `decided` itself (an absolute real
 /// path), with `RESOLVE_NO_SYMLINKS`, so the file changed is the file judged.
 fn open_decided(
@@ -137,7 +151,8 @@ fn open_decided(
     }
     let cpath = CString::new(decided).map_err(|_| libc::EINVAL)?;
     let cloexec = flags & i64::from(libc::O_CLOEXEC) != 0;
-    let flags = flags & !i64::from(libc::O_CLOEXEC);
+    // O_NOCTTY: see `open`.
+    let flags = no_ctty(flags & !i64::from(libc::O_CLOEXEC));
     // `decided` is already what any scoping reached: only the flags that
     // refuse lookups are kept.
     let resolve =

@@ -265,6 +265,25 @@ pub const FCNTL_SIGNAL_ROUTES: &[u32] = &[
     15, // F_SETOWN_EX
 ];
 
+/// `ioctl` requests that change a file or a whole file system through any
+/// descriptor of it, one opened read-only included (the open was judged as
+/// a read): inode flags and attributes (what the forbidden `file_setattr`
+/// sets by path: append-only, immutable with `CAP_LINUX_IMMUTABLE`,
+/// `noatime`, `sync`, the project id), the inode generation, fs-verity
+/// (the file read-only for good), the file system's label and freezing
+/// (`CAP_SYS_ADMIN`: every writer of that file system sleeps until a thaw,
+/// the supervisor's audit log among them when it is the home's).
+pub const IOCTL_FILE_CHANGES: &[u32] = &[
+    0x4008_6602, // FS_IOC_SETFLAGS
+    0x4004_6602, // FS_IOC32_SETFLAGS
+    0x401c_5820, // FS_IOC_FSSETXATTR
+    0x4008_7602, // FS_IOC_SETVERSION
+    0x4004_7602, // FS_IOC32_SETVERSION
+    0x4080_6685, // FS_IOC_ENABLE_VERITY
+    0x4100_9432, // FS_IOC_SETFSLABEL
+    0xC004_5877, // FIFREEZE
+];
+
 /// `ioctl` requests that route signals or inject terminal input.
 pub const IOCTL_SIGNAL_ROUTES: &[u32] = &[
     0x8901, // FIOSETOWN
@@ -272,6 +291,37 @@ pub const IOCTL_SIGNAL_ROUTES: &[u32] = &[
     0x5412, // TIOCSTI: push bytes into a terminal's input (the user's shell)
     0x541C, // TIOCLINUX: console subcodes, among them pasting the selection
     0x5410, // TIOCSPGRP: the foreground group receives the terminal's signals
+    // TIOCVHANGUP (CAP_SYS_ADMIN): the ioctl form of the forbidden vhangup,
+    // on any terminal descriptor the agent holds (the user's, inherited):
+    // SIGHUP to that terminal's session leader (the user's shell) and
+    // EIO on the supervisor's own stdin/stderr (announcements, the prompt).
+    // Sent by the kernel, so Landlock's signal scoping does not see it.
+    0x5437,
+    // TIOCSCTTY: notified for its argument. 0 (login_tty, pty.fork: a
+    // terminal no session has) is continued; 1 with CAP_SYS_ADMIN steals a
+    // terminal from another session (the user's shell and IronGate lose
+    // it; a Ctrl-C then reaches only the agent).
+    0x540E,
+];
+
+/// Every `ioctl` request the filter notifies: the signal routes and terminal
+/// requests, then the file changes.
+pub const IOCTL_NOTIFIED: &[u32] = &[
+    0x8901,
+    0x8902,
+    0x5412,
+    0x541C,
+    0x5410,
+    0x5437,
+    0x540E, // IOCTL_SIGNAL_ROUTES
+    0x4008_6602,
+    0x4004_6602,
+    0x401c_5820,
+    0x4008_7602,
+    0x4004_7602,
+    0x4080_6685,
+    0x4100_9432,
+    0xC004_5877, // IOCTL_FILE_CHANGES
 ];
 
 /// Every assigned x86_64 syscall of Linux 6.18, by number.
@@ -297,7 +347,7 @@ pub static TABLE: &[Row] = &[
         "ioctl",
         When::Low32NoneOf {
             arg: 1,
-            values: IOCTL_SIGNAL_ROUTES,
+            values: IOCTL_NOTIFIED,
         },
         SignalRoute,
     ),
@@ -1086,6 +1136,19 @@ mod tests {
         assert!(ioctl.allows(&args1(libc::TCGETS)));
         assert!(ioctl.allows(&args1(libc::FIONREAD)));
         assert!(!ioctl.allows(&args1(libc::TIOCSTI)));
+        assert!(!ioctl.allows(&args1(0x5437))); // TIOCVHANGUP
+        assert!(!ioctl.allows(&args1(0x4008_6602))); // FS_IOC_SETFLAGS
+        assert!(!ioctl.allows(&args1(0xC004_5877))); // FIFREEZE
+        assert!(ioctl.allows(&args1(0x8008_6601))); // FS_IOC_GETFLAGS
+        let mut both: Vec<u32> = IOCTL_SIGNAL_ROUTES
+            .iter()
+            .chain(IOCTL_FILE_CHANGES)
+            .copied()
+            .collect();
+        let mut notified = IOCTL_NOTIFIED.to_vec();
+        both.sort_unstable();
+        notified.sort_unstable();
+        assert_eq!(both, notified);
         // A request passed as a negative int is sign-extended by the caller.
         assert!(!ioctl.allows(&args1(0xffff_ffff_0000_5412)));
 

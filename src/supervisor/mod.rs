@@ -277,6 +277,7 @@ pub fn cmd_run(args: RunOptions) -> Result<i32> {
         nix::unistd::ForkResult::Child => child::run(&spec),
         nix::unistd::ForkResult::Parent { child } => child.as_raw(),
     };
+    signals::ignore_sigio();
     // The supervisor's own descriptors only: the agent, forked above, keeps
     // the user's limits.
     let nofile = launch::raise_nofile_limit();

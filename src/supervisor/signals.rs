@@ -53,6 +53,20 @@ pub fn block_forwarded() -> std::io::Result<SigSet> {
     Ok(set)
 }
 
+/// Ignores SIGIO (SIGPOLL) in the supervisor, after the fork (the agent
+/// keeps the default). Nothing of the supervisor's asks for it, and its
+/// default action ends the process. The agent can have it sent here with no
+/// `F_SETOWN` the filter could refuse: `O_ASYNC` (`F_SETFL`) or `FIOASYNC` on
+/// a terminal descriptor it shares with us makes the kernel take the
+/// terminal's foreground process group (ours) as the owner by itself, and
+/// the terminal draining the agent's non-blocking output, or the user
+/// typing, then signals that group. Landlock's signal scope (ABI 6) stops it
+/// on newer kernels only.
+pub fn ignore_sigio() {
+    // SAFETY: setting a signal's disposition to SIG_IGN.
+    unsafe { libc::signal(libc::SIGIO, libc::SIG_IGN) };
+}
+
 /// Orphans of the agent's tree are reparented to us, so we can reap them and
 /// end them when the agent exits.
 pub fn become_subreaper() {

@@ -716,6 +716,12 @@ impl Decider {
         let (target, reason) = match route {
             Route::SetSig => return Answer::Continue,
             Route::SetOwn(0) => return Answer::Continue,
+            // A register: continuing is not racy.
+            Route::TakeTerminal(0) => return Answer::Continue,
+            Route::TakeTerminal(_) => (
+                "terminal".to_owned(),
+                "irongate_terminal: TIOCSCTTY may not take a terminal from another session",
+            ),
             Route::SetOwn(owner) => {
                 let pid = i32::try_from(owner.unsigned_abs()).unwrap_or(0);
                 let in_tree = pid > 0
@@ -737,11 +743,20 @@ impl Decider {
             ),
             Route::Terminal => (
                 "terminal".to_owned(),
-                "irongate_terminal: TIOCSTI, TIOCLINUX and TIOCSPGRP are refused to the agent",
+                "irongate_terminal: TIOCSTI, TIOCLINUX, TIOCSPGRP and TIOCVHANGUP are refused to the agent",
+            ),
+            Route::FileChange => (
+                "file ioctl".to_owned(),
+                "irongate_file_ioctl: inode flags and attributes, fs-verity, a file system's label and freezing are refused (FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR, FIFREEZE, …: through any descriptor, a read-only one too)",
             ),
         };
-        let action = Action::tamper("signal_route")
-            .with(Field::Name, "signal_route")
+        let kind = if route == Route::FileChange {
+            "file_ioctl"
+        } else {
+            "signal_route"
+        };
+        let action = Action::tamper(kind)
+            .with(Field::Name, kind)
             .with(Field::Target, target);
         let _ = self.deny_logged(hook_caller(t), &action, reason);
         self.tamper_refused(libc::EPERM)
