@@ -193,8 +193,8 @@ fn run<J: Judge>(listener: &OwnedFd, decider: &Ctx<J>) {
         // the window has passed.
         if spin.worth_it() {
             let caught = spin_receive(listener, decider);
-            spin.record(caught);
-            if caught {
+            spin.record(caught.is_some_and(|waited| waited <= SPIN_PAYS));
+            if caught.is_some() {
                 continue;
             }
         }
@@ -266,24 +266,35 @@ impl Spin {
 /// How long the loop keeps trying to receive after an answer.
 const SPIN: std::time::Duration = std::time::Duration::from_micros(100);
 
+/// A call caught later than this after the answer counts as a miss: an
+/// agent that runs on makes its next call within microseconds (a checked
+/// `open().close()` loop: 10–20 µs); a later one waited for a CPU, which
+/// the spin itself was taking (16 agents on 2 CPUs: the notify loops' spins
+/// were a third of all CPU time).
+const SPIN_PAYS: std::time::Duration = std::time::Duration::from_micros(40);
+
 /// Receives and handles notifications without sleeping for up to [`SPIN`];
-/// returns true if it handled one (the window then starts again).
-fn spin_receive<J: Judge>(listener: &OwnedFd, decider: &Ctx<J>) -> bool {
+/// returns how long it waited if it handled one (the window then starts
+/// again).
+fn spin_receive<J: Judge>(listener: &OwnedFd, decider: &Ctx<J>) -> Option<std::time::Duration> {
     if !crate::ipc::can_spin() {
-        return false;
+        return None;
     }
     let start = std::time::Instant::now();
-    while start.elapsed() < SPIN {
+    loop {
+        let waited = start.elapsed();
+        if waited >= SPIN {
+            return None;
+        }
         match sys::recv(listener.as_fd()) {
             Ok(notif) => {
                 handle(listener, decider, &notif);
-                return true;
+                return Some(waited);
             }
             Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => std::hint::spin_loop(),
-            Err(_) => return false,
+            Err(_) => return None,
         }
     }
-    false
 }
 
 fn handle<J: Judge>(listener: &OwnedFd, ctx: &Ctx<J>, notif: &sys::seccomp_notif) {
