@@ -75,6 +75,13 @@ pub enum When {
         /// Their required value.
         value: u64,
     },
+    /// The low 32 bits of `args[arg]` are one of `values`.
+    Low32OneOf {
+        /// Argument index (0..6).
+        arg: u32,
+        /// The allowed values.
+        values: &'static [u32],
+    },
     /// The low 32 bits of `args[arg]` are none of `values`.
     Low32NoneOf {
         /// Argument index (0..6).
@@ -89,6 +96,7 @@ impl When {
     pub fn allows(&self, args: &[u64; 6]) -> bool {
         match *self {
             When::Masked { arg, mask, value } => args[arg as usize] & mask == value,
+            When::Low32OneOf { arg, values } => values.contains(&(args[arg as usize] as u32)),
             When::Low32NoneOf { arg, values } => !values.contains(&(args[arg as usize] as u32)),
         }
     }
@@ -100,6 +108,10 @@ impl When {
     pub fn masked_tests(&self) -> Vec<(u32, u64, u64)> {
         match *self {
             When::Masked { arg, mask, value } => vec![(arg, mask, value)],
+            When::Low32OneOf { arg, values } => values
+                .iter()
+                .map(|&v| (arg, 0xffff_ffff, u64::from(v)))
+                .collect(),
             When::Low32NoneOf { arg, values } => {
                 let mut out = Vec::new();
                 let mut values = values.to_vec();
@@ -379,13 +391,23 @@ pub static TABLE: &[Row] = &[
     a(39, "getpid"),
     // Between descriptors the agent already holds, like read + write.
     a(40, "sendfile"),
-    // Vsock reaches the host outside the network rules.
+    // The families the network rules judge (and netlink, the C library's
+    // route and interface queries): any other is refused. Vsock reaches the
+    // host outside the rules; a packet socket (root) reads every
+    // interface's traffic, loopback included, with nothing notified (an
+    // attack review read another program's bearer token); the rest are
+    // protocols no rule speaks of.
     if_(
         41,
         "socket",
-        When::Low32NoneOf {
+        When::Low32OneOf {
             arg: 0,
-            values: &[libc::AF_VSOCK as u32],
+            values: &[
+                libc::AF_UNIX as u32,
+                libc::AF_INET as u32,
+                libc::AF_INET6 as u32,
+                libc::AF_NETLINK as u32,
+            ],
         },
         Notified::Forbidden,
     ),
@@ -1163,6 +1185,9 @@ mod tests {
         let socket = when(libc::SYS_socket);
         assert!(socket.allows(&args0(libc::AF_INET as u64)));
         assert!(!socket.allows(&args0(libc::AF_VSOCK as u64)));
+        assert!(!socket.allows(&args0(libc::AF_PACKET as u64)));
+        assert!(socket.allows(&args0(libc::AF_UNIX as u64 | 1 << 32)));
+        assert!(!socket.allows(&args0(libc::AF_UNIX as u64 + 256)));
 
         let sendto = when(libc::SYS_sendto);
         assert!(sendto.allows(&[3, 0x1000, 10, 0, 0, 0]));

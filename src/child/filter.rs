@@ -379,6 +379,12 @@ mod tests {
             x(libc::SYS_socket, a0(libc::AF_VSOCK as u64)),
             RET_USER_NOTIF
         );
+        assert_eq!(
+            x(libc::SYS_socket, a0(libc::AF_PACKET as u64)),
+            RET_USER_NOTIF
+        );
+        assert_eq!(x(libc::SYS_socket, a0(libc::AF_UNIX as u64)), RET_ALLOW);
+        assert_eq!(x(libc::SYS_socket, a0(libc::AF_NETLINK as u64)), RET_ALLOW);
         assert_eq!(x(libc::SYS_sendto, [3, 1, 1, 0, 0, 0]), RET_ALLOW);
         assert_eq!(
             x(libc::SYS_sendto, [3, 1, 1, 0, 0x1000, 16]),
