@@ -1,14 +1,12 @@
-# A server no rule decides (review 7; NOT FIXED: this agent fails until it is). listen() is allowed plainly,
-# and on a TCP socket that was never bound the kernel binds it itself, to the wildcard address and an
-# ephemeral port (inet_autobind): the agent serves on 0.0.0.0:<port>, reachable from every interface, with
-# no bind judged at either layer (CPython has no audit event for listen; the bind the built-in policy would
-# judge — loopback-probe allows only a loopback port 0, raw-sockets reviews the rest — never happens) and
-# no row logged; Landlock's TCP bind rule (port 0 allowed) does not see it either. accept(), recv() and
-# send() on the accepted socket are allowed too: a two-way channel with any host on the network, without
-# any connect. Reproduced by hand: a connection from outside the tree to 192.0.2.2:<port> got the agent's
-# data and sent it a command; `irongate events` showed only the agent's file writes. Expected once fixed:
-# listen() on an unbound inet socket is judged as a bind to the wildcard address (or refused).
-# irongate: {"args": ["--profile", "trusted"], "exit": 0, "stdout": ["listen without bind: PermissionError"], "timeout": 60}
+# A server no rule decides (review 7). listen() on a TCP socket that was never bound makes the kernel
+# bind it itself, to the wildcard address and an ephemeral port (inet_autobind): the agent served on
+# 0.0.0.0:<port>, reachable from every interface, with no bind judged at either layer (CPython has no
+# audit event for listen) and no row logged; accept(), recv() and send() then made a two-way channel
+# with any host without a connect. Reproduced by hand before the fix: a connection from outside the
+# tree got the agent's data and sent it a command. Now listen is notified and an unbound socket's
+# listen is judged as the bind the kernel would make (network/bind 0.0.0.0:0); this policy (loopback binds only) blocks it.
+# irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/bypass_trusted.json"], "exit": 0, "stdout": ["listen without bind: PermissionError", "bound listen: ok"], "timeout": 60}
+# event: {"decision": "block", "layer": "syscall", "action": {"type": "network", "subtype": "bind", "host": "0.0.0.0", "port": 0}}
 import socket
 
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -19,3 +17,11 @@ try:
 except OSError as e:
     print("listen without bind:", type(e).__name__, flush=True)
 s.close()
+
+# A socket bound first (its bind judged at its own call: loopback binds are allowed here) listens as
+# usual.
+b = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+b.bind(("127.0.0.1", 0))
+b.listen(1)
+print("bound listen:", "ok" if b.getsockname()[1] else "no port", flush=True)
+b.close()

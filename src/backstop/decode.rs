@@ -257,6 +257,14 @@ pub enum Call {
         /// What it asks.
         route: Route,
     },
+    /// `listen`: on a socket never bound, the kernel binds it to the
+    /// wildcard address (an inet socket) or an abstract name (a Unix one).
+    Listen {
+        /// The socket.
+        fd: i32,
+        /// The backlog.
+        backlog: i32,
+    },
     /// A change of another task's scheduling, affinity, nice value or I/O
     /// priority.
     Sched {
@@ -592,6 +600,10 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
                 many: true,
             }
         }
+        libc::SYS_listen => Call::Listen {
+            fd: sarg(n, 0) as i32,
+            backlog: arg(n, 1) as i32,
+        },
         libc::SYS_sched_setparam
         | libc::SYS_sched_setscheduler
         | libc::SYS_sched_setaffinity

@@ -19,7 +19,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 
 use super::caller::{Caller, Creds};
-use super::decode::{AT_FDCWD, Call, Msg, NetOp};
+use super::decode::{AT_FDCWD, Call, Msg, NetOp, SockAddr};
 
 use super::sys::RESOLVE_NO_MAGICLINKS;
 
@@ -113,6 +113,16 @@ pub enum Prepared {
         file: Reached,
         /// New length.
         len: i64,
+    },
+    /// listen.
+    Listen {
+        /// The agent's socket (`None`: no `pidfd_getfd`, continued under a
+        /// tree freeze).
+        sock: Option<OwnedFd>,
+        /// The backlog.
+        backlog: i32,
+        /// The address the kernel binds it to if it is not bound yet.
+        unbound: Option<SockAddr>,
     },
     /// connect, bind, sendto/sendmsg/sendmmsg.
     Net {
@@ -736,6 +746,29 @@ pub fn prepare(c: &Caller, own: &Creds, call: &Call) -> Result<Option<Prepared>,
             file: reach(c, own, AT_FDCWD, path, true)?,
             len: *len,
         },
+        Call::Listen { fd, backlog } => {
+            if sockets_by_freeze() {
+                // Whether it is bound cannot be asked without the socket:
+                // judged as the bind the kernel may make.
+                is_socket(c, *fd)?;
+                Prepared::Listen {
+                    sock: None,
+                    backlog: *backlog,
+                    unbound: Some(SockAddr::Inet {
+                        ip: std::net::Ipv4Addr::UNSPECIFIED.into(),
+                        port: 0,
+                    }),
+                }
+            } else {
+                let sock = take_fd(c, *fd)?;
+                let unbound = autobind_address(&sock);
+                Prepared::Listen {
+                    sock: Some(sock),
+                    backlog: *backlog,
+                    unbound,
+                }
+            }
+        }
         Call::Net {
             op,
             fd,
@@ -807,6 +840,7 @@ impl Prepared {
                 Some(UnixTarget::New(l)) => (Some(&l.real), None),
                 None => (None, None),
             },
+            Prepared::Listen { .. } => (None, None),
         }
     }
 
@@ -829,7 +863,19 @@ impl Prepared {
 
     /// True when the call must be continued under a freeze (no socket).
     pub fn needs_freeze(&self) -> bool {
-        matches!(self, Prepared::Net { sock: None, .. })
+        matches!(
+            self,
+            Prepared::Net { sock: None, .. } | Prepared::Listen { sock: None, .. }
+        )
+    }
+
+    /// For a `listen`: the address the kernel will bind the socket to
+    /// because it is not bound yet.
+    pub fn autobinds(&self) -> Option<&SockAddr> {
+        match self {
+            Prepared::Listen { unbound, .. } => unbound.as_ref(),
+            _ => None,
+        }
     }
 
     /// Performs the call with the caller's umask; returns the syscall's
@@ -982,8 +1028,58 @@ impl Prepared {
                 };
                 return net(*op, sock, msgs, unix.as_ref(), *flags, *many);
             }
+            Prepared::Listen { sock, backlog, .. } => {
+                let Some(sock) = sock else {
+                    return Err(libc::EACCES);
+                };
+                // SAFETY: listen on the agent's socket, which we hold.
+                libc::c_long::from(unsafe { libc::listen(sock.as_raw_fd(), *backlog) })
+            }
         };
         if rc < 0 { Err(errno()) } else { Ok(rc) }
+    }
+}
+
+/// The address `listen` makes the kernel bind `sock` to: the wildcard of
+/// its family for an inet socket with no port yet, an abstract name for a
+/// Unix socket with none. `None`: bound already, or no socket (`listen`
+/// then fails as the kernel says).
+fn autobind_address(sock: &OwnedFd) -> Option<SockAddr> {
+    // SAFETY: a zeroed sockaddr_storage is valid; getsockname fills at most
+    // `len` bytes of it.
+    let (rc, addr, len) = unsafe {
+        let mut addr: libc::sockaddr_storage = std::mem::zeroed();
+        let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        let rc = libc::getsockname(
+            sock.as_raw_fd(),
+            (&raw mut addr).cast::<libc::sockaddr>(),
+            &mut len,
+        );
+        (rc, addr, len as usize)
+    };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: sockaddr_storage is plain data, `len` of it filled.
+    let bytes = unsafe {
+        std::slice::from_raw_parts(
+            (&raw const addr).cast::<u8>(),
+            len.min(std::mem::size_of::<libc::sockaddr_storage>()),
+        )
+    };
+    match super::decode::decode_sockaddr(bytes) {
+        Some(SockAddr::Inet { ip, port: 0 }) => Some(SockAddr::Inet {
+            ip: if ip.is_ipv6() {
+                std::net::Ipv6Addr::UNSPECIFIED.into()
+            } else {
+                std::net::Ipv4Addr::UNSPECIFIED.into()
+            },
+            port: 0,
+        }),
+        _ if i32::from(addr.ss_family) == libc::AF_UNIX && len <= 2 => {
+            Some(SockAddr::Unix("@".to_owned()))
+        }
+        _ => None,
     }
 }
 

@@ -430,7 +430,9 @@ pub static TABLE: &[Row] = &[
     a(47, "recvmsg"),
     a(48, "shutdown"),
     n(49, "bind", Net),
-    a(50, "listen"),
+    // On a socket never bound, listen binds it itself (to the wildcard
+    // address): judged as that bind.
+    n(50, "listen", Net),
     a(51, "getsockname"),
     a(52, "getpeername"),
     a(53, "socketpair"),

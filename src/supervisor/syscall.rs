@@ -270,6 +270,20 @@ impl Decider {
                 }
                 Ok(out)
             }
+            // A socket that listen binds itself: judged as that bind.
+            Call::Listen { .. } => {
+                let prepared = prepared.ok_or(libc::EACCES)?;
+                let Some(addr) = prepared.autobinds() else {
+                    return Ok(Vec::new());
+                };
+                let m = Msg {
+                    addr: Some(addr.clone()),
+                    raw_addr: Vec::new(),
+                    data: Vec::new(),
+                    control: false,
+                };
+                Ok(net_action(NetOp::Bind, &m, None)?.into_iter().collect())
+            }
             Call::Signal { .. }
             | Call::SignalRoute { .. }
             | Call::Sched { .. }
@@ -1052,6 +1066,7 @@ fn call_name(call: &Call) -> &'static str {
         Call::Signal { .. } => "kill",
         Call::SignalRoute { .. } => "fcntl/ioctl",
         Call::Sched { .. } => "scheduling",
+        Call::Listen { .. } => "listen",
         Call::CredChange { .. } => "credentials",
         Call::Forbidden(_) | Call::Unclassified(_) | Call::Unreadable(_) => "syscall",
     }
