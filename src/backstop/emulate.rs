@@ -124,6 +124,73 @@ pub fn open(caller: &Caller, own: &Creds, call: &Call, decided: &str) -> Result<
     })
 }
 
+/// Whether the open of `decided` waits for another process by its nature:
+/// a FIFO's open waits for its other end. Such an open is done off the
+/// notify loop (which would otherwise stall for every call of the tree, and
+/// for good when the other end is the agent's own next open).
+pub fn waits_for_peer(call: &Call, decided: &str) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    let Call::Open { flags, .. } = call else {
+        return false;
+    };
+    // Only a read-only or write-only open without O_NONBLOCK waits (a FIFO
+    // opened for both does not); O_PATH and O_DIRECTORY never reach one.
+    let never = i64::from(libc::O_NONBLOCK | libc::O_PATH | libc::O_DIRECTORY);
+    let both = flags & i64::from(libc::O_ACCMODE) == i64::from(libc::O_RDWR);
+    !both
+        && flags & never == 0
+        && decided.starts_with('/')
+        && std::fs::metadata(decided).is_ok_and(|m| m.file_type().is_fifo())
+}
+
+/// [`open`] without waiting: `O_NONBLOCK` added for the open itself (a
+/// file with a lease another process holds answers `EWOULDBLOCK` instead of
+/// sleeping up to the lease-break time; a FIFO with no reader `ENXIO`), and
+/// taken off the descriptor again, which then is what the agent's open
+/// would have given. Those two errors mean: open it blocking, off the loop.
+pub fn open_without_waiting(
+    caller: &Caller,
+    own: &Creds,
+    call: &Call,
+    decided: &str,
+) -> Result<Opened, i32> {
+    let Call::Open {
+        dirfd,
+        path,
+        flags,
+        mode,
+        resolve,
+    } = call
+    else {
+        return Err(libc::EINVAL);
+    };
+    let nonblock = i64::from(libc::O_NONBLOCK);
+    if flags & nonblock != 0 || flags & i64::from(libc::O_PATH) != 0 {
+        return open(caller, own, call, decided);
+    }
+    let probing = Call::Open {
+        dirfd: *dirfd,
+        path: path.clone(),
+        flags: flags | nonblock,
+        mode: *mode,
+        resolve: *resolve,
+    };
+    let opened = open(caller, own, &probing, decided)?;
+    // SAFETY: F_GETFL/F_SETFL on a descriptor we own.
+    unsafe {
+        let fl = libc::fcntl(opened.fd.as_raw_fd(), libc::F_GETFL);
+        if fl < 0 || libc::fcntl(opened.fd.as_raw_fd(), libc::F_SETFL, fl & !libc::O_NONBLOCK) < 0 {
+            return Err(libc::EACCES);
+        }
+    }
+    Ok(opened)
+}
+
+/// Whether an error of [`open_without_waiting`] means the open would wait.
+pub fn would_wait(errno: i32) -> bool {
+    errno == libc::EWOULDBLOCK || errno == libc::ENXIO
+}
+
 /// `flags` with `O_NOCTTY`, unless they open `O_PATH`.
 fn no_ctty(flags: i64) -> i64 {
     if flags & i64::from(libc::O_PATH) != 0 {

@@ -520,36 +520,31 @@ fn respond<J: Judge>(
             if !sys::id_valid(fd, id) {
                 return;
             }
-            let opened = match ctx.own.as_ref() {
-                Some(own) => emulate::open(caller, own, call, &decided),
-                None => Err(libc::EACCES),
+            let Some(own) = ctx.own.as_ref() else {
+                let _ = sys::respond_errno(fd, id, libc::EACCES);
+                return;
+            };
+            // An open that would sleep (a FIFO waiting for its other end, a
+            // lease held by another process) is done on a thread: on the
+            // loop it would stall every call of the tree (review 7: 45 s for
+            // a lease, for good for a FIFO whose writer is the agent).
+            let opened = if emulate::waits_for_peer(call, &decided) {
+                Err(libc::EWOULDBLOCK)
+            } else {
+                emulate::open_without_waiting(caller, own, call, &decided)
             };
             match opened {
-                Ok(opened) => {
-                    let as_judged =
-                        ctx.judge
-                            .check_opened(caller, call, &decided, &opened.real_path);
-                    timing::phase_done(Phase::Act);
-                    match as_judged {
-                        // An injection the kernel refuses (the target at its
-                        // RLIMIT_NOFILE: EMFILE) is that open's error (R-5: never
-                        // leave the call unanswered).
-                        true => match sys::respond_addfd(
-                            fd,
-                            id,
-                            std::os::fd::AsRawFd::as_raw_fd(&opened.fd),
-                            opened.cloexec,
-                        ) {
-                            Ok(_) => Ok(()),
-                            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Err(e),
-                            Err(e) => {
-                                sys::respond_errno(fd, id, e.raw_os_error().unwrap_or(libc::EACCES))
-                            }
-                        },
-                        false => sys::respond_errno(fd, id, libc::EACCES),
-                    }
+                Err(errno) if emulate::would_wait(errno) => {
+                    let judge = Arc::clone(&ctx.judge);
+                    let (caller, call, own) = (caller.clone(), call.clone(), own.clone());
+                    on_thread(fd, id, "irongate-open", libc::EAGAIN, move |listener| {
+                        let opened = emulate::open(&caller, &own, &call, &decided);
+                        let _ =
+                            answer_open(listener, id, &*judge, &caller, &call, &decided, opened);
+                    });
+                    Ok(())
                 }
-                Err(errno) => sys::respond_errno(fd, id, errno),
+                opened => answer_open(fd, id, &*ctx.judge, caller, call, &decided, opened),
             }
         }
         Answer::Held => {
@@ -813,6 +808,40 @@ fn continue_unchanged<J: Judge>(
         return false;
     }
     sys::id_valid(fd, notif.id) && sys::respond_continue(fd, notif.id).is_ok()
+}
+
+/// Answers an emulated open: the descriptor, injected, if it is the file
+/// judged; else the error.
+fn answer_open<J: Judge>(
+    fd: BorrowedFd<'_>,
+    id: u64,
+    judge: &J,
+    caller: &Caller,
+    call: &Call,
+    decided: &str,
+    opened: Result<emulate::Opened, i32>,
+) -> std::io::Result<()> {
+    let opened = match opened {
+        Ok(opened) => opened,
+        Err(errno) => return sys::respond_errno(fd, id, errno),
+    };
+    let as_judged = judge.check_opened(caller, call, decided, &opened.real_path);
+    timing::phase_done(Phase::Act);
+    if !as_judged {
+        return sys::respond_errno(fd, id, libc::EACCES);
+    }
+    // An injection the kernel refuses (the target at its RLIMIT_NOFILE:
+    // EMFILE) is that open's error (R-5: never leave the call unanswered).
+    match sys::respond_addfd(
+        fd,
+        id,
+        std::os::fd::AsRawFd::as_raw_fd(&opened.fd),
+        opened.cloexec,
+    ) {
+        Ok(_) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Err(e),
+        Err(e) => sys::respond_errno(fd, id, e.raw_os_error().unwrap_or(libc::EACCES)),
+    }
 }
 
 fn answer_result(fd: BorrowedFd<'_>, id: u64, r: Result<i64, i32>) -> std::io::Result<()> {
