@@ -98,6 +98,9 @@ pub enum Route {
     /// `TIOCSCTTY` with its argument: non-zero forces a terminal another
     /// session has (`CAP_SYS_ADMIN`).
     TakeTerminal(i64),
+    /// `fcntl(F_SETFL)` with `O_ASYNC`, `FIOASYNC`: signal-driven I/O, whose
+    /// owner on a terminal is the terminal's foreground group.
+    Async,
 }
 
 /// A decoded syscall. Every pointer argument is copied out once, here: the
@@ -518,6 +521,7 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
             route: match arg(n, 1) as i32 {
                 libc::F_SETOWN => Route::SetOwn(sarg(n, 2)),
                 F_SETSIG => Route::SetSig,
+                libc::F_SETFL => Route::Async,
                 _ => Route::SetOwnIndirect,
             },
         },
@@ -525,6 +529,7 @@ fn decode_nr(n: &seccomp_notif, nr: i64) -> Option<Call> {
             fd: sarg(n, 0) as i32,
             route: match arg(n, 1) as u32 as libc::c_ulong {
                 FIOSETOWN | SIOCSPGRP => Route::SetOwnIndirect,
+                FIOASYNC => Route::Async,
                 TIOCSCTTY => Route::TakeTerminal(sarg(n, 2)),
                 r if super::table::IOCTL_FILE_CHANGES.contains(&(r as u32)) => Route::FileChange,
                 _ => Route::Terminal,
@@ -658,6 +663,8 @@ const MAX_ARGS: usize = memory::MAX_ARGV_BYTES / 9;
 
 /// `F_SETSIG` (not in the libc crate for every target).
 const F_SETSIG: i32 = 10;
+/// `FIOASYNC` (asm-generic/ioctls.h).
+const FIOASYNC: libc::c_ulong = 0x5452;
 /// `FIOSETOWN` and `SIOCSPGRP` (asm-generic/sockios.h).
 const FIOSETOWN: libc::c_ulong = 0x8901;
 /// `TIOCSCTTY`.

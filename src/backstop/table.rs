@@ -89,6 +89,21 @@ pub enum When {
         /// The refused values.
         values: &'static [u32],
     },
+    /// `inner` holds, or the low 32 bits of `args[cmd_arg]` are `cmd` and
+    /// `args[arg]` has none of the bits of `mask` (one command allowed
+    /// only without some flags: `fcntl(F_SETFL)` without `O_ASYNC`).
+    OrCommandWithout {
+        /// The rest of the condition.
+        inner: &'static When,
+        /// Where the command is.
+        cmd_arg: u32,
+        /// The command.
+        cmd: u32,
+        /// Where the flags are.
+        arg: u32,
+        /// The flags it may not carry.
+        mask: u64,
+    },
 }
 
 impl When {
@@ -98,19 +113,41 @@ impl When {
             When::Masked { arg, mask, value } => args[arg as usize] & mask == value,
             When::Low32OneOf { arg, values } => values.contains(&(args[arg as usize] as u32)),
             When::Low32NoneOf { arg, values } => !values.contains(&(args[arg as usize] as u32)),
+            When::OrCommandWithout {
+                inner,
+                cmd_arg,
+                cmd,
+                arg,
+                mask,
+            } => {
+                inner.allows(args)
+                    || (args[cmd_arg as usize] as u32 == cmd && args[arg as usize] & mask == 0)
+            }
         }
     }
 
-    /// The condition as a union of `(arg, mask, value)` masked-equal tests,
-    /// the only form a libseccomp rule can hold once per argument. For
-    /// [`When::Low32NoneOf`] these are the prefixes of a binary trie over the
-    /// 32 low bits that lead to none of the refused values.
-    pub fn masked_tests(&self) -> Vec<(u32, u64, u64)> {
+    /// The condition as a union of rules, each a conjunction of
+    /// `(arg, mask, value)` masked-equal tests on distinct arguments (what
+    /// one libseccomp rule can hold). For [`When::Low32NoneOf`] the rules
+    /// are the prefixes of a binary trie over the 32 low bits that lead to
+    /// none of the refused values.
+    pub fn masked_tests(&self) -> Vec<Vec<(u32, u64, u64)>> {
         match *self {
-            When::Masked { arg, mask, value } => vec![(arg, mask, value)],
+            When::OrCommandWithout {
+                inner,
+                cmd_arg,
+                cmd,
+                arg,
+                mask,
+            } => {
+                let mut out = inner.masked_tests();
+                out.push(vec![(cmd_arg, 0xffff_ffff, u64::from(cmd)), (arg, mask, 0)]);
+                out
+            }
+            When::Masked { arg, mask, value } => vec![vec![(arg, mask, value)]],
             When::Low32OneOf { arg, values } => values
                 .iter()
-                .map(|&v| (arg, 0xffff_ffff, u64::from(v)))
+                .map(|&v| vec![(arg, 0xffff_ffff, u64::from(v))])
                 .collect(),
             When::Low32NoneOf { arg, values } => {
                 let mut out = Vec::new();
@@ -118,7 +155,7 @@ impl When {
                 values.sort_unstable();
                 values.dedup();
                 complement(&values, 31, 0, &mut |mask, value| {
-                    out.push((arg, u64::from(mask), u64::from(value)));
+                    out.push(vec![(arg, u64::from(mask), u64::from(value))]);
                 });
                 out
             }
@@ -275,7 +312,23 @@ pub const FCNTL_SIGNAL_ROUTES: &[u32] = &[
     libc::F_SETOWN as u32,
     10, // F_SETSIG
     15, // F_SETOWN_EX
+    // F_SETFL, allowed below unless it sets O_ASYNC: on a terminal the
+    // kernel makes the terminal's foreground group (IronGate's, the user's
+    // `| tee`) the owner by itself, with no F_SETOWN to judge.
+    libc::F_SETFL as u32,
 ];
+
+/// `fcntl` but the signal routes, and `F_SETFL` without `O_ASYNC`.
+const FCNTL_ALLOWED: When = When::OrCommandWithout {
+    inner: &When::Low32NoneOf {
+        arg: 1,
+        values: FCNTL_SIGNAL_ROUTES,
+    },
+    cmd_arg: 1,
+    cmd: libc::F_SETFL as u32,
+    arg: 2,
+    mask: libc::O_ASYNC as u64,
+};
 
 /// `ioctl` requests that change a file or a whole file system through any
 /// descriptor of it, one opened read-only included (the open was judged as
@@ -303,6 +356,8 @@ pub const IOCTL_SIGNAL_ROUTES: &[u32] = &[
     0x5412, // TIOCSTI: push bytes into a terminal's input (the user's shell)
     0x541C, // TIOCLINUX: console subcodes, among them pasting the selection
     0x5410, // TIOCSPGRP: the foreground group receives the terminal's signals
+    // FIOASYNC: O_ASYNC set by ioctl (see FCNTL_SIGNAL_ROUTES, F_SETFL).
+    0x5452,
     // TIOCVHANGUP (CAP_SYS_ADMIN): the ioctl form of the forbidden vhangup,
     // on any terminal descriptor the agent holds (the user's, inherited):
     // SIGHUP to that terminal's session leader (the user's shell) and
@@ -324,6 +379,7 @@ pub const IOCTL_NOTIFIED: &[u32] = &[
     0x5412,
     0x541C,
     0x5410,
+    0x5452,
     0x5437,
     0x540E, // IOCTL_SIGNAL_ROUTES
     0x4008_6602,
@@ -466,15 +522,7 @@ pub static TABLE: &[Row] = &[
     a(70, "msgrcv"),
     a(71, "msgctl"),
     // F_SETOWN/F_SETSIG/F_SETOWN_EX choose who receives SIGIO/SIGURG.
-    if_(
-        72,
-        "fcntl",
-        When::Low32NoneOf {
-            arg: 1,
-            values: FCNTL_SIGNAL_ROUTES,
-        },
-        SignalRoute,
-    ),
+    if_(72, "fcntl", FCNTL_ALLOWED, SignalRoute),
     a(73, "flock"),
     a(74, "fsync"),
     a(75, "fdatasync"),
@@ -1218,22 +1266,46 @@ mod tests {
             let Class::AllowIf { when, .. } = r.class else {
                 continue;
             };
-            let tests = when.masked_tests();
-            let arg = tests[0].0 as usize;
+            let rules = when.masked_tests();
+            let arg = rules[0][0].0 as usize;
             let mut interesting = samples.clone();
-            if let When::Low32NoneOf { values, .. } = when {
-                for v in values {
-                    let v = u64::from(*v);
-                    interesting.extend([v, v + 1, v - 1, v | 1 << 32, v | 0xffff_ffff_0000_0000]);
-                }
+            let listed = match when {
+                When::Low32NoneOf { values, .. } => Some(values),
+                When::OrCommandWithout { inner, .. } => match *inner {
+                    When::Low32NoneOf { values, .. } => Some(values),
+                    _ => None,
+                },
+                _ => None,
+            };
+            for v in listed.into_iter().flatten() {
+                let v = u64::from(*v);
+                interesting.extend([v, v + 1, v - 1, v | 1 << 32, v | 0xffff_ffff_0000_0000]);
             }
+            // A second argument: zero, the flag alone, the flag among others.
+            let seconds: Vec<u64> = match when {
+                When::OrCommandWithout { mask, .. } => {
+                    vec![0, mask, mask | 0o4000, 0o4000, u64::MAX]
+                }
+                _ => vec![0],
+            };
             for s in interesting {
-                let mut args = [0u64; 6];
-                args[arg] = s;
-                let by_tests = tests
-                    .iter()
-                    .any(|&(a, mask, value)| args[a as usize] & mask == value);
-                assert_eq!(by_tests, when.allows(&args), "{} with {s:#x}", r.name);
+                for &second in &seconds {
+                    let mut args = [0u64; 6];
+                    args[arg] = s;
+                    if let When::OrCommandWithout { arg: a2, .. } = when {
+                        args[a2 as usize] = second;
+                    }
+                    let by_tests = rules.iter().any(|rule| {
+                        rule.iter()
+                            .all(|&(a, mask, value)| args[a as usize] & mask == value)
+                    });
+                    assert_eq!(
+                        by_tests,
+                        when.allows(&args),
+                        "{} with {s:#x}, {second:#x}",
+                        r.name
+                    );
+                }
             }
         }
     }

@@ -384,6 +384,19 @@ mod tests {
             RET_USER_NOTIF
         );
         assert_eq!(x(libc::SYS_socket, a0(libc::AF_UNIX as u64)), RET_ALLOW);
+        let setfl = libc::F_SETFL as u64;
+        let nonblock = libc::O_NONBLOCK as u64;
+        let o_async = libc::O_ASYNC as u64;
+        assert_eq!(x(libc::SYS_fcntl, [3, setfl, nonblock, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(
+            x(libc::SYS_fcntl, [3, setfl, nonblock | o_async, 0, 0, 0]),
+            RET_USER_NOTIF
+        );
+        assert_eq!(
+            x(libc::SYS_fcntl, [3, libc::F_GETFL as u64, o_async, 0, 0, 0]),
+            RET_ALLOW
+        );
+        assert_eq!(x(libc::SYS_ioctl, [3, 0x5452, 0, 0, 0, 0]), RET_USER_NOTIF);
         assert_eq!(x(libc::SYS_socket, a0(libc::AF_NETLINK as u64)), RET_ALLOW);
         assert_eq!(x(libc::SYS_sendto, [3, 1, 1, 0, 0, 0]), RET_ALLOW);
         assert_eq!(

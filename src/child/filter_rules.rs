@@ -72,18 +72,16 @@ pub fn build() -> Result<ScmpFilterContext, RuleError> {
                 })?;
             }
             Class::AllowIf { when, .. } => {
-                for (arg, mask, value) in when.masked_tests() {
+                for rule in when.masked_tests() {
+                    let compares: Vec<ScmpArgCompare> = rule
+                        .iter()
+                        .map(|&(arg, mask, value)| {
+                            ScmpArgCompare::new(arg, ScmpCompareOp::MaskedEqual(mask), value)
+                        })
+                        .collect();
                     step(
-                        ctx.add_rule_conditional(
-                            ScmpAction::Allow,
-                            sc,
-                            &[ScmpArgCompare::new(
-                                arg,
-                                ScmpCompareOp::MaskedEqual(mask),
-                                value,
-                            )],
-                        ),
-                        || format!("allow {} when arg{arg} & {mask:#x} == {value:#x}", row.name),
+                        ctx.add_rule_conditional(ScmpAction::Allow, sc, &compares),
+                        || format!("allow {} when {rule:x?} (arg, mask, value)", row.name),
                     )?;
                 }
             }

@@ -759,6 +759,10 @@ impl Decider {
                 "terminal".to_owned(),
                 "irongate_terminal: TIOCSTI, TIOCLINUX, TIOCSPGRP and TIOCVHANGUP are refused to the agent",
             ),
+            Route::Async => (
+                "O_ASYNC".to_owned(),
+                "irongate_signal_route: O_ASYNC and FIOASYNC are refused (on a terminal the kernel sends SIGIO to its foreground group, IronGate's and the user's, with no F_SETOWN to judge)",
+            ),
             Route::FileChange => (
                 "file ioctl".to_owned(),
                 "irongate_file_ioctl: inode flags and attributes, fs-verity, a file system's label and freezing are refused (FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR, FIFREEZE, …: through any descriptor, a read-only one too)",
