@@ -1270,11 +1270,11 @@ mod tests {
             let arg = rules[0][0].0 as usize;
             let mut interesting = samples.clone();
             let listed = match when {
-                When::Low32NoneOf { values, .. } => Some(values),
-                When::OrCommandWithout { inner, .. } => match *inner {
-                    When::Low32NoneOf { values, .. } => Some(values),
-                    _ => None,
-                },
+                When::Low32NoneOf { values, .. }
+                | When::OrCommandWithout {
+                    inner: When::Low32NoneOf { values, .. },
+                    ..
+                } => Some(values),
                 _ => None,
             };
             for v in listed.into_iter().flatten() {
