@@ -1272,7 +1272,7 @@ mod tests {
             let listed = match when {
                 When::Low32NoneOf { values, .. }
                 | When::OrCommandWithout {
-                    inner: When::Low32NoneOf { values, .. },
+                    inner: &When::Low32NoneOf { values, .. },
                     ..
                 } => Some(values),
                 _ => None,
