@@ -154,27 +154,14 @@ pub fn open_without_waiting(
     call: &Call,
     decided: &str,
 ) -> Result<Opened, i32> {
-    let Call::Open {
-        dirfd,
-        path,
-        flags,
-        mode,
-        resolve,
-    } = call
-    else {
-        return Err(libc::EINVAL);
-    };
     let nonblock = i64::from(libc::O_NONBLOCK);
-    if flags & nonblock != 0 || flags & i64::from(libc::O_PATH) != 0 {
-        return open(caller, own, call, decided);
+    let mut probing = call.clone();
+    match &mut probing {
+        Call::Open { flags, .. } if *flags & (nonblock | i64::from(libc::O_PATH)) == 0 => {
+            *flags |= nonblock;
+        }
+        _ => return open(caller, own, call, decided),
     }
-    let probing = Call::Open {
-        dirfd: *dirfd,
-        path: path.clone(),
-        flags: flags | nonblock,
-        mode: *mode,
-        resolve: *resolve,
-    };
     let opened = open(caller, own, &probing, decided)?;
     // SAFETY: F_GETFL/F_SETFL on a descriptor we own.
     unsafe {
