@@ -473,12 +473,32 @@ fn respond<J: Judge>(
                 // a tree freeze, on a thread so the loop goes on.
                 let judge = Arc::clone(&ctx.judge);
                 let (caller, call, notif) = (caller.clone(), call.clone(), *notif);
+                let listened = p.listen_inode();
+                // Recorded before the bind goes on: the agent's listen may
+                // follow at once, before this thread is back.
+                if let Some(inode) = p.bind_inode() {
+                    perform::note_bound(inode);
+                }
                 on_thread(fd, id, "irongate-frozen", libc::EAGAIN, move |listener| {
                     let refused = |why: &str| judge.unconfirmed(&caller, &call, why);
+                    // A listen was judged on one socket: the descriptor must
+                    // still be that socket (another thread may have put an
+                    // unbound one in its place).
+                    let recheck = |again: &Call| match (again, listened) {
+                        (Call::Listen { fd, .. }, Some(inode))
+                            if perform::socket_inode(&caller, *fd) != Ok(inode) =>
+                        {
+                            perform::Recheck::Changed(
+                                "its descriptor is another socket once the agent was stopped"
+                                    .to_owned(),
+                            )
+                        }
+                        _ => perform::Recheck::Same,
+                    };
                     let plan = tree_stop::Plan {
                         scope: tree_stop::Scope::Tree,
                         until: tree_stop::Until::Copied,
-                        recheck: &|_| perform::Recheck::Same,
+                        recheck: &recheck,
                         refused: &refused,
                     };
                     tree_stop::continue_checked(

@@ -123,6 +123,9 @@ pub enum Prepared {
         backlog: i32,
         /// The address the kernel binds it to if it is not bound yet.
         unbound: Option<SockAddr>,
+        /// Without the socket: its inode, what the call's descriptor must
+        /// still be once the tree is frozen.
+        inode: Option<u64>,
     },
     /// connect, bind, sendto/sendmsg/sendmmsg.
     Net {
@@ -141,6 +144,8 @@ pub enum Prepared {
         flags: i32,
         /// sendmmsg: the answer is a message count.
         many: bool,
+        /// A `bind` without the socket: its inode (see [`note_bound`]).
+        inode: Option<u64>,
     },
 }
 
@@ -599,6 +604,76 @@ pub fn sockets_by_freeze() -> bool {
 
 /// The fallback of `take_fd`: only checks that `fd` is one of the caller's
 /// sockets (`EBADF`, `ENOTSOCK` as the kernel would answer).
+/// The inode number of the socket at the caller's descriptor `fd`.
+pub fn socket_inode(c: &Caller, fd: i32) -> Result<u64, i32> {
+    if fd < 0 {
+        return Err(libc::EBADF);
+    }
+    match super::memory::as_agent_fs(|| std::fs::read_link(format!("/proc/{}/fd/{fd}", c.tid))) {
+        Ok(t) => t
+            .to_string_lossy()
+            .strip_prefix("socket:[")
+            .and_then(|r| r.strip_suffix(']'))
+            .and_then(|n| n.parse().ok())
+            .ok_or(libc::ENOTSOCK),
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Err(libc::EBADF),
+        Err(_) => Err(libc::EACCES),
+    }
+}
+
+/// [`autobind_address`] for a socket known by its inode only (no
+/// `pidfd_getfd`). A Unix socket is listed in the caller's network tables
+/// with its name, if it has one. An inet socket that is bound but not yet
+/// listening is in no table: it counts as bound if an allowed `bind` of
+/// this run was continued on it ([`note_bound`]); any other is judged as
+/// the IPv4 wildcard the kernel would bind it to (its family is not known
+/// either).
+fn autobind_by_inode(c: &Caller, inode: u64) -> Option<SockAddr> {
+    let wanted = inode.to_string();
+    let unix =
+        super::memory::as_agent_fs(|| std::fs::read_to_string(format!("/proc/{}/net/unix", c.pid)))
+            .unwrap_or_default();
+    for line in unix.lines().skip(1) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.get(6) == Some(&wanted.as_str()) {
+            return (f.len() <= 7).then(|| SockAddr::Unix("@".to_owned()));
+        }
+    }
+    if was_bound(inode) {
+        return None;
+    }
+    Some(SockAddr::Inet {
+        ip: std::net::Ipv4Addr::UNSPECIFIED.into(),
+        port: 0,
+    })
+}
+
+/// Inodes of the sockets an allowed `bind` was continued on (without
+/// `pidfd_getfd`), most recent last, bounded.
+static BOUND: std::sync::Mutex<std::collections::VecDeque<u64>> =
+    std::sync::Mutex::new(std::collections::VecDeque::new());
+
+/// How many bound sockets are remembered.
+const BOUND_KEPT: usize = 4096;
+
+/// Records that an allowed `bind` was continued on socket `inode`.
+pub fn note_bound(inode: u64) {
+    let mut b = BOUND
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if b.len() >= BOUND_KEPT {
+        b.pop_front();
+    }
+    b.push_back(inode);
+}
+
+fn was_bound(inode: u64) -> bool {
+    BOUND
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .contains(&inode)
+}
+
 fn is_socket(c: &Caller, fd: i32) -> Result<(), i32> {
     if fd < 0 {
         return Err(libc::EBADF);
@@ -748,16 +823,14 @@ pub fn prepare(c: &Caller, own: &Creds, call: &Call) -> Result<Option<Prepared>,
         },
         Call::Listen { fd, backlog } => {
             if sockets_by_freeze() {
-                // Whether it is bound cannot be asked without the socket:
-                // judged as the bind the kernel may make.
-                is_socket(c, *fd)?;
+                // Without the socket: whether it is bound is read from the
+                // caller's network tables, by the socket's inode.
+                let inode = socket_inode(c, *fd)?;
                 Prepared::Listen {
                     sock: None,
                     backlog: *backlog,
-                    unbound: Some(SockAddr::Inet {
-                        ip: std::net::Ipv4Addr::UNSPECIFIED.into(),
-                        port: 0,
-                    }),
+                    unbound: autobind_by_inode(c, inode),
+                    inode: Some(inode),
                 }
             } else {
                 let sock = take_fd(c, *fd)?;
@@ -766,6 +839,7 @@ pub fn prepare(c: &Caller, own: &Creds, call: &Call) -> Result<Option<Prepared>,
                     sock: Some(sock),
                     backlog: *backlog,
                     unbound,
+                    inode: None,
                 }
             }
         }
@@ -776,11 +850,16 @@ pub fn prepare(c: &Caller, own: &Creds, call: &Call) -> Result<Option<Prepared>,
             flags,
             many,
         } => {
-            let sock = if sockets_by_freeze() {
+            let (sock, inode) = if sockets_by_freeze() {
                 is_socket(c, *fd)?;
-                None
+                let inode = if *op == NetOp::Bind {
+                    Some(socket_inode(c, *fd)?)
+                } else {
+                    None
+                };
+                (None, inode)
             } else {
-                Some(take_fd(c, *fd)?)
+                (Some(take_fd(c, *fd)?), None)
             };
             // The path's own bytes, as the kernel reads them (not the lossy
             // text, which may name another file).
@@ -799,6 +878,7 @@ pub fn prepare(c: &Caller, own: &Creds, call: &Call) -> Result<Option<Prepared>,
                 unix,
                 flags: *flags,
                 many: *many,
+                inode,
             }
         }
         _ => return Ok(None),
@@ -867,6 +947,27 @@ impl Prepared {
             self,
             Prepared::Net { sock: None, .. } | Prepared::Listen { sock: None, .. }
         )
+    }
+
+    /// For a `listen` without the socket: the inode of the socket judged.
+    pub fn listen_inode(&self) -> Option<u64> {
+        match self {
+            Prepared::Listen { inode, .. } => *inode,
+            _ => None,
+        }
+    }
+
+    /// For a `bind` without the socket: the inode of the socket bound.
+    pub fn bind_inode(&self) -> Option<u64> {
+        match self {
+            Prepared::Net {
+                op: NetOp::Bind,
+                sock: None,
+                inode,
+                ..
+            } => *inode,
+            _ => None,
+        }
     }
 
     /// For a `listen`: the address the kernel will bind the socket to
@@ -1022,6 +1123,7 @@ impl Prepared {
                 unix,
                 flags,
                 many,
+                ..
             } => {
                 let Some(sock) = sock else {
                     return Err(libc::EACCES);
