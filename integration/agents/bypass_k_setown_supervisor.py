@@ -2,12 +2,14 @@
 # (-pgrp), F_SETOWN_EX (F_OWNER_PID and F_OWNER_PGRP), ioctl FIOSETOWN / SIOCSPGRP with a pointer to the
 # supervisor's pid, and F_SETOWN to pid 1 — every owner outside the agent's tree is refused (EPERM);
 # TIOCSTI, TIOCLINUX and TIOCSPGRP on fds 0-2 fail (refused, or not a tty). A pipe then gets F_SETSIG
-# SIGKILL + O_ASYNC and is written to: no owner was set, so nobody is signalled; the supervisor survives
-# and the run ends normally. F_SETOWN to the agent's own pid works.
+# SIGKILL + O_ASYNC and is written to: O_ASYNC itself is refused now (on a terminal the kernel makes
+# its foreground group the owner with no F_SETOWN), nobody is signalled; the supervisor survives and
+# the run ends normally. F_SETOWN to the agent's own pid works.
 # irongate: {"args": ["--profile", "trusted", "--policy", "{VENV}/../../integration/policies/bypass_trusted.json"], "exit": 0, "stdout": ["F_SETOWN sup=-1 errno=EPERM", "F_SETOWN -pgrp=-1 errno=EPERM", "F_SETOWN_EX pid=-1 errno=EPERM", "F_SETOWN_EX pgrp=-1 errno=EPERM", "FIOSETOWN=-1 errno=EPERM", "SIOCSPGRP=-1 errno=EPERM", "F_SETOWN init=-1 errno=EPERM", "tty ioctls all failed: True", "async write: done", "F_SETOWN self=0", "F_GETOWN self ok: True", "still supervised: True"]}
-# event: {"count": 8, "decision": "block", "layer": "syscall", "unexplained": true, "reason": "re:^irongate_signal_route", "action": {"type": "tamper", "subtype": "signal_route"}}
+# event: {"count": 9, "decision": "block", "layer": "syscall", "unexplained": true, "reason": "re:^irongate_signal_route", "action": {"type": "tamper", "subtype": "signal_route"}}
 # event: {"count": 9, "decision": "block", "layer": "syscall", "unexplained": true, "reason": "re:^irongate_terminal", "action": {"type": "tamper", "subtype": "signal_route"}}
-# (one more signal_route block: the informational F_SETOWN_EX on the agent's own thread)
+# (signal_route blocks: the seven owners, O_ASYNC, and the informational F_SETOWN_EX on the agent's own
+# thread)
 # no-event: {"decision": "allow", "action": {"type": "tamper", "subtype": "re:(setown|signal_supervisor)"}}
 import ctypes
 import errno
