@@ -596,9 +596,19 @@ fn respond<J: Judge>(
     let _ = result;
 }
 
+/// Calls answered on threads of their own at once, at most: each may wait
+/// for as long as the agent likes (a FIFO's other end that never opens, a
+/// held exec), and without a bound the agent could pile up the supervisor's
+/// threads and memory.
+const MAX_CALL_THREADS: usize = 256;
+
+/// Threads answering calls now (see [`on_thread`]).
+static CALL_THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Answers call `id` on a thread of its own, so the loop goes on: `f` gets
 /// the thread's own copy of the listener. Without a copy the call is
-/// refused (`EACCES`); without a thread, it fails with `no_thread`.
+/// refused (`EACCES`); without a thread, or with [`MAX_CALL_THREADS`]
+/// already at work, it fails with `no_thread`.
 fn on_thread(
     fd: BorrowedFd<'_>,
     id: u64,
@@ -606,14 +616,32 @@ fn on_thread(
     no_thread: i32,
     f: impl FnOnce(BorrowedFd<'_>) + Send + 'static,
 ) {
+    use std::sync::atomic::Ordering;
+    if CALL_THREADS.fetch_add(1, Ordering::AcqRel) >= MAX_CALL_THREADS {
+        CALL_THREADS.fetch_sub(1, Ordering::AcqRel);
+        let _ = sys::respond_errno(fd, id, no_thread);
+        return;
+    }
+    /// Counts the thread out however it ends.
+    struct Done;
+    impl Drop for Done {
+        fn drop(&mut self) {
+            CALL_THREADS.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
     let Ok(listener) = fd.try_clone_to_owned() else {
+        CALL_THREADS.fetch_sub(1, Ordering::AcqRel);
         let _ = sys::respond_errno(fd, id, libc::EACCES);
         return;
     };
     let spawned = std::thread::Builder::new()
         .name(name.into())
-        .spawn(move || f(listener.as_fd()));
+        .spawn(move || {
+            let _done = Done;
+            f(listener.as_fd())
+        });
     if spawned.is_err() {
+        CALL_THREADS.fetch_sub(1, Ordering::AcqRel);
         let _ = sys::respond_errno(fd, id, no_thread);
     }
 }
