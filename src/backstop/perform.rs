@@ -636,7 +636,12 @@ fn autobind_by_inode(c: &Caller, inode: u64) -> Option<SockAddr> {
     for line in unix.lines().skip(1) {
         let f: Vec<&str> = line.split_whitespace().collect();
         if f.get(6) == Some(&wanted.as_str()) {
-            return (f.len() <= 7).then(|| SockAddr::Unix("@".to_owned()));
+            return match f.get(7) {
+                None => Some(SockAddr::Unix("@".to_owned())),
+                // An abstract name (see `autobind_address`).
+                Some(name) if name.starts_with('@') => Some(SockAddr::Unix((*name).to_owned())),
+                Some(_) => None,
+            };
         }
     }
     if was_bound(inode) {
@@ -1181,6 +1186,11 @@ fn autobind_address(sock: &OwnedFd) -> Option<SockAddr> {
         _ if i32::from(addr.ss_family) == libc::AF_UNIX && len <= 2 => {
             Some(SockAddr::Unix("@".to_owned()))
         }
+        // An abstract name: also what the kernel gives a socket with
+        // SO_PASSCRED at a connect (or a send) with no bind, even one that
+        // failed. Judged as the bind of that name (a judged abstract bind is
+        // judged again, to the same verdict).
+        Some(SockAddr::Unix(name)) if name.starts_with('@') => Some(SockAddr::Unix(name)),
         _ => None,
     }
 }

@@ -1,0 +1,46 @@
+# A Unix socket that listen() would bind itself is judged as the bind of "@" (an abstract autobind); one
+# already bound is not judged at all. But the kernel also autobinds a Unix socket at connect() when it has
+# SO_PASSCRED (unix_stream_connect: unix_autobind before the peer is even looked up), and a connect that
+# then fails (a socket file nobody listens on: ECONNREFUSED) leaves it bound and unconnected. Its listen() is then not judged: the agent
+# serves on an abstract name ("\0" + 5 hex digits) that every process of the network namespace can reach,
+# while this policy allows binds below /tmp/ only (an explicit abstract bind is refused). Both modes
+# (with and without pidfd_getfd).
+# irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/frozen-race.json"], "exit": 0, "timeout": 60, "stdout": ["abstract bind: PermissionError", "listen after connect-autobind: PermissionError"], "files": {"ok/.keep": ""}}
+import os, socket, sys
+
+a = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    a.bind(b"\0irongate-review8")
+    print("abstract bind: bound", flush=True)
+except OSError as e:
+    print("abstract bind:", type(e).__name__, flush=True)
+a.close()
+
+# A socket file nobody listens on (a bind below /tmp/ is allowed): connect gets ECONNREFUSED.
+dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    os.unlink("ok/dead")
+except FileNotFoundError:
+    pass
+dead.bind("ok/dead")
+dead.close()
+
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+try:
+    s.connect("ok/dead")
+    print("connect: connected?", flush=True)
+except OSError as e:
+    print("connect:", type(e).__name__, e.errno, "name now", repr(s.getsockname()), flush=True)
+try:
+    s.listen(8)
+    name = s.getsockname()
+    print("listen after connect-autobind: serving on", repr(name), flush=True)
+    if os.environ.get("HOLD"):
+        with open("/tmp/review8-abstract-name", "wb") as f:
+            f.write(name)
+        s.settimeout(float(os.environ["HOLD"]))
+        c, _ = s.accept()
+        print("accepted a connection from outside the tree:", c.recv(100), flush=True)
+except OSError as e:
+    print("listen after connect-autobind:", type(e).__name__, flush=True)
