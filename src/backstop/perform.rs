@@ -602,9 +602,8 @@ pub fn sockets_by_freeze() -> bool {
     BY_FREEZE.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// The fallback of `take_fd`: only checks that `fd` is one of the caller's
-/// sockets (`EBADF`, `ENOTSOCK` as the kernel would answer).
-/// The inode number of the socket at the caller's descriptor `fd`.
+/// The inode number of the socket at the caller's descriptor `fd`
+/// (`EBADF`, `ENOTSOCK` as the kernel would answer).
 pub fn socket_inode(c: &Caller, fd: i32) -> Result<u64, i32> {
     if fd < 0 {
         return Err(libc::EBADF);
@@ -677,18 +676,6 @@ fn was_bound(inode: u64) -> bool {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .contains(&inode)
-}
-
-fn is_socket(c: &Caller, fd: i32) -> Result<(), i32> {
-    if fd < 0 {
-        return Err(libc::EBADF);
-    }
-    match super::memory::as_agent_fs(|| std::fs::read_link(format!("/proc/{}/fd/{fd}", c.tid))) {
-        Ok(t) if t.to_string_lossy().starts_with("socket:") => Ok(()),
-        Ok(_) => Err(libc::ENOTSOCK),
-        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Err(libc::EBADF),
-        Err(_) => Err(libc::EACCES),
-    }
 }
 
 /// The calling thread's descriptor table is its process's (`kcmp`).
@@ -856,13 +843,10 @@ pub fn prepare(c: &Caller, own: &Creds, call: &Call) -> Result<Option<Prepared>,
             many,
         } => {
             let (sock, inode) = if sockets_by_freeze() {
-                is_socket(c, *fd)?;
-                let inode = if *op == NetOp::Bind {
-                    Some(socket_inode(c, *fd)?)
-                } else {
-                    None
-                };
-                (None, inode)
+                // The fallback of `take_fd`: only that `fd` is one of the
+                // caller's sockets (its inode is kept for a bind).
+                let inode = socket_inode(c, *fd)?;
+                (None, (*op == NetOp::Bind).then_some(inode))
             } else {
                 (Some(take_fd(c, *fd)?), None)
             };

@@ -606,7 +606,7 @@ fn resolve_executable(c: Caller, exe: &str) -> (String, Option<FileId>) {
     if exe.contains('/') {
         // Unresolvable: the spelling is shown at the hook layer only; the
         // kernel layer judges the exec on the file it really reaches.
-        return paths::resolve(c.pid, c.tid, Base::Cwd, exe, true)
+        return paths::resolve_identified(c.pid, c.tid, Base::Cwd, exe, true)
             .map_or_else(|_| (exe.to_owned(), None), |r| (r.path, r.file));
     }
     let path_var = std::fs::read(format!("/proc/{}/environ", c.pid))
@@ -620,7 +620,7 @@ fn resolve_executable(c: Caller, exe: &str) -> (String, Option<FileId>) {
         .unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
     for dir in path_var.split(':').filter(|d| !d.is_empty()) {
         let candidate = format!("{dir}/{exe}");
-        if let Ok(r) = paths::resolve(c.pid, c.tid, Base::Cwd, &candidate, true)
+        if let Ok(r) = paths::resolve_identified(c.pid, c.tid, Base::Cwd, &candidate, true)
             && r.exists
         {
             return (r.path, r.file);
@@ -677,7 +677,7 @@ mod tests {
     fn python_is_known_by_file_not_by_name() {
         let dir = tempfile::tempdir().unwrap();
         let resolved = |p: &std::path::Path| {
-            paths::resolve(
+            paths::resolve_identified(
                 std::process::id() as i32,
                 0,
                 Base::Cwd,

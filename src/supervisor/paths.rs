@@ -23,7 +23,7 @@ pub struct Resolved {
     pub path: String,
     /// Whether the path exists now.
     pub exists: bool,
-    /// The file it reached (when it exists), read from the very descriptor
+    /// The file it reached (when it exists and was asked for), read from the very descriptor
     /// the resolution opened: what the path names is judged by this, never
     /// by looking the name up again (which another process can change in
     /// between, and which a deleted file's "… (deleted)" text does not
@@ -49,16 +49,39 @@ pub enum Base {
 /// the caller refuses the operation — the agent's spelling is never judged
 /// in place of the real path.
 pub fn resolve(pid: i32, tid: i64, base: Base, raw: &str, follow: bool) -> Result<Resolved, i32> {
+    resolve_as(pid, tid, base, raw, follow, false)
+}
+
+/// [`resolve`], and the identity of the file reached ([`Resolved::file`]:
+/// one `fstat` more, for the callers that judge what a file *is*).
+pub fn resolve_identified(
+    pid: i32,
+    tid: i64,
+    base: Base,
+    raw: &str,
+    follow: bool,
+) -> Result<Resolved, i32> {
+    resolve_as(pid, tid, base, raw, follow, true)
+}
+
+fn resolve_as(
+    pid: i32,
+    tid: i64,
+    base: Base,
+    raw: &str,
+    follow: bool,
+    identify: bool,
+) -> Result<Resolved, i32> {
     let full = proc_path(pid, tid, base, raw);
     // The caller's /proc entries with its filesystem ids (--user in a
     // container: no CAP_SYS_PTRACE), everything else with ours.
     if full.starts_with("/proc") {
-        return crate::backstop::memory::as_agent_fs(|| resolve_full(&full, follow));
+        return crate::backstop::memory::as_agent_fs(|| resolve_full(&full, follow, identify));
     }
-    resolve_full(&full, follow)
+    resolve_full(&full, follow, identify)
 }
 
-fn resolve_full(full: &Path, follow: bool) -> Result<Resolved, i32> {
+fn resolve_full(full: &Path, follow: bool, identify: bool) -> Result<Resolved, i32> {
     let mut full = full.to_path_buf();
     for _ in 0..MAX_LINKS {
         match kernel_resolve(&full, follow) {
@@ -66,7 +89,9 @@ fn resolve_full(full: &Path, follow: bool) -> Result<Resolved, i32> {
                 return Ok(Resolved {
                     path,
                     exists: true,
-                    file: FileId::of(std::os::fd::AsFd::as_fd(&fd)),
+                    file: identify
+                        .then(|| FileId::of(std::os::fd::AsFd::as_fd(&fd)))
+                        .flatten(),
                 });
             }
             Err(e) if is_missing(e) => {}

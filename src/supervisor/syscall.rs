@@ -60,7 +60,7 @@ fn base(dirfd: i64) -> Base {
 /// thread's cwd), resolved as the kernel will: through the thread's own
 /// cwd and descriptors.
 fn exec_target(t: &Thread, dirfd: i64, path: &[u8]) -> Result<ExecTarget, i32> {
-    let r = paths::resolve(t.pid, i64::from(t.tid), base(dirfd), &text(path), true)?;
+    let r = paths::resolve_identified(t.pid, i64::from(t.tid), base(dirfd), &text(path), true)?;
     if !r.exists {
         // A program that does not exist: the kernel would say so.
         return Err(libc::ENOENT);
