@@ -621,34 +621,31 @@ pub fn socket_inode(c: &Caller, fd: i32) -> Result<u64, i32> {
 }
 
 /// [`autobind_address`] for a socket known by its inode only (no
-/// `pidfd_getfd`). A Unix socket is listed in the caller's network tables
-/// with its name, if it has one. An inet socket that is bound but not yet
-/// listening is in no table: it counts as bound if an allowed `bind` of
-/// this run was continued on it ([`note_bound`]); any other is judged as
-/// the IPv4 wildcard the kernel would bind it to (its family is not known
-/// either).
+/// `pidfd_getfd`): bound if an allowed `bind` of this run was continued on
+/// it ([`note_bound`]), else judged as the bind the kernel would make. The
+/// caller's `/proc/<pid>/net/unix` only chooses how that bind is shown (an
+/// abstract name or the IPv4 wildcard): its lines carry socket names raw,
+/// newlines included, so the agent can write lines of its own into it
+/// (review 9 forged "bound" entries) — nothing is decided from them.
 fn autobind_by_inode(c: &Caller, inode: u64) -> Option<SockAddr> {
+    if was_bound(inode) {
+        return None;
+    }
     let wanted = inode.to_string();
     let unix =
         super::memory::as_agent_fs(|| std::fs::read_to_string(format!("/proc/{}/net/unix", c.pid)))
             .unwrap_or_default();
-    for line in unix.lines().skip(1) {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.get(6) == Some(&wanted.as_str()) {
-            return match f.get(7) {
-                None => Some(SockAddr::Unix("@".to_owned())),
-                // An abstract name (see `autobind_address`).
-                Some(name) if name.starts_with('@') => Some(SockAddr::Unix((*name).to_owned())),
-                Some(_) => None,
-            };
+    let listed = unix
+        .lines()
+        .skip(1)
+        .any(|line| line.split_whitespace().nth(6) == Some(wanted.as_str()));
+    Some(if listed {
+        SockAddr::Unix("@".to_owned())
+    } else {
+        SockAddr::Inet {
+            ip: std::net::Ipv4Addr::UNSPECIFIED.into(),
+            port: 0,
         }
-    }
-    if was_bound(inode) {
-        return None;
-    }
-    Some(SockAddr::Inet {
-        ip: std::net::Ipv4Addr::UNSPECIFIED.into(),
-        port: 0,
     })
 }
 
@@ -1174,7 +1171,7 @@ fn autobind_address(sock: &OwnedFd) -> Option<SockAddr> {
         // SO_PASSCRED at a connect (or a send) with no bind, even one that
         // failed. Judged as the bind of that name (a judged abstract bind is
         // judged again, to the same verdict).
-        Some(SockAddr::Unix(name)) if name.starts_with('@') => Some(SockAddr::Unix(name)),
+        Some(SockAddr::Unix(name)) if bytes.get(2) == Some(&0) => Some(SockAddr::Unix(name)),
         _ => None,
     }
 }

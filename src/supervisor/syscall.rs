@@ -991,7 +991,10 @@ fn net_action(
                 port: *port,
             }
         }
-        SockAddr::Unix(p) if p.starts_with('@') => {
+        // Abstract by its bytes (a leading NUL), not by the text: a relative
+        // path "@x" renders the same as the abstract "\0x" (review 9: a
+        // symlink named "@x" was judged as an abstract name).
+        SockAddr::Unix(p) if m.unix_path().is_none() => {
             a.set(Field::Target, format!("unix:{p}"));
             NetKey::Unix(p.clone())
         }
