@@ -113,13 +113,35 @@ pub fn phases_report() {
             .map(|(name, ns)| format!("{name} {:.2}", per(ns)))
             .collect();
         eprintln!(
-            "irongate: timing: notify loop: {} notifications, µs each: {}, total {:.2} (pid {})",
+            "irongate: timing: notify loop: {} notifications, µs each: {}, total {:.2}, \
+             thread cpu {:.2} (pid {})",
             p.calls,
             parts.join(", "),
             per(p.sums_ns.iter().sum()),
+            per(thread_cpu_ns()),
             std::process::id()
         );
     });
+}
+
+/// The CPU time the calling thread has used (user and system), in ns.
+fn thread_cpu_ns() -> u64 {
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID).map_or(0, |t| {
+        u64::try_from(t.tv_sec()).unwrap_or(0) * 1_000_000_000
+            + u64::try_from(t.tv_nsec()).unwrap_or(0)
+    })
+}
+
+/// Reports the CPU time the calling thread has used, if timing is on (a
+/// thread's share of a benchmark's per-operation cost: the audit writer's).
+pub fn thread_cpu(what: &str) {
+    if on() {
+        eprintln!(
+            "irongate: timing: thread cpu {what}: {:.3} ms (pid {})",
+            thread_cpu_ns() as f64 / 1e6,
+            std::process::id()
+        );
+    }
 }
 
 /// Reports the CPU time used so far by this process (all its threads) and

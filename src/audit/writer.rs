@@ -324,6 +324,7 @@ impl Checkpointer {
                 while woken.recv().is_ok() {
                     checkpoint();
                 }
+                crate::timing::thread_cpu("audit checkpointer");
             })
             .ok()?;
         Some(Checkpointer {
@@ -483,6 +484,7 @@ impl Worker {
             }
             self.commit(&mut batch, &mut body);
         }
+        crate::timing::thread_cpu("audit writer");
     }
 
     /// Keeps the WAL short after a commit of `events` (see [`Checkpointer`]).
