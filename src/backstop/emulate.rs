@@ -140,7 +140,56 @@ pub fn waits_for_peer(call: &Call, decided: &str) -> bool {
     !both
         && flags & never == 0
         && decided.starts_with('/')
-        && std::fs::metadata(decided).is_ok_and(|m| m.file_type().is_fifo())
+        && resolved_fifo(decided)
+            .unwrap_or_else(|| std::fs::metadata(decided).is_ok_and(|m| m.file_type().is_fifo()))
+}
+
+thread_local! {
+    /// The real path the latest resolution on this thread reached, and
+    /// whether it was a FIFO (see [`note_resolved`]).
+    static RESOLVED: std::cell::RefCell<Option<(String, bool)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A path resolution on this thread reached `real`, a FIFO or not (read
+/// from the descriptor it opened). The emulated open of the same path that
+/// follows in the same notification then needs no `stat` of its own (one
+/// path walk less per open). Looking again would not be safer: the file
+/// can change between any check and the open; what keeps the loop from
+/// stalling on a FIFO swapped in later is the open's `O_NONBLOCK` probe.
+pub fn note_resolved(real: &str, fifo: bool) {
+    RESOLVED.with(|r| {
+        let mut r = r.borrow_mut();
+        match r.as_mut() {
+            Some((path, was)) => {
+                path.clear();
+                path.push_str(real);
+                *was = fifo;
+            }
+            None => *r = Some((real.to_owned(), fifo)),
+        }
+    });
+}
+
+/// Forgets what [`note_resolved`] recorded (a new notification starts).
+pub fn forget_resolved() {
+    RESOLVED.with(|r| {
+        if let Some((path, _)) = r.borrow_mut().as_mut() {
+            path.clear();
+        }
+    });
+}
+
+/// Whether `real` is a FIFO, if the latest resolution on this thread
+/// reached it; taken (asked once).
+fn resolved_fifo(real: &str) -> Option<bool> {
+    RESOLVED.with(|r| {
+        let mut r = r.borrow_mut();
+        let (path, fifo) = r.as_mut()?;
+        let known = (!path.is_empty() && path == real).then_some(*fifo);
+        path.clear();
+        known
+    })
 }
 
 /// [`open`] without waiting: `O_NONBLOCK` added for the open itself (a

@@ -150,16 +150,21 @@ fn describe(r: &Result<Vec<u8>, std::io::Error>) -> String {
 
 fn vm_read(pid: u32, addr: u64, len: usize) -> Result<Vec<u8>, std::io::Error> {
     let mut buf = vec![0u8; len];
-    let n = process_vm_readv(
+    let n = vm_read_into(pid, addr, &mut buf)?;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+fn vm_read_into(pid: u32, addr: u64, buf: &mut [u8]) -> Result<usize, std::io::Error> {
+    let len = buf.len();
+    Ok(process_vm_readv(
         Pid::from_raw(pid as i32),
-        &mut [IoSliceMut::new(&mut buf)],
+        &mut [IoSliceMut::new(buf)],
         &[RemoteIoVec {
             base: addr as usize,
             len,
         }],
-    )?;
-    buf.truncate(n);
-    Ok(buf)
+    )?)
 }
 
 /// Opens `/proc/<tid>/mem` read-only, with the agent's filesystem ids when
@@ -184,6 +189,14 @@ fn read_some(pid: u32, addr: u64, len: usize) -> Option<Vec<u8>> {
     }
 }
 
+/// One read into `buf` at `addr` by the mechanism in force; the bytes read.
+fn read_some_into(pid: u32, addr: u64, buf: &mut [u8]) -> Option<usize> {
+    match mechanism() {
+        Mechanism::VmReadv => vm_read_into(pid, addr, buf).ok(),
+        Mechanism::ProcMem => open_mem(pid).and_then(|f| f.read_at(buf, addr)).ok(),
+    }
+}
+
 /// Reads exactly `len` bytes at `addr`.
 pub fn read_bytes(pid: u32, addr: u64, len: usize) -> Option<Vec<u8>> {
     if addr == 0 {
@@ -191,6 +204,12 @@ pub fn read_bytes(pid: u32, addr: u64, len: usize) -> Option<Vec<u8>> {
     }
     let buf = read_some(pid, addr, len)?;
     (buf.len() == len).then_some(buf)
+}
+
+/// Fills `buf` with the bytes at `addr`; `false` unless all could be read.
+/// No allocation: for the reads made on every checked call (the note).
+pub fn read_exact_into(pid: u32, addr: u64, buf: &mut [u8]) -> bool {
+    addr != 0 && read_some_into(pid, addr, buf) == Some(buf.len())
 }
 
 /// Reads `len` bytes at `addr`; zero bytes need no readable address.
@@ -208,13 +227,20 @@ pub fn read_cstr(pid: u32, addr: u64, max: usize) -> Option<Vec<u8>> {
         return None;
     }
     const PAGE: u64 = 4096;
-    let mut out = Vec::with_capacity(256);
+    // Most paths are short: the first read takes at most FIRST bytes (a
+    // whole page costs a copy of 4 KiB per call), the next ones the rest of
+    // their page. Read on the stack: this runs for every path argument.
+    const FIRST: usize = 256;
+    let mut buf = [0u8; PAGE as usize];
+    let mut out = Vec::with_capacity(FIRST);
     let mut cur = addr;
     while out.len() < max {
         let to_page_end = (PAGE - (cur % PAGE)) as usize;
-        let want = to_page_end.min(max - out.len());
-        let buf = read_some(pid, cur, want)?;
-        let n = buf.len();
+        let mut want = to_page_end.min(max - out.len());
+        if out.is_empty() {
+            want = want.min(FIRST);
+        }
+        let n = read_some_into(pid, cur, &mut buf[..want])?;
         if n == 0 {
             return None;
         }
@@ -392,5 +418,37 @@ mod tests {
         assert!(!private_anon_in(maps, 0x7f0000001ff0, 32));
         assert!(!private_anon_in(maps, 0x1000, 16));
         assert!(!private_anon_in(maps, u64::MAX - 4, 16));
+    }
+
+    #[test]
+    fn a_string_is_read_whole_across_chunks_and_pages() {
+        let me = std::process::id();
+        // Strings shorter and longer than the first read, ending before,
+        // at and after a page boundary.
+        let mut page = vec![0u8; 3 * 4096];
+        let base = page.as_ptr() as u64;
+        let boundary = (base / 4096 + 1) * 4096 - base;
+        for (start, len) in [
+            (0, 10),
+            (0, 300),
+            (boundary - 5, 5),
+            (boundary - 5, 40),
+            (boundary - 300, 4000),
+        ] {
+            let start = usize::try_from(start).expect("offset");
+            page.fill(0);
+            for (i, b) in page[start..start + len].iter_mut().enumerate() {
+                *b = b'a' + (i % 26) as u8;
+            }
+            let got = read_cstr(me, base + start as u64, 8192).expect("readable");
+            assert_eq!(
+                got,
+                page[start..start + len],
+                "string at {start}, {len} bytes"
+            );
+            // Longer than the bound: no string at all, not a truncated one.
+            assert_eq!(read_cstr(me, base + start as u64, len), None);
+        }
+        assert_eq!(read_cstr(me, 0, 16), None);
     }
 }

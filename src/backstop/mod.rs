@@ -299,6 +299,7 @@ fn spin_receive<J: Judge>(listener: &OwnedFd, decider: &Ctx<J>) -> Option<std::t
 
 fn handle<J: Judge>(listener: &OwnedFd, ctx: &Ctx<J>, notif: &sys::seccomp_notif) {
     timing::phases_begin();
+    emulate::forget_resolved();
     handle_one(listener, ctx, notif);
     timing::phases_end();
 }

@@ -86,6 +86,10 @@ fn resolve_full(full: &Path, follow: bool, identify: bool) -> Result<Resolved, i
     for _ in 0..MAX_LINKS {
         match kernel_resolve(&full, follow) {
             Ok((path, fd)) => {
+                if let Ok(st) = nix::sys::stat::fstat(&fd) {
+                    let fifo = st.st_mode & libc::S_IFMT == libc::S_IFIFO;
+                    crate::backstop::emulate::note_resolved(&path, fifo);
+                }
                 return Ok(Resolved {
                     path,
                     exists: true,

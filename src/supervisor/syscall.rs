@@ -337,7 +337,10 @@ impl Decider {
         }
         let tid = i64::from(t.tid);
         let (addr, used) = self.note_of(t.pid, tid)?;
-        let bytes = crate::backstop::memory::read_bytes(t.pid as u32, addr, note::SIZE)?;
+        let mut bytes = [0u8; note::SIZE];
+        if !crate::backstop::memory::read_exact_into(t.pid as u32, addr, &mut bytes) {
+            return None;
+        }
         let n = note::read(&bytes)?;
         if n.seq <= used || !note_matches(&n, call) {
             return None;
