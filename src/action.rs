@@ -457,9 +457,18 @@ impl Action {
         }
     }
 
-    /// Whether [`Action::normalize`] ran since the last change.
+    /// Whether the action is as [`Action::normalize`] leaves it: it ran
+    /// since the last change, or it would change nothing (a file action
+    /// other than `open`, kinds without aliases). The policy judges such an
+    /// action as it is, without a normalized copy (every decision).
     pub fn is_normalized(&self) -> bool {
         self.normalized
+            || match self.type_text() {
+                "file" => self.subtype_text() != "open",
+                "process" => self.get(Field::Cmd).is_some() || self.get(Field::Argv).is_none(),
+                "network" => false,
+                _ => true,
+            }
     }
 
     /// Builds an action from a JSON object. Values may be any JSON; unknown
@@ -884,6 +893,38 @@ mod tests {
             assert_eq!(a.subtype_text(), want, "{extra}");
             assert_eq!(a.extra().get("requested_subtype"), Some(&json!("open")));
         }
+    }
+
+    #[test]
+    fn an_action_counts_as_normalized_only_where_normalizing_changes_nothing() {
+        let cases = [
+            Action::file(FileOp::Read).with(Field::Path, "/a"),
+            Action::new("file", "open").with(Field::Path, "/a"),
+            Action::new("file", "open").with(Field::Flags, 0o101),
+            Action::new("process", "exec").with(Field::Argv, json!(["ls", "-l"])),
+            Action::new("process", "exec")
+                .with(Field::Argv, json!(["ls"]))
+                .with(Field::Cmd, "ls"),
+            Action::new("process", "exec"),
+            Action::new("network", "connect").with(Field::Hostname, "example.com"),
+            Action::new("network", "connect")
+                .with(Field::Host, "h")
+                .with(Field::Hostname, "h")
+                .with(Field::Target, "h"),
+            Action::new("tool", "call").with(Field::Name, "t"),
+            Action::tamper("x"),
+        ];
+        for a in cases {
+            let mut n = a.clone();
+            n.normalize();
+            if a.is_normalized() {
+                assert_eq!(a.to_json(), n.to_json(), "{:?} changes", a.to_json());
+            } else {
+                assert!(n.is_normalized());
+            }
+        }
+        assert!(!Action::new("file", "open").is_normalized());
+        assert!(Action::file(FileOp::Write).is_normalized());
     }
 
     #[test]
