@@ -205,19 +205,30 @@ pub fn open_without_waiting(
 ) -> Result<Opened, i32> {
     let nonblock = i64::from(libc::O_NONBLOCK);
     let mut probing = call.clone();
-    match &mut probing {
+    let asked = match &mut probing {
         Call::Open { flags, .. } if *flags & (nonblock | i64::from(libc::O_PATH)) == 0 => {
+            let asked = *flags;
             *flags |= nonblock;
+            asked
         }
         _ => return open(caller, own, call, decided),
-    }
+    };
     let opened = open(caller, own, &probing, decided)?;
-    // SAFETY: F_GETFL/F_SETFL on a descriptor we own.
-    unsafe {
-        let fl = libc::fcntl(opened.fd.as_raw_fd(), libc::F_GETFL);
-        if fl < 0 || libc::fcntl(opened.fd.as_raw_fd(), libc::F_SETFL, fl & !libc::O_NONBLOCK) < 0 {
-            return Err(libc::EACCES);
-        }
+    // F_SETFL sets only the flags it can change (O_APPEND, O_ASYNC,
+    // O_DIRECT, O_NOATIME, O_NONBLOCK), which the open took from the
+    // agent's flags: set from those, O_NONBLOCK is the one that changes (no
+    // F_GETFL needed). The flags fit an int: openat2 refused any higher bit.
+    let status = asked as libc::c_int;
+    // SAFETY: F_SETFL on a descriptor we own, an int argument.
+    if unsafe {
+        libc::fcntl(
+            opened.fd.as_raw_fd(),
+            libc::F_SETFL,
+            status & !libc::O_NONBLOCK,
+        )
+    } < 0
+    {
+        return Err(libc::EACCES);
     }
     Ok(opened)
 }
