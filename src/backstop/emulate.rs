@@ -346,3 +346,59 @@ fn base_dir(tid: i32, dirfd: i64, path: &[u8], scoped: bool) -> Result<Option<Ow
     // SAFETY: open returned a new descriptor we own.
     Ok(Some(unsafe { OwnedFd::from_raw_fd(fd) }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_only() -> Call {
+        Call::Open {
+            dirfd: AT_FDCWD,
+            path: b"x".to_vec(),
+            flags: i64::from(libc::O_RDONLY),
+            mode: 0,
+            resolve: 0,
+        }
+    }
+
+    #[test]
+    fn a_fifo_is_known_from_the_resolution_of_the_same_path_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("fifo");
+        let file = dir.path().join("file");
+        let c = std::ffi::CString::new(fifo.to_str().expect("utf-8")).expect("path");
+        // SAFETY: mkfifo with a NUL-terminated path we own.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        std::fs::write(&file, b"x").expect("write");
+        let (fifo, file) = (fifo.to_str().expect("utf-8"), file.to_str().expect("utf-8"));
+        // What the resolution saw counts, for that path only, and once.
+        note_resolved(file, true);
+        assert!(
+            waits_for_peer(&read_only(), file),
+            "the resolution's answer"
+        );
+        assert!(
+            !waits_for_peer(&read_only(), file),
+            "asked again: looked up"
+        );
+        note_resolved(file, true);
+        assert!(
+            waits_for_peer(&read_only(), fifo),
+            "another path: looked up"
+        );
+        assert!(
+            !waits_for_peer(&read_only(), file),
+            "taken by the other path"
+        );
+        // A new notification forgets it.
+        note_resolved(fifo, false);
+        forget_resolved();
+        assert!(waits_for_peer(&read_only(), fifo));
+        // Opens that never wait on a FIFO.
+        let mut both = read_only();
+        if let Call::Open { flags, .. } = &mut both {
+            *flags = i64::from(libc::O_RDWR);
+        }
+        assert!(!waits_for_peer(&both, fifo));
+    }
+}
