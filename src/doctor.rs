@@ -530,8 +530,8 @@ fn idle_advice(driver: Option<&str>, poll_ns: Option<u64>) -> (String, Option<St
             format!(
                 "cpuidle driver {driver}, guest halt-polling off (guest_halt_poll_ns 0): an idle \
                  vCPU halts at once, and every checked call waits for the host to wake a \
-                 vCPU (on a 2-vCPU VM, side by side: a checked open +56 µs, +27 µs with \
-                 200 µs of polling)"
+                 vCPU (on a 2-vCPU VM, side by side: a checked open +51 µs, +23 µs with \
+                 200 µs of polling or with the agent pinned to one CPU)"
             ),
             Some(format!(
                 "echo 200000 > {HALT_POLL} (the kernel's default; speed only, enforcement does \
