@@ -451,4 +451,108 @@ mod tests {
         }
         assert_eq!(read_cstr(me, 0, 16), None);
     }
+
+    /// Review 10: strings that end at, or run into, an unmapped page; the
+    /// exact-bound cases (PATH_MAX counts the NUL, as the kernel's); both
+    /// mechanisms (ProcMem is switched on for this test only: other tests
+    /// reading meanwhile read through /proc/self/mem, which gives the same).
+    #[test]
+    fn a_string_at_an_unmapped_page_and_at_the_bound_by_either_mechanism() {
+        const PAGE: usize = 4096;
+        let me = std::process::id();
+        // SAFETY: a fresh anonymous mapping of three pages, the last one
+        // made inaccessible; unmapped at the end.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                3 * PAGE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(base, libc::MAP_FAILED);
+        // SAFETY: the third page of the mapping above, unmapped: the hole.
+        let unmapped = unsafe { libc::munmap(base.cast::<u8>().add(2 * PAGE).cast(), PAGE) };
+        assert_eq!(unmapped, 0);
+        // SAFETY: the two accessible pages of the mapping.
+        let mem = unsafe { std::slice::from_raw_parts_mut(base.cast::<u8>(), 2 * PAGE) };
+        let addr = base as u64;
+        for mode in [0u8, 1] {
+            MODE.store(mode, Ordering::Relaxed);
+            // Ends with its NUL in the last accessible byte: read whole.
+            mem.fill(b'a');
+            mem[2 * PAGE - 1] = 0;
+            let start = 2 * PAGE - 1 - 300;
+            assert_eq!(
+                read_cstr(me, addr + start as u64, MAX_PATH).map(|s| s.len()),
+                Some(300),
+                "mode {mode}: ends before the hole"
+            );
+            // No NUL before the hole: no string.
+            mem[2 * PAGE - 1] = b'a';
+            assert_eq!(
+                read_cstr(me, addr + start as u64, MAX_PATH),
+                None,
+                "mode {mode}"
+            );
+            assert_eq!(
+                read_cstr(me, addr + 2 * PAGE as u64, MAX_PATH),
+                None,
+                "mode {mode}"
+            );
+            // 4095 bytes and a NUL fit PATH_MAX, 4096 do not (ENAMETOOLONG).
+            mem.fill(b'b');
+            mem[100 + 4095] = 0;
+            assert_eq!(
+                read_cstr(me, addr + 100, MAX_PATH).map(|s| s.len()),
+                Some(4095),
+                "mode {mode}"
+            );
+            mem[100 + 4095] = b'b';
+            mem[100 + 4096] = 0;
+            assert_eq!(read_cstr(me, addr + 100, MAX_PATH), None, "mode {mode}");
+            // The empty string, at a page's last byte and at its first.
+            mem[PAGE - 1] = 0;
+            assert_eq!(
+                read_cstr(me, addr + (PAGE - 1) as u64, 16),
+                Some(Vec::new())
+            );
+            mem[PAGE] = 0;
+            assert_eq!(read_cstr(me, addr + PAGE as u64, 16), Some(Vec::new()));
+            // The note's exact read, across the page boundary and into the hole.
+            let mut buf = [0u8; 64];
+            assert!(
+                read_exact_into(me, addr + (PAGE - 32) as u64, &mut buf),
+                "mode {mode}"
+            );
+            assert!(
+                !read_exact_into(me, addr + (2 * PAGE - 32) as u64, &mut buf),
+                "mode {mode}"
+            );
+        }
+        // Not the diff's, noted in review 10: through /proc/<pid>/mem
+        // (FOLL_FORCE) a PROT_NONE page reads as its bytes, where the
+        // kernel's own copy of the argument (and process_vm_readv) fault.
+        // SAFETY: the second page of the mapping, made inaccessible.
+        let protected =
+            unsafe { libc::mprotect(base.cast::<u8>().add(PAGE).cast(), PAGE, libc::PROT_NONE) };
+        assert_eq!(protected, 0);
+        MODE.store(0, Ordering::Relaxed);
+        assert_eq!(
+            read_cstr(me, addr + PAGE as u64, 16),
+            None,
+            "process_vm_readv faults"
+        );
+        MODE.store(1, Ordering::Relaxed);
+        assert_eq!(
+            read_cstr(me, addr + PAGE as u64, 16),
+            Some(Vec::new()),
+            "/proc/<pid>/mem reads it"
+        );
+        MODE.store(0, Ordering::Relaxed);
+        // SAFETY: the rest of the mapping made above, no longer used.
+        unsafe { libc::munmap(base, 2 * PAGE) };
+    }
 }

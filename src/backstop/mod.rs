@@ -185,33 +185,30 @@ fn run<J: Judge>(listener: &OwnedFd, decider: &Ctx<J>) {
     // slower with it; only a bare round trip with no work in between
     // (ctypes `bind()` in a loop) was faster. Re-measured 3 Dec: 52 against
     // 49-50 µs/op.
-    loop {
-        // The receive waits for the next call: the kernel's receive ignores
-        // `O_NONBLOCK` (6.18; strace shows it blocking), so there is no
-        // spinning on it, and no poll before it (one system call per call).
+    //
+    // Poll first, then receive. The receive itself waits (this kernel's
+    // ignores `O_NONBLOCK`, so nothing can spin on it), but only kernels
+    // since about 6.11 wake a waiting receive when the last filtered
+    // process is gone; poll reports that (`POLLHUP`) on every kernel, and
+    // the run must end when its tree does (review 10).
+    while wait_for_call(listener) {
         match sys::recv(listener.as_fd()) {
             Ok(notif) => handle(listener, decider, &notif),
-            // The target died or was interrupted after waking us, every
-            // filtered process is gone (the receive wakes with ENOENT), or
-            // nothing is pending (a kernel whose receive does not wait):
-            // poll tells which.
+            // The target died or was interrupted after poll: next one.
             Err(e)
                 if matches!(
                     e.raw_os_error(),
                     Some(libc::ENOENT | libc::EINTR | libc::EAGAIN)
-                ) =>
-            {
-                if !wait_for_call(listener) {
-                    return;
-                }
-            }
+                ) => {}
             Err(_) => return,
         }
     }
 }
 
 /// Waits until a call is pending; `false` once every filtered process has
-/// exited (or the listener fails).
+/// exited (or the listener is gone). `POLLERR` alone (the kernel's wait
+/// interrupted by a signal) is polled again, never taken for the end: a
+/// tree left with nobody to answer it would hang.
 fn wait_for_call(listener: &OwnedFd) -> bool {
     loop {
         let mut fds = [PollFd::new(listener.as_fd(), PollFlags::POLLIN)];
@@ -224,7 +221,7 @@ fn wait_for_call(listener: &OwnedFd) -> bool {
         if revents.contains(PollFlags::POLLIN) {
             return true;
         }
-        if revents.intersects(PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL) {
+        if revents.intersects(PollFlags::POLLHUP | PollFlags::POLLNVAL) {
             return false;
         }
     }
