@@ -222,6 +222,13 @@ impl Frozen {
 }
 
 impl Frozen {
+    /// Records that a stop was sent to `pid`: it is continued on drop.
+    fn stopped_here(&mut self, pid: i32) {
+        if !self.stopped.contains(&pid) {
+            self.stopped.push(pid);
+        }
+    }
+
     /// Waits until the caller's exec has copied its arguments (see
     /// [`super::freeze::Frozen::wait_exec`]).
     pub(super) fn wait_exec(&mut self, c: &Caller, before: &super::freeze::ExecWatch) {
@@ -273,9 +280,11 @@ pub(super) fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<
             if matches!(process_state(p), Some(b'T' | b't')) {
                 continue;
             }
-            if stop_process(p) {
-                frozen.stopped.push(p);
-            }
+            // Continued on drop whatever the process-wide stop answered:
+            // the threads are told below too, and every stop sent must have
+            // its continue (a stop left behind held the agent for good).
+            stop_process(p);
+            frozen.stopped_here(p);
             // The process-wide signal wakes one thread of the kernel's
             // choosing, possibly the caller, which a held call does not
             // wake: tell every other thread itself, so each enters the stop.
@@ -308,8 +317,10 @@ pub(super) fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<
                     }
                 } else if !is_still(task_state(p, t), t) {
                     moving = true;
-                    // A thread started since: tell it too.
+                    // A thread started since (or a process that looked
+                    // stopped already): tell it too, and continue it after.
                     tgkill_stop(p, t);
+                    frozen.stopped_here(p);
                 }
             }
         }
@@ -421,7 +432,7 @@ pub fn continue_checked(
         && by_ptrace.as_mut().is_some_and(|f| f.watch(caller));
     if !alone && plan.until == Until::Returned && !watched && !by_signal {
         if stop_process(caller.pid) {
-            frozen.stopped.push(caller.pid);
+            frozen.stopped_here(caller.pid);
         }
         by_signal = true;
     }
