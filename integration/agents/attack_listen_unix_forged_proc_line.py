@@ -8,30 +8,13 @@
 # the wildcard address. This policy refuses abstract and inet binds. Docker-like mode only (with pidfd_getfd the
 # name is read with getsockname).
 # irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/frozen-race.json"], "exit": 0, "timeout": 60, "stdout": ["abstract bind: PermissionError", "listen after forged line: PermissionError", "inet listen after forged line: PermissionError"], "files": {"ok/.keep": ""}}
-import os, socket
+import os, socket, sys
 
-a = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-try:
-    a.bind(b"\0irongate-review9")
-    print("abstract bind: bound", flush=True)
-except OSError as e:
-    print("abstract bind:", type(e).__name__, flush=True)
-a.close()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from unix_autobind import autobound_by_refused_connect, try_abstract_bind
 
-dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-try:
-    os.unlink("ok/dead")
-except FileNotFoundError:
-    pass
-dead.bind("ok/dead")
-dead.close()
-
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-try:
-    s.connect("ok/dead")
-except OSError as e:
-    print("connect:", type(e).__name__, "name now", repr(s.getsockname()), flush=True)
+try_abstract_bind(b"\0irongate-review9")
+s = autobound_by_refused_connect("ok/dead")
 inode = os.fstat(s.fileno()).st_ino
 
 decoys = []

@@ -2,21 +2,12 @@
 # refused connect with SO_PASSCRED, and an explicit bind() of a bare AF_UNIX family (addrlen 2: the
 # kernel's autobind), done with a raw syscall. Each is refused (this policy refuses abstract binds).
 # irongate: {"args": ["--profile", "trusted", "--policy", "{ROOT}/integration/policies/frozen-race.json"], "exit": 0, "timeout": 60, "stdout": ["seqpacket listen: PermissionError", "bare-family bind: PermissionError"], "files": {"ok/.keep": ""}}
-import ctypes, os, socket, struct
+import ctypes, os, socket, struct, sys
 
-dead = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-try:
-    os.unlink("ok/deadsp")
-except OSError:
-    pass
-dead.bind("ok/deadsp")
-dead.close()
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-try:
-    s.connect("ok/deadsp")
-except OSError as e:
-    print("connect:", type(e).__name__, flush=True)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from unix_autobind import autobound_by_refused_connect
+
+s = autobound_by_refused_connect("ok/deadsp", socket.SOCK_SEQPACKET)
 try:
     s.listen(4)
     print("seqpacket listen: serving on", repr(s.getsockname()), flush=True)

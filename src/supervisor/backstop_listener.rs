@@ -74,6 +74,9 @@ pub fn take(handoff: &OwnedFd) -> io::Result<Handed> {
             "the descriptor the child handed over is not a seccomp listener",
         ));
     }
+    // Where the kernel honours it, a receive whose call vanished after
+    // poll (the target killed) answers EAGAIN instead of waiting, and the
+    // loop polls again (which sees the tree's end); 6.18 ignores it.
     set_nonblocking(&fd);
     let mut addr = [0u8; 8];
     addr.copy_from_slice(&tag[1..9]);
