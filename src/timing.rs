@@ -3,17 +3,23 @@
 //! agent's side before its interpreter runs the script. For measuring
 //! (the benchmarks' breakdowns), not for users; off by default. The notify
 //! loop also reports, at its end, the mean time of each phase of handling a
-//! notification (where a checked operation's microseconds go).
+//! notification (where a checked operation's microseconds go);
+//! `IRONGATE_TIMING=each` prints each notification's phases too (the
+//! start-up's trapped runtime reads, one by one).
 
 use std::sync::OnceLock;
 use std::time::Instant;
 
 static START: OnceLock<Option<Instant>> = OnceLock::new();
+/// `IRONGATE_TIMING=each`: every notification's phases, as it is answered.
+static EACH: OnceLock<bool> = OnceLock::new();
 
 /// Starts the clock if `IRONGATE_TIMING` is set (the supervisor's first
 /// step; a forked child inherits the clock).
 pub fn start() {
-    START.get_or_init(|| std::env::var_os("IRONGATE_TIMING").map(|_| Instant::now()));
+    let set = std::env::var_os("IRONGATE_TIMING");
+    EACH.get_or_init(|| set.as_deref() == Some(std::ffi::OsStr::new("each")));
+    START.get_or_init(|| set.map(|_| Instant::now()));
 }
 
 /// Reports `what` as done now, if timing is on.
@@ -51,6 +57,8 @@ const PHASES: [&str; 6] = ["decode", "identify", "prepare", "judge", "act", "ans
 #[derive(Default)]
 struct Phases {
     sums_ns: [u64; 6],
+    /// The current notification's phases (`IRONGATE_TIMING=each`).
+    this_ns: [u64; 6],
     calls: u64,
     last: Option<Instant>,
 }
@@ -77,7 +85,9 @@ pub fn phase_done(phase: Phase) {
             let mut p = p.borrow_mut();
             if let Some(last) = p.last {
                 let now = Instant::now();
-                p.sums_ns[phase as usize] += (now - last).as_nanos() as u64;
+                let ns = (now - last).as_nanos() as u64;
+                p.sums_ns[phase as usize] += ns;
+                p.this_ns[phase as usize] += ns;
                 p.last = Some(now);
             }
         });
@@ -91,7 +101,20 @@ pub fn phases_end() {
             let mut p = p.borrow_mut();
             if p.last.take().is_some() {
                 p.calls += 1;
+                if EACH.get() == Some(&true) {
+                    let parts: Vec<String> = PHASES
+                        .iter()
+                        .zip(p.this_ns)
+                        .map(|(name, ns)| format!("{name} {:.1}", ns as f64 / 1e3))
+                        .collect();
+                    eprintln!(
+                        "irongate: timing: notification {}: µs {}",
+                        p.calls,
+                        parts.join(", ")
+                    );
+                }
             }
+            p.this_ns = [0; 6];
         });
     }
 }
