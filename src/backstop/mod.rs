@@ -738,7 +738,7 @@ fn continue_exec<J: Judge>(
     // `system` passes), or which processes share the caller's memory, cwd
     // or descriptors cannot be told (no `kcmp`): the whole tree is stopped.
     let members = || agent_tree(judge);
-    let Some(mut tree) = tree_stop::freeze(&members, caller.tid) else {
+    let Some(mut tree) = tree_stop::freeze(&members, caller) else {
         return refuse_exec(fd, judge, id, caller, judged, libc::EAGAIN);
     };
     let before = freeze::ExecWatch::before(caller);

@@ -45,7 +45,7 @@
 //! (`EACCES`) logged by the plan; a lookup that fails now gets the
 //! kernel's own error without continuing.
 
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
@@ -169,14 +169,70 @@ fn is_still(state: Option<u8>, tid: i32) -> bool {
     }
 }
 
-fn stop_process(pid: i32) -> bool {
-    // SAFETY: kill with a pid and a signal number.
-    unsafe { libc::kill(pid, libc::SIGSTOP) == 0 }
-}
-
 fn tgkill_stop(pid: i32, tid: i32) {
     // SAFETY: tgkill with ids and a signal number.
     unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGSTOP) };
+}
+
+/// A process of the agent's tree held by a pidfd, so that the stop and the
+/// continue it is sent reach that process and never one that got its pid
+/// after it exited.
+struct Held {
+    pid: i32,
+    pidfd: OwnedFd,
+}
+
+impl Held {
+    /// The process `pid`, confirmed to be the agent's: once the pidfd pins
+    /// it, its parent is a process of the tree (`tree`, `caller_pid`) or the
+    /// supervisor (the agent's first process, an orphan), read while it is
+    /// alive. `None` when it is gone or cannot be confirmed.
+    fn open(pid: i32, tree: &[i32], caller_pid: i32) -> Option<Held> {
+        let held = Held::pin(pid)?;
+        let ppid = super::caller::identify(pid)?.ppid;
+        let ours = ppid == std::process::id() as i32 || ppid == caller_pid || tree.contains(&ppid);
+        // Still alive after the read: the status read was of this process.
+        (ours && !held.is_gone()).then_some(held)
+    }
+
+    /// Whatever process has the pid now.
+    fn pin(pid: i32) -> Option<Held> {
+        // SAFETY: pidfd_open takes a pid and flags by value.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        if fd < 0 {
+            return None;
+        }
+        // SAFETY: pidfd_open returned a new descriptor we own.
+        let pidfd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+        Some(Held { pid, pidfd })
+    }
+
+    /// The process has exited (its pidfd is readable).
+    fn is_gone(&self) -> bool {
+        let mut p = libc::pollfd {
+            fd: self.pidfd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll on one pollfd we own, without waiting.
+        let n = unsafe { libc::poll(&mut p, 1, 0) };
+        n != 0
+    }
+
+    fn signal(&self, sig: i32) -> bool {
+        // SAFETY: pidfd_send_signal with our pidfd, a signal number, no
+        // siginfo and no flags.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                self.pidfd.as_raw_fd(),
+                sig,
+                std::ptr::null::<libc::siginfo_t>(),
+                0,
+            )
+        };
+        r == 0
+    }
 }
 
 /// Sends the stop to each thread of `pid` but the caller's.
@@ -197,10 +253,12 @@ pub(super) struct Frozen {
     /// Their threads (let go on drop).
     traced: super::freeze::Frozen,
     /// Stopped here by `SIGSTOP`, where ptrace was refused (continued on
-    /// drop).
-    stopped: Vec<i32>,
+    /// drop, through their pidfds).
+    stopped: Vec<Held>,
     /// Every process of the tree seen (stopped here or already).
     seen: Vec<i32>,
+    /// The caller's process, whose children are the agent's too.
+    caller_pid: i32,
 }
 
 impl Frozen {
@@ -222,11 +280,30 @@ impl Frozen {
 }
 
 impl Frozen {
-    /// Records that a stop was sent to `pid`: it is continued on drop.
-    fn stopped_here(&mut self, pid: i32) {
-        if !self.stopped.contains(&pid) {
-            self.stopped.push(pid);
+    /// Holds `pid` for a stop by signal (it is continued on drop): false
+    /// when it is gone or not confirmed the agent's (then no stop is sent).
+    fn hold_for_stop(&mut self, pid: i32) -> bool {
+        if self.stopped.iter().any(|h| h.pid == pid) {
+            return true;
         }
+        match Held::open(pid, &self.seen, self.caller_pid) {
+            Some(h) => {
+                self.stopped.push(h);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Stops `pid` with a process-wide `SIGSTOP` through its pidfd; false
+    /// when it is gone or not confirmed the agent's.
+    fn stop_by_signal(&mut self, pid: i32) -> bool {
+        self.hold_for_stop(pid)
+            && self
+                .stopped
+                .iter()
+                .find(|h| h.pid == pid)
+                .is_some_and(|h| h.signal(libc::SIGSTOP))
     }
 
     /// Waits until the caller's exec has copied its arguments (see
@@ -238,9 +315,8 @@ impl Frozen {
 
 impl Drop for Frozen {
     fn drop(&mut self) {
-        for p in &self.stopped {
-            // SAFETY: kill with a pid and a signal number.
-            unsafe { libc::kill(*p, libc::SIGCONT) };
+        for h in &self.stopped {
+            h.signal(libc::SIGCONT);
         }
     }
 }
@@ -253,9 +329,11 @@ fn is_traced_still(state: Option<u8>, tid: i32) -> bool {
 
 /// Stops every process of the agent's tree (`members()` is asked again
 /// until no new process appears) and waits until each of their threads but
-/// `caller_tid` is still. `None` when that cannot be confirmed.
-pub(super) fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<Frozen> {
+/// the caller's is still. `None` when that cannot be confirmed.
+pub(super) fn freeze(members: &dyn Fn() -> Vec<i32>, caller: &Caller) -> Option<Frozen> {
+    let caller_tid = caller.tid;
     let mut frozen = Frozen::default();
+    frozen.caller_pid = caller.pid;
     let deadline = Instant::now() + STOP_WAIT;
     loop {
         let now = members();
@@ -283,8 +361,11 @@ pub(super) fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<
             // Continued on drop whatever the process-wide stop answered:
             // the threads are told below too, and every stop sent must have
             // its continue (a stop left behind held the agent for good).
-            stop_process(p);
-            frozen.stopped_here(p);
+            // Gone, or not confirmed the agent's: no stop sent (a process
+            // of the tree that does not stop fails the freeze below).
+            if !frozen.stop_by_signal(p) && !frozen.stopped.iter().any(|h| h.pid == p) {
+                continue;
+            }
             // The process-wide signal wakes one thread of the kernel's
             // choosing, possibly the caller, which a held call does not
             // wake: tell every other thread itself, so each enters the stop.
@@ -319,8 +400,9 @@ pub(super) fn freeze(members: &dyn Fn() -> Vec<i32>, caller_tid: i32) -> Option<
                     moving = true;
                     // A thread started since (or a process that looked
                     // stopped already): tell it too, and continue it after.
-                    tgkill_stop(p, t);
-                    frozen.stopped_here(p);
+                    if frozen.hold_for_stop(p) {
+                        tgkill_stop(p, t);
+                    }
                 }
             }
         }
@@ -395,7 +477,7 @@ pub fn continue_checked(
                     .filter(|p| by_ptrace.is_none() || *p != caller.pid)
                     .collect()
             };
-            match freeze(&others, caller.tid) {
+            match freeze(&others, caller) {
                 Some(f) => f,
                 None => {
                     return refuse("the agent's processes did not all stop within 2 s");
@@ -431,8 +513,12 @@ pub fn continue_checked(
         && plan.until == Until::Returned
         && by_ptrace.as_mut().is_some_and(|f| f.watch(caller));
     if !alone && plan.until == Until::Returned && !watched && !by_signal {
-        if stop_process(caller.pid) {
-            frozen.stopped_here(caller.pid);
+        // The caller's process is blocked in this very call (`ID_VALID`):
+        // its pid is its own until the call is answered.
+        if let Some(h) = Held::pin(caller.pid)
+            && h.signal(libc::SIGSTOP)
+        {
+            frozen.stopped.push(h);
         }
         by_signal = true;
     }
@@ -560,6 +646,40 @@ mod tests {
             assert!(!children_tree(me).unwrap_or_default().contains(&pid));
         }
         assert_eq!(children_tree(-1), None);
+    }
+
+    #[test]
+    fn a_stop_reaches_only_a_confirmed_process_and_is_continued() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        // A child of this process (as the agent's first process is the
+        // supervisor's): confirmed, stopped and continued through its pidfd.
+        let held = Held::open(pid, &[], 0).expect("our own child is confirmed");
+        assert!(held.signal(libc::SIGSTOP));
+        let stopped = (0..200).any(|_| {
+            std::thread::sleep(Duration::from_millis(5));
+            process_state(pid) == Some(b'T')
+        });
+        assert!(stopped, "the stop reached the child");
+        assert!(held.signal(libc::SIGCONT));
+        let running = (0..200).any(|_| {
+            std::thread::sleep(Duration::from_millis(5));
+            process_state(pid) == Some(b'S')
+        });
+        assert!(running, "the continue reached the child");
+        // Not of the tree: pid 1's parent is neither us nor a member.
+        assert!(Held::open(1, &[pid], pid).is_none());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        // Gone (reaped): its pidfd says so and reaches nothing any more.
+        assert!(held.is_gone());
+        assert!(
+            !held.signal(libc::SIGCONT),
+            "a pidfd never reaches a new process"
+        );
     }
 
     #[test]
